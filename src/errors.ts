@@ -1,0 +1,59 @@
+/** Stable error codes of the registry; listed with their meaning in docs/errors.md. */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: 422,
+  PROTOCOL_INVALID: 422,
+  UNKNOWN_INSTRUMENT: 422,
+  UNKNOWN_VISIT: 422,
+  UNKNOWN_DRUG: 422,
+  SUBJECT_NOT_FOUND: 404,
+  SUBJECT_EXISTS: 409,
+  SITE_NOT_FOUND: 404,
+  SITE_EXISTS: 409,
+  USER_EXISTS: 409,
+  USER_NOT_FOUND: 404,
+  RESPONSE_NOT_FOUND: 404,
+  RESPONSE_EXISTS: 409,
+  VERSION_CONFLICT: 409,
+  REASON_REQUIRED: 422,
+  RESPONSE_LOCKED: 409,
+  INVALID_STATE: 409,
+  FORBIDDEN: 403,
+  WRONG_SITE: 404,
+  REGISTRY_NOT_EMPTY: 409,
+  IMPORT_FAILED: 422,
+  BACKUP_INVALID: 422,
+  DATA_DIR_IN_USE: 409,
+  DATABASE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One problem with one input field: where it is, what kind, and a sentence for people. */
+export interface Issue {
+  path: (string | number)[];
+  code: string;
+  message: string;
+}
+
+/** The one error type of the registry: a stable code, a message safe to show, optional issues. */
+export class RegistryError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: Issue[];
+
+  constructor(code: ErrorCode, message: string, issues: Issue[] = []) {
+    super(message);
+    this.name = 'RegistryError';
+    this.code = code;
+    this.issues = issues;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** Formats issues as one line each: `path: message`. */
+export function formatIssues(issues: readonly Issue[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');
+}

@@ -1,0 +1,59 @@
+import type { Issue } from '../errors.js';
+
+/** Kinds of item answer; each kind has one canonical text form used in CSV and forms. */
+export type ItemType = 'integer' | 'decimal' | 'text' | 'date' | 'time' | 'boolean' | 'choice' | 'multichoice';
+
+/** A typed answer: integer/decimal → number, boolean → boolean, multichoice → string[], others → string. */
+export type AnswerValue = string | number | boolean | string[];
+
+/** Answers of one response keyed by item id; an unanswered item is absent. */
+export type Answers = Record<string, AnswerValue>;
+
+export interface Choice {
+  code: string;
+  label: string;
+  /** Numeric value of the choice where the instrument scores it (ODI section 0–5). */
+  score?: number;
+}
+
+export interface ItemDef {
+  id: string;
+  label: string;
+  type: ItemType;
+  required?: boolean;
+  min?: number;
+  max?: number;
+  choices?: readonly Choice[];
+  unit?: string;
+  /** LOINC or other code for the item, where one exists. */
+  code?: { system: string; code: string; display?: string };
+  help?: string;
+}
+
+/** Scores an instrument computes; `main` feeds the typed columns used by the analysis. */
+export interface ScoreResult {
+  scores: Record<string, number | string | boolean | null>;
+  main: {
+    pain_nrs?: number | null;
+    odi_pct?: number | null;
+    mme_day?: number | null;
+    opioid_any?: boolean | null;
+  };
+}
+
+export type ValidationResult = { ok: true; answers: Answers } | { ok: false; issues: Issue[] };
+
+/** An instrument as data: the definition drives parsing, validation, scoring, the form and the dictionary. */
+export interface InstrumentDef {
+  id: string;
+  version: string;
+  title: string;
+  repeating: boolean;
+  code?: { system: string; code: string; display?: string };
+  licence?: string;
+  items: readonly ItemDef[];
+  /** Cross-item checks after each item parsed to its type (e.g. stop date after start date). */
+  validate?: (answers: Answers) => Issue[];
+  /** Computes scores; throws RegistryError (e.g. UNKNOWN_DRUG) when the answers cannot be scored. */
+  score?: (answers: Answers) => ScoreResult;
+}
