@@ -41,6 +41,16 @@ export interface ScoreResult {
   };
 }
 
+/** Registry rules a protocol sets for scoring (CLINICAL.md marks them "registry rule"). */
+export interface ScoringOptions {
+  /** MME conversion table applied to opioid doses; stored with every computed MME. */
+  mmeTable: 'cdc-2022' | 'cdc-2016';
+  /** ODI is not scored when more sections than this are missing (default 2). */
+  odiMaxMissingSections: number;
+}
+
+export const DEFAULT_SCORING: ScoringOptions = { mmeTable: 'cdc-2022', odiMaxMissingSections: 2 };
+
 export type ValidationResult = { ok: true; answers: Answers } | { ok: false; issues: Issue[] };
 
 /** An instrument as data: the definition drives parsing, validation, scoring, the form and the dictionary. */
@@ -55,5 +65,5 @@ export interface InstrumentDef {
   /** Cross-item checks after each item parsed to its type (e.g. stop date after start date). */
   validate?: (answers: Answers) => Issue[];
   /** Computes scores; throws RegistryError (e.g. UNKNOWN_DRUG) when the answers cannot be scored. */
-  score?: (answers: Answers) => ScoreResult;
+  score?: (answers: Answers, options: ScoringOptions) => ScoreResult;
 }
