@@ -1,7 +1,15 @@
 import type { Issue } from '../errors.js';
 
 /** Kinds of item answer; each kind has one canonical text form used in CSV and forms. */
-export type ItemType = 'integer' | 'decimal' | 'text' | 'date' | 'time' | 'boolean' | 'choice' | 'multichoice';
+export type ItemType =
+  | 'integer'
+  | 'decimal'
+  | 'text'
+  | 'date'
+  | 'time'
+  | 'boolean'
+  | 'choice'
+  | 'multichoice';
 
 /** A typed answer: integer/decimal → number, boolean → boolean, multichoice → string[], others → string. */
 export type AnswerValue = string | number | boolean | string[];
@@ -28,6 +36,10 @@ export interface ItemDef {
   /** LOINC or other code for the item, where one exists. */
   code?: { system: string; code: string; display?: string };
   help?: string;
+  /** Text items: a regular expression (source, anchored by its author) the whole answer must match. */
+  pattern?: string;
+  /** Text items: how a matching answer looks, for the message when the pattern fails (e.g. "VCU-0007"). */
+  patternExample?: string;
 }
 
 /** Scores an instrument computes; `main` feeds the typed columns used by the analysis. */
@@ -39,6 +51,13 @@ export interface ScoreResult {
     mme_day?: number | null;
     opioid_any?: boolean | null;
   };
+}
+
+export type SubjectStatus = 'screened' | 'enrolled' | 'treated' | 'withdrawn' | 'completed';
+
+export interface SubjectUpdate {
+  status?: SubjectStatus;
+  indexDate?: string | null;
 }
 
 /** Registry rules a protocol sets for scoring (CLINICAL.md marks them "registry rule"). */
@@ -64,6 +83,13 @@ export interface InstrumentDef {
   items: readonly ItemDef[];
   /** Cross-item checks after each item parsed to its type (e.g. stop date after start date). */
   validate?: (answers: Answers) => Issue[];
+  /**
+   * What a complete response of this instrument says about the subject (status, index date), so the
+   * use cases keep the subject row in step without knowing instrument names.
+   */
+  subjectUpdate?: (answers: Answers) => SubjectUpdate;
+  /** The date (YYYY-MM-DD) this response was collected, when one of its items says so. */
+  collectedOn?: (answers: Answers) => string | null;
   /** Computes scores; throws RegistryError (e.g. UNKNOWN_DRUG) when the answers cannot be scored. */
   score?: (answers: Answers, options: ScoringOptions) => ScoreResult;
 }

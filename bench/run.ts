@@ -1,0 +1,151 @@
+// `npm run bench`: builds a large synthetic registry, times the tidy import and the full study
+// report, and — where R is installed — times R (stats + lme4 + survival) on the same exported data
+// in the same run, checks both give the same numbers, and writes BENCHMARKS.md.
+// Options: --subjects N (default 100000), --keep (keep the data dir). DATABASE_URL is honoured.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SACROPLASTY_SIF } from '../src/protocol/index.js';
+import { demoCohortChunks, importTidy, SYSTEM_ACTOR, seededRandom } from '../src/registry/index.js';
+import { analyseStudy, outcomeRows } from '../src/reports/analyse.js';
+import { cessationTimes } from '../src/reports/analyse-opioids.js';
+import { OUTCOMES } from '../src/reports/analyse-outcomes.js';
+import { extractCohort } from '../src/reports/extract-cohort.js';
+import { renderReportHtml } from '../src/reports/render-html.js';
+import { openDatabase } from '../src/store/index.js';
+import { compareWithR, type RResult } from './compare-r.js';
+
+const { values } = parseArgs({
+  options: { subjects: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } },
+});
+const subjects = Number(values.subjects);
+const today = '2026-11-24';
+const outDir = path.resolve(import.meta.dirname, 'out');
+await mkdir(outDir, { recursive: true });
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+const dataDir = process.env.DATABASE_URL ? null : await mkdtemp(path.join(os.tmpdir(), 'sifreg-bench-'));
+const handle = await openDatabase(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: dataDir! });
+const deps = { db: handle.db, clock: () => new Date(`${today}T12:00:00Z`), random: seededRandom(9), protocol: SACROPLASTY_SIF };
+try {
+  const existing = await handle.db.selectFrom('subject').select('study_id').limit(1).execute();
+  if (existing.length > 0) throw new Error('bench needs an empty registry (unset DATABASE_URL or point it at an empty database)');
+
+  // 1. Import: the synthetic cohort as tidy CSV, 5,000 subjects per all-or-nothing import.
+  let rows = 0;
+  let importSeconds = 0;
+  let done = 0;
+  for (const csv of demoCohortChunks(subjects, 2026, today, 5000)) {
+    const start = process.hrtime.bigint();
+    const summary = await importTidy(deps, SYSTEM_ACTOR, csv);
+    importSeconds += seconds(start);
+    rows += summary.rows;
+    done += summary.subjects;
+    process.stderr.write(`\rimported ${done}/${subjects} subjects (${rows} rows)`);
+  }
+  process.stderr.write('\n');
+
+  // 2. The full report: extraction (SQL) + every analysis + HTML with charts.
+  const t0 = process.hrtime.bigint();
+  const cohort = await extractCohort(handle.db, SACROPLASTY_SIF, today);
+  const extractSeconds = seconds(t0);
+  const t1 = process.hrtime.bigint();
+  const report = analyseStudy(cohort, `${today}T12:00:00.000Z`);
+  const analysisSeconds = seconds(t1);
+  const t2 = process.hrtime.bigint();
+  const html = renderReportHtml(report);
+  const renderSeconds = seconds(t2);
+  await writeFile(path.join(outDir, 'report.json'), JSON.stringify(report));
+  await writeFile(path.join(outDir, 'report.html'), html);
+
+  // 3. The same analysis data for R: one row per subject and visit, and the cessation times.
+  const lines = ['study_id,site,visit,pain,odi,mme'];
+  const visitOrder = cohort.visits.map((v) => v.code);
+  const byKey = new Map<string, { site: string; pain?: number; odi?: number; mme?: number }>();
+  for (const key of ['pain', 'odi', 'mme'] as const) {
+    const r = outcomeRows(cohort, OUTCOMES[key]);
+    r.y.forEach((y, i) => {
+      const k = `${r.subject[i]}\u0000${r.visit[i]}`;
+      const row = byKey.get(k) ?? { site: r.site[i]! };
+      row[key] = y;
+      byKey.set(k, row);
+    });
+  }
+  const ordered = [...byKey.entries()].sort((a, b) => {
+    const [sa, va] = a[0].split('\u0000') as [string, string];
+    const [sb, vb] = b[0].split('\u0000') as [string, string];
+    return visitOrder.indexOf(va) - visitOrder.indexOf(vb) || (sa < sb ? -1 : sa > sb ? 1 : 0);
+  });
+  for (const [k, v] of ordered) {
+    const [study, visit] = k.split('\u0000') as [string, string];
+    const f = (x: number | undefined) => (x === undefined ? 'NA' : String(x));
+    lines.push(`${study},${v.site},${visit},${f(v.pain)},${f(v.odi)},${f(v.mme)}`);
+  }
+  const outcomesCsv = path.join(outDir, 'outcomes.csv');
+  await writeFile(outcomesCsv, `${lines.join('\n')}\n`);
+  const c = cessationTimes(cohort, cohort.subjects);
+  const cessationCsv = path.join(outDir, 'cessation.csv');
+  await writeFile(cessationCsv, `time,event,site\n${c.time.map((t, i) => `${t},${c.event[i]},${c.site[i]}`).join('\n')}\n`);
+
+  // 4. R on the same data, in the same run.
+  const hasR = spawnSync('Rscript', ['--version']).status === 0;
+  let rWall: number | null = null;
+  let r: RResult | null = null;
+  if (hasR) {
+    const t3 = process.hrtime.bigint();
+    const out = execFileSync('Rscript', [path.join(import.meta.dirname, 'report.R'), outcomesCsv, cessationCsv], {
+      maxBuffer: 1 << 30,
+      encoding: 'utf8',
+    });
+    rWall = seconds(t3);
+    r = JSON.parse(out) as RResult;
+  }
+  const comparison = r ? compareWithR(report, r) : null;
+
+  const ours = extractSeconds + analysisSeconds;
+  const rAnalysis = r?.timing.analysis_seconds ?? null;
+  const table = [
+    '| measure | value |',
+    '|---|---|',
+    `| subjects / tidy rows imported | ${subjects.toLocaleString('en')} / ${rows.toLocaleString('en')} |`,
+    `| tidy CSV import (all-or-nothing, 5,000 subjects per file) | ${importSeconds.toFixed(1)} s = ${Math.round(rows / importSeconds).toLocaleString('en')} rows/s |`,
+    `| report: extraction from PostgreSQL | ${extractSeconds.toFixed(2)} s |`,
+    `| report: all analyses (descriptives, tests, 3 LMMs, KM, log-rank, KPIs) | ${analysisSeconds.toFixed(2)} s |`,
+    `| report: HTML with SVG charts | ${renderSeconds.toFixed(2)} s |`,
+    `| **sifreg report (extraction + analyses)** | **${ours.toFixed(2)} s** |`,
+    r
+      ? `| R ${r.timing.r_version.replace('R version ', '')}, lme4 ${r.timing.lme4}, survival ${r.timing.survival}: same analyses on the exported data (excluding reading the CSV) | ${rAnalysis!.toFixed(2)} s (whole Rscript run ${rWall!.toFixed(2)} s) |`
+      : '| R | not installed on this machine: no ratio measured |',
+    r ? `| **ratio R / sifreg** | **${(rAnalysis! / ours).toFixed(2)}× (sifreg is ${rAnalysis! > ours ? 'faster' : 'SLOWER'})** |` : '',
+    comparison ? `| largest relative difference from R over ${comparison.compared} numbers | ${comparison.maxRel.toExponential(2)} (${comparison.worst}) |` : '',
+  ].filter(Boolean);
+  const text = `# Benchmarks
+
+Measured by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine()}. Database: ${handle.embedded ? 'embedded PostgreSQL (fsync on)' : 'DATABASE_URL'}.
+
+## Study report on ${subjects.toLocaleString('en')} subjects × ${cohort.visits.length} visits
+
+${table.join('\n')}
+
+R runs \`bench/report.R\` on the analysis data the registry exported in the same run (one row per
+subject and visit, and the opioid cessation times): by-visit descriptives, paired t and Wilcoxon per
+visit, \`lmer(y ~ visit + site + (1 | subject))\` for pain, ODI and MME, \`survfit\` and \`survdiff\`.
+The baseline is R's analysis time; reading its CSV is not counted against R.
+`;
+  await writeFile(path.resolve(import.meta.dirname, '..', 'BENCHMARKS.md'), text);
+  console.log(text);
+} finally {
+  await handle.close();
+  if (dataDir && !values.keep) await rm(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,15 @@
+// Statistics for the study report over plain arrays: descriptives, paired tests, exact intervals,
+// contingency tables, survival and the REML linear mixed model. Pure (no I/O), each function
+// validated against R to 1e-6 relative (scripts/r/validate.R, test/fixtures/r/validation.json).
+export { type ChiSquareResult, chiSquareTest } from './chi-square.js';
+export { type Description, describe, quantile } from './descriptives.js';
+export { chisqUpper, normalTwoSided, qnorm, qt, tTwoSided } from './distributions.js';
+export { type FisherResult, fisherExact2x2 } from './fisher.js';
+export { type KaplanMeierResult, type KmStep, kaplanMeier } from './kaplan-meier.js';
+export { type LmmCovariate, type LmmFit, type LmmFixedEffect, type LmmInput, fitLmm } from './lmm.js';
+export { type LogRankResult, logRank } from './log-rank.js';
+export { type McNemarResult, mcnemar } from './mcnemar.js';
+export { holm } from './p-adjust.js';
+export { clopperPearson, type ProportionCi } from './proportions.js';
+export { oneSampleTTest, pairedDifferences, pairedTTest, type TTestResult } from './t-test.js';
+export { type WilcoxonOptions, type WilcoxonResult, wilcoxonSignedRank } from './wilcoxon.js';

@@ -1,0 +1,16 @@
+import { expect, test } from 'vitest';
+import { holm } from './p-adjust.js';
+
+test('Holm on 0.01, 0.02, 0.03, 0.04 gives 0.04, 0.06, 0.06, 0.06 as R p.adjust', () => {
+  const got = holm([0.01, 0.02, 0.03, 0.04]);
+  [0.04, 0.06, 0.06, 0.06].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 15));
+});
+
+test('keeps the input order and caps at 1', () => {
+  expect(holm([0.5, 0.001, 0.4])).toEqual([1, 0.003, 0.8]);
+});
+
+test('missing p-values pass through and do not count as tests', () => {
+  expect(holm([0.01, null, Number.NaN, 0.02])).toEqual([0.02, null, Number.NaN, 0.02]);
+  expect(holm([])).toEqual([]);
+});

@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { RegistryError } from '../../errors.js';
+import { exportTidy, importTidy, SYSTEM_ACTOR } from '../../registry/index.js';
+import { parseVerbArgs, UsageError } from '../args.js';
+import { openRegistry } from '../open-registry.js';
+import { progressBar } from '../progress.js';
+import type { Verb } from '../verb.js';
+
+const FORMATS = ['tidy'] as const;
+
+export const IMPORT: Verb = {
+  name: 'import',
+  summary: 'import a tidy CSV, all-or-nothing',
+  help: `Usage: sifreg import FILE.csv [--dry-run] [--data-dir DIR]
+
+Header: study_id,site,visit,instrument,instance,item,value (one row per answered item).
+Every row is checked before anything is written; if any row is bad, nothing is imported and each
+problem is printed with its line, column and reason. --dry-run only checks.`,
+  async run(args, io) {
+    const { values, positionals } = parseVerbArgs(args, { 'dry-run': { type: 'boolean' } }, 1);
+    const file = positionals[0];
+    if (!file) throw new UsageError('import needs the CSV FILE to read');
+    let text: string;
+    try {
+      text = await readFile(path.resolve(io.cwd, file), 'utf8');
+    } catch {
+      throw new UsageError(`cannot read ${file}`);
+    }
+    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    try {
+      const bar = progressBar(io, 'importing');
+      try {
+        const summary = await importTidy(registry.deps, SYSTEM_ACTOR, text, {
+          dryRun: Boolean(values['dry-run']),
+          onProgress: (d, t) => bar.update(d, t),
+        });
+        bar.stop();
+        const what = `${summary.rows} rows, ${summary.responses} forms, ${summary.subjects} new subjects`;
+        const sites = summary.sitesCreated.length ? `; new sites ${summary.sitesCreated.join(', ')}` : '';
+        io.stdout.write(summary.dryRun ? `dry run OK: ${what}${sites}; nothing written\n` : `imported ${what}${sites}\n`);
+        return 0;
+      } catch (error) {
+        bar.stop();
+        if (error instanceof RegistryError && error.code === 'IMPORT_FAILED') {
+          for (const issue of error.issues) io.stderr.write(`${issue.message}\n`);
+        }
+        throw error;
+      }
+    } finally {
+      await registry.close();
+    }
+  },
+};
+
+async function writeTo(stream: Writable, chunk: string): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+export const EXPORT: Verb = {
+  name: 'export',
+  summary: 'export the registry (tidy CSV)',
+  help: `Usage: sifreg export --format tidy [--out FILE] [--data-dir DIR]
+
+Streams one row per answered item (study_id,site,visit,instrument,instance,item,value), ordered by
+study id, visit, instrument, instance and item; the same data always gives the same file, and the
+file imports into an empty registry. Without --out, writes to standard output. Direct identifiers are
+never exported. Every export is recorded in the audit trail.`,
+  async run(args, io) {
+    const { values } = parseVerbArgs(args, { format: { type: 'string' }, out: { type: 'string' } });
+    const format = values.format ?? 'tidy';
+    if (!FORMATS.includes(format as (typeof FORMATS)[number])) {
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${String(format)}")`);
+    }
+    const out = values.out as string | undefined;
+    const target = out ? path.resolve(io.cwd, out) : null;
+    const temp = target ? `${target}.partial` : null;
+    const stream: Writable = temp ? createWriteStream(temp) : io.stdout;
+    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    try {
+      const bar = progressBar(io, 'exporting');
+      const summary = await exportTidy(registry.deps, SYSTEM_ACTOR, (c) => writeTo(stream, c), (d, t) => bar.update(d, t));
+      bar.stop();
+      if (temp && target) {
+        stream.end();
+        await once(stream, 'finish');
+        await rename(temp, target);
+        io.stderr.write(`exported ${summary.rows} rows for ${summary.subjects} subjects to ${out}\n`);
+      }
+      return 0;
+    } catch (error) {
+      if (temp) {
+        stream.destroy();
+        await rm(temp, { force: true });
+      }
+      throw error;
+    } finally {
+      await registry.close();
+    }
+  },
+};

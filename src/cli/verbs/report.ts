@@ -1,0 +1,63 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { appendAudit } from '../../store/index.js';
+import { parseVerbArgs, UsageError } from '../args.js';
+import { openRegistry } from '../open-registry.js';
+import type { Verb } from '../verb.js';
+
+const FORMATS = ['html', 'json', 'pdf'] as const;
+type Format = (typeof FORMATS)[number];
+
+export const REPORT: Verb = {
+  name: 'report',
+  summary: 'produce the study report (HTML, JSON or PDF)',
+  help: `Usage: sifreg report [--format html|json|pdf] [--out FILE] [--data-dir DIR]
+
+Runs every analysis of the study (flow, Table 1, pain / ODI / MME by visit and change from baseline,
+linear mixed models, responders, opioid use and time to cessation, adverse events, osteoporosis care
+gap, completeness, sites against the pool) on one snapshot of the registry.
+  html  one self-contained file with tables and SVG charts (default; default file report.html)
+  json  the numbers, for statisticians and other tools (default: standard output)
+  pdf   the HTML printed by Chromium (needs: apt-get install -y chromium)`,
+  async run(args, io) {
+    const { values } = parseVerbArgs(args, { format: { type: 'string' }, out: { type: 'string' } });
+    const format = (values.format ?? (typeof values.out === 'string' ? path.extname(values.out).slice(1) : 'html')) as Format;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+    const out = (values.out as string | undefined) ?? (format === 'json' ? undefined : `report.${format}`);
+    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    try {
+      // Loaded on demand: charts and the PDF printer are not needed by the other verbs.
+      const { buildStudyReport } = await import('../../reports/study-report.js');
+      const { renderReportHtml } = await import('../../reports/render-html.js');
+      const now = io.clock();
+      const report = await buildStudyReport(registry.deps.db, registry.deps.protocol, now);
+      let body: string | Buffer;
+      if (format === 'json') body = `${JSON.stringify(report, null, 2)}\n`;
+      else if (format === 'html') body = renderReportHtml(report);
+      else {
+        const { renderReportPdf } = await import('../../reports/render-pdf.js');
+        body = await renderReportPdf(renderReportHtml(report));
+      }
+      await registry.deps.db.transaction().execute((trx) =>
+        appendAudit(trx, {
+          at: now,
+          actor: 'system',
+          action: 'report.generate',
+          siteId: null,
+          entity: 'report',
+          entityId: format,
+          after: { format, subjects: report.meta.n_subjects },
+        }),
+      );
+      if (out) {
+        await writeFile(path.resolve(io.cwd, out), body);
+        io.stderr.write(`report written: ${out} (${report.meta.n_subjects} subjects)\n`);
+      } else {
+        io.stdout.write(body);
+      }
+      return 0;
+    } finally {
+      await registry.close();
+    }
+  },
+};

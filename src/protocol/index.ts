@@ -1,0 +1,7 @@
+// The study protocol as data: visits, anchors, windows and the instruments collected at each visit,
+// validated on load; the default protocol is the reference sacroplasty study (`sacroplasty-sif`).
+export { SACROPLASTY_SIF } from './default-protocol.js';
+export { loadProtocol, loadProtocolFile } from './load-protocol.js';
+export { PROTOCOL_SCHEMA, SEMVER } from './schema.js';
+export type { Duration, Protocol, Visit, VisitAnchor, VisitWindow } from './types.js';
+export { getVisit, visitCodes, visitInstruments } from './visits.js';

@@ -1,0 +1,75 @@
+import { RegistryError } from '../errors.js';
+import { TIDY_HEADER_LINE, tidyLine, tidyRows } from '../exchange/tidy.js';
+import { getInstrument } from '../instruments/index.js';
+import type { Actor, RegistryDeps } from './context.js';
+import { requirePermission } from './context.js';
+import { DEMO_SITES, type DemoResponse, demoSubject } from './demo-cohort.js';
+import { importTidy } from './import-tidy.js';
+import { seededRandom } from './random.js';
+import { createSite } from './sites.js';
+import { formatStudyId } from './subjects.js';
+
+export interface DemoOptions {
+  subjects: number;
+  seed: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The seeded synthetic cohort as tidy CSV texts of at most `chunk` subjects each (study ids run on
+ * across chunks); the same seed and day give the same files.
+ */
+export function* demoCohortChunks(subjects: number, seed: number, today: string, chunk = subjects): Generator<string> {
+  const random = seededRandom(seed);
+  const seq = new Map<string, number>();
+  let parts: string[] = [TIDY_HEADER_LINE];
+  for (let i = 0; i < subjects; i++) {
+    let u = random();
+    let site = DEMO_SITES[DEMO_SITES.length - 1]!;
+    for (const s of DEMO_SITES) {
+      u -= s.weight;
+      if (u <= 0) {
+        site = s;
+        break;
+      }
+    }
+    const n = (seq.get(site.id) ?? 0) + 1;
+    seq.set(site.id, n);
+    // Enrolment spread over the 30 months before today, so follow-up is complete for most, ongoing for some.
+    const consent = addDays(today, -(30 + Math.floor(random() * 880)));
+    const responses: DemoResponse[] = demoSubject(random, formatStudyId(site.id, n), site, consent, today);
+    for (const r of responses) {
+      for (const row of tidyRows({ ...r, def: getInstrument(r.instrument) })) parts.push(tidyLine(row));
+    }
+    if ((i + 1) % chunk === 0 || i === subjects - 1) {
+      yield parts.join('');
+      parts = [TIDY_HEADER_LINE];
+    }
+  }
+}
+
+/** The whole seeded synthetic cohort as one tidy CSV text. */
+export function demoCohortCsv(subjects: number, seed: number, today: string): string {
+  return [...demoCohortChunks(subjects, seed, today)].join('');
+}
+
+/** Loads the synthetic cohort into an empty registry (refuses when any subject exists). */
+export async function loadDemo(deps: RegistryDeps, actor: Actor, options: DemoOptions) {
+  requirePermission(actor, 'data.import');
+  const existing = await deps.db.selectFrom('subject').select('study_id').limit(1).execute();
+  if (existing.length > 0) {
+    throw new RegistryError('REGISTRY_NOT_EMPTY', 'the registry already has subjects; demo data goes only into an empty registry');
+  }
+  const sites = new Set((await deps.db.selectFrom('site').select('id').execute()).map((s) => s.id));
+  for (const site of DEMO_SITES) {
+    if (!sites.has(site.id)) await createSite(deps, actor, { id: site.id, name: site.name });
+  }
+  const csv = demoCohortCsv(options.subjects, options.seed, deps.clock().toISOString().slice(0, 10));
+  return importTidy(deps, actor, csv, options.onProgress ? { onProgress: options.onProgress } : {});
+}

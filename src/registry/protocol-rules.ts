@@ -1,0 +1,57 @@
+import { RegistryError } from '../errors.js';
+import type { Answers, InstrumentDef, ScoreResult } from '../instruments/index.js';
+import { getInstrument, scoreAnswers, validateAnswers } from '../instruments/index.js';
+import type { Protocol } from '../protocol/index.js';
+
+/** Throws unless the protocol collects the instrument at the visit, with an instance the instrument allows. */
+export function checkPlacement(protocol: Protocol, visit: string, instrumentId: string, instance: number): InstrumentDef {
+  const def = getInstrument(instrumentId);
+  const v = protocol.visits.find((x) => x.code === visit);
+  if (!v) {
+    const codes = protocol.visits.map((x) => x.code).join(', ');
+    throw new RegistryError('UNKNOWN_VISIT', `visit ${visit} is not in protocol ${protocol.id} (visits: ${codes})`);
+  }
+  const allowed = v.instruments.includes(instrumentId) || (visit !== 'baseline' && protocol.anyVisit.includes(instrumentId));
+  if (!allowed && !v.instruments.includes(instrumentId)) {
+    throw new RegistryError('UNKNOWN_INSTRUMENT', `instrument ${instrumentId} is not collected at visit ${visit}`);
+  }
+  if (!Number.isInteger(instance) || instance < 1 || (!def.repeating && instance !== 1)) {
+    throw new RegistryError(
+      'VALIDATION_FAILED',
+      def.repeating
+        ? `instance must be a whole number from 1 (got ${instance})`
+        : `instrument ${instrumentId} is not repeating, so instance must be 1 (got ${instance})`,
+      [{ path: ['instance'], code: 'invalid_instance', message: 'instance is not allowed' }],
+    );
+  }
+  return def;
+}
+
+export interface CheckedAnswers {
+  answers: Answers;
+  scored: ScoreResult;
+}
+
+/** The same instrument with nothing required, for validating drafts. */
+function asDraft(def: InstrumentDef): InstrumentDef {
+  const { validate: _validate, score: _score, ...rest } = def;
+  return { ...rest, items: def.items.map((item) => ({ ...item, required: false })) };
+}
+
+/**
+ * Validates and scores answers. A draft may leave required items out and is not scored; everything
+ * it does hold must still be valid.
+ */
+export function checkAnswers(
+  protocol: Protocol,
+  def: InstrumentDef,
+  input: Record<string, unknown>,
+  draft: boolean,
+): CheckedAnswers {
+  const result = validateAnswers(draft ? asDraft(def) : def, input);
+  if (!result.ok) {
+    throw new RegistryError('VALIDATION_FAILED', result.issues.map((i) => i.message).join('; '), result.issues);
+  }
+  const scored = draft ? { scores: {}, main: {} } : scoreAnswers(def, result.answers, protocol.rules);
+  return { answers: result.answers, scored };
+}

@@ -1,0 +1,222 @@
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import { RegistryError } from '../errors.js';
+import type { ScoreResult } from '../instruments/index.js';
+import { appendAudit, type Database } from '../store/index.js';
+import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { parseInput } from './parse-input.js';
+import { checkAnswers, checkPlacement } from './protocol-rules.js';
+import { responseColumns } from './response-columns.js';
+import { applySubjectUpdate, loadSubjectForUpdate } from './subjects.js';
+
+const RECORD_INPUT = z.object({
+  studyId: z.string().min(1, 'study id is required'),
+  visit: z.string().min(1, 'visit is required'),
+  instrument: z.string().min(1, 'instrument is required'),
+  instance: z.number().int().min(1).default(1),
+  answers: z.record(z.string(), z.unknown()),
+  status: z.enum(['draft', 'complete']).default('complete'),
+  enteredByKind: z.enum(['staff', 'patient']).default('staff'),
+});
+
+export type RecordInput = z.input<typeof RECORD_INPUT>;
+
+export interface ResponseRef {
+  id: number;
+  version: number;
+  status: string;
+  scores: ScoreResult['scores'];
+}
+
+/** Records one instrument at one visit: validated, scored, audited, in one transaction. */
+export async function recordResponse(deps: RegistryDeps, actor: Actor, input: RecordInput): Promise<ResponseRef> {
+  requirePermission(actor, 'response.write');
+  const r = parseInput(RECORD_INPUT, input);
+  const def = checkPlacement(deps.protocol, r.visit, r.instrument, r.instance);
+  const { answers, scored } = checkAnswers(deps.protocol, def, r.answers, r.status === 'draft');
+  return deps.db.transaction().execute(async (trx) => {
+    const subject = await loadSubjectForUpdate(trx, r.studyId);
+    requireSite(actor, subject.site_id, r.studyId);
+    const existing = await trx
+      .selectFrom('response')
+      .select('id')
+      .where('study_id', '=', r.studyId)
+      .where('visit', '=', r.visit)
+      .where('instrument', '=', r.instrument)
+      .where('instance', '=', r.instance)
+      .executeTakeFirst();
+    if (existing) {
+      throw new RegistryError(
+        'RESPONSE_EXISTS',
+        `${r.instrument} at ${r.visit} (instance ${r.instance}) is already recorded for ${r.studyId}; amend it instead`,
+      );
+    }
+    const now = deps.clock();
+    const row = await trx
+      .insertInto('response')
+      .values({
+        site_id: subject.site_id,
+        study_id: r.studyId,
+        visit: r.visit,
+        instrument: r.instrument,
+        instance: r.instance,
+        instrument_version: def.version,
+        protocol_version: deps.protocol.version,
+        ...responseColumns(def, answers, scored),
+        status: r.status,
+        version: 1,
+        entered_by: actor.username,
+        entered_by_kind: r.enteredByKind,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning(['id', 'version', 'status'])
+      .executeTakeFirstOrThrow();
+    if (r.status === 'complete') await applySubjectUpdate(trx, subject, def, answers, now);
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'response.record',
+      siteId: subject.site_id,
+      entity: 'response',
+      entityId: String(row.id),
+      after: { study_id: r.studyId, visit: r.visit, instrument: r.instrument, instance: r.instance, status: r.status, answers },
+    });
+    return { id: row.id, version: row.version, status: row.status, scores: scored.scores };
+  });
+}
+
+const AMEND_INPUT = z.object({
+  id: z.number().int().positive(),
+  version: z.number().int().positive({ message: 'version is required to amend (optimistic locking)' }),
+  answers: z.record(z.string(), z.unknown()),
+  status: z.enum(['draft', 'complete']).optional(),
+  reason: z.string().trim().max(2000).optional(),
+});
+
+export type AmendInput = z.input<typeof AMEND_INPUT>;
+
+async function loadResponse(trx: Transaction<Database>, actor: Actor, id: number) {
+  const row = await trx.selectFrom('response').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!row) throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
+  if (actor.role !== 'system' && actor.siteId !== row.site_id) {
+    throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
+  }
+  return row;
+}
+
+function checkVersion(id: number, current: number, expected: number): void {
+  if (current !== expected) {
+    throw new RegistryError(
+      'VERSION_CONFLICT',
+      `response ${id} was changed by someone else (now version ${current}, you had ${expected}); reload and try again`,
+    );
+  }
+}
+
+/**
+ * Amends a response. Optimistic locking on `version`; once a response is complete, an amendment
+ * needs a reason (ICH E6 audit trail); locked or signed responses cannot be amended.
+ */
+export async function amendResponse(deps: RegistryDeps, actor: Actor, input: AmendInput): Promise<ResponseRef> {
+  requirePermission(actor, 'response.write');
+  const a = parseInput(AMEND_INPUT, input);
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await loadResponse(trx, actor, a.id);
+    if (row.status === 'locked' || row.status === 'signed') {
+      throw new RegistryError('RESPONSE_LOCKED', `response ${a.id} is ${row.status} and cannot be amended`);
+    }
+    checkVersion(a.id, row.version, a.version);
+    if (row.status === 'complete' && !a.reason) {
+      throw new RegistryError('REASON_REQUIRED', 'a reason is required to amend a completed form', [
+        { path: ['reason'], code: 'required', message: 'reason: say why the completed form is changed' },
+      ]);
+    }
+    const status = a.status ?? (row.status === 'complete' ? 'complete' : 'draft');
+    if (row.status === 'complete' && status === 'draft') {
+      throw new RegistryError('INVALID_STATE', 'a completed form cannot go back to draft');
+    }
+    const def = checkPlacement(deps.protocol, row.visit, row.instrument, row.instance);
+    const { answers, scored } = checkAnswers(deps.protocol, def, a.answers, status === 'draft');
+    const now = deps.clock();
+    const updated = await trx
+      .updateTable('response')
+      .set({
+        ...responseColumns(def, answers, scored),
+        instrument_version: def.version,
+        status,
+        version: row.version + 1,
+        updated_at: now,
+      })
+      .where('id', '=', a.id)
+      .where('version', '=', a.version)
+      .returning(['id', 'version', 'status'])
+      .executeTakeFirst();
+    if (!updated) checkVersion(a.id, -1, a.version);
+    if (status === 'complete') {
+      const subject = await loadSubjectForUpdate(trx, row.study_id);
+      await applySubjectUpdate(trx, subject, def, answers, now);
+    }
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'response.amend',
+      siteId: row.site_id,
+      entity: 'response',
+      entityId: String(a.id),
+      before: { status: row.status, version: row.version, answers: row.answers },
+      after: { status, version: row.version + 1, answers },
+      reason: a.reason ?? null,
+    });
+    return { id: a.id, version: row.version + 1, status, scores: scored.scores };
+  });
+}
+
+const STATE_INPUT = z.object({ id: z.number().int().positive(), version: z.number().int().positive() });
+
+async function changeState(
+  deps: RegistryDeps,
+  actor: Actor,
+  input: z.input<typeof STATE_INPUT>,
+  to: 'locked' | 'signed',
+): Promise<ResponseRef> {
+  requirePermission(actor, to === 'locked' ? 'response.lock' : 'response.sign');
+  const s = parseInput(STATE_INPUT, input);
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await loadResponse(trx, actor, s.id);
+    checkVersion(s.id, row.version, s.version);
+    const allowedFrom = to === 'locked' ? ['complete'] : ['complete', 'locked'];
+    if (!allowedFrom.includes(row.status)) {
+      throw new RegistryError('INVALID_STATE', `response ${s.id} is ${row.status}; only a ${allowedFrom.join(' or ')} form can be ${to}`);
+    }
+    const now = deps.clock();
+    const stamp =
+      to === 'locked' ? { locked_by: actor.username, locked_at: now } : { signed_by: actor.username, signed_at: now };
+    await trx
+      .updateTable('response')
+      .set({ status: to, version: row.version + 1, updated_at: now, ...stamp })
+      .where('id', '=', s.id)
+      .execute();
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: to === 'locked' ? 'response.lock' : 'response.sign',
+      siteId: row.site_id,
+      entity: 'response',
+      entityId: String(s.id),
+      before: { status: row.status, version: row.version },
+      after: { status: to, version: row.version + 1 },
+    });
+    return { id: s.id, version: row.version + 1, status: to, scores: row.scores as ResponseRef['scores'] };
+  });
+}
+
+/** Locks a complete form against amendment (investigator). */
+export function lockResponse(deps: RegistryDeps, actor: Actor, input: z.input<typeof STATE_INPUT>) {
+  return changeState(deps, actor, input, 'locked');
+}
+
+/** Signs a complete or locked form (investigator); a signed form is locked too. */
+export function signResponse(deps: RegistryDeps, actor: Actor, input: z.input<typeof STATE_INPUT>) {
+  return changeState(deps, actor, input, 'signed');
+}

@@ -1,0 +1,89 @@
+import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
+import type { FlowReport, StudyReport } from './types.js';
+
+const ENDED = ['completed', 'withdrawn', 'lost_to_follow_up', 'died'];
+
+/**
+ * Whether a treated subject was due at a visit by the report date: its window has closed and the
+ * subject had not left the study before the window opened.
+ */
+export function expectedAt(cohort: Cohort, s: CohortSubject, visitCode: string): boolean {
+  const v = cohort.visits.find((x) => x.code === visitCode);
+  if (!v || !s.treated || !s.indexDate) return false;
+  if (v.day === null) return true;
+  const closes = v.windowEndDay ?? v.day;
+  if (daysBetween(s.indexDate, cohort.asOf) < closes) return false;
+  if (
+    s.endDate &&
+    s.endStatus !== 'completed' &&
+    daysBetween(s.indexDate, s.endDate) < v.day &&
+    !s.visits.has(visitCode)
+  ) {
+    return false;
+  }
+  return true;
+}
+
+/** Participant flow (STROBE): screened → enrolled → treated → seen at each visit, and how subjects left. */
+export function analyseFlow(cohort: Cohort): FlowReport {
+  const all = cohort.subjects;
+  const count = (f: (s: CohortSubject) => boolean) => all.filter(f).length;
+  const reasons = new Map<string, number>();
+  for (const s of all) {
+    if (!s.endStatus || s.endStatus === 'completed') continue;
+    const key = `${s.endStatus}\u0000${s.endReason ?? 'not given'}`;
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  }
+  return {
+    screened: all.length,
+    eligible: count((s) => s.eligible !== false),
+    enrolled: count((s) => s.status !== 'screened'),
+    treated: count((s) => s.treated),
+    completed: count((s) => s.endStatus === 'completed'),
+    withdrawn: count((s) => s.endStatus === 'withdrawn'),
+    lost_to_follow_up: count((s) => s.endStatus === 'lost_to_follow_up'),
+    died: count((s) => s.endStatus === 'died'),
+    ongoing: count((s) => s.status !== 'screened' && !ENDED.includes(s.endStatus ?? '')),
+    by_visit: cohort.visits
+      .filter((v) => v.day !== null)
+      .map((v) => {
+        const treated = all.filter((s) => s.treated);
+        const expected = treated.filter((s) => expectedAt(cohort, s, v.code));
+        const seen = treated.filter((s) => s.visits.has(v.code)).length;
+        const seenExpected = expected.filter((s) => s.visits.has(v.code)).length;
+        return {
+          visit: v.code,
+          expected: expected.length,
+          seen,
+          missed: expected.length - seenExpected,
+          not_yet_due: treated.length - expected.length,
+        };
+      }),
+    reasons: [...reasons.entries()]
+      .map(([key, n]) => {
+        const [status, reason] = key.split('\u0000') as [string, string];
+        return { status, reason, n };
+      })
+      .sort((a, b) => a.status.localeCompare(b.status) || b.n - a.n),
+  };
+}
+
+/** Follow-up completeness: seen / expected per site and visit. */
+export function analyseCompleteness(cohort: Cohort): StudyReport['completeness'] {
+  const rows: StudyReport['completeness'] = [];
+  for (const site of cohort.sites) {
+    const own = cohort.subjects.filter((s) => s.site === site.id && s.treated);
+    for (const v of cohort.visits.filter((x) => x.day !== null && x.day > 0)) {
+      const expected = own.filter((s) => expectedAt(cohort, s, v.code));
+      const seen = expected.filter((s) => s.visits.has(v.code)).length;
+      rows.push({
+        site: site.id,
+        visit: v.code,
+        expected: expected.length,
+        seen,
+        pct: expected.length ? seen / expected.length : null,
+      });
+    }
+  }
+  return rows;
+}

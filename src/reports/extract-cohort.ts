@@ -1,0 +1,223 @@
+import { type Kysely, sql } from 'kysely';
+import { getInstrument } from '../instruments/index.js';
+import type { Protocol } from '../protocol/index.js';
+import type { Database } from '../store/index.js';
+import type { Cohort, CohortSubject, CohortVisit } from './cohort.js';
+
+type Row = Record<string, unknown>;
+
+const bool = (v: unknown): boolean | null => (v === 'true' ? true : v === 'false' ? false : null);
+const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/** The protocol's visits with their nominal day and window end relative to the procedure. */
+export function cohortVisits(protocol: Protocol): CohortVisit[] {
+  return protocol.visits.map((v) => {
+    const onProcedure = v.anchor === 'procedure';
+    const day = onProcedure ? (v.offset.days ?? 0) : null;
+    const after = v.window?.after.days ?? 0;
+    const has = (id: string) => v.instruments.includes(id);
+    return {
+      code: v.code,
+      label: v.label,
+      day,
+      windowEndDay: day === null ? null : day + after,
+      collectsPain: has('pain'),
+      collectsOdi: has('odi'),
+      collectsMedication: has('analgesic'),
+    };
+  });
+}
+
+/** Answers of one instrument, one row per subject (the first instance at any visit unless `all`). */
+async function answersOf(db: Kysely<Database>, instrument: string, items: string[]): Promise<Row[]> {
+  const columns = items.map((i) => sql<string>`answers->>${i}`.as(i));
+  return db
+    .selectFrom('response')
+    .select(['study_id', 'visit'])
+    .select(columns)
+    .where('instrument', '=', instrument)
+    .where('status', '!=', 'draft')
+    .orderBy('study_id')
+    .orderBy('id')
+    .execute() as Promise<Row[]>;
+}
+
+/**
+ * Reads the registry into the analysis cohort (one snapshot). Only the columns the analysis needs
+ * travel: typed score columns aggregated per subject and visit, and a few answers per instrument.
+ */
+export async function extractCohort(db: Kysely<Database>, protocol: Protocol, asOf: string): Promise<Cohort> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const sites = await trx.selectFrom('site').select(['id', 'name']).orderBy('id').execute();
+      const rows = await trx
+        .selectFrom('subject')
+        .select(['study_id', 'site_id', 'status', 'enrolled_on', 'index_date'])
+        .orderBy('study_id')
+        .execute();
+      const subjects = new Map<string, CohortSubject>();
+      for (const r of rows) {
+        subjects.set(r.study_id, {
+          studyId: r.study_id,
+          site: r.site_id,
+          status: r.status,
+          enrolledOn: r.enrolled_on,
+          indexDate: r.index_date,
+          treated: false,
+          sex: null,
+          age: null,
+          symptomWeeks: null,
+          etiology: null,
+          eligible: null,
+          priorFragilityFracture: null,
+          steroidUse: null,
+          denisZone: null,
+          ffpType: null,
+          sides: null,
+          setting: null,
+          tScore: null,
+          visits: new Map(),
+          endStatus: null,
+          endReason: null,
+          endDate: null,
+          adverseEvents: [],
+          care: {
+            dxaDone: false,
+            vitaminDMeasured: false,
+            calciumVitD: false,
+            boneMedRecommended: false,
+            boneMedStartDate: null,
+            boneMedPersisting: null,
+            fallsRiskAssessed: false,
+            ptStarted: false,
+          },
+        });
+      }
+      const tx = trx as unknown as Kysely<Database>;
+      // Outcome values per subject and visit from the typed score columns.
+      const perVisit = await sql<{
+        study_id: string;
+        visit: string;
+        pain: number | null;
+        odi: number | null;
+        mme: number | null;
+        opioid: boolean | null;
+        meds: number;
+      }>`
+        select study_id, visit, max(pain_nrs) as pain, max(odi_pct) as odi,
+               sum(mme_day) as mme, bool_or(opioid_any) as opioid,
+               count(*) filter (where opioid_any is not null)::int as meds
+        from response where status <> 'draft' group by study_id, visit`.execute(tx);
+      const medVisits = new Set(
+        cohortVisits(protocol)
+          .filter((v) => v.collectsMedication)
+          .map((v) => v.code),
+      );
+      for (const r of perVisit.rows) {
+        const s = subjects.get(r.study_id);
+        if (!s) continue;
+        // A visit's medication review without any opioid counts as "no opioid", MME 0.
+        const reviewed = medVisits.has(r.visit);
+        s.visits.set(r.visit, {
+          pain: r.pain === null ? null : Number(r.pain),
+          odi: r.odi === null ? null : Number(r.odi),
+          mme: r.mme !== null ? Number(r.mme) : reviewed ? 0 : null,
+          opioid: r.opioid !== null ? r.opioid : reviewed ? false : null,
+        });
+      }
+      for (const r of await answersOf(tx, 'enrollment', ['sex', 'birth_year', 'index_date'])) {
+        const s = subjects.get(String(r.study_id));
+        if (!s) continue;
+        s.sex = str(r.sex);
+        const by = num(r.birth_year);
+        const year = Number((s.indexDate ?? s.enrolledOn).slice(0, 4));
+        s.age = by === null ? null : year - by;
+      }
+      for (const r of await answersOf(tx, 'eligibility', [
+        'symptom_duration_weeks',
+        'etiology',
+        'eligible',
+        'prior_fragility_fracture',
+        'steroid_use',
+        'flag_prior_fragility_fracture',
+        'flag_steroid_use',
+      ])) {
+        const s = subjects.get(String(r.study_id));
+        if (!s) continue;
+        s.symptomWeeks = num(r.symptom_duration_weeks);
+        s.etiology = str(r.etiology);
+        s.eligible = bool(r.eligible);
+        s.priorFragilityFracture = bool(r.prior_fragility_fracture) ?? bool(r.flag_prior_fragility_fracture);
+        s.steroidUse = bool(r.steroid_use) ?? bool(r.flag_steroid_use);
+      }
+      for (const r of await answersOf(tx, 'procedure', ['denis_zone', 'ffp_type', 'sides', 'setting'])) {
+        const s = subjects.get(String(r.study_id));
+        if (!s) continue;
+        s.treated = true;
+        const zones = r.denis_zone ? (JSON.parse(String(r.denis_zone)) as string[]) : [];
+        s.denisZone = zones.length ? zones.sort().join('+') : null;
+        s.ffpType = str(r.ffp_type);
+        s.sides = str(r.sides);
+        s.setting = str(r.setting);
+      }
+      for (const r of await answersOf(tx, 'osteoporosis_care', [
+        'dxa_done',
+        'lowest_t_score',
+        'vitamin_d_25oh',
+        'calcium_vitd_started',
+        'bone_med_recommended',
+        'bone_med_start_date',
+        'bone_med_persisting',
+        'falls_risk_assessed',
+      ])) {
+        const s = subjects.get(String(r.study_id));
+        if (!s) continue;
+        const c = s.care;
+        c.dxaDone ||= bool(r.dxa_done) === true;
+        if (num(r.lowest_t_score) !== null) s.tScore = num(r.lowest_t_score);
+        c.vitaminDMeasured ||= num(r.vitamin_d_25oh) !== null;
+        c.calciumVitD ||= bool(r.calcium_vitd_started) === true;
+        c.boneMedRecommended ||= bool(r.bone_med_recommended) === true;
+        c.boneMedStartDate ??= str(r.bone_med_start_date);
+        c.fallsRiskAssessed ||= bool(r.falls_risk_assessed) === true;
+        const persisting = bool(r.bone_med_persisting);
+        if (persisting !== null) c.boneMedPersisting = persisting;
+      }
+      for (const r of await answersOf(tx, 'physical_therapy', ['pt_start_date'])) {
+        const s = subjects.get(String(r.study_id));
+        if (s && r.pt_start_date) s.care.ptStarted = true;
+      }
+      for (const r of await answersOf(tx, 'adverse_event', [
+        'term',
+        'severity_grade',
+        'serious',
+        'sir_class',
+      ])) {
+        subjects.get(String(r.study_id))?.adverseEvents.push({
+          term: String(r.term),
+          grade: num(r.severity_grade),
+          serious: bool(r.serious),
+          sirClass: str(r.sir_class),
+        });
+      }
+      for (const r of await answersOf(tx, 'end_of_study', ['status', 'reason', 'date'])) {
+        const s = subjects.get(String(r.study_id));
+        if (!s) continue;
+        s.endStatus = str(r.status);
+        s.endReason = str(r.reason);
+        s.endDate = str(r.date);
+      }
+      const ae = getInstrument('adverse_event').items.find((i) => i.id === 'term');
+      return {
+        asOf,
+        protocol: { id: protocol.id, version: protocol.version, title: protocol.title },
+        sites: sites.map((s) => ({ id: s.id, name: s.name })),
+        visits: cohortVisits(protocol),
+        subjects: [...subjects.values()],
+        aeTerms: (ae?.choices ?? []).map((c) => ({ code: c.code, label: c.label })),
+      };
+    });
+}

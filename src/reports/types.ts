@@ -1,0 +1,217 @@
+// The study report as data: `sifreg report --format json` prints it; the HTML and PDF render it.
+// Field names follow the contract in DESIGN.md; p-values and CIs are null where undefined (n too small).
+
+export type Num = number | null;
+
+export interface ReportMeta {
+  title: string;
+  generated_at: string;
+  protocol: { id: string; version: string; title: string };
+  n_subjects: number;
+  sites: { id: string; name: string }[];
+  /** Visit codes in protocol order, with labels. */
+  visits: { code: string; label: string }[];
+}
+
+export interface FlowReport {
+  screened: number;
+  eligible: number;
+  enrolled: number;
+  treated: number;
+  completed: number;
+  withdrawn: number;
+  lost_to_follow_up: number;
+  died: number;
+  ongoing: number;
+  by_visit: { visit: string; expected: number; seen: number; missed: number; not_yet_due: number }[];
+  reasons: { status: string; reason: string; n: number }[];
+}
+
+export interface ContinuousSummary {
+  n: number;
+  missing: number;
+  mean: Num;
+  sd: Num;
+  median: Num;
+  q1: Num;
+  q3: Num;
+}
+
+export interface CategoricalSummary {
+  n: number;
+  missing: number;
+  levels: { level: string; n: number; pct: number }[];
+}
+
+export interface Table1Row {
+  variable: string;
+  label: string;
+  kind: 'continuous' | 'categorical';
+  overall: ContinuousSummary | CategoricalSummary;
+  by_site: Record<string, ContinuousSummary | CategoricalSummary>;
+}
+
+export interface VisitSummary {
+  visit: string;
+  n: number;
+  missing: number;
+  mean: Num;
+  sd: Num;
+  ci_low: Num;
+  ci_high: Num;
+  median: Num;
+  q1: Num;
+  q3: Num;
+}
+
+export interface Proportion {
+  x: number;
+  n: number;
+  prop: Num;
+  ci_low: Num;
+  ci_high: Num;
+}
+
+export interface ChangeRow {
+  visit: string;
+  n_pairs: number;
+  mean_change: Num;
+  ci_low: Num;
+  ci_high: Num;
+  t: Num;
+  p_t: Num;
+  p_t_holm: Num;
+  wilcoxon_v: Num;
+  p_wilcoxon: Num;
+  p_wilcoxon_holm: Num;
+  responders_mcid: Proportion;
+  responders_30pct: Proportion;
+  responders_50pct: Proportion;
+}
+
+export interface LmmReport {
+  formula: string;
+  fixed: { term: string; estimate: number; se: number; t: number; p: Num }[];
+  sd_subject: number;
+  sd_residual: number;
+  reml_criterion: number;
+  n_obs: number;
+  n_groups: number;
+  converged: boolean;
+}
+
+export interface OutcomeReport {
+  label: string;
+  unit: string;
+  /** Lower is better for every outcome here; the MCID is in the outcome's unit. */
+  mcid: number | null;
+  by_visit: VisitSummary[];
+  by_site: { site: string; by_visit: VisitSummary[] }[];
+  change: ChangeRow[];
+  lmm: LmmReport | null;
+}
+
+export interface KmPoint {
+  day: number;
+  surv: number;
+  lower: Num;
+  upper: Num;
+  n_risk: number;
+  n_event: number;
+  n_censor: number;
+}
+
+export interface OpioidReport {
+  by_visit: {
+    visit: string;
+    n: number;
+    any_opioid: Proportion;
+    /** McNemar against baseline on subjects seen at both. */
+    mcnemar: { n_pairs: number; b: number; c: number; statistic: Num; p: Num };
+    mme_median: Num;
+    mme_q1: Num;
+    mme_q3: Num;
+  }[];
+}
+
+export interface TimeToEventReport {
+  opioid_cessation: {
+    n: number;
+    events: number;
+    km: KmPoint[];
+    median_days: Num;
+    median_lower: Num;
+    median_upper: Num;
+    by_site: { site: string; n: number; events: number; km: KmPoint[]; median_days: Num }[];
+    logrank_site: { chisq: Num; df: number; p: Num };
+  };
+}
+
+export interface AdverseEventRow {
+  event: string;
+  label: string;
+  count: number;
+  rate: number;
+  ci_low: Num;
+  ci_high: Num;
+  /** Denominator (treated subjects); the renderer falls back to `flow.treated` when absent. */
+  n?: number;
+}
+
+export type Band = 'red' | 'amber' | 'green' | 'none';
+
+export interface KpiRow {
+  kpi: string;
+  label: string;
+  overall: Proportion & { band: Band };
+  by_site: (Proportion & { site: string; band: Band })[];
+}
+
+export interface CareGapReport {
+  kpis: KpiRow[];
+  /** Treated subjects past week 16 with no bone medication started. */
+  untreated: number;
+}
+
+export interface SiteReport {
+  site: string;
+  name: string;
+  n: number;
+  completeness: number;
+  /** Funnel plot: mean pain change at week 12 against the pool, with 95% and 99.8% control limits. */
+  funnel: {
+    outcome: string;
+    n: number;
+    value: Num;
+    pool: Num;
+    lower95: Num;
+    upper95: Num;
+    lower998: Num;
+    upper998: Num;
+    outside: '95' | '99.8' | null;
+  };
+}
+
+export interface StudyReport {
+  meta: ReportMeta;
+  flow: FlowReport;
+  table1: Table1Row[];
+  outcomes: { pain: OutcomeReport; odi: OutcomeReport; mme: OutcomeReport };
+  opioids: OpioidReport;
+  time_to_event: TimeToEventReport;
+  adverse_events: AdverseEventRow[];
+  adverse_events_by_severity: { grade: number; count: number; rate: number; ci_low: Num; ci_high: Num }[];
+  care_gap: CareGapReport;
+  completeness: { site: string; visit: string; expected: number; seen: number; pct: Num }[];
+  sites: SiteReport[];
+  /**
+   * Methods text printed in a small "Methods." paragraph under the tables of each part, keyed:
+   * `flow` (participant flow), `table1` (baseline characteristics), `outcomes` (pain, ODI, MME by
+   * visit), `change` (change from baseline, paired t and Wilcoxon, Holm), `responders` (MCID, 30%,
+   * 50%, exact CIs), `lmm` (linear mixed model), `opioids` (any opioid, McNemar, MME), `km` (time
+   * to opioid cessation, log-rank), `adverse_events` (incidence and severity), `care_gap`
+   * (osteoporosis KPIs), `completeness` (follow-up per site and visit), `funnel` (sites against
+   * the pool). A missing key prints no paragraph.
+   */
+  methods: Record<string, string>;
+}

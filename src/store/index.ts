@@ -1,0 +1,18 @@
+// The registry's PostgreSQL: starting it (embedded or DATABASE_URL), the typed schema and its
+// migrations, the hash-chained audit trail, and consistent backup and restore.
+export { AUDIT_CHAIN_LOCK, type AuditInput, appendAudit, appendAuditBatch } from './audit.js';
+export { canonicalJson, GENESIS_HASH, hashAuditEvent, normaliseJson } from './audit-hash.js';
+export { type AuditVerification, verifyAudit } from './audit-verify.js';
+export { type BackupProgress, type BackupSummary, backupDatabase } from './backup.js';
+export { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from './database.js';
+export { appliedMigrations, MIGRATIONS, migrateToLatest } from './migrate.js';
+export { createKysely, createPool, REGISTRY_TYPES, redactSecrets, redactUrl } from './pg-connection.js';
+export { restoreDatabase } from './restore.js';
+export type * from './schema.js';
+export {
+  QUERY_STATUS_VALUES,
+  RESPONSE_STATUS_VALUES,
+  ROLE_VALUES,
+  SUBJECT_STATUS_VALUES,
+} from './schema.js';
+export { installShutdownHandlers } from './shutdown.js';

@@ -1,0 +1,39 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { RegistryError } from '../errors.js';
+import * as initial from './migrations/0001-initial.js';
+import { redactSecrets } from './pg-connection.js';
+
+/** Every migration, in order; names sort the way they run. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};
+
+const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/**
+ * Brings the schema to the latest migration (all pending ones in one transaction; Kysely's lock
+ * table serialises concurrent migrators). Failure names the migration, never a password.
+ */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: PROVIDER });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    const detail = redactSecrets(error instanceof Error ? error.message : String(error));
+    throw new RegistryError(
+      'DATABASE_UNAVAILABLE',
+      failed ? `migration ${failed} failed: ${detail}` : `migrations could not run: ${detail}`,
+    );
+  }
+  return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Names of the migrations applied to this database, in order (empty before the first). */
+export async function appliedMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const exists = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(
+    db,
+  );
+  if (!exists.rows[0]?.t) return [];
+  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+  return rows.rows.map((r) => r.name);
+}

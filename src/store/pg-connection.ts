@@ -1,0 +1,106 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+const INT8 = 20;
+const NUMERIC = 1700;
+const DATE = 1082;
+const INT8_ARRAY = 1016;
+const NUMERIC_ARRAY = 1231;
+const DATE_ARRAY = 1182;
+const TEXT_ARRAY = 1009;
+
+function toNumber(text: string): number {
+  const n = Number(text);
+  // Ids and counts stay far below 2^53; a value beyond would be silently wrong, so say so.
+  if (Number.isInteger(n) && !Number.isSafeInteger(n) && /^-?\d+$/.test(text)) {
+    throw new RangeError(`integer ${text} does not fit a JavaScript number`);
+  }
+  return n;
+}
+
+const parseTextArray = pg.types.getTypeParser(TEXT_ARRAY as never, 'text') as (
+  text: string,
+) => (string | null)[];
+const mapArray =
+  <T>(f: (s: string) => T) =>
+  (text: string): (T | null)[] =>
+    parseTextArray(text).map((v) => (v === null ? null : f(v)));
+const identity = (s: string): string => s;
+
+const OVERRIDES: Record<number, (text: string) => unknown> = {
+  [INT8]: toNumber,
+  [NUMERIC]: toNumber,
+  // A calendar date is not an instant: keep 'YYYY-MM-DD', never a JS Date in local time.
+  [DATE]: identity,
+  [INT8_ARRAY]: mapArray(toNumber),
+  [NUMERIC_ARRAY]: mapArray(toNumber),
+  [DATE_ARRAY]: mapArray(identity),
+};
+
+/** Type parsers of the registry's pools, set per pool so other pg users in the process are untouched. */
+export const REGISTRY_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    const override = format === 'binary' ? undefined : OVERRIDES[oid];
+    return override ?? pg.types.getTypeParser(oid, format ?? 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export interface PoolOptions {
+  max?: number;
+  log?: (line: string) => void;
+}
+
+/** A pg pool with the registry's type parsers; idle-connection errors are logged, not thrown. */
+export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 20,
+    types: REGISTRY_TYPES,
+    application_name: 'sifreg',
+    connectionTimeoutMillis: 10_000,
+  });
+  // Without a listener an idle client's error (server restarted, owner stopped it) kills the process.
+  pool.on('error', (error) => options.log?.(`database connection lost: ${redactSecrets(error.message)}`));
+  return pool;
+}
+
+/** A Kysely instance on a new pool against `url`. */
+export function createKysely(url: string, options: PoolOptions = {}): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(url, options) }) });
+}
+
+/** The URL with its password replaced by `***`, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const key of ['password', 'sslpassword'])
+      if (u.searchParams.has(key)) u.searchParams.set(key, '***');
+    return u.toString();
+  } catch {
+    return '(unparsable database URL)';
+  }
+}
+
+/** Removes anything that looks like a password in a URL inside a message. */
+export function redactSecrets(message: string): string {
+  return message
+    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+    .replace(/(password=)[^&\s]*/gi, '$1***');
+}
+
+/** Opens one connection and runs `select 1`; resolves false (never throws) when the server does not answer. */
+export async function serverAnswers(url: string, timeoutMs = 2_000): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
