@@ -7,7 +7,9 @@ test('Holm on 0.01, 0.02, 0.03, 0.04 gives 0.04, 0.06, 0.06, 0.06 as R p.adjust'
 });
 
 test('keeps the input order and caps at 1', () => {
-  expect(holm([0.5, 0.001, 0.4])).toEqual([1, 0.003, 0.8]);
+  const got = holm([0.45, 0.001, 0.7]);
+  [0.9, 0.003, 0.9].forEach((want, i) => expect(got[i]).toBeCloseTo(want, 15));
+  expect(holm([0.7, 0.001, 0.6])).toEqual([1, 0.003, 1]);
 });
 
 test('missing p-values pass through and do not count as tests', () => {

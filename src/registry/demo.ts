@@ -45,7 +45,12 @@ export function* demoCohortChunks(subjects: number, seed: number, today: string,
     const consent = addDays(today, -(30 + Math.floor(random() * 880)));
     const responses: DemoResponse[] = demoSubject(random, formatStudyId(site.id, n), site, consent, today);
     for (const r of responses) {
-      for (const row of tidyRows({ ...r, def: getInstrument(r.instrument) })) parts.push(tidyLine(row));
+      const def = getInstrument(r.instrument);
+      // The generator must speak the instruments' language: an unknown item would vanish silently.
+      for (const item of Object.keys(r.answers)) {
+        if (!def.items.some((i) => i.id === item)) throw new Error(`demo cohort: ${r.instrument} has no item ${item}`);
+      }
+      for (const row of tidyRows({ ...r, def })) parts.push(tidyLine(row));
     }
     if ((i + 1) % chunk === 0 || i === subjects - 1) {
       yield parts.join('');

@@ -150,8 +150,8 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         s.symptomWeeks = num(r.symptom_duration_weeks);
         s.etiology = str(r.etiology);
         s.eligible = bool(r.eligible);
-        s.priorFragilityFracture = bool(r.prior_fragility_fracture) ?? bool(r.flag_prior_fragility_fracture);
-        s.steroidUse = bool(r.steroid_use) ?? bool(r.flag_steroid_use);
+        s.priorFragilityFracture = bool(r.prior_fragility_fracture);
+        s.steroidUse = bool(r.steroid_use);
       }
       for (const r of await answersOf(tx, 'procedure', ['denis_zone', 'ffp_type', 'sides', 'setting'])) {
         const s = subjects.get(String(r.study_id));

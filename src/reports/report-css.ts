@@ -46,6 +46,7 @@ tbody tr.sub td:first-child { padding-left: 1.1em; }
 tbody tr.miss td { color: var(--muted); font-style: italic; }
 tbody tr.total td { border-top: 0.5px solid var(--hair); font-weight: 600; }
 tbody tr.sep td { border-top: 0.5px solid var(--hair); }
+tbody tr.strong td { font-weight: 600; }
 tfoot td { border-top: 0.6px solid var(--rule); font-size: 8pt; color: #333; padding-top: 0.3em; }
 .note { font-size: 8pt; color: #333; margin: 0.25em 0 0; }
 .methods { font-size: 8.5pt; line-height: 1.4; color: #333; margin: 0.35em 0 1.3em; }

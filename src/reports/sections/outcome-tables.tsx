@@ -149,11 +149,10 @@ export function RespondersTable(props: OutcomeTableProps & { sub: string }) {
   const { outcome: o } = props;
   const label = visitLabeller(props.meta);
   const mcid = o.mcid !== null;
-  const unit = o.unit === '%' ? ' points' : o.unit.startsWith('NRS') ? ' points' : ` ${o.unit}`;
   return (
     <table>
       <Caption no={`${props.no}.${props.sub}`}>
-        {o.label} responders: improvement from baseline{mcid ? ` of at least ${o.mcid}${unit} (MCID),` : ''} of at
+        {o.label} responders: improvement from baseline{mcid ? ` of at least ${o.mcid} points (MCID),` : ''} of at
         least 30% and of at least 50%
       </Caption>
       <thead>

@@ -1,0 +1,68 @@
+// Section 7, adverse events: incidence (participants with at least one event) with exact 95% CIs,
+// the one-sided upper bound when there were none, and events by CTCAE-style severity grade.
+import { fmtCount, fmtPct, fmtPropCi } from '../format.js';
+import type { Num as N, StudyReport } from '../types.js';
+import { Caption, Methods, Num, Section } from './parts.js';
+
+const GRADES: Record<number, string> = { 1: 'Mild', 2: 'Moderate', 3: 'Severe', 4: 'Life-threatening', 5: 'Death' };
+
+/** The exact CI cell: "a to b"; with zero events, "≤ b" (the upper limit, about 3/N) marked with a dagger. */
+function ciCell(count: number, ci: { ci_low: N; ci_high: N }): string {
+  if (count === 0) return ci.ci_high === null ? '—' : `0.0 to ${fmtPct(ci.ci_high)}†`;
+  return fmtPropCi(ci);
+}
+
+/** Section 7: adverse events. */
+export function SafetySection(props: { report: StudyReport }) {
+  const r = props.report;
+  const denom = (n: number | undefined) => n ?? r.flow.treated;
+  return (
+    <Section id="adverse-events" no={7} title="Adverse events" major>
+      <table>
+        <Caption no="7.1">Participants with at least one adverse event, by event (N = treated participants)</Caption>
+        <thead>
+          <tr>
+            <th>Event</th>
+            <th class="num">n/N (%)</th>
+            <th class="ci">95% CI, %</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.adverse_events.map((e, i) => (
+            <tr class={i > 0 && r.adverse_events[i - 1]?.event === 'major' ? 'sep' : ''}>
+              <td>{e.label}</td>
+              <Num>{fmtCount(e.count, denom(e.n))}</Num>
+              <Num>{ciCell(e.count, e)}</Num>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <table>
+        <Caption no="7.2">Participants with at least one adverse event, by highest severity grade (CTCAE style)</Caption>
+        <thead>
+          <tr>
+            <th>Grade</th>
+            <th class="num">n/N (%)</th>
+            <th class="ci">95% CI, %</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.adverse_events_by_severity.map((g) => (
+            <tr>
+              <td>
+                {g.grade} — {GRADES[g.grade] ?? 'other'}
+              </td>
+              <Num>{fmtCount(g.count, r.flow.treated)}</Num>
+              <Num>{ciCell(g.count, g)}</Num>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="note">
+        † No events: the interval runs from 0 to the exact upper limit (the “rule of three”, about 3/N), the most that
+        the data rule out.
+      </p>
+      <Methods methods={r.methods} topic="adverse_events" />
+    </Section>
+  );
+}
