@@ -9,13 +9,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SACROPLASTY_SIF } from '../src/protocol/index.js';
 import { demoCohortChunks, importTidy, SYSTEM_ACTOR, seededRandom } from '../src/registry/index.js';
-import { analyseStudy, outcomeRows } from '../src/reports/analyse.js';
-import { cessationTimes } from '../src/reports/analyse-opioids.js';
-import { OUTCOMES } from '../src/reports/analyse-outcomes.js';
+import { analyseStudy } from '../src/reports/analyse.js';
+import { cessationCsv, outcomesCsv } from '../src/reports/analysis-data.js';
 import { extractCohort } from '../src/reports/extract-cohort.js';
 import { renderReportHtml } from '../src/reports/render-html.js';
 import { openDatabase } from '../src/store/index.js';
-import { compareWithR, type RResult } from './compare-r.js';
+import { compareWithR, type RResult } from '../test/helpers/compare-r.js';
 
 const { values } = parseArgs({
   options: { subjects: { type: 'string', default: '100000' }, keep: { type: 'boolean', default: false } },
@@ -35,11 +34,19 @@ function machine(): string {
 }
 
 const dataDir = process.env.DATABASE_URL ? null : await mkdtemp(path.join(os.tmpdir(), 'sifreg-bench-'));
-const handle = await openDatabase(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: dataDir! });
-const deps = { db: handle.db, clock: () => new Date(`${today}T12:00:00Z`), random: seededRandom(9), protocol: SACROPLASTY_SIF };
+const handle = await openDatabase(
+  process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: dataDir! },
+);
+const deps = {
+  db: handle.db,
+  clock: () => new Date(`${today}T12:00:00Z`),
+  random: seededRandom(9),
+  protocol: SACROPLASTY_SIF,
+};
 try {
   const existing = await handle.db.selectFrom('subject').select('study_id').limit(1).execute();
-  if (existing.length > 0) throw new Error('bench needs an empty registry (unset DATABASE_URL or point it at an empty database)');
+  if (existing.length > 0)
+    throw new Error('bench needs an empty registry (unset DATABASE_URL or point it at an empty database)');
 
   // 1. Import: the synthetic cohort as tidy CSV, 5,000 subjects per all-or-nothing import.
   let rows = 0;
@@ -68,34 +75,11 @@ try {
   await writeFile(path.join(outDir, 'report.json'), JSON.stringify(report));
   await writeFile(path.join(outDir, 'report.html'), html);
 
-  // 3. The same analysis data for R: one row per subject and visit, and the cessation times.
-  const lines = ['study_id,site,visit,pain,odi,mme'];
-  const visitOrder = cohort.visits.map((v) => v.code);
-  const byKey = new Map<string, { site: string; pain?: number; odi?: number; mme?: number }>();
-  for (const key of ['pain', 'odi', 'mme'] as const) {
-    const r = outcomeRows(cohort, OUTCOMES[key]);
-    r.y.forEach((y, i) => {
-      const k = `${r.subject[i]}\u0000${r.visit[i]}`;
-      const row = byKey.get(k) ?? { site: r.site[i]! };
-      row[key] = y;
-      byKey.set(k, row);
-    });
-  }
-  const ordered = [...byKey.entries()].sort((a, b) => {
-    const [sa, va] = a[0].split('\u0000') as [string, string];
-    const [sb, vb] = b[0].split('\u0000') as [string, string];
-    return visitOrder.indexOf(va) - visitOrder.indexOf(vb) || (sa < sb ? -1 : sa > sb ? 1 : 0);
-  });
-  for (const [k, v] of ordered) {
-    const [study, visit] = k.split('\u0000') as [string, string];
-    const f = (x: number | undefined) => (x === undefined ? 'NA' : String(x));
-    lines.push(`${study},${v.site},${visit},${f(v.pain)},${f(v.odi)},${f(v.mme)}`);
-  }
-  const outcomesCsv = path.join(outDir, 'outcomes.csv');
-  await writeFile(outcomesCsv, `${lines.join('\n')}\n`);
-  const c = cessationTimes(cohort, cohort.subjects);
-  const cessationCsv = path.join(outDir, 'cessation.csv');
-  await writeFile(cessationCsv, `time,event,site\n${c.time.map((t, i) => `${t},${c.event[i]},${c.site[i]}`).join('\n')}\n`);
+  // 3. The same analysis data for R.
+  const outcomesFile = path.join(outDir, 'outcomes.csv');
+  const cessationFile = path.join(outDir, 'cessation.csv');
+  await writeFile(outcomesFile, outcomesCsv(cohort));
+  await writeFile(cessationFile, cessationCsv(cohort));
 
   // 4. R on the same data, in the same run.
   const hasR = spawnSync('Rscript', ['--version']).status === 0;
@@ -103,10 +87,14 @@ try {
   let r: RResult | null = null;
   if (hasR) {
     const t3 = process.hrtime.bigint();
-    const out = execFileSync('Rscript', [path.join(import.meta.dirname, 'report.R'), outcomesCsv, cessationCsv], {
-      maxBuffer: 1 << 30,
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      'Rscript',
+      [path.join(import.meta.dirname, 'report.R'), outcomesFile, cessationFile],
+      {
+        maxBuffer: 1 << 30,
+        encoding: 'utf8',
+      },
+    );
     rWall = seconds(t3);
     r = JSON.parse(out) as RResult;
   }
@@ -126,8 +114,12 @@ try {
     r
       ? `| R ${r.timing.r_version.replace('R version ', '')}, lme4 ${r.timing.lme4}, survival ${r.timing.survival}: same analyses on the exported data (excluding reading the CSV) | ${rAnalysis!.toFixed(2)} s (whole Rscript run ${rWall!.toFixed(2)} s) |`
       : '| R | not installed on this machine: no ratio measured |',
-    r ? `| **ratio R / sifreg** | **${(rAnalysis! / ours).toFixed(2)}× (sifreg is ${rAnalysis! > ours ? 'faster' : 'SLOWER'})** |` : '',
-    comparison ? `| largest relative difference from R over ${comparison.compared} numbers | ${comparison.maxRel.toExponential(2)} (${comparison.worst}) |` : '',
+    r
+      ? `| **ratio R / sifreg** | **${(rAnalysis! / ours).toFixed(2)}× (sifreg is ${rAnalysis! > ours ? 'faster' : 'SLOWER'})** |`
+      : '',
+    comparison
+      ? `| largest relative difference from R over ${comparison.compared} numbers | ${comparison.maxRel.toExponential(2)} (${comparison.worst}) |`
+      : '',
   ].filter(Boolean);
   const text = `# Benchmarks
 

@@ -6,7 +6,8 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..', 'src');
 const PURE = ['protocol', 'instruments', 'schedule', 'analysis'];
 const IMPURE = ['store', 'server', 'web', 'cli', 'registry', 'reports', 'exchange'];
-const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

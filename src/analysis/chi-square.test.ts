@@ -15,7 +15,15 @@ test('2×2 with Yates: every |O − E| loses 0.5 (R chisq.test default)', () => 
 });
 
 test('2×2 without correction: Σ (O − E)² / E', () => {
-  expect(chiSquareTest([[10, 20], [20, 10]], { correct: false }).statistic).toBeCloseTo(20 / 3, 14);
+  expect(
+    chiSquareTest(
+      [
+        [10, 20],
+        [20, 10],
+      ],
+      { correct: false },
+    ).statistic,
+  ).toBeCloseTo(20 / 3, 14);
 });
 
 test('larger tables are never corrected; df = (r − 1)(c − 1)', () => {
@@ -27,7 +35,12 @@ test('larger tables are never corrected; df = (r − 1)(c − 1)', () => {
 });
 
 test('an empty row or column makes an expected count 0: R gives NaN, here null', () => {
-  expect(chiSquareTest([[0, 20], [0, 31]])).toMatchObject({ statistic: null, p: null, df: 1 });
+  expect(
+    chiSquareTest([
+      [0, 20],
+      [0, 31],
+    ]),
+  ).toMatchObject({ statistic: null, p: null, df: 1 });
 });
 
 test('rejects a table with one row or ragged rows', () => {

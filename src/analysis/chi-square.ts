@@ -13,7 +13,10 @@ export interface ChiSquareResult {
  * expected = row total × column total / n; for a 2×2 table Yates' correction (default on)
  * subtracts min(0.5, |observed - expected|) from every |observed - expected|, as R does.
  */
-export function chiSquareTest(table: readonly (readonly number[])[], options: { correct?: boolean } = {}): ChiSquareResult {
+export function chiSquareTest(
+  table: readonly (readonly number[])[],
+  options: { correct?: boolean } = {},
+): ChiSquareResult {
   const nr = table.length;
   const nc = table[0]?.length ?? 0;
   if (nr < 2 || nc < 2 || table.some((row) => row.length !== nc)) {

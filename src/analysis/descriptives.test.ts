@@ -1,4 +1,4 @@
-import { describe as group, expect, test } from 'vitest';
+import { expect, describe as group, test } from 'vitest';
 import { describe, quantile } from './descriptives.js';
 
 group('describe', () => {
@@ -33,7 +33,16 @@ group('describe', () => {
 
   test('leaves sd and CI null for a single value', () => {
     const d = describe([6]);
-    expect(d).toMatchObject({ n: 1, mean: 6, sd: null, ci_low: null, ci_high: null, median: 6, min: 6, max: 6 });
+    expect(d).toMatchObject({
+      n: 1,
+      mean: 6,
+      sd: null,
+      ci_low: null,
+      ci_high: null,
+      median: 6,
+      min: 6,
+      max: 6,
+    });
   });
 
   test('drops missing values (NaN) before summarising', () => {

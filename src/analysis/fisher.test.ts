@@ -21,7 +21,12 @@ test('x at the top of its support: odds ratio and upper limit are infinite', () 
 });
 
 test('no events in either arm: p 1, odds ratio 0, interval [0, ∞) as R', () => {
-  expect(fisherExact2x2(0, 50, 0, 48)).toEqual({ p: 1, odds_ratio: 0, ci_low: 0, ci_high: Number.POSITIVE_INFINITY });
+  expect(fisherExact2x2(0, 50, 0, 48)).toEqual({
+    p: 1,
+    odds_ratio: 0,
+    ci_low: 0,
+    ci_high: Number.POSITIVE_INFINITY,
+  });
 });
 
 test('rejects counts that are not non-negative integers', () => {

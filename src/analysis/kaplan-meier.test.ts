@@ -31,7 +31,7 @@ test('a curve flat at exactly 0.5 takes the midpoint to the next drop as median 
 });
 
 test('a curve that never reaches 0.5 has no median; no data gives an empty curve', () => {
-  expect(kaplanMeier([3, 5, 8], [0, 1, 0]).median).toBeNull();
+  expect(kaplanMeier([3, 5, 8], [1, 0, 0]).median).toBeNull();
   expect(kaplanMeier([], [])).toMatchObject({ n: 0, events: 0, steps: [], median: null });
 });
 

@@ -28,7 +28,11 @@ export interface KaplanMeierResult {
  * Greenwood variance, log-transformed CI (conf.type "log") at `level`, upper limit capped at 1.
  * Times are compared exactly (R's `timefix` only merges times closer than ~1e-8 relative).
  */
-export function kaplanMeier(time: readonly number[], event: readonly (0 | 1)[], level = 0.95): KaplanMeierResult {
+export function kaplanMeier(
+  time: readonly number[],
+  event: readonly (0 | 1)[],
+  level = 0.95,
+): KaplanMeierResult {
   if (time.length !== event.length) throw new RangeError('time and event differ in length');
   const order = Array.from({ length: time.length }, (_, i) => i)
     .filter((i) => Number.isFinite(time[i]!))
@@ -49,7 +53,8 @@ export function kaplanMeier(time: readonly number[], event: readonly (0 | 1)[], 
       else censored++;
       i++;
     }
-    surv *= 1 - d / atRisk;
+    // (n − d) / n as survfitkm does (1 − d/n can differ in the last bit).
+    surv *= (atRisk - d) / atRisk;
     // Greenwood: Var(log S) accumulates d / (n (n - d)); infinite once everyone at risk fails.
     greenwood += d === 0 ? 0 : atRisk === d ? Number.POSITIVE_INFINITY : d / (atRisk * (atRisk - d));
     const seLog = Math.sqrt(greenwood);

@@ -29,14 +29,20 @@ export function evaluateReml(
     grouped === null ? accumulateBySubject(design, theta) : accumulateGrouped(design, grouped, theta);
   const chol = choleskyUpperInput(a, p);
   const nmp = nObs - p;
-  if (chol === null) return { deviance: Number.POSITIVE_INFINITY, beta: new Float64Array(p), cholXtVX: a, pwrss: Number.NaN };
+  if (chol === null)
+    return { deviance: Number.POSITIVE_INFINITY, beta: new Float64Array(p), cholXtVX: a, pwrss: Number.NaN };
   const beta = cholSolve(chol, b, p);
   let pwrss = c;
   for (let j = 0; j < p; j++) pwrss -= beta[j]! * b[j]!;
   let logDetRX = 0;
   for (let j = 0; j < p; j++) logDetRX += 2 * Math.log(chol[j * p + j]!);
   const deviance = logDetM + logDetRX + nmp * (1 + Math.log((2 * Math.PI * pwrss) / nmp));
-  return { deviance: Number.isFinite(deviance) ? deviance : Number.POSITIVE_INFINITY, beta, cholXtVX: chol, pwrss };
+  return {
+    deviance: Number.isFinite(deviance) ? deviance : Number.POSITIVE_INFINITY,
+    beta,
+    cholXtVX: chol,
+    pwrss,
+  };
 }
 
 /** X'V₀⁻¹X (upper triangle), X'V₀⁻¹y, y'V₀⁻¹y and log|M| summed subject by subject. */
@@ -54,7 +60,14 @@ function accumulateBySubject(design: LmmDesign, theta: readonly number[]): Accum
   for (let start = 0; start < design.nGroups; start += BLOCK) {
     blockA.fill(0);
     blockB.fill(0);
-    const block = accumulateBlock(design, theta, start, Math.min(start + BLOCK, design.nGroups), blockA, blockB);
+    const block = accumulateBlock(
+      design,
+      theta,
+      start,
+      Math.min(start + BLOCK, design.nGroups),
+      blockA,
+      blockB,
+    );
     for (let i = 0; i < p * p; i++) a[i]! -= blockA[i]!;
     for (let j = 0; j < p; j++) b[j]! -= blockB[j]!;
     c -= block.c;

@@ -38,7 +38,8 @@ export function buildLmmDesign(input: LmmInput): LmmDesign {
   const nRows = input.y.length;
   if (input.subject.length !== nRows) throw new RangeError('subject and y differ in length');
   const slope = input.randomSlope;
-  if (slope !== undefined && slope.length !== nRows) throw new RangeError('randomSlope and y differ in length');
+  if (slope !== undefined && slope.length !== nRows)
+    throw new RangeError('randomSlope and y differ in length');
   const keep = new Uint8Array(nRows);
   for (let i = 0; i < nRows; i++) {
     keep[i] = Number.isFinite(input.y[i]!) && (slope === undefined || Number.isFinite(slope[i]!)) ? 1 : 0;
@@ -50,14 +51,16 @@ export function buildLmmDesign(input: LmmInput): LmmDesign {
   for (const [name, cov] of specs) {
     const offset = terms.length;
     if (isFactor(cov)) {
-      const { values, given } = 'levels' in cov ? { values: cov.values, given: cov.levels } : { values: cov, given: null };
+      const { values, given } =
+        'levels' in cov ? { values: cov.values, given: cov.levels } : { values: cov, given: null };
       if (values.length !== nRows) throw new RangeError(`fixed term ${name} differs in length from y`);
       const present = new Set<string>();
       for (let i = 0; i < nRows; i++) if (keep[i]) present.add(values[i]!);
       // Factor levels in the given order, else sorted (R factor()); levels without rows are dropped.
       const levels = (given ?? [...present].sort()).filter((l) => present.has(l));
       const unknown = [...present].filter((l) => !levels.includes(l));
-      if (unknown.length > 0) throw new RangeError(`fixed term ${name} has values not in its levels: ${unknown.join(', ')}`);
+      if (unknown.length > 0)
+        throw new RangeError(`fixed term ${name} has values not in its levels: ${unknown.join(', ')}`);
       const code = new Map(levels.map((l, j) => [l, j - 1]));
       const codes = new Int32Array(nRows).fill(-1);
       for (let i = 0; i < nRows; i++) if (keep[i]) codes[i] = code.get(values[i]!)!;

@@ -73,7 +73,11 @@ export function groupSubjects(design: LmmDesign): GroupedStats | null {
 }
 
 /** The same sums as the per-subject pass, from pooled statistics. */
-export function accumulateGrouped(design: LmmDesign, grouped: GroupedStats, theta: readonly number[]): Accumulated {
+export function accumulateGrouped(
+  design: LmmDesign,
+  grouped: GroupedStats,
+  theta: readonly number[],
+): Accumulated {
   const { p, q } = design;
   const qq = q * q;
   const a = Float64Array.from(design.xtx);
@@ -98,7 +102,13 @@ export function accumulateGrouped(design: LmmDesign, grouped: GroupedStats, thet
 }
 
 /** W = Λ M⁻¹ Λ' (row-major q×q into `w`) for M = I + Λ'GΛ; returns log|M|. */
-function blockWeights(theta: readonly number[], ztz: Float64Array, off: number, q: number, w: Float64Array): number {
+function blockWeights(
+  theta: readonly number[],
+  ztz: Float64Array,
+  off: number,
+  q: number,
+  w: Float64Array,
+): number {
   if (q === 1) {
     const t2 = theta[0]! * theta[0]!;
     const m = 1 + t2 * ztz[off]!;

@@ -19,7 +19,11 @@ export interface LogRankResult {
  * event time, chi-square = (O − E)' V⁻¹ (O − E) over the groups with E > 0 less the first,
  * df = (groups with E > 0) − 1.
  */
-export function logRank(time: readonly number[], event: readonly (0 | 1)[], group: readonly string[]): LogRankResult {
+export function logRank(
+  time: readonly number[],
+  event: readonly (0 | 1)[],
+  group: readonly string[],
+): LogRankResult {
   if (time.length !== event.length || time.length !== group.length) {
     throw new RangeError('time, event and group differ in length');
   }

@@ -14,7 +14,11 @@ export interface Minimum {
  * below the tolerance a derivative-free method can reach (|Δx| ≲ 1e-10), which is what makes the
  * mixed-model estimates reproducible to 1e-6 relative.
  */
-export function minimiseBounded(f: (x: readonly number[]) => number, x0: readonly number[], lower: readonly number[]): Minimum {
+export function minimiseBounded(
+  f: (x: readonly number[]) => number,
+  x0: readonly number[],
+  lower: readonly number[],
+): Minimum {
   let evaluations = 0;
   const lb = lower.map((l) => l);
   const project = (x: readonly number[]): number[] => x.map((v, i) => Math.max(v, lb[i]!));
@@ -24,7 +28,6 @@ export function minimiseBounded(f: (x: readonly number[]) => number, x0: readonl
     return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v;
   };
   const start = nelderMead(fp, project(x0), project);
-  if (process.env.DBG) console.log("NM evals", evaluations, start);
   const polished = newtonPolish(fp, start.x, start.fx, lb);
   return { ...polished, evaluations };
 }
@@ -47,9 +50,14 @@ function nelderMead(
     simplex.sort((a, b) => a.fx - b.fx);
     const best = simplex[0]!;
     const worst = simplex[n]!;
-    const size = Math.max(...simplex.slice(1).map((s) => Math.max(...s.x.map((v, i) => Math.abs(v - best.x[i]!)))));
+    const size = Math.max(
+      ...simplex.slice(1).map((s) => Math.max(...s.x.map((v, i) => Math.abs(v - best.x[i]!)))),
+    );
     // Loose stop: Newton polishing takes it from here.
-    if (size < 1e-3 * Math.max(1, Math.max(...best.x.map(Math.abs))) || worst.fx - best.fx < 1e-11 * Math.abs(best.fx)) {
+    if (
+      size < 1e-3 * Math.max(1, Math.max(...best.x.map(Math.abs))) ||
+      worst.fx - best.fx < 1e-11 * Math.abs(best.fx)
+    ) {
       break;
     }
     const centroid = new Array<number>(n).fill(0);
@@ -112,7 +120,6 @@ function newtonPolish(
     // Newton shrinks the decrease quadratically; when it stops shrinking, rounding noise rules.
     const atNoise = decrease < 1e-16 * Math.max(1, Math.abs(fx)) || decrease > 0.1 * previousDecrease;
     previousDecrease = decrease;
-    if (process.env.DBG) console.log("newton", iter, fx, decrease, size);
     if (size < 1e-10 * scale) return { x, fx, converged: true };
     let accepted = false;
     for (let k = 0, t = 1; k < 30 && !accepted; k++, t /= 2) {

@@ -54,7 +54,8 @@ export function pairedTTest(x: readonly number[], y: readonly number[], level = 
 
 /** x - y over complete pairs (R `complete.cases`); throws when the arrays differ in length. */
 export function pairedDifferences(x: readonly number[], y: readonly number[]): number[] {
-  if (x.length !== y.length) throw new RangeError(`paired samples differ in length: ${x.length} vs ${y.length}`);
+  if (x.length !== y.length)
+    throw new RangeError(`paired samples differ in length: ${x.length} vs ${y.length}`);
   const d: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const xi = x[i]!;

@@ -1,5 +1,4 @@
 import { normalTwoSided } from './distributions.js';
-import { averageRanks } from './ranks.js';
 
 export interface WilcoxonResult {
   /** Number of non-zero differences (the n the test uses). */
@@ -70,4 +69,23 @@ function signedRankCounts(n: number): Float64Array {
     for (let k = top; k >= r; k--) c[k] = c[k]! + c[k - r]!;
   }
   return c;
+}
+
+/** Ranks with ties given their average rank, R `rank(x, ties.method = "average")`. */
+function averageRanks(x: ArrayLike<number>): { ranks: Float64Array; tieSizes: number[] } {
+  const n = x.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
+  const ranks = new Float64Array(n);
+  const tieSizes: number[] = [];
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    // Exact equality, as R's rank(): values that differ in the last bit are not tied.
+    while (j + 1 < n && x[order[j + 1]!]! === x[order[i]!]!) j++;
+    const avg = (i + j + 2) / 2;
+    for (let k = i; k <= j; k++) ranks[order[k]!] = avg;
+    tieSizes.push(j - i + 1);
+    i = j + 1;
+  }
+  return { ranks, tieSizes };
 }

@@ -20,11 +20,19 @@ export function parseVerbArgs(args: string[], options: OptionSpec, positionals =
   if (!parsed.values.help && parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
   }
-  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+  return {
+    values: parsed.values as Record<string, string | boolean | undefined>,
+    positionals: parsed.positionals,
+  };
 }
 
 /** A whole number option, or a usage error naming the option. */
-export function intOption(value: string | boolean | undefined, name: string, fallback: number, min = 0): number {
+export function intOption(
+  value: string | boolean | undefined,
+  name: string,
+  fallback: number,
+  min = 0,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < min) {
     throw new UsageError(`--${name} must be a whole number ≥ ${min} (got "${String(value)}")`);

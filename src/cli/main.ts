@@ -10,7 +10,18 @@ import { REPORT } from './verbs/report.js';
 import { SERVE } from './verbs/serve.js';
 import { SITE, USER } from './verbs/user.js';
 
-export const VERBS: readonly Verb[] = [DEMO, SERVE, SITE, USER, IMPORT, EXPORT, REPORT, AUDIT, BACKUP, RESTORE];
+export const VERBS: readonly Verb[] = [
+  DEMO,
+  SERVE,
+  SITE,
+  USER,
+  IMPORT,
+  EXPORT,
+  REPORT,
+  AUDIT,
+  BACKUP,
+  RESTORE,
+];
 
 function usage(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length));

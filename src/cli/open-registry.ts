@@ -18,9 +18,7 @@ export interface OpenRegistry {
 export async function openRegistry(io: CliIo, options: GlobalOptions): Promise<OpenRegistry> {
   const databaseUrl = io.env.DATABASE_URL;
   const handle = await openDatabase(
-    databaseUrl
-      ? { databaseUrl }
-      : { dataDir: path.resolve(io.cwd, options.dataDir ?? 'sifreg-data') },
+    databaseUrl ? { databaseUrl } : { dataDir: path.resolve(io.cwd, options.dataDir ?? 'sifreg-data') },
   );
   const deps: RegistryDeps = { db: handle.db, clock: io.clock, random: io.random, protocol: SACROPLASTY_SIF };
   return { deps, handle, close: () => handle.close() };

@@ -46,7 +46,15 @@ export function tidyRows(r: TidyResponse): TidyRow[] {
 
 /** One tidy row as a CSV line. */
 export function tidyLine(row: TidyRow): string {
-  return csvLine([row.study_id, row.site, row.visit, row.instrument, String(row.instance), row.item, row.value]);
+  return csvLine([
+    row.study_id,
+    row.site,
+    row.visit,
+    row.instrument,
+    String(row.instance),
+    row.item,
+    row.value,
+  ]);
 }
 
 export const TIDY_HEADER_LINE = csvLine([...TIDY_HEADER]);

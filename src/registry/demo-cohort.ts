@@ -43,7 +43,14 @@ const OPIOIDS = [
   { drug: 'hydrocodone', strength: 10, unit: 'mg', route: 'oral', doses: [2, 3, 4], weight: 0.25 },
   { drug: 'tramadol', strength: 50, unit: 'mg', route: 'oral', doses: [2, 3, 4], weight: 0.25 },
   { drug: 'morphine', strength: 15, unit: 'mg', route: 'oral', doses: [2, 3], weight: 0.08 },
-  { drug: 'fentanyl_transdermal', strength: 25, unit: 'mcg_per_hr', route: 'transdermal', doses: [1], weight: 0.05 },
+  {
+    drug: 'fentanyl_transdermal',
+    strength: 25,
+    unit: 'mcg_per_hr',
+    route: 'transdermal',
+    doses: [1],
+    weight: 0.05,
+  },
   { drug: 'hydromorphone', strength: 2, unit: 'mg', route: 'oral', doses: [3, 4], weight: 0.04 },
   { drug: 'buprenorphine', strength: 0.3, unit: 'mg', route: 'sublingual', doses: [2], weight: 0.03 },
 ] as const;
@@ -174,14 +181,25 @@ export function demoSubject(
     });
   }
   const writeMeds = (visit: string) => {
-    opioids.forEach((o, i) => add(visit, 'analgesic', { ...o }, i + 1));
+    opioids.forEach((o, i) => {
+      add(visit, 'analgesic', { ...o }, i + 1);
+    });
     if (random() < 0.6) {
-      add(visit, 'analgesic', { drug: 'acetaminophen', strength: 500, unit: 'mg', route: 'oral', doses_per_day: 3 }, opioids.length + 1);
+      add(
+        visit,
+        'analgesic',
+        { drug: 'acetaminophen', strength: 500, unit: 'mg', route: 'oral', doses_per_day: 3 },
+        opioids.length + 1,
+      );
     }
   };
   writeMeds('baseline');
   const dxaDone = random() < 0.25;
-  add('baseline', 'osteoporosis_care', { dxa_done: dxaDone, bone_med_recommended: random() < 0.45, bone_med: 'none' });
+  add('baseline', 'osteoporosis_care', {
+    dxa_done: dxaDone,
+    bone_med_recommended: random() < 0.45,
+    bone_med: 'none',
+  });
   if (indexDate > today) return out;
 
   // Procedure (CLINICAL.md: 2–3 mL PMMA per needle, technical success 98.9%).
@@ -215,7 +233,8 @@ export function demoSubject(
     same_day_discharge: random() < 0.8,
   });
   let aeCount = 0;
-  const addAe = (visit: string, answers: Record<string, AnswerValue>) => add(visit, 'adverse_event', answers, ++aeCount);
+  const addAe = (visit: string, answers: Record<string, AnswerValue>) =>
+    add(visit, 'adverse_event', answers, ++aeCount);
   if (symptomatic) {
     addAe('procedure', {
       term: 'radiculopathy',
@@ -239,7 +258,10 @@ export function demoSubject(
       inStudy = false;
       break;
     }
-    const offset = random() < 0.05 ? f.windowDays + 1 + Math.floor(random() * 10) : Math.round(normal(random, 0, f.windowDays / 2));
+    const offset =
+      random() < 0.05
+        ? f.windowDays + 1 + Math.floor(random() * 10)
+        : Math.round(normal(random, 0, f.windowDays / 2));
     const seen = addDays(target, clamp(offset, -f.windowDays * 2, f.windowDays * 3));
     if (seen > today) break;
     lastSeen = seen;
@@ -268,8 +290,14 @@ export function demoSubject(
         bone_med: started ? (random() < 0.6 ? 'oral_bisphosphonate' : 'denosumab') : 'none',
         ...(started ? { bone_med_start_date: addDays(indexDate, 20 + Math.floor(random() * 80)) } : {}),
         calcium_vitd_started: random() < 0.45,
+        ...(random() < 0.3 ? { vitamin_d_25oh: Math.round(clamp(normal(random, 24, 9), 4, 80)) } : {}),
+        falls_risk_assessed: random() < 0.4,
       });
-      add(f.visit, 'physical_therapy', { pt_referred: random() < 0.45 });
+      const referred = random() < 0.45;
+      add(f.visit, 'physical_therapy', {
+        pt_referred: referred,
+        ...(referred && random() < 0.75 ? { pt_start_date: addDays(seen, -Math.floor(random() * 40)) } : {}),
+      });
     }
     if (f.visit === 'week52') {
       const onMed = random() < 0.18;
@@ -278,7 +306,10 @@ export function demoSubject(
         bone_med: onMed ? 'oral_bisphosphonate' : 'none',
         ...(onMed ? { bone_med_persisting: random() < 0.75 } : {}),
       });
-      add(f.visit, 'satisfaction', { overall: random() < 0.8 ? 'very_satisfied' : 'satisfied', would_repeat: random() < 0.9 });
+      add(f.visit, 'satisfaction', {
+        overall: random() < 0.8 ? 'very_satisfied' : 'satisfied',
+        would_repeat: random() < 0.9,
+      });
       add(f.visit, 'end_of_study', { status: 'completed', date: seen });
     }
   }
@@ -286,7 +317,12 @@ export function demoSubject(
   if (!inStudy && addDays(indexDate, 364 + 42) <= today) {
     const u = random();
     const status = u < 0.15 ? 'died' : u < 0.45 ? 'withdrawn' : 'lost_to_follow_up';
-    const reason = status === 'died' ? 'death unrelated to the procedure' : status === 'withdrawn' ? 'patient decision' : 'no contact after three attempts';
+    const reason =
+      status === 'died'
+        ? 'death unrelated to the procedure'
+        : status === 'withdrawn'
+          ? 'patient decision'
+          : 'no contact after three attempts';
     add('week52', 'end_of_study', { status, date: addDays(lastSeen, 30), reason });
   }
   return out;

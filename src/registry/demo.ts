@@ -25,7 +25,12 @@ function addDays(date: string, days: number): string {
  * The seeded synthetic cohort as tidy CSV texts of at most `chunk` subjects each (study ids run on
  * across chunks); the same seed and day give the same files.
  */
-export function* demoCohortChunks(subjects: number, seed: number, today: string, chunk = subjects): Generator<string> {
+export function* demoCohortChunks(
+  subjects: number,
+  seed: number,
+  today: string,
+  chunk = subjects,
+): Generator<string> {
   const random = seededRandom(seed);
   const seq = new Map<string, number>();
   let parts: string[] = [TIDY_HEADER_LINE];
@@ -48,7 +53,8 @@ export function* demoCohortChunks(subjects: number, seed: number, today: string,
       const def = getInstrument(r.instrument);
       // The generator must speak the instruments' language: an unknown item would vanish silently.
       for (const item of Object.keys(r.answers)) {
-        if (!def.items.some((i) => i.id === item)) throw new Error(`demo cohort: ${r.instrument} has no item ${item}`);
+        if (!def.items.some((i) => i.id === item))
+          throw new Error(`demo cohort: ${r.instrument} has no item ${item}`);
       }
       for (const row of tidyRows({ ...r, def })) parts.push(tidyLine(row));
     }
@@ -69,7 +75,10 @@ export async function loadDemo(deps: RegistryDeps, actor: Actor, options: DemoOp
   requirePermission(actor, 'data.import');
   const existing = await deps.db.selectFrom('subject').select('study_id').limit(1).execute();
   if (existing.length > 0) {
-    throw new RegistryError('REGISTRY_NOT_EMPTY', 'the registry already has subjects; demo data goes only into an empty registry');
+    throw new RegistryError(
+      'REGISTRY_NOT_EMPTY',
+      'the registry already has subjects; demo data goes only into an empty registry',
+    );
   }
   const sites = new Set((await deps.db.selectFrom('site').select('id').execute()).map((s) => s.id));
   for (const site of DEMO_SITES) {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { verifyAudit } from '../store/index.js';
 import { createTestRegistry, VCU_COORDINATOR } from '../../test/helpers/registry.js';
+import { verifyAudit } from '../store/index.js';
 import { demoCohortCsv, exportTidy, importTidy, loadDemo, SYSTEM_ACTOR } from './index.js';
 
 type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
@@ -20,8 +20,20 @@ async function exportText(r: Registry, actor = SYSTEM_ACTOR): Promise<string> {
 
 async function counts(r: Registry) {
   const one = async (table: 'subject' | 'response' | 'audit_event' | 'site') =>
-    Number((await r.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  return { subjects: await one('subject'), responses: await one('response'), audit: await one('audit_event'), sites: await one('site') };
+    Number(
+      (
+        await r.deps.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    subjects: await one('subject'),
+    responses: await one('response'),
+    audit: await one('audit_event'),
+    sites: await one('site'),
+  };
 }
 
 async function rejects(promise: Promise<unknown>) {
@@ -47,7 +59,9 @@ describe('tidy CSV export and import', () => {
     const lines = exported.trimEnd().split('\n');
     expect(lines[0]).toBe('study_id,site,visit,instrument,instance,item,value');
     expect(lines.length).toBeGreaterThan(40 * 50);
-    expect(lines.some((l) => l.startsWith('VCU-0001,VCU,baseline,enrollment,1,study_id,VCU-0001'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('VCU-0001,VCU,baseline,enrollment,1,study_id,VCU-0001'))).toBe(
+      true,
+    );
   });
 
   test('export, import into an empty registry, export again gives the same file', async () => {
@@ -57,7 +71,11 @@ describe('tidy CSV export and import', () => {
       expect(summary.subjects).toBe(40);
       expect(await exportText(target)).toBe(exported);
       const statuses = async (r: Registry) =>
-        (await r.deps.db.selectFrom('subject').select(['study_id', 'status', 'index_date', 'enrolled_on']).orderBy('study_id').execute());
+        await r.deps.db
+          .selectFrom('subject')
+          .select(['study_id', 'status', 'index_date', 'enrolled_on'])
+          .orderBy('study_id')
+          .execute();
       expect(await statuses(target)).toEqual(await statuses(source));
       expect((await verifyAudit(target.deps.db)).ok).toBe(true);
     } finally {
@@ -89,9 +107,15 @@ describe('tidy CSV export and import', () => {
       expect(error.code).toBe('IMPORT_FAILED');
       const messages = error.issues.map((i) => i.message);
       expect(messages).toContainEqual(expect.stringMatching(/^line 6, item: pain has no item "mood"/));
-      expect(messages).toContainEqual(expect.stringMatching(/^line 7, visit: visit week9 is not in protocol/));
-      expect(messages).toContainEqual(expect.stringMatching(/^line 8, study_id: VCU-0001 does not belong to site APMSS/));
-      expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^line ${painLine + 4}, value: .*12`)));
+      expect(messages).toContainEqual(
+        expect.stringMatching(/^line 7, visit: visit week9 is not in protocol/),
+      );
+      expect(messages).toContainEqual(
+        expect.stringMatching(/^line 8, study_id: VCU-0001 does not belong to site APMSS/),
+      );
+      expect(messages).toContainEqual(
+        expect.stringMatching(new RegExp(`^line ${painLine + 4}, value: .*12`)),
+      );
       expect(await counts(target)).toEqual({ subjects: 0, responses: 0, audit: 0, sites: 0 });
     } finally {
       await target.destroy();
@@ -99,23 +123,40 @@ describe('tidy CSV export and import', () => {
   });
 
   test('a wrong header, a subject without enrollment and a second import of the same subjects are refused', async () => {
-    expect((await rejects(importTidy(source.deps, SYSTEM_ACTOR, 'id,site\nA,B\n'))).message).toContain('line 1: the header must be exactly');
-    const orphan = 'study_id,site,visit,instrument,instance,item,value\nVCU-0999,VCU,week2,pain,1,scale,nrs\nVCU-0999,VCU,week2,pain,1,score,3\n';
+    expect((await rejects(importTidy(source.deps, SYSTEM_ACTOR, 'id,site\nA,B\n'))).message).toContain(
+      'line 1: the header must be exactly',
+    );
+    const orphan =
+      'study_id,site,visit,instrument,instance,item,value\nVCU-0999,VCU,week2,pain,1,scale,nrs\nVCU-0999,VCU,week2,pain,1,score,3\n';
     const error = await rejects(importTidy(source.deps, SYSTEM_ACTOR, orphan));
-    expect(error.issues[0]?.message).toMatch(/line 2, study_id: VCU-0999 is not in the registry and the file has no enrollment form/);
+    expect(error.issues[0]?.message).toMatch(
+      /line 2, study_id: VCU-0999 is not in the registry and the file has no enrollment form/,
+    );
     const again = await rejects(importTidy(source.deps, SYSTEM_ACTOR, exported));
-    expect(again.issues.map((i) => i.message)).toContainEqual(expect.stringMatching(/^line \d+, study_id: APMSS-0001 is already enrolled/));
-    expect(again.issues.map((i) => i.message)).toContainEqual(expect.stringMatching(/is already recorded for/));
+    expect(again.issues.map((i) => i.message)).toContainEqual(
+      expect.stringMatching(/^line \d+, study_id: APMSS-0001 is already enrolled/),
+    );
+    expect(again.issues.map((i) => i.message)).toContainEqual(
+      expect.stringMatching(/is already recorded for/),
+    );
   });
 
   test('a site coordinator exports only their own site', async () => {
     const text = await exportText(source, VCU_COORDINATOR);
-    const sites = new Set(text.trimEnd().split('\n').slice(1).map((l) => l.split(',')[1]));
+    const sites = new Set(
+      text
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[1]),
+    );
     expect([...sites]).toEqual(['VCU']);
   });
 
   test('demo refuses a registry that already has subjects', async () => {
-    expect((await rejects(loadDemo(source.deps, SYSTEM_ACTOR, { subjects: 5, seed: 1 }))).code).toBe('REGISTRY_NOT_EMPTY');
+    expect((await rejects(loadDemo(source.deps, SYSTEM_ACTOR, { subjects: 5, seed: 1 }))).code).toBe(
+      'REGISTRY_NOT_EMPTY',
+    );
   });
 });
 
@@ -145,7 +186,9 @@ describe('kill -9 during an import', () => {
       // The server ends the dead client's backend and rolls its transaction back.
       for (let i = 0; i < 100; i++) {
         const left = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`.execute(r.deps.db);
+          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`.execute(
+          r.deps.db,
+        );
         if ((left.rows[0]?.n ?? 0) === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Issue, RegistryError } from '../errors.js';
-import { TIDY_HEADER } from '../exchange/tidy.js';
 import { parseCsv } from '../exchange/csv.js';
+import { TIDY_HEADER } from '../exchange/tidy.js';
 import { type Answers, type InstrumentDef, parseAnswers, scoreAnswers } from '../instruments/index.js';
 import { appendAuditBatch } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
@@ -89,7 +89,13 @@ export async function importTidy(
       continue;
     }
     const [studyId, site, visit, instrument, instanceText, item, value] = fields as [
-      string, string, string, string, string, string, string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
     ];
     if (!/^[A-Z][A-Z0-9]{1,11}-\d{4,}$/.test(studyId)) {
       fail(line, 'study_id', `"${studyId}" is not a study id like VCU-0007`);
@@ -100,7 +106,11 @@ export async function importTidy(
       continue;
     }
     if (!studyId.startsWith(`${site}-`)) {
-      fail(line, 'study_id', `${studyId} does not belong to site ${site} (study ids start with their site code)`);
+      fail(
+        line,
+        'study_id',
+        `${studyId} does not belong to site ${site} (study ids start with their site code)`,
+      );
       continue;
     }
     const known = subjectSite.get(studyId);
@@ -118,7 +128,12 @@ export async function importTidy(
     try {
       def = checkPlacement(deps.protocol, visit, instrument, instance);
     } catch (error) {
-      const column = error instanceof RegistryError && error.code === 'UNKNOWN_VISIT' ? 'visit' : error instanceof RegistryError && error.code === 'VALIDATION_FAILED' ? 'instance' : 'instrument';
+      const column =
+        error instanceof RegistryError && error.code === 'UNKNOWN_VISIT'
+          ? 'visit'
+          : error instanceof RegistryError && error.code === 'VALIDATION_FAILED'
+            ? 'instance'
+            : 'instrument';
       fail(line, column, (error as Error).message);
       continue;
     }
@@ -133,7 +148,11 @@ export async function importTidy(
       responses.set(key, pending);
     }
     if (item in pending.raw) {
-      fail(line, 'item', `${item} of ${instrument} at ${visit} for ${studyId} is already given on line ${pending.lines[item]}`);
+      fail(
+        line,
+        'item',
+        `${item} of ${instrument} at ${visit} for ${studyId} is already given on line ${pending.lines[item]}`,
+      );
       continue;
     }
     pending.raw[item] = value;
@@ -167,15 +186,24 @@ export async function importTidy(
   const enrolmentVisit = deps.protocol.visits[0]?.code ?? 'baseline';
   for (const [studyId, { site, line }] of subjectSite) {
     const inDb = existing.get(studyId);
-    if (inDb !== undefined && inDb !== site) fail(line, 'site', `${studyId} is registered at site ${inDb}, not ${site}`);
+    if (inDb !== undefined && inDb !== site)
+      fail(line, 'site', `${studyId} is registered at site ${inDb}, not ${site}`);
     const enrolment = responses.get(`${studyId}\u0000${enrolmentVisit}\u0000enrollment\u00001`);
     if (inDb === undefined && !enrolment) {
-      fail(line, 'study_id', `${studyId} is not in the registry and the file has no enrollment form for it at ${enrolmentVisit}`);
+      fail(
+        line,
+        'study_id',
+        `${studyId} is not in the registry and the file has no enrollment form for it at ${enrolmentVisit}`,
+      );
     }
     if (enrolment?.answers) {
       if (inDb !== undefined) fail(enrolment.firstLine, 'study_id', `${studyId} is already enrolled`);
       if (enrolment.answers.study_id !== studyId) {
-        fail(enrolment.lines.study_id ?? enrolment.firstLine, 'value', `enrollment study_id must be ${studyId}`);
+        fail(
+          enrolment.lines.study_id ?? enrolment.firstLine,
+          'value',
+          `enrollment study_id must be ${studyId}`,
+        );
       }
       if (enrolment.answers.site !== site) {
         fail(enrolment.lines.site ?? enrolment.firstLine, 'value', `enrollment site must be ${site}`);
@@ -191,8 +219,15 @@ export async function importTidy(
         .where('study_id', 'in', existingIds.slice(i, i + BATCH))
         .execute();
       for (const row of rows) {
-        const p = responses.get(`${row.study_id}\u0000${row.visit}\u0000${row.instrument}\u0000${row.instance}`);
-        if (p) fail(p.firstLine, 'instrument', `${p.instrument} at ${p.visit} is already recorded for ${p.studyId}`);
+        const p = responses.get(
+          `${row.study_id}\u0000${row.visit}\u0000${row.instrument}\u0000${row.instance}`,
+        );
+        if (p)
+          fail(
+            p.firstLine,
+            'instrument',
+            `${p.instrument} at ${p.visit} is already recorded for ${p.studyId}`,
+          );
       }
     }
   }
@@ -220,9 +255,7 @@ export async function importTidy(
     dryRun: options.dryRun ?? false,
   };
   const sites = new Set([...subjectSite.values()].map((s) => s.site));
-  const knownSites = new Set(
-    (await deps.db.selectFrom('site').select('id').execute()).map((s) => s.id),
-  );
+  const knownSites = new Set((await deps.db.selectFrom('site').select('id').execute()).map((s) => s.id));
   summary.sitesCreated = [...sites].filter((s) => !knownSites.has(s)).sort();
   if (options.dryRun) return summary;
 
@@ -286,7 +319,10 @@ async function writeImport(
       };
     });
     for (let i = 0; i < newSubjects.length; i += BATCH) {
-      await trx.insertInto('subject').values(newSubjects.slice(i, i + BATCH)).execute();
+      await trx
+        .insertInto('subject')
+        .values(newSubjects.slice(i, i + BATCH))
+        .execute();
     }
     // Keep each site's study id sequence past the highest imported number.
     for (const site of new Set(newSubjects.map((s) => s.site_id))) {

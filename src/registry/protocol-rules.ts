@@ -4,16 +4,29 @@ import { getInstrument, scoreAnswers, validateAnswers } from '../instruments/ind
 import type { Protocol } from '../protocol/index.js';
 
 /** Throws unless the protocol collects the instrument at the visit, with an instance the instrument allows. */
-export function checkPlacement(protocol: Protocol, visit: string, instrumentId: string, instance: number): InstrumentDef {
+export function checkPlacement(
+  protocol: Protocol,
+  visit: string,
+  instrumentId: string,
+  instance: number,
+): InstrumentDef {
   const def = getInstrument(instrumentId);
   const v = protocol.visits.find((x) => x.code === visit);
   if (!v) {
     const codes = protocol.visits.map((x) => x.code).join(', ');
-    throw new RegistryError('UNKNOWN_VISIT', `visit ${visit} is not in protocol ${protocol.id} (visits: ${codes})`);
+    throw new RegistryError(
+      'UNKNOWN_VISIT',
+      `visit ${visit} is not in protocol ${protocol.id} (visits: ${codes})`,
+    );
   }
-  const allowed = v.instruments.includes(instrumentId) || (visit !== 'baseline' && protocol.anyVisit.includes(instrumentId));
+  const allowed =
+    v.instruments.includes(instrumentId) ||
+    (visit !== 'baseline' && protocol.anyVisit.includes(instrumentId));
   if (!allowed && !v.instruments.includes(instrumentId)) {
-    throw new RegistryError('UNKNOWN_INSTRUMENT', `instrument ${instrumentId} is not collected at visit ${visit}`);
+    throw new RegistryError(
+      'UNKNOWN_INSTRUMENT',
+      `instrument ${instrumentId} is not collected at visit ${visit}`,
+    );
   }
   if (!Number.isInteger(instance) || instance < 1 || (!def.repeating && instance !== 1)) {
     throw new RegistryError(
@@ -50,7 +63,11 @@ export function checkAnswers(
 ): CheckedAnswers {
   const result = validateAnswers(draft ? asDraft(def) : def, input);
   if (!result.ok) {
-    throw new RegistryError('VALIDATION_FAILED', result.issues.map((i) => i.message).join('; '), result.issues);
+    throw new RegistryError(
+      'VALIDATION_FAILED',
+      result.issues.map((i) => i.message).join('; '),
+      result.issues,
+    );
   }
   const scored = draft ? { scores: {}, main: {} } : scoreAnswers(def, result.answers, protocol.rules);
   return { answers: result.answers, scored };

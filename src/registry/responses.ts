@@ -29,7 +29,11 @@ export interface ResponseRef {
 }
 
 /** Records one instrument at one visit: validated, scored, audited, in one transaction. */
-export async function recordResponse(deps: RegistryDeps, actor: Actor, input: RecordInput): Promise<ResponseRef> {
+export async function recordResponse(
+  deps: RegistryDeps,
+  actor: Actor,
+  input: RecordInput,
+): Promise<ResponseRef> {
   requirePermission(actor, 'response.write');
   const r = parseInput(RECORD_INPUT, input);
   const def = checkPlacement(deps.protocol, r.visit, r.instrument, r.instance);
@@ -80,7 +84,14 @@ export async function recordResponse(deps: RegistryDeps, actor: Actor, input: Re
       siteId: subject.site_id,
       entity: 'response',
       entityId: String(row.id),
-      after: { study_id: r.studyId, visit: r.visit, instrument: r.instrument, instance: r.instance, status: r.status, answers },
+      after: {
+        study_id: r.studyId,
+        visit: r.visit,
+        instrument: r.instrument,
+        instance: r.instance,
+        status: r.status,
+        answers,
+      },
     });
     return { id: row.id, version: row.version, status: row.status, scores: scored.scores };
   });
@@ -97,7 +108,12 @@ const AMEND_INPUT = z.object({
 export type AmendInput = z.input<typeof AMEND_INPUT>;
 
 async function loadResponse(trx: Transaction<Database>, actor: Actor, id: number) {
-  const row = await trx.selectFrom('response').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  const row = await trx
+    .selectFrom('response')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!row) throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
   if (actor.role !== 'system' && actor.siteId !== row.site_id) {
     throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
@@ -118,7 +134,11 @@ function checkVersion(id: number, current: number, expected: number): void {
  * Amends a response. Optimistic locking on `version`; once a response is complete, an amendment
  * needs a reason (ICH E6 audit trail); locked or signed responses cannot be amended.
  */
-export async function amendResponse(deps: RegistryDeps, actor: Actor, input: AmendInput): Promise<ResponseRef> {
+export async function amendResponse(
+  deps: RegistryDeps,
+  actor: Actor,
+  input: AmendInput,
+): Promise<ResponseRef> {
   requirePermission(actor, 'response.write');
   const a = parseInput(AMEND_INPUT, input);
   return deps.db.transaction().execute(async (trx) => {
@@ -187,11 +207,16 @@ async function changeState(
     checkVersion(s.id, row.version, s.version);
     const allowedFrom = to === 'locked' ? ['complete'] : ['complete', 'locked'];
     if (!allowedFrom.includes(row.status)) {
-      throw new RegistryError('INVALID_STATE', `response ${s.id} is ${row.status}; only a ${allowedFrom.join(' or ')} form can be ${to}`);
+      throw new RegistryError(
+        'INVALID_STATE',
+        `response ${s.id} is ${row.status}; only a ${allowedFrom.join(' or ')} form can be ${to}`,
+      );
     }
     const now = deps.clock();
     const stamp =
-      to === 'locked' ? { locked_by: actor.username, locked_at: now } : { signed_by: actor.username, signed_at: now };
+      to === 'locked'
+        ? { locked_by: actor.username, locked_at: now }
+        : { signed_by: actor.username, signed_at: now };
     await trx
       .updateTable('response')
       .set({ status: to, version: row.version + 1, updated_at: now, ...stamp })

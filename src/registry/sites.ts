@@ -5,14 +5,23 @@ import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
 
 const SITE_INPUT = z.object({
-  id: z.string().regex(/^[A-Z][A-Z0-9]{1,11}$/, 'site code must be 2–12 capital letters or digits, starting with a letter'),
+  id: z
+    .string()
+    .regex(
+      /^[A-Z][A-Z0-9]{1,11}$/,
+      'site code must be 2–12 capital letters or digits, starting with a letter',
+    ),
   name: z.string().trim().min(1, 'site name is required').max(200),
 });
 
 export type SiteInput = z.input<typeof SITE_INPUT>;
 
 /** Creates a site (admin); the site code prefixes its study ids, e.g. `VCU-0007`. */
-export async function createSite(deps: RegistryDeps, actor: Actor, input: SiteInput): Promise<{ id: string }> {
+export async function createSite(
+  deps: RegistryDeps,
+  actor: Actor,
+  input: SiteInput,
+): Promise<{ id: string }> {
   requirePermission(actor, 'site.manage');
   const site = parseInput(SITE_INPUT, input);
   return deps.db.transaction().execute(async (trx) => {

@@ -13,7 +13,12 @@ export type SubjectRow = Selectable<Database['subject']>;
 
 /** Loads a subject and locks its row for the rest of the transaction. */
 export async function loadSubjectForUpdate(trx: Transaction<Database>, studyId: string): Promise<SubjectRow> {
-  const subject = await trx.selectFrom('subject').selectAll().where('study_id', '=', studyId).forUpdate().executeTakeFirst();
+  const subject = await trx
+    .selectFrom('subject')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .forUpdate()
+    .executeTakeFirst();
   if (!subject) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${studyId} not found`);
   return subject;
 }
@@ -113,7 +118,12 @@ export async function enrolSubject(
       .executeTakeFirst();
     if (!seqRow) throw new RegistryError('SITE_NOT_FOUND', `site ${e.siteId} does not exist`);
     const studyId = formatStudyId(e.siteId, seqRow.last_seq);
-    const { answers, scored } = checkAnswers(deps.protocol, def, { ...e.answers, study_id: studyId, site: e.siteId }, false);
+    const { answers, scored } = checkAnswers(
+      deps.protocol,
+      def,
+      { ...e.answers, study_id: studyId, site: e.siteId },
+      false,
+    );
     const now = deps.clock();
     const update = def.subjectUpdate?.(answers) ?? {};
     await trx
@@ -187,7 +197,8 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
   requirePermission(actor, 'subject.withdraw');
   const w = parseInput(WITHDRAW_INPUT, input);
   const closing = [...deps.protocol.visits].reverse().find((v) => v.instruments.includes('end_of_study'));
-  if (!closing) throw new RegistryError('PROTOCOL_INVALID', 'the protocol has no visit with the end_of_study form');
+  if (!closing)
+    throw new RegistryError('PROTOCOL_INVALID', 'the protocol has no visit with the end_of_study form');
   const def = getInstrument('end_of_study');
   const { answers, scored } = checkAnswers(
     deps.protocol,
@@ -209,7 +220,8 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
       .where('visit', '=', closing.code)
       .where('instrument', '=', def.id)
       .executeTakeFirst();
-    if (existing) throw new RegistryError('RESPONSE_EXISTS', `an end-of-study form already exists for ${w.studyId}`);
+    if (existing)
+      throw new RegistryError('RESPONSE_EXISTS', `an end-of-study form already exists for ${w.studyId}`);
     const row = await trx
       .insertInto('response')
       .values({

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { verifyAudit } from '../store/index.js';
 import {
   ADMIN,
   APMSS_COORDINATOR,
+  createTestRegistry,
   MONITOR,
   VCU_COORDINATOR,
   VCU_INVESTIGATOR,
-  createTestRegistry,
 } from '../../test/helpers/registry.js';
+import { verifyAudit } from '../store/index.js';
 import {
   addUser,
   amendResponse,
@@ -43,7 +43,9 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
   afterAll(() => r.destroy());
 
   test('only an admin creates sites, and a site code is unique and well-formed', async () => {
-    expect((await rejects(createSite(r.deps, VCU_COORDINATOR, { id: 'NEW', name: 'New' }))).code).toBe('FORBIDDEN');
+    expect((await rejects(createSite(r.deps, VCU_COORDINATOR, { id: 'NEW', name: 'New' }))).code).toBe(
+      'FORBIDDEN',
+    );
     expect((await rejects(createSite(r.deps, ADMIN, { id: 'VCU', name: 'Again' }))).code).toBe('SITE_EXISTS');
     const bad = await rejects(createSite(r.deps, ADMIN, { id: 'vcu 2', name: '' }));
     expect(bad.code).toBe('VALIDATION_FAILED');
@@ -51,18 +53,56 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
   });
 
   test('users get argon2id hashes; site staff need a site; sign-in gives the same answer for unknown user and wrong password', async () => {
-    await addUser(r.deps, ADMIN, { username: 'cora.vcu', role: 'coordinator', siteId: 'VCU', password: 'correct horse battery' });
-    const row = await r.deps.db.selectFrom('app_user').selectAll().where('username', '=', 'cora.vcu').executeTakeFirstOrThrow();
+    await addUser(r.deps, ADMIN, {
+      username: 'cora.vcu',
+      role: 'coordinator',
+      siteId: 'VCU',
+      password: 'correct horse battery',
+    });
+    const row = await r.deps.db
+      .selectFrom('app_user')
+      .selectAll()
+      .where('username', '=', 'cora.vcu')
+      .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(await authenticate(r.deps, 'cora.vcu', 'correct horse battery')).toEqual(VCU_COORDINATOR);
     expect(await authenticate(r.deps, 'cora.vcu', 'wrong password!!')).toBeNull();
     expect(await authenticate(r.deps, 'nobody', 'correct horse battery')).toBeNull();
-    const noSite = await rejects(addUser(r.deps, ADMIN, { username: 'x.user', role: 'investigator', password: 'long enough password' }));
+    const noSite = await rejects(
+      addUser(r.deps, ADMIN, { username: 'x.user', role: 'investigator', password: 'long enough password' }),
+    );
     expect(noSite.code).toBe('VALIDATION_FAILED');
     expect(noSite.issues[0]?.path).toEqual(['siteId']);
-    expect((await rejects(addUser(r.deps, ADMIN, { username: 'cora.vcu', role: 'monitor', password: 'long enough password' }))).code).toBe('USER_EXISTS');
-    expect((await rejects(addUser(r.deps, ADMIN, { username: 'y.user', role: 'coordinator', siteId: 'NOPE', password: 'long enough password' }))).code).toBe('SITE_NOT_FOUND');
-    expect((await rejects(addUser(r.deps, VCU_COORDINATOR, { username: 'z.user', role: 'monitor', password: 'long enough password' }))).code).toBe('FORBIDDEN');
+    expect(
+      (
+        await rejects(
+          addUser(r.deps, ADMIN, { username: 'cora.vcu', role: 'monitor', password: 'long enough password' }),
+        )
+      ).code,
+    ).toBe('USER_EXISTS');
+    expect(
+      (
+        await rejects(
+          addUser(r.deps, ADMIN, {
+            username: 'y.user',
+            role: 'coordinator',
+            siteId: 'NOPE',
+            password: 'long enough password',
+          }),
+        )
+      ).code,
+    ).toBe('SITE_NOT_FOUND');
+    expect(
+      (
+        await rejects(
+          addUser(r.deps, VCU_COORDINATOR, {
+            username: 'z.user',
+            role: 'monitor',
+            password: 'long enough password',
+          }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
   });
 
   test('enrolment allocates per-site study ids and keeps identifiers apart from study data', async () => {
@@ -73,22 +113,51 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
     });
     const second = await enrolSubject(r.deps, VCU_COORDINATOR, { siteId: 'VCU', answers: ENROLMENT });
     expect([first.studyId, second.studyId]).toEqual(['VCU-0001', 'VCU-0002']);
-    const subject = await r.deps.db.selectFrom('subject').selectAll().where('study_id', '=', 'VCU-0001').executeTakeFirstOrThrow();
-    expect(subject).toMatchObject({ site_id: 'VCU', status: 'enrolled', index_date: '2026-03-05', enrolled_on: '2026-03-02' });
+    const subject = await r.deps.db
+      .selectFrom('subject')
+      .selectAll()
+      .where('study_id', '=', 'VCU-0001')
+      .executeTakeFirstOrThrow();
+    expect(subject).toMatchObject({
+      site_id: 'VCU',
+      status: 'enrolled',
+      index_date: '2026-03-05',
+      enrolled_on: '2026-03-02',
+    });
     expect(subject.date_shift_days).not.toBe(0);
-    const identity = await r.deps.db.selectFrom('subject_identity').selectAll().where('study_id', '=', 'VCU-0001').executeTakeFirstOrThrow();
+    const identity = await r.deps.db
+      .selectFrom('subject_identity')
+      .selectAll()
+      .where('study_id', '=', 'VCU-0001')
+      .executeTakeFirstOrThrow();
     expect(identity.mrn).toBe('MRN123');
-    const audit = await r.deps.db.selectFrom('audit_event').select(['after']).where('entity_id', '=', 'VCU-0001').executeTakeFirstOrThrow();
+    const audit = await r.deps.db
+      .selectFrom('audit_event')
+      .select(['after'])
+      .where('entity_id', '=', 'VCU-0001')
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(audit.after)).not.toContain('MRN123');
   });
 
   test('enrolment is limited to the coordinator’s own site and to valid answers', async () => {
-    expect((await rejects(enrolSubject(r.deps, APMSS_COORDINATOR, { siteId: 'VCU', answers: ENROLMENT }))).code).toBe('FORBIDDEN');
-    expect((await rejects(enrolSubject(r.deps, MONITOR, { siteId: 'VCU', answers: ENROLMENT }))).code).toBe('FORBIDDEN');
-    const bad = await rejects(enrolSubject(r.deps, VCU_COORDINATOR, { siteId: 'VCU', answers: { ...ENROLMENT, consent_date: '2026-02-30' } }));
+    expect(
+      (await rejects(enrolSubject(r.deps, APMSS_COORDINATOR, { siteId: 'VCU', answers: ENROLMENT }))).code,
+    ).toBe('FORBIDDEN');
+    expect((await rejects(enrolSubject(r.deps, MONITOR, { siteId: 'VCU', answers: ENROLMENT }))).code).toBe(
+      'FORBIDDEN',
+    );
+    const bad = await rejects(
+      enrolSubject(r.deps, VCU_COORDINATOR, {
+        siteId: 'VCU',
+        answers: { ...ENROLMENT, consent_date: '2026-02-30' },
+      }),
+    );
     expect(bad.code).toBe('VALIDATION_FAILED');
     expect(bad.issues[0]?.path).toEqual(['consent_date']);
-    const count = await r.deps.db.selectFrom('subject').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await r.deps.db
+      .selectFrom('subject')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(2);
   });
 
@@ -100,31 +169,123 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
       answers: { scale: 'vas', score: 35 },
     });
     expect(pain.scores.pain_nrs).toBeCloseTo(3.5, 10);
-    const row = await r.deps.db.selectFrom('response').selectAll().where('id', '=', pain.id).executeTakeFirstOrThrow();
+    const row = await r.deps.db
+      .selectFrom('response')
+      .selectAll()
+      .where('id', '=', pain.id)
+      .executeTakeFirstOrThrow();
     expect(row.pain_nrs).toBeCloseTo(3.5, 10);
     expect(row.protocol_version).toBe(r.deps.protocol.version);
 
-    const tooHigh = await rejects(recordResponse(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', visit: 'week2', instrument: 'pain', answers: { scale: 'nrs', score: 12 } }));
+    const tooHigh = await rejects(
+      recordResponse(r.deps, VCU_COORDINATOR, {
+        studyId: 'VCU-0002',
+        visit: 'week2',
+        instrument: 'pain',
+        answers: { scale: 'nrs', score: 12 },
+      }),
+    );
     expect(tooHigh.code).toBe('VALIDATION_FAILED');
     expect(tooHigh.issues[0]?.path).toEqual(['score']);
-    const otherSite = await rejects(recordResponse(r.deps, APMSS_COORDINATOR, { studyId: 'VCU-0001', visit: 'week4', instrument: 'pain', answers: { scale: 'nrs', score: 2 } }));
+    const otherSite = await rejects(
+      recordResponse(r.deps, APMSS_COORDINATOR, {
+        studyId: 'VCU-0001',
+        visit: 'week4',
+        instrument: 'pain',
+        answers: { scale: 'nrs', score: 2 },
+      }),
+    );
     expect(otherSite.code).toBe('SUBJECT_NOT_FOUND');
-    expect((await rejects(recordResponse(r.deps, MONITOR, { studyId: 'VCU-0001', visit: 'week4', instrument: 'pain', answers: { scale: 'nrs', score: 2 } }))).code).toBe('FORBIDDEN');
-    expect((await rejects(recordResponse(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0001', visit: 'week2', instrument: 'pain', answers: { scale: 'nrs', score: 2 } }))).code).toBe('RESPONSE_EXISTS');
-    expect((await rejects(recordResponse(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0001', visit: 'week3', instrument: 'pain', answers: { scale: 'nrs', score: 2 } }))).code).toBe('UNKNOWN_VISIT');
-    expect((await rejects(recordResponse(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0009', visit: 'week2', instrument: 'pain', answers: { scale: 'nrs', score: 2 } }))).code).toBe('SUBJECT_NOT_FOUND');
+    expect(
+      (
+        await rejects(
+          recordResponse(r.deps, MONITOR, {
+            studyId: 'VCU-0001',
+            visit: 'week4',
+            instrument: 'pain',
+            answers: { scale: 'nrs', score: 2 },
+          }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (
+        await rejects(
+          recordResponse(r.deps, VCU_COORDINATOR, {
+            studyId: 'VCU-0001',
+            visit: 'week2',
+            instrument: 'pain',
+            answers: { scale: 'nrs', score: 2 },
+          }),
+        )
+      ).code,
+    ).toBe('RESPONSE_EXISTS');
+    expect(
+      (
+        await rejects(
+          recordResponse(r.deps, VCU_COORDINATOR, {
+            studyId: 'VCU-0001',
+            visit: 'week3',
+            instrument: 'pain',
+            answers: { scale: 'nrs', score: 2 },
+          }),
+        )
+      ).code,
+    ).toBe('UNKNOWN_VISIT');
+    expect(
+      (
+        await rejects(
+          recordResponse(r.deps, VCU_COORDINATOR, {
+            studyId: 'VCU-0009',
+            visit: 'week2',
+            instrument: 'pain',
+            answers: { scale: 'nrs', score: 2 },
+          }),
+        )
+      ).code,
+    ).toBe('SUBJECT_NOT_FOUND');
   });
 
   test('amending needs the current version, and a reason once the form is complete', async () => {
-    const pain = await recordResponse(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0001', visit: 'week4', instrument: 'pain', answers: { scale: 'nrs', score: 4 } });
-    const stale = await rejects(amendResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 7, answers: { scale: 'nrs', score: 3 }, reason: 'typo' }));
+    const pain = await recordResponse(r.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0001',
+      visit: 'week4',
+      instrument: 'pain',
+      answers: { scale: 'nrs', score: 4 },
+    });
+    const stale = await rejects(
+      amendResponse(r.deps, VCU_COORDINATOR, {
+        id: pain.id,
+        version: 7,
+        answers: { scale: 'nrs', score: 3 },
+        reason: 'typo',
+      }),
+    );
     expect(stale.code).toBe('VERSION_CONFLICT');
-    const noReason = await rejects(amendResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1, answers: { scale: 'nrs', score: 3 } }));
+    const noReason = await rejects(
+      amendResponse(r.deps, VCU_COORDINATOR, {
+        id: pain.id,
+        version: 1,
+        answers: { scale: 'nrs', score: 3 },
+      }),
+    );
     expect(noReason.code).toBe('REASON_REQUIRED');
     expect(noReason.issues[0]?.path).toEqual(['reason']);
-    const amended = await amendResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1, answers: { scale: 'nrs', score: 3 }, reason: 'transcription error' });
+    const amended = await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: pain.id,
+      version: 1,
+      answers: { scale: 'nrs', score: 3 },
+      reason: 'transcription error',
+    });
     expect(amended.version).toBe(2);
-    const again = await rejects(amendResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1, answers: { scale: 'nrs', score: 2 }, reason: 'x' }));
+    const again = await rejects(
+      amendResponse(r.deps, VCU_COORDINATOR, {
+        id: pain.id,
+        version: 1,
+        answers: { scale: 'nrs', score: 2 },
+        reason: 'x',
+      }),
+    );
     expect(again.code).toBe('VERSION_CONFLICT');
     const event = await r.deps.db
       .selectFrom('audit_event')
@@ -135,37 +296,116 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
     expect(event.reason).toBe('transcription error');
     expect(event.before).toMatchObject({ answers: { score: 4 } });
     expect(event.after).toMatchObject({ answers: { score: 3 }, version: 2 });
-    expect((await rejects(amendResponse(r.deps, APMSS_COORDINATOR, { id: pain.id, version: 2, answers: { scale: 'nrs', score: 1 }, reason: 'x' }))).code).toBe('RESPONSE_NOT_FOUND');
+    expect(
+      (
+        await rejects(
+          amendResponse(r.deps, APMSS_COORDINATOR, {
+            id: pain.id,
+            version: 2,
+            answers: { scale: 'nrs', score: 1 },
+            reason: 'x',
+          }),
+        )
+      ).code,
+    ).toBe('RESPONSE_NOT_FOUND');
   });
 
   test('a draft may be incomplete and is completed without a reason', async () => {
-    const draft = await recordResponse(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', visit: 'week4', instrument: 'pain', answers: { scale: 'nrs' }, status: 'draft' });
+    const draft = await recordResponse(r.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0002',
+      visit: 'week4',
+      instrument: 'pain',
+      answers: { scale: 'nrs' },
+      status: 'draft',
+    });
     expect(draft.status).toBe('draft');
-    const incomplete = await rejects(amendResponse(r.deps, VCU_COORDINATOR, { id: draft.id, version: 1, answers: { scale: 'nrs' }, status: 'complete' }));
+    const incomplete = await rejects(
+      amendResponse(r.deps, VCU_COORDINATOR, {
+        id: draft.id,
+        version: 1,
+        answers: { scale: 'nrs' },
+        status: 'complete',
+      }),
+    );
     expect(incomplete.code).toBe('VALIDATION_FAILED');
-    const done = await amendResponse(r.deps, VCU_COORDINATOR, { id: draft.id, version: 1, answers: { scale: 'nrs', score: 5 }, status: 'complete' });
+    const done = await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: draft.id,
+      version: 1,
+      answers: { scale: 'nrs', score: 5 },
+      status: 'complete',
+    });
     expect(done).toMatchObject({ status: 'complete', version: 2 });
   });
 
   test('only an investigator locks and signs, and a locked form cannot be amended', async () => {
-    const pain = await recordResponse(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0001', visit: 'week12', instrument: 'pain', answers: { scale: 'nrs', score: 2 } });
-    expect((await rejects(lockResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1 }))).code).toBe('FORBIDDEN');
+    const pain = await recordResponse(r.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0001',
+      visit: 'week12',
+      instrument: 'pain',
+      answers: { scale: 'nrs', score: 2 },
+    });
+    expect((await rejects(lockResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1 }))).code).toBe(
+      'FORBIDDEN',
+    );
     const locked = await lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1 });
     expect(locked.status).toBe('locked');
-    expect((await rejects(amendResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 2, answers: { scale: 'nrs', score: 1 }, reason: 'late' }))).code).toBe('RESPONSE_LOCKED');
+    expect(
+      (
+        await rejects(
+          amendResponse(r.deps, VCU_COORDINATOR, {
+            id: pain.id,
+            version: 2,
+            answers: { scale: 'nrs', score: 1 },
+            reason: 'late',
+          }),
+        )
+      ).code,
+    ).toBe('RESPONSE_LOCKED');
     const signed = await signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 2 });
     expect(signed).toMatchObject({ status: 'signed', version: 3 });
-    expect((await rejects(lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 3 }))).code).toBe('INVALID_STATE');
+    expect((await rejects(lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 3 }))).code).toBe(
+      'INVALID_STATE',
+    );
   });
 
   test('withdrawal needs a reason, records the end-of-study form and ends the subject', async () => {
-    const noReason = await rejects(withdrawSubject(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', date: '2026-04-01', reason: ' ' }));
+    const noReason = await rejects(
+      withdrawSubject(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', date: '2026-04-01', reason: ' ' }),
+    );
     expect(noReason.code).toBe('VALIDATION_FAILED');
-    expect((await rejects(withdrawSubject(r.deps, APMSS_COORDINATOR, { studyId: 'VCU-0002', date: '2026-04-01', reason: 'moved away' }))).code).toBe('SUBJECT_NOT_FOUND');
-    await withdrawSubject(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', date: '2026-04-01', reason: 'moved away' });
-    const subject = await r.deps.db.selectFrom('subject').select('status').where('study_id', '=', 'VCU-0002').executeTakeFirstOrThrow();
+    expect(
+      (
+        await rejects(
+          withdrawSubject(r.deps, APMSS_COORDINATOR, {
+            studyId: 'VCU-0002',
+            date: '2026-04-01',
+            reason: 'moved away',
+          }),
+        )
+      ).code,
+    ).toBe('SUBJECT_NOT_FOUND');
+    await withdrawSubject(r.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0002',
+      date: '2026-04-01',
+      reason: 'moved away',
+    });
+    const subject = await r.deps.db
+      .selectFrom('subject')
+      .select('status')
+      .where('study_id', '=', 'VCU-0002')
+      .executeTakeFirstOrThrow();
     expect(subject.status).toBe('withdrawn');
-    expect((await rejects(withdrawSubject(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', date: '2026-04-02', reason: 'again' }))).code).toBe('INVALID_STATE');
+    expect(
+      (
+        await rejects(
+          withdrawSubject(r.deps, VCU_COORDINATOR, {
+            studyId: 'VCU-0002',
+            date: '2026-04-02',
+            reason: 'again',
+          }),
+        )
+      ).code,
+    ).toBe('INVALID_STATE');
   });
 
   test('recording the procedure marks the subject treated and sets the index date', async () => {
@@ -175,7 +415,11 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
       instrument: 'procedure',
       answers: { procedure_date: '2026-03-06', sides: 'bilateral', technical_success: true },
     });
-    const subject = await r.deps.db.selectFrom('subject').selectAll().where('study_id', '=', 'VCU-0001').executeTakeFirstOrThrow();
+    const subject = await r.deps.db
+      .selectFrom('subject')
+      .selectAll()
+      .where('study_id', '=', 'VCU-0001')
+      .executeTakeFirstOrThrow();
     expect(subject).toMatchObject({ status: 'treated', index_date: '2026-03-06' });
   });
 

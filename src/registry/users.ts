@@ -15,7 +15,10 @@ const USER_INPUT = z
   .object({
     username: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'username must be 3–64 lower-case letters, digits, dot, dash or underscore'),
+      .regex(
+        /^[a-z0-9][a-z0-9._-]{2,63}$/,
+        'username must be 3–64 lower-case letters, digits, dot, dash or underscore',
+      ),
     role: z.enum(ROLES, { message: `role must be one of ${ROLES.join(', ')}` }),
     siteId: z.string().nullable().optional(),
     password: z.string().min(12, 'password must have at least 12 characters').max(1024),
@@ -25,7 +28,11 @@ const USER_INPUT = z
       ctx.addIssue({ code: 'custom', path: ['siteId'], message: `a ${u.role} must belong to a site` });
     }
     if (!SITE_ROLES.includes(u.role) && u.siteId) {
-      ctx.addIssue({ code: 'custom', path: ['siteId'], message: `a ${u.role} works across sites and has no site` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siteId'],
+        message: `a ${u.role} works across sites and has no site`,
+      });
     }
   });
 
@@ -67,7 +74,11 @@ export async function addUser(deps: RegistryDeps, actor: Actor, input: UserInput
 }
 
 /** Checks a username and password; returns the actor or null (same answer for unknown user and wrong password). */
-export async function authenticate(deps: RegistryDeps, username: string, password: string): Promise<Actor | null> {
+export async function authenticate(
+  deps: RegistryDeps,
+  username: string,
+  password: string,
+): Promise<Actor | null> {
   const user = await deps.db
     .selectFrom('app_user')
     .select(['username', 'password_hash', 'role', 'site_id', 'disabled_at'])

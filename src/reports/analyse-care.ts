@@ -1,5 +1,5 @@
-import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
 import { proportion } from './analyse-outcomes.js';
+import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
 import type { Band, CareGapReport, KpiRow } from './types.js';
 
 /** Fracture liaison KPI bands (CLINICAL.md): < 50% red, 50–80% amber, > 80% green. */

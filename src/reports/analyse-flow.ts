@@ -24,6 +24,12 @@ export function expectedAt(cohort: Cohort, s: CohortSubject, visitCode: string):
   return true;
 }
 
+function windowClosed(cohort: Cohort, s: CohortSubject, visitCode: string): boolean {
+  const v = cohort.visits.find((x) => x.code === visitCode);
+  if (!v || !s.indexDate || v.day === null) return false;
+  return daysBetween(s.indexDate, cohort.asOf) >= (v.windowEndDay ?? v.day);
+}
+
 /** Participant flow (STROBE): screened → enrolled → treated → seen at each visit, and how subjects left. */
 export function analyseFlow(cohort: Cohort): FlowReport {
   const all = cohort.subjects;
@@ -48,15 +54,17 @@ export function analyseFlow(cohort: Cohort): FlowReport {
       .filter((v) => v.day !== null)
       .map((v) => {
         const treated = all.filter((s) => s.treated);
-        const expected = treated.filter((s) => expectedAt(cohort, s, v.code));
-        const seen = treated.filter((s) => s.visits.has(v.code)).length;
-        const seenExpected = expected.filter((s) => s.visits.has(v.code)).length;
+        // Due: the window has closed, or the subject was already seen there.
+        const due = treated.filter((s) => s.visits.has(v.code) || windowClosed(cohort, s, v.code));
+        const expected = due.filter((s) => expectedAt(cohort, s, v.code) || s.visits.has(v.code));
+        const seen = expected.filter((s) => s.visits.has(v.code)).length;
         return {
           visit: v.code,
           expected: expected.length,
           seen,
-          missed: expected.length - seenExpected,
-          not_yet_due: treated.length - expected.length,
+          missed: expected.length - seen,
+          left_study: due.length - expected.length,
+          not_yet_due: treated.length - due.length,
         };
       }),
     reasons: [...reasons.entries()]

@@ -1,6 +1,6 @@
 import { kaplanMeier, logRank, mcnemar, quantile } from '../analysis/index.js';
-import type { Cohort, CohortSubject } from './cohort.js';
 import { proportion } from './analyse-outcomes.js';
+import type { Cohort, CohortSubject } from './cohort.js';
 import type { KmPoint, OpioidReport, TimeToEventReport } from './types.js';
 
 /** Any-opioid use by visit with exact CIs and McNemar against baseline; MME median [IQR] among users. */

@@ -1,5 +1,4 @@
 import { fitLmm } from '../analysis/index.js';
-import type { Cohort } from './cohort.js';
 import { analyseCareGap } from './analyse-care.js';
 import { analyseCompleteness, analyseFlow } from './analyse-flow.js';
 import { analyseCessation, analyseOpioids } from './analyse-opioids.js';
@@ -7,6 +6,7 @@ import { analyseOutcome, OUTCOMES, type OutcomeSpec } from './analyse-outcomes.j
 import { analyseAdverseEvents, analyseSeverity } from './analyse-safety.js';
 import { analyseSites } from './analyse-sites.js';
 import { analyseTable1 } from './analyse-table1.js';
+import type { Cohort } from './cohort.js';
 import { METHODS } from './methods.js';
 import type { LmmReport, StudyReport } from './types.js';
 

@@ -109,7 +109,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
       }>`
         select study_id, visit, max(pain_nrs) as pain, max(odi_pct) as odi,
                sum(mme_day) as mme, bool_or(opioid_any) as opioid,
-               count(*) filter (where opioid_any is not null)::int as meds
+               bool_or(instrument not in ('end_of_study', 'adverse_event')) as seen
         from response where status <> 'draft' group by study_id, visit`.execute(tx);
       const medVisits = new Set(
         cohortVisits(protocol)
@@ -118,7 +118,8 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
       );
       for (const r of perVisit.rows) {
         const s = subjects.get(r.study_id);
-        if (!s) continue;
+        // A visit counts as seen by its forms; an end-of-study or adverse event form alone is not a visit.
+        if (!s || !r.seen) continue;
         // A visit's medication review without any opioid counts as "no opioid", MME 0.
         const reviewed = medVisits.has(r.visit);
         s.visits.set(r.visit, {

@@ -31,6 +31,7 @@ nav.toc a { color: inherit; text-decoration: none; }
 /* Tables: booktabs — heavy top and bottom rules, a light rule under the header, no verticals. */
 table { border-collapse: collapse; width: 100%; margin: 0.9em 0 0.2em; font-size: 8.5pt; line-height: 1.3;
   font-variant-numeric: tabular-nums lining-nums; border-top: 1.2px solid var(--rule); border-bottom: 1.2px solid var(--rule); }
+table.narrow { width: auto; min-width: 62%; }
 caption { caption-side: top; text-align: left; font-size: 9pt; padding: 0 0 0.45em; line-height: 1.35; }
 caption .tno, figcaption .tno { font-weight: 700; margin-right: 0.35em; }
 thead th { font-weight: 600; vertical-align: bottom; border-bottom: 0.6px solid var(--rule); padding: 0.35em 0.5em 0.3em; }

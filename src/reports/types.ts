@@ -23,7 +23,8 @@ export interface FlowReport {
   lost_to_follow_up: number;
   died: number;
   ongoing: number;
-  by_visit: { visit: string; expected: number; seen: number; missed: number; not_yet_due: number }[];
+  /** Per visit: due (window closed or seen) = expected + left_study; expected = seen + missed. */
+  by_visit: { visit: string; expected: number; seen: number; missed: number; left_study: number; not_yet_due: number }[];
   reasons: { status: string; reason: string; n: number }[];
 }
 

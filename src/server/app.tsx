@@ -14,14 +14,21 @@ export function buildApp(deps: AppDeps): Hono {
 
   app.get('/health', async (c) => {
     await deps.registry.db.selectFrom('site').select('id').limit(1).execute();
-    return c.json({ status: 'ok', protocol: deps.registry.protocol.id, version: deps.registry.protocol.version });
+    return c.json({
+      status: 'ok',
+      protocol: deps.registry.protocol.id,
+      version: deps.registry.protocol.version,
+    });
   });
 
   app.get('/', (c) => c.html(<HomePage protocol={deps.registry.protocol} />));
 
   app.onError((error, c) => {
     if (error instanceof RegistryError) {
-      return c.json({ error: { code: error.code, message: error.message, issues: error.issues } }, error.status as 400);
+      return c.json(
+        { error: { code: error.code, message: error.message, issues: error.issues } },
+        error.status as 400,
+      );
     }
     // 5xx never echo the internal message; the log has it with a request id.
     const requestId = crypto.randomUUID();

@@ -33,7 +33,7 @@ interface Inspected {
 type Progress = ((p: BackupProgress) => void) | undefined;
 
 const NL = Buffer.from('\n');
-const BATCH = 5_000;
+const BATCH = 1_000;
 
 /**
  * Restores a backup into an empty registry. The whole file is checked first (checksum, format,

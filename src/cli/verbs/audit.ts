@@ -23,7 +23,9 @@ or names the first broken link (an event changed, deleted or inserted outside th
         io.stdout.write(`audit OK: ${result.count} events, chain head ${result.head.slice(0, 16)}\n`);
         return 0;
       }
-      io.stderr.write(`audit BROKEN at event ${result.brokenAt}: ${result.reason} (${result.count} events checked)\n`);
+      io.stderr.write(
+        `audit BROKEN at event ${result.brokenAt}: ${result.reason} (${result.count} events checked)\n`,
+      );
       return 1;
     } finally {
       await registry.close();

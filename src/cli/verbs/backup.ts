@@ -19,7 +19,9 @@ a SHA-256 checksum. Restore it into an empty registry with "sifreg restore FILE"
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'backup');
-      const result = await backupDatabase(registry.deps.db, path.resolve(io.cwd, file), (p) => bar.update(p.done, p.total ?? p.done));
+      const result = await backupDatabase(registry.deps.db, path.resolve(io.cwd, file), (p) =>
+        bar.update(p.done, p.total ?? p.done),
+      );
       bar.stop();
       const rows = Object.values(result.tables).reduce((a, b) => a + b, 0);
       io.stdout.write(`backup written: ${file} (${rows} rows, sha256 ${result.sha256.slice(0, 16)}…)\n`);
@@ -44,7 +46,9 @@ registry must be empty; nothing is written if anything is wrong.`,
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'restore');
-      const result = await restoreDatabase(registry.deps.db, path.resolve(io.cwd, file), (p) => bar.update(p.done, p.total ?? p.done));
+      const result = await restoreDatabase(registry.deps.db, path.resolve(io.cwd, file), (p) =>
+        bar.update(p.done, p.total ?? p.done),
+      );
       bar.stop();
       const rows = Object.values(result.tables).reduce((a, b) => a + b, 0);
       io.stdout.write(`restored ${rows} rows from ${file}\n`);

@@ -20,9 +20,15 @@ osteoporosis. Refuses to run on a registry that already has subjects. Synthetic 
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'demo');
-      const summary = await loadDemo(registry.deps, SYSTEM_ACTOR, { subjects, seed, onProgress: (d, t) => bar.update(d, t) });
+      const summary = await loadDemo(registry.deps, SYSTEM_ACTOR, {
+        subjects,
+        seed,
+        onProgress: (d, t) => bar.update(d, t),
+      });
       bar.stop();
-      io.stdout.write(`demo cohort loaded: ${summary.subjects} subjects, ${summary.responses} forms, ${summary.rows} items\n`);
+      io.stdout.write(
+        `demo cohort loaded: ${summary.subjects} subjects, ${summary.responses} forms, ${summary.rows} items\n`,
+      );
       return 0;
     } finally {
       await registry.close();

@@ -41,7 +41,9 @@ problem is printed with its line, column and reason. --dry-run only checks.`,
         bar.stop();
         const what = `${summary.rows} rows, ${summary.responses} forms, ${summary.subjects} new subjects`;
         const sites = summary.sitesCreated.length ? `; new sites ${summary.sitesCreated.join(', ')}` : '';
-        io.stdout.write(summary.dryRun ? `dry run OK: ${what}${sites}; nothing written\n` : `imported ${what}${sites}\n`);
+        io.stdout.write(
+          summary.dryRun ? `dry run OK: ${what}${sites}; nothing written\n` : `imported ${what}${sites}\n`,
+        );
         return 0;
       } catch (error) {
         bar.stop();
@@ -82,7 +84,12 @@ never exported. Every export is recorded in the audit trail.`,
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'exporting');
-      const summary = await exportTidy(registry.deps, SYSTEM_ACTOR, (c) => writeTo(stream, c), (d, t) => bar.update(d, t));
+      const summary = await exportTidy(
+        registry.deps,
+        SYSTEM_ACTOR,
+        (c) => writeTo(stream, c),
+        (d, t) => bar.update(d, t),
+      );
       bar.stop();
       if (temp && target) {
         stream.end();

@@ -21,8 +21,10 @@ gap, completeness, sites against the pool) on one snapshot of the registry.
   pdf   the HTML printed by Chromium (needs: apt-get install -y chromium)`,
   async run(args, io) {
     const { values } = parseVerbArgs(args, { format: { type: 'string' }, out: { type: 'string' } });
-    const format = (values.format ?? (typeof values.out === 'string' ? path.extname(values.out).slice(1) : 'html')) as Format;
-    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+    const format = (values.format ??
+      (typeof values.out === 'string' ? path.extname(values.out).slice(1) : 'html')) as Format;
+    if (!FORMATS.includes(format))
+      throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
     const out = (values.out as string | undefined) ?? (format === 'json' ? undefined : `report.${format}`);
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {

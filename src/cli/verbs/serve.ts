@@ -22,8 +22,13 @@ Starts the embedded database (or uses DATABASE_URL) and serves the registry on h
     const server = serve({ fetch: app.fetch, port, hostname: host });
     // Stop taking requests first, then stop the database.
     const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
-    installShutdownHandlers({ ...registry.handle, close: () => closeServer().then(() => registry.handle.close()) }, log);
-    io.stdout.write(`SIF Registry listening on http://${host}:${port} (${registry.handle.embedded ? 'embedded database' : 'DATABASE_URL'})\n`);
+    installShutdownHandlers(
+      { ...registry.handle, close: () => closeServer().then(() => registry.handle.close()) },
+      log,
+    );
+    io.stdout.write(
+      `SIF Registry listening on http://${host}:${port} (${registry.handle.embedded ? 'embedded database' : 'DATABASE_URL'})\n`,
+    );
     await new Promise<never>(() => {});
     return 0;
   },

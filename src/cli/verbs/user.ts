@@ -25,7 +25,8 @@ The password (at least 12 characters) is read from standard input and stored as 
     if (positionals[0] !== 'add') throw new UsageError('user needs the sub-command "add"');
     if (!values.username) throw new UsageError('--username is required');
     if (!values.role) throw new UsageError('--role is required');
-    if (!values['password-stdin']) throw new UsageError('--password-stdin is required (passwords never go on the command line)');
+    if (!values['password-stdin'])
+      throw new UsageError('--password-stdin is required (passwords never go on the command line)');
     const password = (await readAll(io.stdin)).replace(/\r?\n$/, '');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
@@ -35,7 +36,9 @@ The password (at least 12 characters) is read from standard input and stored as 
         siteId: (values.site as string | undefined) ?? null,
         password,
       });
-      io.stdout.write(`user ${values.username} added (${values.role}${values.site ? ` at ${values.site}` : ''})\n`);
+      io.stdout.write(
+        `user ${values.username} added (${values.role}${values.site ? ` at ${values.site}` : ''})\n`,
+      );
       return 0;
     } finally {
       await registry.close();
@@ -50,13 +53,20 @@ export const SITE: Verb = {
 
 CODE is 2–12 capital letters or digits (it prefixes the site's study ids, e.g. VCU-0007).`,
   async run(args, io) {
-    const { values, positionals } = parseVerbArgs(args, { code: { type: 'string' }, name: { type: 'string' } }, 1);
+    const { values, positionals } = parseVerbArgs(
+      args,
+      { code: { type: 'string' }, name: { type: 'string' } },
+      1,
+    );
     if (positionals[0] !== 'add') throw new UsageError('site needs the sub-command "add"');
     if (!values.code) throw new UsageError('--code is required');
     if (!values.name) throw new UsageError('--name is required');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
-      await createSite(registry.deps, SYSTEM_ACTOR, { id: values.code as string, name: values.name as string });
+      await createSite(registry.deps, SYSTEM_ACTOR, {
+        id: values.code as string,
+        name: values.name as string,
+      });
       io.stdout.write(`site ${values.code} added\n`);
       return 0;
     } finally {

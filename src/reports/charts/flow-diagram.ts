@@ -4,8 +4,9 @@ import type { FlowReport, ReportMeta } from '../types.js';
 import { chartDocument, finishSvg, svgEl } from './svg-kit.js';
 
 const WIDTH = 680;
-const MAIN = { x: 120, w: 270 };
-const SIDE = { x: 430, w: 240 };
+// Main column and side column centred in the 680-unit width.
+const MAIN = { x: 60, w: 270 };
+const SIDE = { x: 375, w: 245 };
 const LINE = 14;
 const PAD = 8;
 const GAP = 24;

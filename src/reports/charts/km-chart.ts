@@ -111,7 +111,7 @@ export function kmChartSvg(
       ...[...drawn.slice(1), ...drawn.slice(0, 1)].flatMap((s) => curveMarks(s.style, s.km)),
     ],
   });
-  appendLegend(svg, styles, MARGIN.left, 14);
+  appendLegend(svg, styles, MARGIN.left, 14, { symbol: false });
   const x = svg.scale('x');
   const top = MARGIN.top + PLOT_HEIGHT + MARGIN.axis + 8;
   const doc = svg.ownerDocument;

@@ -63,7 +63,7 @@ export function appendLegend(
   items: readonly SeriesStyle[],
   x: number,
   y: number,
-  opts: { line?: boolean } = {},
+  opts: { line?: boolean; symbol?: boolean } = {},
 ): void {
   const doc = svg.ownerDocument;
   const g = svgEl(doc, 'g', { 'aria-label': 'legend', 'font-size': 11, 'text-anchor': 'start' });
@@ -82,7 +82,7 @@ export function appendLegend(
         }),
       );
     }
-    sw.appendChild(symbolShape(doc, item, 11, 0));
+    if (opts.symbol !== false) sw.appendChild(symbolShape(doc, item, 11, 0));
     sw.appendChild(svgEl(doc, 'text', { x: 28, y: 0, dy: '0.32em', fill: 'currentColor' }, item.label));
     g.appendChild(sw);
     // Advance by an estimate of the label width (no layout engine on the server): ~6.2 px a character.

@@ -63,7 +63,7 @@ function Rows(props: { row: Table1Row; sites: string[] }) {
       </tr>
       {levels.map((level) => (
         <tr class="sub">
-          <td>{level}</td>
+          <td>{level.charAt(0).toUpperCase() + level.slice(1)}</td>
           {cols.map((c) => (
             <Num>{levelCell(c, level)}</Num>
           ))}

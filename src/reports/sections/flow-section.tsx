@@ -22,7 +22,7 @@ function StatusTable(props: { report: StudyReport }) {
   ];
   const pct = (n: number) => (f.enrolled > 0 ? fmtPct(n / f.enrolled) : MISSING);
   return (
-    <table>
+    <table class="narrow">
       <Caption no="1.1">Participant status (percentages of enrolled participants)</Caption>
       <thead>
         <tr>
@@ -63,7 +63,7 @@ function StatusTable(props: { report: StudyReport }) {
 function VisitTable(props: { report: StudyReport }) {
   const label = visitLabeller(props.report.meta);
   return (
-    <table>
+    <table class="narrow">
       <Caption no="1.2">Treated participants due and seen at each visit</Caption>
       <thead>
         <tr>

@@ -76,6 +76,10 @@ export function KmSection(props: { report: StudyReport }) {
           </tr>
         </tfoot>
       </table>
+      <p class="note">
+        Percentages are Kaplan–Meier estimates with log-scale 95% CIs; — beyond a group’s last follow-up time, where
+        the curve is not estimated (no extrapolation). The median’s CI is given for the pooled curve only.
+      </p>
       <Methods methods={r.methods} topic="km" />
     </Section>
   );

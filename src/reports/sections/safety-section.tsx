@@ -18,7 +18,7 @@ export function SafetySection(props: { report: StudyReport }) {
   const denom = (n: number | undefined) => n ?? r.flow.treated;
   return (
     <Section id="adverse-events" no={7} title="Adverse events" major>
-      <table>
+      <table class="narrow">
         <Caption no="7.1">Participants with at least one adverse event, by event (N = treated participants)</Caption>
         <thead>
           <tr>
@@ -37,8 +37,8 @@ export function SafetySection(props: { report: StudyReport }) {
           ))}
         </tbody>
       </table>
-      <table>
-        <Caption no="7.2">Participants with at least one adverse event, by highest severity grade (CTCAE style)</Caption>
+      <table class="narrow">
+        <Caption no="7.2">Participants with at least one adverse event of each severity grade (CTCAE style; a participant may count under more than one grade)</Caption>
         <thead>
           <tr>
             <th>Grade</th>

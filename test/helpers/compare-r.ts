@@ -1,4 +1,4 @@
-import type { StudyReport } from '../src/reports/types.js';
+import type { StudyReport } from '../../src/reports/types.js';
 
 type Num = number | null;
 
@@ -8,13 +8,44 @@ export interface RResult {
   mme: ROutcome;
   km: { time: number[]; surv: number[]; lower: Num[]; upper: Num[]; n_risk: number[]; median: Num };
   logrank: { chisq: number; df: number; p: number };
-  timing: { read_seconds: number; analysis_seconds: number; r_version: string; lme4: string; survival: string };
+  timing: {
+    read_seconds: number;
+    analysis_seconds: number;
+    r_version: string;
+    lme4: string;
+    survival: string;
+  };
 }
 
 interface ROutcome {
-  by_visit: { visit: string; n: number; mean: number; sd: Num; ci_low: Num; ci_high: Num; median: number; q1: number; q3: number }[];
-  change: { visit: string; n_pairs: number; mean_change: number; ci_low: number; ci_high: number; t: number; p_t: number; wilcoxon_v: number; p_wilcoxon: number }[];
-  lmm: { fixed: { term: string; estimate: number; se: number; t: number; p: number }[]; sd_subject: number; sd_residual: number; reml_criterion: number };
+  by_visit: {
+    visit: string;
+    n: number;
+    mean: number;
+    sd: Num;
+    ci_low: Num;
+    ci_high: Num;
+    median: number;
+    q1: number;
+    q3: number;
+  }[];
+  change: {
+    visit: string;
+    n_pairs: number;
+    mean_change: number;
+    ci_low: number;
+    ci_high: number;
+    t: number;
+    p_t: number;
+    wilcoxon_v: number;
+    p_wilcoxon: number;
+  }[];
+  lmm: {
+    fixed: { term: string; estimate: number; se: number; t: number; p: number }[];
+    sd_subject: number;
+    sd_residual: number;
+    reml_criterion: number;
+  };
 }
 
 /** Largest relative difference between the report's statistics and R's, over every number both give. */
@@ -37,11 +68,21 @@ export function compareWithR(report: StudyReport, r: RResult) {
     const o = report.outcomes[key];
     for (const v of r[key].by_visit) {
       const m = o.by_visit.find((x) => x.visit === v.visit);
-      for (const f of ['n', 'mean', 'sd', 'ci_low', 'ci_high', 'median', 'q1', 'q3'] as const) check(`${key} ${v.visit} ${f}`, m?.[f], v[f]);
+      for (const f of ['n', 'mean', 'sd', 'ci_low', 'ci_high', 'median', 'q1', 'q3'] as const)
+        check(`${key} ${v.visit} ${f}`, m?.[f], v[f]);
     }
     for (const v of r[key].change) {
       const m = o.change.find((x) => x.visit === v.visit);
-      for (const f of ['n_pairs', 'mean_change', 'ci_low', 'ci_high', 't', 'p_t', 'wilcoxon_v', 'p_wilcoxon'] as const) {
+      for (const f of [
+        'n_pairs',
+        'mean_change',
+        'ci_low',
+        'ci_high',
+        't',
+        'p_t',
+        'wilcoxon_v',
+        'p_wilcoxon',
+      ] as const) {
         check(`${key} change ${v.visit} ${f}`, m?.[f], v[f]);
       }
     }
