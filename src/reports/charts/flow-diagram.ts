@@ -120,7 +120,7 @@ export function flowDiagramSvg(flow: FlowReport, meta: Pick<ReportMeta, 'visits'
       box: {
         lines: [
           `${label(v.visit)}: seen ${v.seen} of ${v.expected} due`,
-          `missed ${v.missed} · not yet due ${v.not_yet_due}`,
+          `missed ${v.missed} · left ${v.left_study} · not yet due ${v.not_yet_due}`,
         ],
       },
     })),

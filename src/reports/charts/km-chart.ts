@@ -2,7 +2,7 @@
 // printed under the x axis as journals expect (Observable Plot plus a hand-set table in the SVG).
 import * as Plot from '@observablehq/plot';
 import type { KmPoint, ReportMeta, TimeToEventReport } from '../types.js';
-import { appendLegend, chartDocument, finishSvg, type SeriesStyle, seriesStyles, svgEl } from './svg-kit.js';
+import { appendLegend, attrText, chartDocument, finishSvg, type SeriesStyle, seriesStyles, svgEl } from './svg-kit.js';
 
 /** Days at which the numbers at risk are printed under the curve. */
 export const AT_RISK_DAYS: readonly number[] = [0, 30, 90, 180, 365];
@@ -48,7 +48,7 @@ function curveMarks(style: SeriesStyle, km: readonly KmPoint[]): Plot.Markish[] 
           curve: 'step-after',
           fill: style.colour,
           fillOpacity: 0.12,
-          ariaDescription: `95% CI band, ${label}`,
+          ariaDescription: attrText(`95% CI band, ${label}`),
         }),
       ]
     : [];
@@ -60,7 +60,7 @@ function curveMarks(style: SeriesStyle, km: readonly KmPoint[]): Plot.Markish[] 
       curve: 'step-after',
       stroke: style.colour,
       strokeWidth: style.overall ? 2.2 : 1.5,
-      ariaDescription: `curve, ${label}`,
+      ariaDescription: attrText(`curve, ${label}`),
     }),
     Plot.dot(censored, {
       x: 'day',
@@ -68,7 +68,7 @@ function curveMarks(style: SeriesStyle, km: readonly KmPoint[]): Plot.Markish[] 
       symbol: 'plus',
       r: 3.5,
       stroke: style.colour,
-      ariaDescription: `censored, ${label}`,
+      ariaDescription: attrText(`censored, ${label}`),
     }),
   ];
 }

@@ -1,7 +1,7 @@
 // Mean and 95% CI of a patient-reported outcome at each visit, overall and by site (Observable Plot).
 import * as Plot from '@observablehq/plot';
 import type { OutcomeReport, ReportMeta, VisitSummary } from '../types.js';
-import { appendLegend, chartDocument, finishSvg, type SeriesStyle, seriesStyles } from './svg-kit.js';
+import { appendLegend, attrText, chartDocument, finishSvg, type SeriesStyle, seriesStyles } from './svg-kit.js';
 
 export interface OutcomeChartOptions {
   /** Short title for the <title> element, e.g. "Pain by visit". */
@@ -49,7 +49,7 @@ function seriesMarks(style: SeriesStyle, data: Point[], dx: number): Plot.Markis
       dx,
       stroke: style.colour,
       strokeWidth: 1.2,
-      ariaDescription: `95% CI, ${label}`,
+      ariaDescription: attrText(`95% CI, ${label}`),
     }),
     Plot.line(data, {
       x: 'visit',
@@ -58,7 +58,7 @@ function seriesMarks(style: SeriesStyle, data: Point[], dx: number): Plot.Markis
       stroke: style.colour,
       strokeWidth: style.overall ? 2.2 : 1.4,
       strokeOpacity: style.overall ? 1 : 0.85,
-      ariaDescription: `line, ${label}`,
+      ariaDescription: attrText(`line, ${label}`),
     }),
     Plot.dot(withMean, {
       x: 'visit',
@@ -69,7 +69,7 @@ function seriesMarks(style: SeriesStyle, data: Point[], dx: number): Plot.Markis
       fill: style.colour,
       stroke: 'white',
       strokeWidth: 0.8,
-      ariaDescription: `means, ${label}`,
+      ariaDescription: attrText(`means, ${label}`),
     }),
   ];
 }

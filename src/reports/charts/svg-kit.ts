@@ -44,6 +44,15 @@ export function seriesStyles(sites: readonly { id: string }[]): SeriesStyle[] {
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
+/**
+ * Attribute text from data (site names in aria labels). linkedom 0.18 escapes only `"` when it
+ * serialises attribute values, so `&`, `<` and `>` are escaped here; the chart tests parse the
+ * output back to check the value survives unchanged.
+ */
+export function attrText(s: string): string {
+  return s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
 /** Creates an SVG element with attributes; text goes through textContent, so it is escaped on output. */
 export function svgEl(
   doc: Document,
@@ -112,7 +121,7 @@ function symbolShape(doc: Document, item: SeriesStyle, cx: number, cy: number): 
  */
 export function finishSvg(svg: Element, title: string, description: string): string {
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', description);
+  svg.setAttribute('aria-label', attrText(description));
   svg.removeAttribute('font-family');
   svg.removeAttribute('xmlns');
   const t = svgEl(svg.ownerDocument, 'title', {}, title);

@@ -64,13 +64,17 @@ function VisitTable(props: { report: StudyReport }) {
   const label = visitLabeller(props.report.meta);
   return (
     <table class="narrow">
-      <Caption no="1.2">Treated participants due and seen at each visit</Caption>
+      <Caption no="1.2">
+        Treated participants at each visit: due (still in the study, window closed), seen, missed, left the study
+        before the visit, and not yet due
+      </Caption>
       <thead>
         <tr>
           <th>Visit</th>
           <th class="num">Due</th>
           <th class="num">Seen</th>
           <th class="num">Missed</th>
+          <th class="num">Left the study</th>
           <th class="num">Not yet due</th>
           <th class="num">Seen of due, %</th>
         </tr>
@@ -82,8 +86,9 @@ function VisitTable(props: { report: StudyReport }) {
             <Num>{fmtInt(v.expected)}</Num>
             <Num>{fmtInt(v.seen)}</Num>
             <Num>{fmtInt(v.missed)}</Num>
+            <Num>{fmtInt(v.left_study)}</Num>
             <Num>{fmtInt(v.not_yet_due)}</Num>
-            <Num>{v.expected > 0 ? fmtPct((v.expected - v.missed) / v.expected) : MISSING}</Num>
+            <Num>{v.expected > 0 ? fmtPct(v.seen / v.expected) : MISSING}</Num>
           </tr>
         ))}
       </tbody>
