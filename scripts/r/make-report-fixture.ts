@@ -17,12 +17,25 @@ const out = path.resolve(import.meta.dirname, '../../test/fixtures/r/report-demo
 const dir = await mkdtemp(path.join(os.tmpdir(), 'sifreg-fixture-'));
 const handle = await openDatabase({ dataDir: dir });
 try {
-  const deps = { db: handle.db, clock: () => new Date(`${FIXTURE_DAY}T09:00:00Z`), random: seededRandom(1), protocol: SACROPLASTY_SIF };
+  const deps = {
+    db: handle.db,
+    clock: () => new Date(`${FIXTURE_DAY}T09:00:00Z`),
+    random: seededRandom(1),
+    protocol: SACROPLASTY_SIF,
+  };
   await loadDemo(deps, SYSTEM_ACTOR, { subjects: 150, seed: 1 });
   const cohort = await extractCohort(handle.db, SACROPLASTY_SIF, FIXTURE_DAY);
   await writeFile(path.join(out, 'outcomes.csv'), outcomesCsv(cohort));
   await writeFile(path.join(out, 'cessation.csv'), cessationCsv(cohort));
-  const r = execFileSync('Rscript', [path.resolve(import.meta.dirname, '../../bench/report.R'), path.join(out, 'outcomes.csv'), path.join(out, 'cessation.csv')], { encoding: 'utf8' });
+  const r = execFileSync(
+    'Rscript',
+    [
+      path.resolve(import.meta.dirname, '../../bench/report.R'),
+      path.join(out, 'outcomes.csv'),
+      path.join(out, 'cessation.csv'),
+    ],
+    { encoding: 'utf8' },
+  );
   const parsed = JSON.parse(r);
   delete parsed.timing.read_seconds;
   delete parsed.timing.analysis_seconds;

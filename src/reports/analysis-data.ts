@@ -10,7 +10,10 @@ const na = (x: number | undefined) => (x === undefined ? 'NA' : String(x));
  * visit order then study id: what the report's outcome analyses use, for checking them in R.
  */
 export function outcomesCsv(cohort: Cohort): string {
-  const rows = new Map<string, { study: string; site: string; visit: string; pain?: number; odi?: number; mme?: number }>();
+  const rows = new Map<
+    string,
+    { study: string; site: string; visit: string; pain?: number; odi?: number; mme?: number }
+  >();
   for (const key of ['pain', 'odi', 'mme'] as const) {
     const r = outcomeRows(cohort, OUTCOMES[key]);
     r.y.forEach((y, i) => {
@@ -22,7 +25,8 @@ export function outcomesCsv(cohort: Cohort): string {
   }
   const order = new Map(cohort.visits.map((v, i) => [v.code, i]));
   const sorted = [...rows.values()].sort(
-    (a, b) => order.get(a.visit)! - order.get(b.visit)! || (a.study < b.study ? -1 : a.study > b.study ? 1 : 0),
+    (a, b) =>
+      order.get(a.visit)! - order.get(b.visit)! || (a.study < b.study ? -1 : a.study > b.study ? 1 : 0),
   );
   const lines = sorted.map((r) => `${r.study},${r.site},${r.visit},${na(r.pain)},${na(r.odi)},${na(r.mme)}`);
   return `study_id,site,visit,pain,odi,mme\n${lines.join('\n')}\n`;

@@ -1,5 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import { fmt, fmtCi, fmtCount, fmtDate, fmtInt, fmtMeanSd, fmtMedianIqr, fmtP, fmtPct, fmtPText, MISSING } from './format.js';
+import {
+  fmt,
+  fmtCi,
+  fmtCount,
+  fmtDate,
+  fmtInt,
+  fmtMeanSd,
+  fmtMedianIqr,
+  fmtP,
+  fmtPct,
+  fmtPText,
+  MISSING,
+} from './format.js';
 
 describe('journal number formatting', () => {
   test.each([

@@ -31,7 +31,9 @@ describe('renderReportHtml', () => {
   test('has the ten numbered sections in order, each with its heading', () => {
     const headings = Array.from(doc.querySelectorAll('section > h2')).map((h) => h.textContent);
     expect(headings).toEqual(REPORT_SECTIONS.map((s, i) => `${i + 1}${s.title}`));
-    expect(Array.from(doc.querySelectorAll('main > section')).map((s) => s.id)).toEqual(REPORT_SECTIONS.map((s) => s.id));
+    expect(Array.from(doc.querySelectorAll('main > section')).map((s) => s.id)).toEqual(
+      REPORT_SECTIONS.map((s) => s.id),
+    );
   });
 
   test('opens with a title block: protocol, generation date, participants and sites', () => {
@@ -102,7 +104,9 @@ describe('renderReportHtml', () => {
 
   test('escapes a hostile site name and id everywhere', () => {
     const hostile = '<script>alert(1)</script>';
-    const r = JSON.parse(JSON.stringify(sampleReport()).replaceAll('"OC"', JSON.stringify(`OC${hostile}`))) as StudyReport;
+    const r = JSON.parse(
+      JSON.stringify(sampleReport()).replaceAll('"OC"', JSON.stringify(`OC${hostile}`)),
+    ) as StudyReport;
     r.meta.sites[0]!.name = hostile;
     r.sites[0]!.name = hostile;
     const out = renderReportHtml(r);

@@ -46,7 +46,8 @@ function TitleBlock(props: { report: StudyReport }) {
         </dd>
         <dt>Participants</dt>
         <dd>
-          {fmtInt(meta.n_subjects)} in the registry; {fmtInt(flow.enrolled)} enrolled, {fmtInt(flow.treated)} treated
+          {fmtInt(meta.n_subjects)} in the registry; {fmtInt(flow.enrolled)} enrolled, {fmtInt(flow.treated)}{' '}
+          treated
         </dd>
         <dt>Sites ({meta.sites.length})</dt>
         <dd>
@@ -61,11 +62,11 @@ function TitleBlock(props: { report: StudyReport }) {
         <dd>{meta.visits.map((v) => v.label).join(' · ')}</dd>
       </dl>
       <p class="conventions">
-        <strong>Conventions.</strong> {MISSING} not estimable or no data (for example, no participant due yet, or too
-        few for a standard deviation or test). CI, confidence interval (95% unless stated); p-values are two-sided and
-        printed to three decimals, below 0.001 as &lt;0.001. SD, standard deviation; IQR, interquartile range; MCID,
-        minimal clinically important difference; MME, morphine milligram equivalents per day; ODI, Oswestry
-        Disability Index; NRS, numeric rating scale.
+        <strong>Conventions.</strong> {MISSING} not estimable or no data (for example, no participant due yet,
+        or too few for a standard deviation or test). CI, confidence interval (95% unless stated); p-values
+        are two-sided and printed to three decimals, below 0.001 as &lt;0.001. SD, standard deviation; IQR,
+        interquartile range; MCID, minimal clinically important difference; MME, morphine milligram
+        equivalents per day; ODI, Oswestry Disability Index; NRS, numeric rating scale.
       </p>
       <nav class="toc" aria-label="Contents">
         <ol>

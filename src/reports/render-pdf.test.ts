@@ -28,11 +28,15 @@ describe('renderReportPdf', () => {
 
   test('fails with PDF_UNAVAILABLE and the install hint when Chromium is not there', async () => {
     const missing = '/nonexistent/chromium-for-sifreg-test';
-    const err = await renderReportPdf('<!doctype html><p>x</p>', { executablePath: missing }).catch((e: unknown) => e);
+    const err = await renderReportPdf('<!doctype html><p>x</p>', { executablePath: missing }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).code).toBe('PDF_UNAVAILABLE');
     expect((err as RegistryError).status).toBe(503);
-    expect((err as RegistryError).message).toBe('PDF needs Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)');
+    expect((err as RegistryError).message).toBe(
+      'PDF needs Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)',
+    );
   });
 
   test('uses CHROMIUM_PATH when no executable is passed, and the Debian path otherwise', () => {

@@ -1,8 +1,10 @@
 // The report's one stylesheet, inlined into the HTML: journal typography (serif text, sans-serif
 // tables and figures with tabular numerals), booktabs rules, and A4 print layout for the PDF.
 
-const SERIF = "'Source Serif 4', 'Source Serif Pro', Charter, 'Iowan Old Style', Georgia, 'Liberation Serif', 'DejaVu Serif', serif";
-const SANS = "'Source Sans 3', 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
+const SERIF =
+  "'Source Serif 4', 'Source Serif Pro', Charter, 'Iowan Old Style', Georgia, 'Liberation Serif', 'DejaVu Serif', serif";
+const SANS =
+  "'Source Sans 3', 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif";
 
 /** CSS for screen and print; no external fonts or images, so the file reads the same offline. */
 export const REPORT_CSS = `
@@ -79,7 +81,7 @@ td.heat { text-align: right; white-space: nowrap; }
   h2, h3, caption { break-after: avoid; }
   thead { display: table-header-group; }
   tfoot { display: table-footer-group; }
-  tr, figure, .methods { break-inside: avoid; }
+  tr, figure, .methods, table.narrow { break-inside: avoid; }
   td.band-red, td.band-amber, td.band-green, .swatch, td.heat { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 `;

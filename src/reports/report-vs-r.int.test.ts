@@ -42,18 +42,38 @@ describe('the study report of the demo cohort agrees with R (stats, lme4, surviv
   test('the JSON has every key of the contract', () => {
     for (const key of ['pain', 'odi', 'mme'] as const) {
       const o = report.outcomes[key];
-      expect(Object.keys(o.by_visit[0]!)).toEqual(expect.arrayContaining(['visit', 'n', 'mean', 'sd', 'ci_low', 'ci_high', 'median', 'q1', 'q3']));
-      expect(Object.keys(o.change[0]!)).toEqual(
-        expect.arrayContaining(['visit', 'n_pairs', 'mean_change', 'ci_low', 'ci_high', 't', 'p_t', 'wilcoxon_v', 'p_wilcoxon', 'responders_mcid', 'responders_30pct']),
+      expect(Object.keys(o.by_visit[0]!)).toEqual(
+        expect.arrayContaining(['visit', 'n', 'mean', 'sd', 'ci_low', 'ci_high', 'median', 'q1', 'q3']),
       );
-      expect(Object.keys(o.lmm!)).toEqual(expect.arrayContaining(['fixed', 'sd_subject', 'sd_residual', 'reml_criterion']));
+      expect(Object.keys(o.change[0]!)).toEqual(
+        expect.arrayContaining([
+          'visit',
+          'n_pairs',
+          'mean_change',
+          'ci_low',
+          'ci_high',
+          't',
+          'p_t',
+          'wilcoxon_v',
+          'p_wilcoxon',
+          'responders_mcid',
+          'responders_30pct',
+        ]),
+      );
+      expect(Object.keys(o.lmm!)).toEqual(
+        expect.arrayContaining(['fixed', 'sd_subject', 'sd_residual', 'reml_criterion']),
+      );
       expect(Object.keys(o.lmm!.fixed[0]!)).toEqual(expect.arrayContaining(['term', 'estimate', 'se', 'p']));
     }
     const km = report.time_to_event.opioid_cessation;
-    expect(Object.keys(km.km[0]!)).toEqual(expect.arrayContaining(['day', 'surv', 'lower', 'upper', 'n_risk']));
+    expect(Object.keys(km.km[0]!)).toEqual(
+      expect.arrayContaining(['day', 'surv', 'lower', 'upper', 'n_risk']),
+    );
     expect(Object.keys(km)).toEqual(expect.arrayContaining(['median_days', 'logrank_site']));
     expect(Object.keys(km.logrank_site)).toEqual(['chisq', 'df', 'p']);
-    expect(Object.keys(report.adverse_events[0]!)).toEqual(expect.arrayContaining(['event', 'count', 'rate', 'ci_low', 'ci_high']));
+    expect(Object.keys(report.adverse_events[0]!)).toEqual(
+      expect.arrayContaining(['event', 'count', 'rate', 'ci_low', 'ci_high']),
+    );
     expect(report.care_gap.kpis.length).toBeGreaterThan(5);
     expect(report.flow.treated).toBeGreaterThan(100);
     expect(report.sites.map((s) => s.site)).toEqual(['APMSS', 'OC', 'VCU']);

@@ -24,7 +24,14 @@ export interface FlowReport {
   died: number;
   ongoing: number;
   /** Per visit: due (window closed or seen) = expected + left_study; expected = seen + missed. */
-  by_visit: { visit: string; expected: number; seen: number; missed: number; left_study: number; not_yet_due: number }[];
+  by_visit: {
+    visit: string;
+    expected: number;
+    seen: number;
+    missed: number;
+    left_study: number;
+    not_yet_due: number;
+  }[];
   reasons: { status: string; reason: string; n: number }[];
 }
 

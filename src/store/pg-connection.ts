@@ -87,7 +87,7 @@ export function redactUrl(url: string): string {
 export function redactSecrets(message: string): string {
   return message
     .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-    .replace(/(password=)[^&\s]*/gi, '$1***');
+    .replace(/(password=)[^&\s)'",;]*/gi, '$1***');
 }
 
 /** Opens one connection and runs `select 1`; resolves false (never throws) when the server does not answer. */

@@ -77,9 +77,8 @@ describe('one data directory, several processes', () => {
     const racers = [start(dataDir), start(dataDir), start(dataDir)];
     const opened = await Promise.all(racers.map((r) => r.next('open', 120_000)));
     expect(opened.filter((o) => o.owner === true)).toHaveLength(1);
-    await Promise.all(
-      racers.map((r, i) => (r.send({ cmd: 'commit', sites: [`S${i}X`] }), r.next('committed'))),
-    );
+    for (const [i, r] of racers.entries()) r.send({ cmd: 'commit', sites: [`S${i}X`] });
+    await Promise.all(racers.map((r) => r.next('committed')));
     const owner = racers[opened.findIndex((o) => o.owner === true)]!;
     for (const r of [...racers.filter((r) => r !== owner), owner]) {
       r.send({ cmd: 'close' });

@@ -16,7 +16,8 @@ function parseSvg(svg: string): Element {
   return root as unknown as Element;
 }
 
-const group = (svg: Element, description: string) => svg.querySelector(`g[aria-description="${description}"]`);
+const group = (svg: Element, description: string) =>
+  svg.querySelector(`g[aria-description="${description}"]`);
 const painOpts = { title: 'Pain by visit', yLabel: 'Pain, NRS 0–10', yDomain: [0, 10] as [number, number] };
 
 function allCharts(r: StudyReport): string[] {
@@ -45,7 +46,9 @@ describe('charts', () => {
     const r = sampleReport();
     const svg = parseSvg(outcomeChartSvg(r.outcomes.pain, r.meta, painOpts));
     // Pain is not collected at the procedure visit: 7 visits on the axis, in protocol order.
-    const ticks = Array.from(svg.querySelectorAll('g[aria-label="x-axis tick label"] text')).map((t) => t.textContent);
+    const ticks = Array.from(svg.querySelectorAll('g[aria-label="x-axis tick label"] text')).map(
+      (t) => t.textContent,
+    );
     expect(ticks).toEqual(['Baseline', '30 min', 'Week 2', 'Week 4', 'Week 12', 'Week 24', 'Week 52']);
     expect(group(svg, 'means, Overall')?.children.length).toBe(7);
     expect(group(svg, 'means, VCU')?.children.length).toBe(7);
@@ -62,17 +65,17 @@ describe('charts', () => {
     const svg = parseSvg(kmChartSvg(tte, r.meta));
     expect(svg.querySelectorAll('g[aria-description^="curve, "]').length).toBe(4);
     expect(svg.querySelectorAll('g[aria-description^="95% CI band, "]').length).toBe(1);
-    expect(group(svg, 'censored, Overall')?.children.length).toBe(tte.km.filter((p) => p.n_censor > 0).length);
+    expect(group(svg, 'censored, Overall')?.children.length).toBe(
+      tte.km.filter((p) => p.n_censor > 0).length,
+    );
     const table = svg.querySelector('g[aria-label="numbers at risk"]');
     // A header, then per group its label and one number per fixed day.
     expect(table?.children.length).toBe(1 + 4 * (1 + AT_RISK_DAYS.length));
-    expect(Array.from(table?.querySelectorAll('text') ?? []).slice(2, 7).map((t) => t.textContent)).toEqual([
-      '38',
-      '24',
-      '14',
-      '7',
-      '0',
-    ]);
+    expect(
+      Array.from(table?.querySelectorAll('text') ?? [])
+        .slice(2, 7)
+        .map((t) => t.textContent),
+    ).toEqual(['38', '24', '14', '7', '0']);
   });
 
   test('numbers at risk count subjects whose time is at least the day, as R summary(survfit, times)', () => {
@@ -99,14 +102,20 @@ describe('charts', () => {
     const svg = parseSvg(s);
     // 3 main steps + 7 visits + status, 2 side boxes, 1 box of those who left.
     expect(svg.querySelectorAll('rect').length).toBe(3 + 7 + 1 + 2 + 1);
-    const text = Array.from(svg.querySelectorAll('text')).map((t) => t.textContent).join('\n');
+    const text = Array.from(svg.querySelectorAll('text'))
+      .map((t) => t.textContent)
+      .join('\n');
     expect(text).toContain('Week 52: seen 30 of 36 due');
     expect(text).toContain('Left the study (n = 7)');
     expect(text).toContain('not reachable by phone or mail (3)');
   });
 
   test('wraps long reasons at spaces', () => {
-    expect(wrap('a reason that is rather long for one line', 16)).toEqual(['a reason that is', 'rather long for', 'one line']);
+    expect(wrap('a reason that is rather long for one line', 16)).toEqual([
+      'a reason that is',
+      'rather long for',
+      'one line',
+    ]);
   });
 
   test('the same report gives byte-identical charts', () => {
@@ -115,7 +124,9 @@ describe('charts', () => {
 
   test('a hostile site id is escaped in text and attributes, and survives unchanged', () => {
     const hostile = '<script>alert(1)</script>&"';
-    const r = JSON.parse(JSON.stringify(sampleReport()).replaceAll('"OC"', JSON.stringify(hostile))) as StudyReport;
+    const r = JSON.parse(
+      JSON.stringify(sampleReport()).replaceAll('"OC"', JSON.stringify(hostile)),
+    ) as StudyReport;
     for (const s of allCharts(r)) {
       expect(s).not.toContain('<script');
       const svg = parseSvg(s);
@@ -124,7 +135,9 @@ describe('charts', () => {
     const svg = parseSvg(outcomeChartSvg(r.outcomes.pain, r.meta, painOpts));
     const legend = Array.from(svg.querySelectorAll('g[aria-label="legend"] text')).map((t) => t.textContent);
     expect(legend).toContain(hostile);
-    const descriptions = Array.from(svg.querySelectorAll('g[aria-description]')).map((g) => g.getAttribute('aria-description'));
+    const descriptions = Array.from(svg.querySelectorAll('g[aria-description]')).map((g) =>
+      g.getAttribute('aria-description'),
+    );
     expect(descriptions).toContain(`means, ${hostile}`);
   });
 });

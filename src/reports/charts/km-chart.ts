@@ -2,7 +2,15 @@
 // printed under the x axis as journals expect (Observable Plot plus a hand-set table in the SVG).
 import * as Plot from '@observablehq/plot';
 import type { KmPoint, ReportMeta, TimeToEventReport } from '../types.js';
-import { appendLegend, attrText, chartDocument, finishSvg, type SeriesStyle, seriesStyles, svgEl } from './svg-kit.js';
+import {
+  appendLegend,
+  attrText,
+  chartDocument,
+  finishSvg,
+  type SeriesStyle,
+  seriesStyles,
+  svgEl,
+} from './svg-kit.js';
 
 /** Days at which the numbers at risk are printed under the curve. */
 export const AT_RISK_DAYS: readonly number[] = [0, 30, 90, 180, 365];

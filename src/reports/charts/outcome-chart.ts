@@ -1,7 +1,14 @@
 // Mean and 95% CI of a patient-reported outcome at each visit, overall and by site (Observable Plot).
 import * as Plot from '@observablehq/plot';
 import type { OutcomeReport, ReportMeta, VisitSummary } from '../types.js';
-import { appendLegend, attrText, chartDocument, finishSvg, type SeriesStyle, seriesStyles } from './svg-kit.js';
+import {
+  appendLegend,
+  attrText,
+  chartDocument,
+  finishSvg,
+  type SeriesStyle,
+  seriesStyles,
+} from './svg-kit.js';
 
 export interface OutcomeChartOptions {
   /** Short title for the <title> element, e.g. "Pain by visit". */

@@ -57,9 +57,7 @@ function Rows(props: { row: Table1Row; sites: string[] }) {
   return (
     <>
       <tr class="var">
-        <td colspan={cols.length + 1}>
-          {row.label}, n (%)
-        </td>
+        <td colspan={cols.length + 1}>{row.label}, n (%)</td>
       </tr>
       {levels.map((level) => (
         <tr class="sub">
@@ -82,7 +80,9 @@ export function BaselineSection(props: { report: StudyReport }) {
   return (
     <Section id="baseline" no={2} title="Baseline characteristics" major>
       <table>
-        <Caption no="2.1">Baseline characteristics of treated participants, overall and by site (“Table 1”)</Caption>
+        <Caption no="2.1">
+          Baseline characteristics of treated participants, overall and by site (“Table 1”)
+        </Caption>
         <thead>
           <tr>
             <th>Characteristic</th>
@@ -110,8 +110,8 @@ export function BaselineSection(props: { report: StudyReport }) {
         </tbody>
       </table>
       <p class="note">
-        Percentages are of participants with data; missing values are counted in their own row and are never dropped
-        silently. IQR, interquartile range (first and third quartiles).
+        Percentages are of participants with data; missing values are counted in their own row and are never
+        dropped silently. IQR, interquartile range (first and third quartiles).
       </p>
       <Methods methods={r.methods} topic="table1" />
     </Section>

@@ -29,11 +29,13 @@ export function CareSection(props: { report: StudyReport }) {
   return (
     <Section id="care-gap" no={8} title="Osteoporosis care gap" major>
       <p>
-        <strong>{fmtInt(r.care_gap.untreated)}</strong> treated participants past week 16 have no bone medication
-        started; each appears on the sites’ worklists.
+        <strong>{fmtInt(r.care_gap.untreated)}</strong> treated participants past week 16 have no bone
+        medication started; each appears on the sites’ worklists.
       </p>
       <table>
-        <Caption no="8.1">Fracture liaison KPIs: participants meeting each indicator, n/N (%), by site and overall</Caption>
+        <Caption no="8.1">
+          Fracture liaison KPIs: participants meeting each indicator, n/N (%), by site and overall
+        </Caption>
         <thead>
           <tr>
             <th>Indicator</th>

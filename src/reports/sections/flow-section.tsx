@@ -65,8 +65,8 @@ function VisitTable(props: { report: StudyReport }) {
   return (
     <table class="narrow">
       <Caption no="1.2">
-        Treated participants at each visit: due (still in the study, window closed), seen, missed, left the study
-        before the visit, and not yet due
+        Treated participants at each visit: due (still in the study, window closed), seen, missed, left the
+        study before the visit, and not yet due
       </Caption>
       <thead>
         <tr>
@@ -102,9 +102,9 @@ export function FlowSection(props: { report: StudyReport }) {
   return (
     <Section id="flow" no={1} title="Participant flow">
       <Figure no="1" svg={flowDiagramSvg(r.flow, r.meta)}>
-        Participant flow from screening to the last scheduled visit. Boxes in the main column give the participants
-        seen at each visit of those due by the report date; the side boxes give those who did not continue, with
-        reasons.
+        Participant flow from screening to the last scheduled visit. Boxes in the main column give the
+        participants seen at each visit of those due by the report date; the side boxes give those who did not
+        continue, with reasons.
       </Figure>
       <StatusTable report={r} />
       <VisitTable report={r} />

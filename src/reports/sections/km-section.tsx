@@ -1,7 +1,7 @@
 // Section 6, time to opioid cessation: Kaplan–Meier curves with numbers at risk, medians with
 // their CIs, survival at fixed days, and the log-rank test across sites.
 import { AT_RISK_DAYS, kmChartSvg } from '../charts/km-chart.js';
-import { fmt, fmtCi, fmtInt, fmtP, fmtPText, MISSING } from '../format.js';
+import { fmt, fmtCi, fmtInt, fmtPText, MISSING } from '../format.js';
 import type { KmPoint, StudyReport } from '../types.js';
 import { Caption, Figure, Methods, Num, Section } from './parts.js';
 
@@ -15,33 +15,51 @@ export function survivalAt(km: readonly KmPoint[], day: number): KmPoint | null 
   return at ?? { day: 0, surv: 1, lower: 1, upper: 1, n_risk: 0, n_event: 0, n_censor: 0 };
 }
 
-const DAYS = AT_RISK_DAYS.filter((d) => d > 0);
-
 /** Section 6: time to opioid cessation. */
 export function KmSection(props: { report: StudyReport }) {
   const r = props.report;
   const t = r.time_to_event.opioid_cessation;
   const lr = t.logrank_site;
   const groups = [
-    { label: 'Overall', n: t.n, events: t.events, km: t.km, median: t.median_days, ci: fmtCi(t.median_lower, t.median_upper, 0) },
+    {
+      label: 'Overall',
+      n: t.n,
+      events: t.events,
+      km: t.km,
+      median: t.median_days,
+      ci: fmtCi(t.median_lower, t.median_upper, 0),
+    },
     ...r.meta.sites.map((s) => {
       const b = t.by_site.find((x) => x.site === s.id);
-      return { label: s.id, n: b?.n ?? 0, events: b?.events ?? 0, km: b?.km ?? [], median: b?.median_days ?? null, ci: '' };
+      return {
+        label: s.id,
+        n: b?.n ?? 0,
+        events: b?.events ?? 0,
+        km: b?.km ?? [],
+        median: b?.median_days ?? null,
+        ci: '',
+      };
     }),
   ];
+  // Days past every group's last follow-up time would be a column of dashes: left out (the chart keeps them).
+  const days = AT_RISK_DAYS.filter((d) => d > 0 && groups.some((g) => survivalAt(g.km, d) !== null));
   const cell = (km: KmPoint[], day: number) => {
     const p = survivalAt(km, day);
-    return p ? `${fmt(p.surv * 100, 0)} (${fmtCi(p.lower === null ? null : p.lower * 100, p.upper === null ? null : p.upper * 100, 0)})` : MISSING;
+    return p
+      ? `${fmt(p.surv * 100, 0)} (${fmtCi(p.lower === null ? null : p.lower * 100, p.upper === null ? null : p.upper * 100, 0)})`
+      : MISSING;
   };
   return (
     <Section id="cessation" no={6} title="Time to opioid cessation" major>
       <Figure no="6" svg={kmChartSvg(t, r.meta)}>
-        Kaplan–Meier estimate of the proportion of participants still taking opioids, among those taking opioids at
-        baseline, overall (black, shaded 95% confidence band) and by site; + marks censoring. Numbers at risk are
-        given under the time axis.
+        Kaplan–Meier estimate of the proportion of participants still taking opioids, among those taking
+        opioids at baseline, overall (black, shaded 95% confidence band) and by site; + marks censoring.
+        Numbers at risk are given under the time axis.
       </Figure>
       <table>
-        <Caption no="6.1">Time to opioid cessation: median and percentage still taking opioids (95% CI) at fixed days</Caption>
+        <Caption no="6.1">
+          Time to opioid cessation: median and percentage still taking opioids (95% CI) at fixed days
+        </Caption>
         <thead>
           <tr>
             <th>Group</th>
@@ -49,7 +67,7 @@ export function KmSection(props: { report: StudyReport }) {
             <th class="num">Stopped</th>
             <th class="num">Median, days</th>
             <th class="ci">95% CI</th>
-            {DAYS.map((d) => (
+            {days.map((d) => (
               <th class="num">Day {d}, %</th>
             ))}
           </tr>
@@ -62,7 +80,7 @@ export function KmSection(props: { report: StudyReport }) {
               <Num>{fmtInt(g.events)}</Num>
               <Num>{g.median === null ? 'not reached' : fmt(g.median, 0)}</Num>
               <Num>{i === 0 ? g.ci : MISSING}</Num>
-              {DAYS.map((d) => (
+              {days.map((d) => (
                 <Num>{cell(g.km, d)}</Num>
               ))}
             </tr>
@@ -70,15 +88,16 @@ export function KmSection(props: { report: StudyReport }) {
         </tbody>
         <tfoot>
           <tr>
-            <td colspan={5 + DAYS.length}>
+            <td colspan={5 + days.length}>
               Log-rank test across sites: χ² = {fmt(lr.chisq, 2)}, df = {lr.df}, {fmtPText(lr.p)}.
             </td>
           </tr>
         </tfoot>
       </table>
       <p class="note">
-        Percentages are Kaplan–Meier estimates with log-scale 95% CIs; — beyond a group’s last follow-up time, where
-        the curve is not estimated (no extrapolation). The median’s CI is given for the pooled curve only.
+        Percentages are Kaplan–Meier estimates with log-scale 95% CIs; — beyond a group’s last follow-up time,
+        where the curve is not estimated (no extrapolation). The median’s CI is given for the pooled curve
+        only.
       </p>
       <Methods methods={r.methods} topic="km" />
     </Section>

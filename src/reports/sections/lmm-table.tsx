@@ -16,12 +16,19 @@ export function termLabel(term: string, meta: Pick<ReportMeta, 'visits' | 'sites
 }
 
 /** Fixed effects and variance components; a plain note when the model was not fitted. */
-export function LmmTable(props: { lmm: LmmReport | null; meta: ReportMeta; label: string; no: string; digits: number }) {
+export function LmmTable(props: {
+  lmm: LmmReport | null;
+  meta: ReportMeta;
+  label: string;
+  no: string;
+  digits: number;
+}) {
   const { lmm: m, digits: d } = props;
   if (!m) {
     return (
       <p class="empty" data-table={props.no}>
-        Table {props.no}. No linear mixed model was fitted for {props.label} (too few observations or not requested).
+        Table {props.no}. No linear mixed model was fitted for {props.label} (too few observations or not
+        requested).
       </p>
     );
   }

@@ -63,8 +63,8 @@ export function OpioidSection(props: { report: StudyReport }) {
     <Section id="opioids" no={5} title="Opioid use" major>
       <AnyOpioidTable report={r} />
       <p class="note">
-        Stopped / started: participants on an opioid at baseline and not at the visit / not at baseline and on one at
-        the visit (the discordant pairs). MME, morphine milligram equivalents per day (CDC factors).
+        Stopped / started: participants on an opioid at baseline and not at the visit / not at baseline and on
+        one at the visit (the discordant pairs). MME, morphine milligram equivalents per day (CDC factors).
       </p>
       <Methods methods={r.methods} topic="opioids" />
       <ByVisitTable {...base} sub="2" />

@@ -3,7 +3,7 @@
 import { outcomeChartSvg } from '../charts/outcome-chart.js';
 import type { OutcomeReport, StudyReport } from '../types.js';
 import { LmmTable } from './lmm-table.js';
-import { ByVisitTable, BySiteTable, ChangeTable, RespondersTable } from './outcome-tables.js';
+import { BySiteTable, ByVisitTable, ChangeTable, RespondersTable } from './outcome-tables.js';
 import { Figure, Methods, Section } from './parts.js';
 
 export interface OutcomeSectionProps {
@@ -22,7 +22,11 @@ export interface OutcomeSectionProps {
 export function OutcomeSection(props: OutcomeSectionProps) {
   const { report: r, outcome: o, no } = props;
   const base = { outcome: o, meta: r.meta, no: String(no), digits: 1 };
-  const svg = outcomeChartSvg(o, r.meta, { title: `${props.title} by visit`, yLabel: props.yLabel, yDomain: props.yDomain });
+  const svg = outcomeChartSvg(o, r.meta, {
+    title: `${props.title} by visit`,
+    yLabel: props.yLabel,
+    yDomain: props.yDomain,
+  });
   return (
     <Section id={props.id} no={no} title={props.title} major>
       <ByVisitTable {...base} sub="1" />

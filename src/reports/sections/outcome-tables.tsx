@@ -13,7 +13,8 @@ export interface OutcomeTableProps {
   digits: number;
 }
 
-const unitOf = (o: OutcomeReport) => (o.unit ? ` (${o.unit})` : '');
+/** "Pain, NRS 0–10" or "Pain (NRS 0–10), points": the label, then the unit after a comma. */
+const named = (o: OutcomeReport) => (o.unit ? `${o.label}, ${o.unit}` : o.label);
 
 /** n, missing, mean, SD, 95% CI, median [IQR] at each visit, all sites. */
 export function ByVisitTable(props: OutcomeTableProps & { sub: string }) {
@@ -21,10 +22,7 @@ export function ByVisitTable(props: OutcomeTableProps & { sub: string }) {
   const label = visitLabeller(props.meta);
   return (
     <table>
-      <Caption no={`${props.no}.${props.sub}`}>
-        {o.label}
-        {unitOf(o)} by visit, all sites
-      </Caption>
+      <Caption no={`${props.no}.${props.sub}`}>{named(o)}: by visit, all sites</Caption>
       <thead>
         <tr>
           <th>Visit</th>
@@ -57,13 +55,13 @@ export function ByVisitTable(props: OutcomeTableProps & { sub: string }) {
 export function BySiteTable(props: OutcomeTableProps & { sub: string }) {
   const { outcome: o, digits: d, meta } = props;
   const label = visitLabeller(meta);
-  const sites = meta.sites.map((s) => ({ id: s.id, rows: o.by_site.find((b) => b.site === s.id)?.by_visit ?? [] }));
+  const sites = meta.sites.map((s) => ({
+    id: s.id,
+    rows: o.by_site.find((b) => b.site === s.id)?.by_visit ?? [],
+  }));
   return (
     <table>
-      <Caption no={`${props.no}.${props.sub}`}>
-        {o.label}
-        {unitOf(o)} by site and visit: n and mean (95% CI)
-      </Caption>
+      <Caption no={`${props.no}.${props.sub}`}>{named(o)}: n and mean (95% CI) by site and visit</Caption>
       <thead>
         <tr class="group">
           <th class="blank" />
@@ -100,8 +98,7 @@ export function ChangeTable(props: OutcomeTableProps & { sub: string }) {
   return (
     <table>
       <Caption no={`${props.no}.${props.sub}`}>
-        Change in {o.label}
-        {unitOf(o)} from baseline, participants seen at both visits
+        Change from baseline in {named(o)}: participants seen at both visits
       </Caption>
       <thead>
         <tr class="group">
@@ -152,8 +149,8 @@ export function RespondersTable(props: OutcomeTableProps & { sub: string }) {
   return (
     <table>
       <Caption no={`${props.no}.${props.sub}`}>
-        {o.label} responders: improvement from baseline{mcid ? ` of at least ${o.mcid} points (MCID),` : ''} of at
-        least 30% and of at least 50%
+        {o.label} responders: improvement from baseline{mcid ? ` of at least ${o.mcid} points (MCID),` : ''}{' '}
+        of at least 30% and of at least 50%
       </Caption>
       <thead>
         <tr class="group">
@@ -164,7 +161,10 @@ export function RespondersTable(props: OutcomeTableProps & { sub: string }) {
         </tr>
         <tr>
           <th>Visit</th>
-          {(mcid ? [0, 1, 2] : [0, 1]).map(() => [<th class="num">n/N (%)</th>, <th class="ci">95% CI, %</th>])}
+          {(mcid ? [0, 1, 2] : [0, 1]).map(() => [
+            <th class="num">n/N (%)</th>,
+            <th class="ci">95% CI, %</th>,
+          ])}
         </tr>
       </thead>
       <tbody>

@@ -62,7 +62,10 @@ export function visitLabeller(meta: Pick<ReportMeta, 'visits'>): (code: string) 
 }
 
 /** Sorts rows by the protocol order of their visit (unknown visits last, stable). */
-export function inVisitOrder<T extends { visit: string }>(rows: readonly T[], meta: Pick<ReportMeta, 'visits'>): T[] {
+export function inVisitOrder<T extends { visit: string }>(
+  rows: readonly T[],
+  meta: Pick<ReportMeta, 'visits'>,
+): T[] {
   const order = new Map(meta.visits.map((v, i) => [v.code, i]));
   return [...rows].sort((a, b) => (order.get(a.visit) ?? 1e9) - (order.get(b.visit) ?? 1e9));
 }

@@ -4,7 +4,13 @@ import { fmtCount, fmtPct, fmtPropCi } from '../format.js';
 import type { Num as N, StudyReport } from '../types.js';
 import { Caption, Methods, Num, Section } from './parts.js';
 
-const GRADES: Record<number, string> = { 1: 'Mild', 2: 'Moderate', 3: 'Severe', 4: 'Life-threatening', 5: 'Death' };
+const GRADES: Record<number, string> = {
+  1: 'Mild',
+  2: 'Moderate',
+  3: 'Severe',
+  4: 'Life-threatening',
+  5: 'Death',
+};
 
 /** The exact CI cell: "a to b"; with zero events, "≤ b" (the upper limit, about 3/N) marked with a dagger. */
 function ciCell(count: number, ci: { ci_low: N; ci_high: N }): string {
@@ -19,7 +25,9 @@ export function SafetySection(props: { report: StudyReport }) {
   return (
     <Section id="adverse-events" no={7} title="Adverse events" major>
       <table class="narrow">
-        <Caption no="7.1">Participants with at least one adverse event, by event (N = treated participants)</Caption>
+        <Caption no="7.1">
+          Participants with at least one adverse event, by event (N = treated participants)
+        </Caption>
         <thead>
           <tr>
             <th>Event</th>
@@ -38,7 +46,10 @@ export function SafetySection(props: { report: StudyReport }) {
         </tbody>
       </table>
       <table class="narrow">
-        <Caption no="7.2">Participants with at least one adverse event of each severity grade (CTCAE style; a participant may count under more than one grade)</Caption>
+        <Caption no="7.2">
+          Participants with at least one adverse event of each severity grade (CTCAE style; a participant may
+          count under more than one grade)
+        </Caption>
         <thead>
           <tr>
             <th>Grade</th>
@@ -59,8 +70,8 @@ export function SafetySection(props: { report: StudyReport }) {
         </tbody>
       </table>
       <p class="note">
-        † No events: the interval runs from 0 to the exact upper limit (the “rule of three”, about 3/N), the most that
-        the data rule out.
+        † No events: the interval runs from 0 to the exact upper limit (the “rule of three”, about 3/N), the
+        most that the data rule out.
       </p>
       <Methods methods={r.methods} topic="adverse_events" />
     </Section>

@@ -19,10 +19,14 @@ export function heatLevel(pct: number | null): string {
 export function CompletenessSection(props: { report: StudyReport }) {
   const r = props.report;
   const label = visitLabeller(r.meta);
-  const visits = r.meta.visits.filter((v) => r.completeness.some((c) => c.visit === v.code)).map((v) => v.code);
+  const visits = r.meta.visits
+    .filter((v) => r.completeness.some((c) => c.visit === v.code))
+    .map((v) => v.code);
   const rows = [...r.meta.sites.map((s) => s.id), ''];
   const cell = (site: string, visit: string | null) => {
-    const hits = r.completeness.filter((c) => (site === '' || c.site === site) && (visit === null || c.visit === visit));
+    const hits = r.completeness.filter(
+      (c) => (site === '' || c.site === site) && (visit === null || c.visit === visit),
+    );
     const expected = hits.reduce((a, c) => a + c.expected, 0);
     const seen = hits.reduce((a, c) => a + c.seen, 0);
     const pct = expected > 0 ? seen / expected : null;
@@ -56,7 +60,8 @@ export function CompletenessSection(props: { report: StudyReport }) {
         </tbody>
       </table>
       <p class="note">
-        Shading: none at 95% or more, blue 75–94%, amber 60–74%, red below 60%. — no participant due yet at that visit.
+        Shading: none at 95% or more, blue 75–94%, amber 60–74%, red below 60%. — no participant due yet at
+        that visit.
       </p>
       <Methods methods={r.methods} topic="completeness" />
     </Section>
@@ -71,9 +76,9 @@ export function FunnelSection(props: { report: StudyReport }) {
   return (
     <Section id="sites" no={10} title="Sites against the pool" major>
       <Figure no="10" svg={funnelChartSvg(r.sites, r.meta, `Mean ${yLabel}`)}>
-        Funnel plot: each site’s mean {yLabel} against the number of participants it rests on. The horizontal line is
-        the pooled mean; the curves are its 95% (dashed) and 99.8% (dotted) control limits. A site outside the curves
-        differs from the pool by more than chance would usually allow.
+        Funnel plot: each site’s mean {yLabel} against the number of participants it rests on. The horizontal
+        line is the pooled mean; the curves are its 95% (dashed) and 99.8% (dotted) control limits. A site
+        outside the curves differs from the pool by more than chance would usually allow.
       </Figure>
       <table>
         <Caption no="10.1">Sites: participants, completeness, and {yLabel} against the pool</Caption>
@@ -107,7 +112,9 @@ export function FunnelSection(props: { report: StudyReport }) {
         </tbody>
         <tfoot>
           <tr>
-            <td colspan={9}>Pooled mean: {fmt(r.sites.find((s) => s.funnel.pool !== null)?.funnel.pool ?? null, 2)}.</td>
+            <td colspan={9}>
+              Pooled mean: {fmt(r.sites.find((s) => s.funnel.pool !== null)?.funnel.pool ?? null, 2)}.
+            </td>
           </tr>
         </tfoot>
       </table>

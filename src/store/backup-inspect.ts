@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import {
+  BACKUP_FORMAT,
+  BACKUP_VERSION,
+  type BackupProgress,
+  type BackupTrailer,
+  backupInvalid,
+  backupLines,
+} from './backup-format.js';
+
+export interface FileTable {
+  name: string;
+  columns: string[];
+  rows: number;
+}
+
+export interface Inspected {
+  migrations: string[];
+  tables: FileTable[];
+  sha256: string;
+  total: number;
+}
+
+export type Progress = ((p: BackupProgress) => void) | undefined;
+
+const NL = Buffer.from('\n');
+
+/** First pass: reads the whole file without keeping rows; throws BACKUP_INVALID naming the problem. */
+export async function inspectBackup(file: string, onProgress: Progress): Promise<Inspected> {
+  const hash = createHash('sha256');
+  let problem: string | null = null;
+  const fail = (p: string) => {
+    problem ??= p;
+  };
+  let migrations: string[] | null = null;
+  let trailer: BackupTrailer | null = null;
+  const tables: FileTable[] = [];
+  let current: FileTable | null = null;
+  let line = 0;
+  let rows = 0;
+  for await (const { bytes, complete } of backupLines(file)) {
+    line++;
+    if (trailer) {
+      fail('there is data after the trailer');
+      continue;
+    }
+    const value = complete ? parseJson(bytes) : undefined;
+    if (isTrailer(value)) {
+      trailer = value;
+      continue;
+    }
+    hash.update(bytes);
+    if (complete) hash.update(NL);
+    if (value === undefined) {
+      fail(complete ? `line ${line} is not JSON` : 'the file is truncated (its last line is incomplete)');
+    } else if (line === 1) {
+      const h = value as Record<string, unknown>;
+      if (h?.format !== BACKUP_FORMAT) fail('the first line is not a sifreg backup header');
+      else if (h.version !== BACKUP_VERSION)
+        fail(`backup format version ${String(h.version)} is not supported`);
+      else if (!Array.isArray(h.schema_migrations)) fail('the header has no schema_migrations');
+      else migrations = h.schema_migrations.map(String);
+    } else if (Array.isArray(value)) {
+      if (!current) fail(`line ${line}: a row before any table`);
+      else if (
+        value.length !== current.columns.length ||
+        !value.every((v) => v === null || typeof v === 'string')
+      ) {
+        fail(`line ${line}: a row of ${current.name} does not match its columns`);
+      } else {
+        current.rows++;
+        if (++rows % 10_000 === 0)
+          onProgress?.({ phase: 'verify', table: current.name, done: rows, total: null });
+      }
+    } else if (isTableLine(value)) {
+      if (tables.some((t) => t.name === value.table))
+        fail(`line ${line}: table ${value.table} appears twice`);
+      current = { name: value.table, columns: value.columns, rows: 0 };
+      tables.push(current);
+    } else {
+      fail(`line ${line} is not a header, table, row or trailer`);
+    }
+  }
+  const sha256 = hash.digest('hex');
+  if (line === 0) throw backupInvalid(file, 'the file is empty');
+  if (!trailer) throw backupInvalid(file, problem ?? 'the file is truncated (no trailer)');
+  if (trailer.sha256 !== sha256) {
+    throw backupInvalid(file, 'checksum mismatch: the file was changed or damaged after it was written');
+  }
+  if (problem) throw backupInvalid(file, problem);
+  if (!migrations) throw backupInvalid(file, 'the header is missing');
+  const counted = Object.fromEntries(tables.map((t) => [t.name, t.rows]));
+  for (const name of new Set([...Object.keys(counted), ...Object.keys(trailer.tables)])) {
+    if (counted[name] !== trailer.tables[name]) {
+      throw backupInvalid(
+        file,
+        `table ${name} has ${counted[name] ?? 0} rows, the trailer says ${trailer.tables[name] ?? 0}`,
+      );
+    }
+  }
+  return { migrations, tables, sha256, total: rows };
+}
+
+export function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function isTrailer(value: unknown): value is BackupTrailer {
+  const v = value as Partial<BackupTrailer> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.trailer === true &&
+    typeof v.sha256 === 'string' &&
+    typeof v.tables === 'object' &&
+    v.tables !== null
+  );
+}
+
+export function isTableLine(value: unknown): value is { table: string; columns: string[] } {
+  const v = value as { table?: unknown; columns?: unknown } | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.table === 'string' &&
+    Array.isArray(v.columns) &&
+    v.columns.every((c) => typeof c === 'string')
+  );
+}
