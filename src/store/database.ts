@@ -25,7 +25,7 @@ import {
 import { migrateToLatest } from './migrate.js';
 import { createKysely, redactSecrets, redactUrl } from './pg-connection.js';
 import { serverUser } from './postgres-binaries.js';
-import { sleep } from './process-util.js';
+import { type RunAs, sleep } from './process-util.js';
 import type { Database } from './schema.js';
 
 export interface OpenDatabaseOptions {
@@ -188,8 +188,9 @@ async function becomeOwner(
     log(`data directory ${l.dataDir} was last held by ${who}; taking over`);
   }
   let started = false;
-  const as = await serverUser(log);
+  let as: RunAs | null = null;
   try {
+    as = await serverUser(log);
     const password = await ensureCluster(l, as, log);
     await stopOrphanedServer(l, as, log);
     const port = await startCluster(l, as, log, async (p) => {

@@ -58,7 +58,8 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     max: options.max ?? 20,
     types: REGISTRY_TYPES,
     application_name: 'sifreg',
-    connectionTimeoutMillis: 10_000,
+    // Also bounds the wait for a free pooled connection under load.
+    connectionTimeoutMillis: 30_000,
   });
   // Without a listener an idle client's error (server restarted, owner stopped it) kills the process.
   pool.on('error', (error) => options.log?.(`database connection lost: ${redactSecrets(error.message)}`));

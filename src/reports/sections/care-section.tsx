@@ -27,7 +27,7 @@ export function CareSection(props: { report: StudyReport }) {
   const r = props.report;
   const sites = r.meta.sites.map((s) => s.id);
   return (
-    <Section id="care-gap" no={8} title="Osteoporosis care gap" major>
+    <Section id="care-gap" no={8} title="Osteoporosis care gap">
       <p>
         <strong>{fmtInt(r.care_gap.untreated)}</strong> treated participants past week 16 have no bone
         medication started; each appears on the sites’ worklists.

@@ -37,7 +37,7 @@ export function CompletenessSection(props: { report: StudyReport }) {
     );
   };
   return (
-    <Section id="completeness" no={9} title="Follow-up completeness" major>
+    <Section id="completeness" no={9} title="Follow-up completeness">
       <table>
         <Caption no="9.1">Follow-up completeness: seen / due (%) by site and visit</Caption>
         <thead>

@@ -1,0 +1,28 @@
+import { dataDictionary, INSTRUMENT_LIST } from '../instruments/index.js';
+
+const cell = (v: string | number | boolean | null) => (v === null ? '' : String(v).replaceAll('|', '\\|'));
+
+/** The data dictionary as Markdown: one section per instrument, one row per item (docs/data-dictionary.md). */
+export function dictionaryMarkdown(): string {
+  const rows = dataDictionary();
+  const parts = [
+    '# Data dictionary',
+    '',
+    'Generated from the instrument definitions (`npx tsx scripts/write-dictionary.ts`); a test fails when',
+    'this file is out of date. Item ids are the `item` column of the tidy CSV.',
+    '',
+  ];
+  for (const def of INSTRUMENT_LIST) {
+    parts.push(`## ${def.title} (\`${def.id}\`, version ${def.version}${def.repeating ? ', repeating' : ''})`, '');
+    if (def.code) parts.push(`Code: ${def.code.system} ${def.code.code}${def.code.display ? ` (${def.code.display})` : ''}.`, '');
+    if (def.licence) parts.push(`Licence: ${def.licence}`, '');
+    parts.push('| item | label | type | unit | choices | min | max | required | code |', '|---|---|---|---|---|---|---|---|---|');
+    for (const r of rows.filter((x) => x.instrument === def.id)) {
+      parts.push(
+        `| \`${r.item}\` | ${cell(r.label)} | ${r.type} | ${cell(r.unit)} | ${cell(r.choices)} | ${cell(r.min)} | ${cell(r.max)} | ${r.required ? 'yes' : ''} | ${cell(r.code)} |`,
+      );
+    }
+    parts.push('');
+  }
+  return parts.join('\n');
+}
