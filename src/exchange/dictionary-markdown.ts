@@ -13,10 +13,20 @@ export function dictionaryMarkdown(): string {
     '',
   ];
   for (const def of INSTRUMENT_LIST) {
-    parts.push(`## ${def.title} (\`${def.id}\`, version ${def.version}${def.repeating ? ', repeating' : ''})`, '');
-    if (def.code) parts.push(`Code: ${def.code.system} ${def.code.code}${def.code.display ? ` (${def.code.display})` : ''}.`, '');
+    parts.push(
+      `## ${def.title} (\`${def.id}\`, version ${def.version}${def.repeating ? ', repeating' : ''})`,
+      '',
+    );
+    if (def.code)
+      parts.push(
+        `Code: ${def.code.system} ${def.code.code}${def.code.display ? ` (${def.code.display})` : ''}.`,
+        '',
+      );
     if (def.licence) parts.push(`Licence: ${def.licence}`, '');
-    parts.push('| item | label | type | unit | choices | min | max | required | code |', '|---|---|---|---|---|---|---|---|---|');
+    parts.push(
+      '| item | label | type | unit | choices | min | max | required | code |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
     for (const r of rows.filter((x) => x.instrument === def.id)) {
       parts.push(
         `| \`${r.item}\` | ${cell(r.label)} | ${r.type} | ${cell(r.unit)} | ${cell(r.choices)} | ${cell(r.min)} | ${cell(r.max)} | ${r.required ? 'yes' : ''} | ${cell(r.code)} |`,

@@ -220,6 +220,14 @@ export function demoSubject(
     setting: random() < 0.8 ? 'outpatient' : 'inpatient',
     indication: 'osteoporotic_sif',
     denis_zone: random() < 0.9 ? ['I'] : ['I', 'II'],
+    // FFP (Rommens–Hofmann): most SIFs are IIa–IIc or IVb (H-type).
+    ffp_type: pick(random, [
+      { t: 'IIa', weight: 0.2 },
+      { t: 'IIb', weight: 0.35 },
+      { t: 'IIc', weight: 0.15 },
+      { t: 'IIIc', weight: 0.05 },
+      { t: 'IVb', weight: 0.25 },
+    ]).t,
     sides: bilateral ? 'bilateral' : side,
     guidance: random() < 0.7 ? 'fluoroscopy' : 'ct',
     approach: random() < 0.6 ? 'short_axis' : 'long_axis',

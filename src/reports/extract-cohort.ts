@@ -105,7 +105,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         odi: number | null;
         mme: number | null;
         opioid: boolean | null;
-        meds: number;
+        seen: boolean;
       }>`
         select study_id, visit, max(pain_nrs) as pain, max(odi_pct) as odi,
                sum(mme_day) as mme, bool_or(opioid_any) as opioid,

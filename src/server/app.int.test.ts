@@ -14,7 +14,11 @@ describe('the HTTP app', () => {
     const app = buildApp({ registry: registry.deps, log: (l) => logged.push(l) });
     const res = await app.request('/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', protocol: 'sacroplasty-sif', version: registry.deps.protocol.version });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      protocol: 'sacroplasty-sif',
+      version: registry.deps.protocol.version,
+    });
   });
 
   test('serves the landing page with the visit schedule and no patient data', async () => {
@@ -27,7 +31,14 @@ describe('the HTTP app', () => {
   });
 
   test('a failure answers 500 with a request id and keeps the detail in the log only', async () => {
-    const failing = { ...registry.deps, db: { selectFrom: () => { throw new Error('password=hunter2 at db'); } } } as never;
+    const failing = {
+      ...registry.deps,
+      db: {
+        selectFrom: () => {
+          throw new Error('password=hunter2 at db');
+        },
+      },
+    } as never;
     const app = buildApp({ registry: failing, log: (l) => logged.push(l) });
     const res = await app.request('/health');
     expect(res.status).toBe(500);

@@ -28,6 +28,16 @@ import { serverUser } from './postgres-binaries.js';
 import { type RunAs, sleep } from './process-util.js';
 import type { Database } from './schema.js';
 
+/*
+ * The embedded data directory (default ./sifreg-data):
+ *   pg/            the PostgreSQL cluster (initdb: UTF8, locale C, data checksums; fsync on), owned
+ *                  by the OS user `postgres` when sifreg runs as root, since PostgreSQL will not
+ *   db-password    the cluster superuser's generated password, mode 0600 (auth is scram-sha-256,
+ *                  also on loopback: another local account cannot connect without this file)
+ *   sifreg.lock    {pid, port, started_at, state, boot_id} of the owning process, replaced atomically
+ * The server listens on 127.0.0.1 only (no Unix socket), on a port chosen free at each start.
+ */
+
 export interface OpenDatabaseOptions {
   /** Embedded data directory; default `./sifreg-data`. Ignored when `databaseUrl` is set. */
   dataDir?: string;
