@@ -124,8 +124,10 @@ function embeddedUrl(port: number, password: string, database = EMBEDDED_DATABAS
  */
 async function openEmbedded(o: OpenDatabaseOptions): Promise<DatabaseHandle> {
   const log = o.log ?? (() => {});
-  const l = dataDirLayout(resolve(o.dataDir ?? 'sifreg-data'));
-  await mkdir(l.dataDir, { recursive: true, mode: 0o700 });
+  const requested = resolve(o.dataDir ?? 'sifreg-data');
+  await mkdir(requested, { recursive: true, mode: 0o700 });
+  // One spelling of the directory for every process, whatever symlinks or relative paths they used.
+  const l = dataDirLayout(await realpath(requested));
   const deadline = Date.now() + (o.waitMs ?? 60_000);
   let unansweredSince: number | null = null;
   for (;;) {
@@ -169,7 +171,7 @@ async function useRunningServer(l: DataDirLayout, lock: LockInfo, o: OpenDatabas
     await client.connect();
     const dir = (await client.query<{ data_directory: string }>('show data_directory')).rows[0]
       ?.data_directory;
-    if (!dir || dir !== (await realpath(l.pgDir).catch(() => l.pgDir))) return null;
+    if (!dir || (await realpath(dir).catch(() => dir)) !== l.pgDir) return null;
   } catch {
     return null;
   } finally {
