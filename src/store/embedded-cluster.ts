@@ -86,6 +86,13 @@ export async function ensureCluster(l: DataDirLayout, as: RunAs | null, log: Log
   const password = existing ?? randomBytes(24).toString('hex');
   if (!existing) await writeAtomically(l.passwordFile, `${password}\n`, 0o600);
   log(`creating a new PostgreSQL cluster in ${l.pgDir}`);
+  if (as && (await run('/bin/sh', ['-c', 'cd "$1"', 'sh', l.dataDir], { as })).code !== 0) {
+    throw new RegistryError(
+      'DATABASE_UNAVAILABLE',
+      `the OS user postgres, which runs the embedded server when sifreg runs as root, cannot reach ${l.dataDir}: ` +
+        'let others traverse its parent directories (chmod o+x) or choose another --data-dir',
+    );
+  }
   const initDir = `${l.pgDir}.init`;
   const pwFile = `${l.pgDir}.init-pw`;
   await rm(initDir, { recursive: true, force: true });
