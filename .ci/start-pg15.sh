@@ -4,7 +4,9 @@ set -euo pipefail
 if ! pg_lsclusters -h | grep -q '^15 \+main'; then
   pg_createcluster 15 main >/dev/null
 fi
-pg_ctlcluster 15 main start || true
+# Restart rather than start: a server left running from before a package upgrade would load
+# mismatched libraries.
+pg_ctlcluster 15 main restart || pg_ctlcluster 15 main start
 for _ in $(seq 1 30); do
   pg_isready -h 127.0.0.1 -p 5432 -q && break
   sleep 1

@@ -70,6 +70,19 @@ export interface Cohort {
   aeTerms: { code: string; label: string }[];
 }
 
+const DAY_NUMBERS = new Map<string, number>();
+
+/** Days since 1970-01-01 of a YYYY-MM-DD date (memoised: the analysis asks for the same dates often). */
+function dayNumber(date: string): number {
+  let n = DAY_NUMBERS.get(date);
+  if (n === undefined) {
+    n = Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+    if (DAY_NUMBERS.size > 100_000) DAY_NUMBERS.clear();
+    DAY_NUMBERS.set(date, n);
+  }
+  return n;
+}
+
 export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+  return dayNumber(to) - dayNumber(from);
 }
