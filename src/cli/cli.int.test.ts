@@ -156,4 +156,29 @@ describe('the sifreg command line', () => {
       await c.destroy();
     }
   });
+
+  test('report writes the JSON contract to standard output and a self-contained HTML file', async () => {
+    const json = await run(['report', '--format', 'json'], a);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as {
+      meta: { n_subjects: number };
+      outcomes: Record<string, unknown>;
+    };
+    expect(report.meta.n_subjects).toBe(30);
+    expect(Object.keys(report.outcomes)).toEqual(['pain', 'odi', 'mme']);
+    const html = await run(['report', '--out', 'study.html'], a);
+    expect(html.code).toBe(0);
+    const text = readFileSync(path.join(dir, 'study.html'), 'utf8');
+    expect(text).toContain('<svg');
+    expect(text).not.toMatch(/<script|src="http/);
+    expect((await run(['report', '--format', 'docx'], a)).stderr).toContain(
+      '--format must be one of html, json, pdf',
+    );
+    const events = await a.db
+      .selectFrom('audit_event')
+      .select('entity_id')
+      .where('action', '=', 'report.generate')
+      .execute();
+    expect(events.map((e) => e.entity_id).sort()).toEqual(['html', 'json']);
+  });
 });
