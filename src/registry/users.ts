@@ -73,6 +73,8 @@ export async function addUser(deps: RegistryDeps, actor: Actor, input: UserInput
   });
 }
 
+let dummyHash: Promise<string> | undefined;
+
 /** Checks a username and password; returns the actor or null (same answer for unknown user and wrong password). */
 export async function authenticate(
   deps: RegistryDeps,
@@ -84,7 +86,9 @@ export async function authenticate(
     .select(['username', 'password_hash', 'role', 'site_id', 'disabled_at'])
     .where('username', '=', username)
     .executeTakeFirst();
-  if (!user || user.disabled_at) return null;
-  const ok = await verify(user.password_hash, password);
-  return ok ? { username: user.username, role: user.role as Role, siteId: user.site_id } : null;
+  // An unknown user costs one verification too, so timing does not tell which usernames exist.
+  dummyHash ??= hash('no such user: timing equaliser', ARGON2);
+  const ok = await verify(user?.password_hash ?? (await dummyHash), password);
+  if (!user || user.disabled_at || !ok) return null;
+  return { username: user.username, role: user.role as Role, siteId: user.site_id };
 }

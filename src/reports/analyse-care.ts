@@ -1,3 +1,4 @@
+import { chiSquareTest, fisherExact2x2 } from '../analysis/index.js';
 import { proportion } from './analyse-outcomes.js';
 import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
 import type { Band, CareGapReport, KpiRow } from './types.js';
@@ -54,6 +55,20 @@ function eligible(cohort: Cohort, s: CohortSubject, afterDay: number): boolean {
   return !(s.endDate && s.endStatus !== 'completed' && daysBetween(s.indexDate, s.endDate) < afterDay);
 }
 
+/**
+ * Heterogeneity across sites of one KPI: Fisher's exact test for two sites, chi-square test of the
+ * sites × (met, not met) table for more (as R chisq.test); sites with no eligible subject left out.
+ */
+export function sitesDiffer(bySite: readonly { x: number; n: number }[]): number | null {
+  const rows = bySite.filter((s) => s.n > 0).map((s) => [s.x, s.n - s.x]);
+  if (rows.length < 2) return null;
+  const met = rows.reduce((a, r) => a + r[0]!, 0);
+  const notMet = rows.reduce((a, r) => a + r[1]!, 0);
+  if (met === 0 || notMet === 0) return null;
+  if (rows.length === 2) return fisherExact2x2(rows[0]![0]!, rows[0]![1]!, rows[1]![0]!, rows[1]![1]!).p;
+  return chiSquareTest(rows).p;
+}
+
 /** Osteoporosis care-gap KPIs per site and overall, each with its band, and the untreated count. */
 export function analyseCareGap(cohort: Cohort): CareGapReport {
   const kpis: KpiRow[] = KPIS.map((k) => {
@@ -68,8 +83,10 @@ export function analyseCareGap(cohort: Cohort): CareGapReport {
         const p = proportion(own.filter(k.met).length, own.length);
         return { ...p, site: site.id, band: band(p.prop) };
       }),
+      p_sites: null as number | null,
     };
   });
+  for (const k of kpis) k.p_sites = sitesDiffer(k.by_site);
   const untreated = cohort.subjects.filter(
     (s) => eligible(cohort, s, 112) && s.care.boneMedStartDate === null,
   ).length;

@@ -17,7 +17,7 @@ export const METHODS: Record<string, string> = {
   adverse_events:
     'Incidence among treated subjects: subjects with at least one event / treated subjects, exact Clopper–Pearson 95% CI (zero events: the upper bound is about 3/n). Severity by CTCAE-style grade; major/minor by the SIR classification.',
   care_gap:
-    'Fracture liaison service KPIs among treated subjects past the KPI’s time point (12 weeks for DXA and referrals, 16 weeks for starting bone medication, 52 weeks for persistence), excluding those who left the study before it. Bands: < 50% red, 50–80% amber, > 80% green.',
+    'Fracture liaison service KPIs among treated subjects past the KPI’s time point (12 weeks for DXA and referrals, 16 weeks for starting bone medication, 52 weeks for persistence), excluding those who left the study before it. Bands: < 50% red, 50–80% amber, > 80% green. Sites compared by Fisher’s exact test (two sites) or the chi-square test (more).',
   completeness: 'Follow-up completeness: subjects seen / subjects expected at each visit, by site.',
   funnel:
     'Each site’s mean change in pain at week 12 against the pooled mean, with 95% and 99.8% control limits pool ± z·SD/√n (Spiegelhalter 2005); SD of individual changes in the pool.',

@@ -173,6 +173,8 @@ export interface KpiRow {
   label: string;
   overall: Proportion & { band: Band };
   by_site: (Proportion & { site: string; band: Band })[];
+  /** Do the sites differ? Fisher's exact test for two sites, chi-square (sites × met) for more; null when untestable. */
+  p_sites?: Num;
 }
 
 export interface CareGapReport {

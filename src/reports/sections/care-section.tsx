@@ -1,6 +1,6 @@
 // Section 8, the osteoporosis care gap: fracture liaison KPIs per site and overall, banded
 // red / amber / green, and the number of treated participants still without bone medication.
-import { fmtCount, fmtInt, fmtPropCi } from '../format.js';
+import { fmtCount, fmtInt, fmtP, fmtPropCi } from '../format.js';
 import type { Band, Proportion, StudyReport } from '../types.js';
 import { Caption, Methods, Section } from './parts.js';
 
@@ -44,6 +44,7 @@ export function CareSection(props: { report: StudyReport }) {
             ))}
             <th class="num">Overall</th>
             <th class="ci">95% CI, % (overall)</th>
+            <th class="num">p (sites)</th>
           </tr>
         </thead>
         <tbody>
@@ -56,6 +57,7 @@ export function CareSection(props: { report: StudyReport }) {
               })}
               <KpiCell p={k.overall} />
               <td class="ci">{fmtPropCi(k.overall)}</td>
+              <td class="num">{fmtP(k.p_sites ?? null)}</td>
             </tr>
           ))}
         </tbody>
