@@ -3,7 +3,7 @@ import { type Issue, RegistryError } from '../errors.js';
 import { parseCsv } from '../exchange/csv.js';
 import { TIDY_HEADER } from '../exchange/tidy.js';
 import { type Answers, type InstrumentDef, parseAnswers, scoreAnswers } from '../instruments/index.js';
-import { appendAuditBatch } from '../store/index.js';
+import { type AuditInput, appendAuditBatch } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { checkPlacement } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
@@ -357,7 +357,7 @@ async function writeImport(
       options.onProgress?.(Math.min(i + BATCH, total), total);
     }
     const sha256 = createHash('sha256').update(text).digest('hex');
-    const events = [...perSubject.entries()].map(([studyId, count]) => ({
+    const events: AuditInput[] = [...perSubject.entries()].map(([studyId, count]) => ({
       at: now,
       actor: actor.username,
       action: existing.has(studyId) ? 'subject.import_responses' : 'subject.import',
@@ -370,10 +370,10 @@ async function writeImport(
       at: now,
       actor: actor.username,
       action: 'import.tidy',
-      siteId: null as unknown as string,
+      siteId: null,
       entity: 'import',
       entityId: sha256.slice(0, 16),
-      after: { responses: total, status: null, file_sha256: sha256 } as never,
+      after: { rows: summary.rows, responses: total, subjects: summary.subjects, file_sha256: sha256 },
     });
     await appendAuditBatch(trx, events);
   });

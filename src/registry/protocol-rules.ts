@@ -60,7 +60,18 @@ export function checkAnswers(
   def: InstrumentDef,
   input: Record<string, unknown>,
   draft: boolean,
+  subject?: { studyId: string; siteId: string },
 ): CheckedAnswers {
+  // Items that name the subject (the enrollment form's study_id and site) cannot point elsewhere.
+  if (subject) {
+    const issues = [
+      ['study_id', subject.studyId],
+      ['site', subject.siteId],
+    ]
+      .filter(([item, value]) => item! in input && input[item!] !== value)
+      .map(([item, value]) => ({ path: [item!], code: 'subject_mismatch', message: `${item} must stay ${value}` }));
+    if (issues.length > 0) throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
+  }
   const result = validateAnswers(draft ? asDraft(def) : def, input);
   if (!result.ok) {
     throw new RegistryError(

@@ -157,7 +157,10 @@ export async function amendResponse(
       throw new RegistryError('INVALID_STATE', 'a completed form cannot go back to draft');
     }
     const def = checkPlacement(deps.protocol, row.visit, row.instrument, row.instance);
-    const { answers, scored } = checkAnswers(deps.protocol, def, a.answers, status === 'draft');
+    const { answers, scored } = checkAnswers(deps.protocol, def, a.answers, status === 'draft', {
+      studyId: row.study_id,
+      siteId: row.site_id,
+    });
     const now = deps.clock();
     const updated = await trx
       .updateTable('response')

@@ -310,6 +310,25 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
     ).toBe('RESPONSE_NOT_FOUND');
   });
 
+  test('the enrollment form cannot be amended to point at another subject or site', async () => {
+    const form = await r.deps.db
+      .selectFrom('response')
+      .select(['id', 'version', 'answers'])
+      .where('study_id', '=', 'VCU-0001')
+      .where('instrument', '=', 'enrollment')
+      .executeTakeFirstOrThrow();
+    const moved = await rejects(
+      amendResponse(r.deps, VCU_COORDINATOR, {
+        id: form.id,
+        version: form.version,
+        answers: { ...(form.answers as object), study_id: 'VCU-0002', site: 'APMSS' },
+        reason: 'typo',
+      }),
+    );
+    expect(moved.code).toBe('VALIDATION_FAILED');
+    expect(moved.issues.map((i) => i.path[0])).toEqual(['study_id', 'site']);
+  });
+
   test('a draft may be incomplete and is completed without a reason', async () => {
     const draft = await recordResponse(r.deps, VCU_COORDINATOR, {
       studyId: 'VCU-0002',
