@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { getInstrument } from '../instruments/index.js';
 import type { Protocol } from '../protocol/index.js';
 import type { Database } from '../store/index.js';
@@ -43,6 +43,30 @@ async function answersOf(db: Kysely<Database>, instrument: string, items: string
     .execute() as Promise<Row[]>;
 }
 
+type Runner = <T>(query: (c: Kysely<Database>) => Promise<T>) => Promise<T>;
+
+/**
+ * Runs queries on other pooled connections inside the snapshot of `trx` (pg_export_snapshot /
+ * SET TRANSACTION SNAPSHOT), so they see exactly what `trx` sees and may run concurrently.
+ */
+async function snapshotRunner(db: Kysely<Database>, trx: Transaction<Database>): Promise<Runner> {
+  const { rows } = await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(trx);
+  const snapshot = rows[0]!.id;
+  return (query) =>
+    db.connection().execute(async (c) => {
+      await sql`begin isolation level repeatable read read only`.execute(c);
+      try {
+        await sql`set transaction snapshot ${sql.lit(snapshot)}`.execute(c);
+        const result = await query(c);
+        await sql`commit`.execute(c);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(c);
+        throw error;
+      }
+    });
+}
+
 /**
  * Reads the registry into the analysis cohort (one snapshot). Only the columns the analysis needs
  * travel: typed score columns aggregated per subject and visit, and a few answers per instrument.
@@ -52,12 +76,69 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
-      const sites = await trx.selectFrom('site').select(['id', 'name']).orderBy('id').execute();
-      const rows = await trx
-        .selectFrom('subject')
-        .select(['study_id', 'site_id', 'status', 'enrolled_on', 'index_date'])
-        .orderBy('study_id')
-        .execute();
+      // Every query at once, each on its own connection but all on this transaction's snapshot:
+      // PostgreSQL works on the next while this process parses the last.
+      const run = await snapshotRunner(db, trx);
+      const pending = {
+        sites: run((c) => c.selectFrom('site').select(['id', 'name']).orderBy('id').execute()),
+        subjects: run((c) =>
+          c
+            .selectFrom('subject')
+            .select(['study_id', 'site_id', 'status', 'enrolled_on', 'index_date'])
+            .orderBy('study_id')
+            .execute(),
+        ),
+        // Outcome values per subject and visit from the typed score columns.
+        perVisit: run((c) =>
+          sql<{
+            study_id: string;
+            visit: string;
+            pain: number | null;
+            odi: number | null;
+            mme: number | null;
+            opioid: boolean | null;
+            seen: boolean;
+          }>`
+        select study_id, visit, max(pain_nrs) as pain, max(odi_pct) as odi,
+               sum(mme_day) as mme, bool_or(opioid_any) as opioid,
+               bool_or(instrument not in ('end_of_study', 'adverse_event')) as seen
+        from response where status <> 'draft' group by study_id, visit`.execute(c),
+        ),
+        enrollment: run((c) => answersOf(c, 'enrollment', ['sex', 'birth_year', 'index_date'])),
+        eligibility: run((c) =>
+          answersOf(c, 'eligibility', [
+            'symptom_duration_weeks',
+            'etiology',
+            'eligible',
+            'prior_fragility_fracture',
+            'steroid_use',
+            'flag_prior_fragility_fracture',
+            'flag_steroid_use',
+          ]),
+        ),
+        procedure: run((c) => answersOf(c, 'procedure', ['denis_zone', 'ffp_type', 'sides', 'setting'])),
+        osteoporosisCare: run((c) =>
+          answersOf(c, 'osteoporosis_care', [
+            'dxa_done',
+            'lowest_t_score',
+            'vitamin_d_25oh',
+            'calcium_vitd_started',
+            'bone_med_recommended',
+            'bone_med_start_date',
+            'bone_med_persisting',
+            'falls_risk_assessed',
+          ]),
+        ),
+        physicalTherapy: run((c) => answersOf(c, 'physical_therapy', ['pt_start_date'])),
+        adverseEvent: run((c) =>
+          answersOf(c, 'adverse_event', ['term', 'severity_grade', 'serious', 'sir_class']),
+        ),
+        endOfStudy: run((c) => answersOf(c, 'end_of_study', ['status', 'reason', 'date'])),
+      };
+      // Awaited in order below; a failure there must not leave the others' rejections unhandled.
+      for (const p of Object.values(pending)) p.catch(() => {});
+      const sites = await pending.sites;
+      const rows = await pending.subjects;
       const subjects = new Map<string, CohortSubject>();
       for (const r of rows) {
         subjects.set(r.study_id, {
@@ -96,21 +177,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
           },
         });
       }
-      const tx = trx as unknown as Kysely<Database>;
-      // Outcome values per subject and visit from the typed score columns.
-      const perVisit = await sql<{
-        study_id: string;
-        visit: string;
-        pain: number | null;
-        odi: number | null;
-        mme: number | null;
-        opioid: boolean | null;
-        seen: boolean;
-      }>`
-        select study_id, visit, max(pain_nrs) as pain, max(odi_pct) as odi,
-               sum(mme_day) as mme, bool_or(opioid_any) as opioid,
-               bool_or(instrument not in ('end_of_study', 'adverse_event')) as seen
-        from response where status <> 'draft' group by study_id, visit`.execute(tx);
+      const perVisit = await pending.perVisit;
       const medVisits = new Set(
         cohortVisits(protocol)
           .filter((v) => v.collectsMedication)
@@ -129,7 +196,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
           opioid: r.opioid !== null ? r.opioid : reviewed ? false : null,
         });
       }
-      for (const r of await answersOf(tx, 'enrollment', ['sex', 'birth_year', 'index_date'])) {
+      for (const r of await pending.enrollment) {
         const s = subjects.get(String(r.study_id));
         if (!s) continue;
         s.sex = str(r.sex);
@@ -137,15 +204,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         const year = Number((s.indexDate ?? s.enrolledOn).slice(0, 4));
         s.age = by === null ? null : year - by;
       }
-      for (const r of await answersOf(tx, 'eligibility', [
-        'symptom_duration_weeks',
-        'etiology',
-        'eligible',
-        'prior_fragility_fracture',
-        'steroid_use',
-        'flag_prior_fragility_fracture',
-        'flag_steroid_use',
-      ])) {
+      for (const r of await pending.eligibility) {
         const s = subjects.get(String(r.study_id));
         if (!s) continue;
         s.symptomWeeks = num(r.symptom_duration_weeks);
@@ -154,7 +213,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         s.priorFragilityFracture = bool(r.prior_fragility_fracture);
         s.steroidUse = bool(r.steroid_use);
       }
-      for (const r of await answersOf(tx, 'procedure', ['denis_zone', 'ffp_type', 'sides', 'setting'])) {
+      for (const r of await pending.procedure) {
         const s = subjects.get(String(r.study_id));
         if (!s) continue;
         s.treated = true;
@@ -164,16 +223,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         s.sides = str(r.sides);
         s.setting = str(r.setting);
       }
-      for (const r of await answersOf(tx, 'osteoporosis_care', [
-        'dxa_done',
-        'lowest_t_score',
-        'vitamin_d_25oh',
-        'calcium_vitd_started',
-        'bone_med_recommended',
-        'bone_med_start_date',
-        'bone_med_persisting',
-        'falls_risk_assessed',
-      ])) {
+      for (const r of await pending.osteoporosisCare) {
         const s = subjects.get(String(r.study_id));
         if (!s) continue;
         const c = s.care;
@@ -187,16 +237,11 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         const persisting = bool(r.bone_med_persisting);
         if (persisting !== null) c.boneMedPersisting = persisting;
       }
-      for (const r of await answersOf(tx, 'physical_therapy', ['pt_start_date'])) {
+      for (const r of await pending.physicalTherapy) {
         const s = subjects.get(String(r.study_id));
         if (s && r.pt_start_date) s.care.ptStarted = true;
       }
-      for (const r of await answersOf(tx, 'adverse_event', [
-        'term',
-        'severity_grade',
-        'serious',
-        'sir_class',
-      ])) {
+      for (const r of await pending.adverseEvent) {
         subjects.get(String(r.study_id))?.adverseEvents.push({
           term: String(r.term),
           grade: num(r.severity_grade),
@@ -204,7 +249,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
           sirClass: str(r.sir_class),
         });
       }
-      for (const r of await answersOf(tx, 'end_of_study', ['status', 'reason', 'date'])) {
+      for (const r of await pending.endOfStudy) {
         const s = subjects.get(String(r.study_id));
         if (!s) continue;
         s.endStatus = str(r.status);
