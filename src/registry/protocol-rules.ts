@@ -69,8 +69,13 @@ export function checkAnswers(
       ['site', subject.siteId],
     ]
       .filter(([item, value]) => item! in input && input[item!] !== value)
-      .map(([item, value]) => ({ path: [item!], code: 'subject_mismatch', message: `${item} must stay ${value}` }));
-    if (issues.length > 0) throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
+      .map(([item, value]) => ({
+        path: [item!],
+        code: 'subject_mismatch',
+        message: `${item} must stay ${value}`,
+      }));
+    if (issues.length > 0)
+      throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
   }
   const result = validateAnswers(draft ? asDraft(def) : def, input);
   if (!result.ok) {
