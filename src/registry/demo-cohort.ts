@@ -68,7 +68,8 @@ const ODI_SECTIONS = [
   's10_travelling',
 ];
 
-function addDays(date: string, days: number): string {
+/** The date `days` after a YYYY-MM-DD date (UTC calendar arithmetic). */
+export function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);

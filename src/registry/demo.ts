@@ -3,7 +3,7 @@ import { TIDY_HEADER_LINE, tidyLine, tidyRows } from '../exchange/tidy.js';
 import { getInstrument } from '../instruments/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { requirePermission } from './context.js';
-import { DEMO_SITES, type DemoResponse, demoSubject } from './demo-cohort.js';
+import { addDays, DEMO_SITES, type DemoResponse, demoSubject } from './demo-cohort.js';
 import { importTidy } from './import-tidy.js';
 import { seededRandom } from './random.js';
 import { createSite } from './sites.js';
@@ -13,12 +13,6 @@ export interface DemoOptions {
   subjects: number;
   seed: number;
   onProgress?: (done: number, total: number) => void;
-}
-
-function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 /**

@@ -1,4 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Answers, InstrumentDef, ScoreResult } from '../instruments/index.js';
+import type { Database } from '../store/index.js';
 
 /** The typed columns and json of a scored response, as stored. */
 export function responseColumns(def: InstrumentDef, answers: Answers, scored: ScoreResult) {
@@ -11,4 +13,43 @@ export function responseColumns(def: InstrumentDef, answers: Answers, scored: Sc
     opioid_any: scored.main.opioid_any ?? null,
     collected_on: def.collectedOn?.(answers) ?? null,
   };
+}
+
+export interface NewResponse {
+  siteId: string;
+  studyId: string;
+  visit: string;
+  def: InstrumentDef;
+  instance: number;
+  answers: Answers;
+  scored: ScoreResult;
+  status: 'draft' | 'complete';
+  protocolVersion: string;
+  enteredBy: string;
+  enteredByKind: 'staff' | 'patient';
+  now: Date;
+}
+
+/** Inserts one new response (version 1) inside the caller's transaction. */
+export async function insertResponse(trx: Transaction<Database>, r: NewResponse) {
+  return trx
+    .insertInto('response')
+    .values({
+      site_id: r.siteId,
+      study_id: r.studyId,
+      visit: r.visit,
+      instrument: r.def.id,
+      instance: r.instance,
+      instrument_version: r.def.version,
+      protocol_version: r.protocolVersion,
+      ...responseColumns(r.def, r.answers, r.scored),
+      status: r.status,
+      version: 1,
+      entered_by: r.enteredBy,
+      entered_by_kind: r.enteredByKind,
+      created_at: r.now,
+      updated_at: r.now,
+    })
+    .returning(['id', 'version', 'status'])
+    .executeTakeFirstOrThrow();
 }

@@ -6,7 +6,7 @@ import { appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
-import { responseColumns } from './response-columns.js';
+import { insertResponse, responseColumns } from './response-columns.js';
 import { applySubjectUpdate, loadSubjectForUpdate } from './subjects.js';
 
 const RECORD_INPUT = z.object({
@@ -56,26 +56,20 @@ export async function recordResponse(
       );
     }
     const now = deps.clock();
-    const row = await trx
-      .insertInto('response')
-      .values({
-        site_id: subject.site_id,
-        study_id: r.studyId,
-        visit: r.visit,
-        instrument: r.instrument,
-        instance: r.instance,
-        instrument_version: def.version,
-        protocol_version: deps.protocol.version,
-        ...responseColumns(def, answers, scored),
-        status: r.status,
-        version: 1,
-        entered_by: actor.username,
-        entered_by_kind: r.enteredByKind,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning(['id', 'version', 'status'])
-      .executeTakeFirstOrThrow();
+    const row = await insertResponse(trx, {
+      siteId: subject.site_id,
+      studyId: r.studyId,
+      visit: r.visit,
+      def,
+      instance: r.instance,
+      answers,
+      scored,
+      status: r.status,
+      protocolVersion: deps.protocol.version,
+      enteredBy: actor.username,
+      enteredByKind: r.enteredByKind,
+      now,
+    });
     if (r.status === 'complete') await applySubjectUpdate(trx, subject, def, answers, now);
     await appendAudit(trx, {
       at: now,

@@ -7,7 +7,7 @@ import { appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
-import { responseColumns } from './response-columns.js';
+import { insertResponse } from './response-columns.js';
 
 export type SubjectRow = Selectable<Database['subject']>;
 
@@ -146,26 +146,20 @@ export async function enrolSubject(
         .values({ study_id: studyId, site_id: e.siteId, ...e.identity })
         .execute();
     }
-    const row = await trx
-      .insertInto('response')
-      .values({
-        site_id: e.siteId,
-        study_id: studyId,
-        visit,
-        instrument: def.id,
-        instance: 1,
-        instrument_version: def.version,
-        protocol_version: deps.protocol.version,
-        ...responseColumns(def, answers, scored),
-        status: 'complete',
-        version: 1,
-        entered_by: actor.username,
-        entered_by_kind: 'staff',
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const row = await insertResponse(trx, {
+      siteId: e.siteId,
+      studyId,
+      visit,
+      def,
+      instance: 1,
+      answers,
+      scored,
+      status: 'complete',
+      protocolVersion: deps.protocol.version,
+      enteredBy: actor.username,
+      enteredByKind: 'staff',
+      now,
+    });
     await appendAudit(trx, {
       at: now,
       actor: actor.username,
@@ -222,26 +216,20 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
       .executeTakeFirst();
     if (existing)
       throw new RegistryError('RESPONSE_EXISTS', `an end-of-study form already exists for ${w.studyId}`);
-    const row = await trx
-      .insertInto('response')
-      .values({
-        site_id: subject.site_id,
-        study_id: w.studyId,
-        visit: closing.code,
-        instrument: def.id,
-        instance: 1,
-        instrument_version: def.version,
-        protocol_version: deps.protocol.version,
-        ...responseColumns(def, answers, scored),
-        status: 'complete',
-        version: 1,
-        entered_by: actor.username,
-        entered_by_kind: 'staff',
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const row = await insertResponse(trx, {
+      siteId: subject.site_id,
+      studyId: w.studyId,
+      visit: closing.code,
+      def,
+      instance: 1,
+      answers,
+      scored,
+      status: 'complete',
+      protocolVersion: deps.protocol.version,
+      enteredBy: actor.username,
+      enteredByKind: 'staff',
+      now,
+    });
     await applySubjectUpdate(trx, subject, def, answers, now);
     await appendAudit(trx, {
       at: now,
