@@ -63,7 +63,7 @@ export function requirePermission(actor: Actor, permission: Permission): void {
 
 /** True when the actor works across sites (system, monitor, statistician). */
 export function seesAllSites(actor: Actor): boolean {
-  return actor.role === 'system' || GRANTS[actor.role].includes('data.read_all');
+  return GRANTS[actor.role].includes('data.read_all');
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AnswerValue } from '../instruments/index.js';
+import { formatDay, parseDay } from '../schedule/index.js';
 import { normal } from './random.js';
 
 /** The reference study's three centers (DESIGN.md); codes prefix study ids. */
@@ -70,12 +71,11 @@ const ODI_SECTIONS = [
 
 /** The date `days` after a YYYY-MM-DD date (UTC calendar arithmetic). */
 export function addDays(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
+  return formatDay(parseDay(date, 'date') + days);
 }
 
-function pick<T extends { weight: number }>(random: () => number, options: readonly T[]): T {
+/** One of the options, drawn with probability proportional to its weight. */
+export function pick<T extends { weight: number }>(random: () => number, options: readonly T[]): T {
   let u = random() * options.reduce((s, o) => s + o.weight, 0);
   for (const o of options) {
     u -= o.weight;

@@ -3,7 +3,7 @@ import { TIDY_HEADER_LINE, tidyLine, tidyRows } from '../exchange/tidy.js';
 import { getInstrument } from '../instruments/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { requirePermission } from './context.js';
-import { addDays, DEMO_SITES, type DemoResponse, demoSubject } from './demo-cohort.js';
+import { addDays, DEMO_SITES, type DemoResponse, demoSubject, pick } from './demo-cohort.js';
 import { importTidy } from './import-tidy.js';
 import { seededRandom } from './random.js';
 import { createSite } from './sites.js';
@@ -29,15 +29,7 @@ export function* demoCohortChunks(
   const seq = new Map<string, number>();
   let parts: string[] = [TIDY_HEADER_LINE];
   for (let i = 0; i < subjects; i++) {
-    let u = random();
-    let site = DEMO_SITES[DEMO_SITES.length - 1]!;
-    for (const s of DEMO_SITES) {
-      u -= s.weight;
-      if (u <= 0) {
-        site = s;
-        break;
-      }
-    }
+    const site = pick(random, DEMO_SITES);
     const n = (seq.get(site.id) ?? 0) + 1;
     seq.set(site.id, n);
     // Enrolment spread over the 30 months before today, so follow-up is complete for most, ongoing for some.

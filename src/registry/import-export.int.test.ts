@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestRegistry, VCU_COORDINATOR } from '../../test/helpers/registry.js';
+import { createTestRegistry, rejects, VCU_COORDINATOR } from '../../test/helpers/registry.js';
 import { verifyAudit } from '../store/index.js';
 import { demoCohortCsv, exportTidy, importTidy, loadDemo, SYSTEM_ACTOR } from './index.js';
 
@@ -34,15 +34,6 @@ async function counts(r: Registry) {
     audit: await one('audit_event'),
     sites: await one('site'),
   };
-}
-
-async function rejects(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string; issues: { path: unknown[]; message: string }[] };
-  }
-  throw new Error('expected a failure');
 }
 
 describe('tidy CSV export and import', () => {

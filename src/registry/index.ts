@@ -14,5 +14,6 @@ export {
   signResponse,
 } from './responses.js';
 export { createSite } from './sites.js';
+export { studyReport } from './study-report.js';
 export { enrolSubject, formatStudyId, withdrawSubject } from './subjects.js';
 export { addUser, authenticate } from './users.js';

@@ -1,7 +1,7 @@
 import { RegistryError } from '../errors.js';
 import type { Answers, InstrumentDef, ScoreResult } from '../instruments/index.js';
 import { getInstrument, scoreAnswers, validateAnswers } from '../instruments/index.js';
-import type { Protocol } from '../protocol/index.js';
+import { type Protocol, visitInstruments } from '../protocol/index.js';
 
 /** Throws unless the protocol collects the instrument at the visit, with an instance the instrument allows. */
 export function checkPlacement(
@@ -11,18 +11,8 @@ export function checkPlacement(
   instance: number,
 ): InstrumentDef {
   const def = getInstrument(instrumentId);
-  const v = protocol.visits.find((x) => x.code === visit);
-  if (!v) {
-    const codes = protocol.visits.map((x) => x.code).join(', ');
-    throw new RegistryError(
-      'UNKNOWN_VISIT',
-      `visit ${visit} is not in protocol ${protocol.id} (visits: ${codes})`,
-    );
-  }
-  const allowed =
-    v.instruments.includes(instrumentId) ||
-    (visit !== 'baseline' && protocol.anyVisit.includes(instrumentId));
-  if (!allowed && !v.instruments.includes(instrumentId)) {
+  // getVisit throws UNKNOWN_VISIT naming the protocol's visits.
+  if (!visitInstruments(protocol, visit).includes(instrumentId)) {
     throw new RegistryError(
       'UNKNOWN_INSTRUMENT',
       `instrument ${instrumentId} is not collected at visit ${visit}`,

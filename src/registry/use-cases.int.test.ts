@@ -4,6 +4,7 @@ import {
   APMSS_COORDINATOR,
   createTestRegistry,
   MONITOR,
+  rejects,
   VCU_COORDINATOR,
   VCU_INVESTIGATOR,
 } from '../../test/helpers/registry.js';
@@ -24,13 +25,9 @@ type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
 
 const ENROLMENT = { sex: 'female', birth_year: 1948, consent_date: '2026-03-02', index_date: '2026-03-05' };
 
-async function rejects(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; message: string; issues: { path: unknown[]; message: string }[] };
-  }
-  throw new Error('expected the use case to fail');
+/** A pain form (NRS unless told) for one subject at one visit. */
+function painForm(studyId: string, visit: string, score: number, scale: 'nrs' | 'vas' = 'nrs') {
+  return { studyId, visit, instrument: 'pain', answers: { scale, score } };
 }
 
 describe('a VCU coordinator enrols, records and amends; the investigator locks and signs', () => {
@@ -162,12 +159,7 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
   });
 
   test('a form is validated and scored; another site’s subject is not found; duplicates are refused', async () => {
-    const pain = await recordResponse(r.deps, VCU_COORDINATOR, {
-      studyId: 'VCU-0001',
-      visit: 'week2',
-      instrument: 'pain',
-      answers: { scale: 'vas', score: 35 },
-    });
+    const pain = await recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0001', 'week2', 35, 'vas'));
     expect(pain.scores.pain_nrs).toBeCloseTo(3.5, 10);
     const row = await r.deps.db
       .selectFrom('response')
@@ -177,82 +169,29 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
     expect(row.pain_nrs).toBeCloseTo(3.5, 10);
     expect(row.protocol_version).toBe(r.deps.protocol.version);
 
-    const tooHigh = await rejects(
-      recordResponse(r.deps, VCU_COORDINATOR, {
-        studyId: 'VCU-0002',
-        visit: 'week2',
-        instrument: 'pain',
-        answers: { scale: 'nrs', score: 12 },
-      }),
-    );
+    const tooHigh = await rejects(recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0002', 'week2', 12)));
     expect(tooHigh.code).toBe('VALIDATION_FAILED');
     expect(tooHigh.issues[0]?.path).toEqual(['score']);
     const otherSite = await rejects(
-      recordResponse(r.deps, APMSS_COORDINATOR, {
-        studyId: 'VCU-0001',
-        visit: 'week4',
-        instrument: 'pain',
-        answers: { scale: 'nrs', score: 2 },
-      }),
+      recordResponse(r.deps, APMSS_COORDINATOR, painForm('VCU-0001', 'week4', 2)),
     );
     expect(otherSite.code).toBe('SUBJECT_NOT_FOUND');
+    expect((await rejects(recordResponse(r.deps, MONITOR, painForm('VCU-0001', 'week4', 2)))).code).toBe(
+      'FORBIDDEN',
+    );
     expect(
-      (
-        await rejects(
-          recordResponse(r.deps, MONITOR, {
-            studyId: 'VCU-0001',
-            visit: 'week4',
-            instrument: 'pain',
-            answers: { scale: 'nrs', score: 2 },
-          }),
-        )
-      ).code,
-    ).toBe('FORBIDDEN');
-    expect(
-      (
-        await rejects(
-          recordResponse(r.deps, VCU_COORDINATOR, {
-            studyId: 'VCU-0001',
-            visit: 'week2',
-            instrument: 'pain',
-            answers: { scale: 'nrs', score: 2 },
-          }),
-        )
-      ).code,
+      (await rejects(recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0001', 'week2', 2)))).code,
     ).toBe('RESPONSE_EXISTS');
     expect(
-      (
-        await rejects(
-          recordResponse(r.deps, VCU_COORDINATOR, {
-            studyId: 'VCU-0001',
-            visit: 'week3',
-            instrument: 'pain',
-            answers: { scale: 'nrs', score: 2 },
-          }),
-        )
-      ).code,
+      (await rejects(recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0001', 'week3', 2)))).code,
     ).toBe('UNKNOWN_VISIT');
     expect(
-      (
-        await rejects(
-          recordResponse(r.deps, VCU_COORDINATOR, {
-            studyId: 'VCU-0009',
-            visit: 'week2',
-            instrument: 'pain',
-            answers: { scale: 'nrs', score: 2 },
-          }),
-        )
-      ).code,
+      (await rejects(recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0009', 'week2', 2)))).code,
     ).toBe('SUBJECT_NOT_FOUND');
   });
 
   test('amending needs the current version, and a reason once the form is complete', async () => {
-    const pain = await recordResponse(r.deps, VCU_COORDINATOR, {
-      studyId: 'VCU-0001',
-      visit: 'week4',
-      instrument: 'pain',
-      answers: { scale: 'nrs', score: 4 },
-    });
+    const pain = await recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0001', 'week4', 4));
     const stale = await rejects(
       amendResponse(r.deps, VCU_COORDINATOR, {
         id: pain.id,
@@ -357,12 +296,7 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
   });
 
   test('only an investigator locks and signs, and a locked form cannot be amended', async () => {
-    const pain = await recordResponse(r.deps, VCU_COORDINATOR, {
-      studyId: 'VCU-0001',
-      visit: 'week12',
-      instrument: 'pain',
-      answers: { scale: 'nrs', score: 2 },
-    });
+    const pain = await recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0001', 'week12', 2));
     expect((await rejects(lockResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1 }))).code).toBe(
       'FORBIDDEN',
     );

@@ -1,3 +1,5 @@
+import { parseDay } from '../schedule/index.js';
+
 // The cohort as the analysis sees it: one record per subject, outcome values per visit. Built from
 // the database by `extract-cohort.ts`; everything downstream is pure.
 
@@ -76,7 +78,7 @@ const DAY_NUMBERS = new Map<string, number>();
 function dayNumber(date: string): number {
   let n = DAY_NUMBERS.get(date);
   if (n === undefined) {
-    n = Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+    n = parseDay(date, 'date');
     if (DAY_NUMBERS.size > 100_000) DAY_NUMBERS.clear();
     DAY_NUMBERS.set(date, n);
   }

@@ -178,11 +178,8 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         });
       }
       const perVisit = await pending.perVisit;
-      const medVisits = new Set(
-        cohortVisits(protocol)
-          .filter((v) => v.collectsMedication)
-          .map((v) => v.code),
-      );
+      const visits = cohortVisits(protocol);
+      const medVisits = new Set(visits.filter((v) => v.collectsMedication).map((v) => v.code));
       for (const r of perVisit.rows) {
         const s = subjects.get(r.study_id);
         // A visit counts as seen by its forms; an end-of-study or adverse event form alone is not a visit.
@@ -261,7 +258,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         asOf,
         protocol: { id: protocol.id, version: protocol.version, title: protocol.title },
         sites: sites.map((s) => ({ id: s.id, name: s.name })),
-        visits: cohortVisits(protocol),
+        visits,
         subjects: [...subjects.values()],
         aeTerms: (ae?.choices ?? []).map((c) => ({ code: c.code, label: c.label })),
       };

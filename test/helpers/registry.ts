@@ -28,3 +28,13 @@ export const VCU_COORDINATOR: Actor = { username: 'cora.vcu', role: 'coordinator
 export const VCU_INVESTIGATOR: Actor = { username: 'ivan.vcu', role: 'investigator', siteId: 'VCU' };
 export const APMSS_COORDINATOR: Actor = { username: 'cole.apmss', role: 'coordinator', siteId: 'APMSS' };
 export const MONITOR: Actor = { username: 'mona.monitor', role: 'monitor', siteId: null };
+
+/** The error a use case failed with; fails the test when it did not fail. */
+export async function rejects(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code: string; message: string; issues: { path: unknown[]; message: string }[] };
+  }
+  throw new Error('expected the use case to fail');
+}

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { appendAudit } from '../../store/index.js';
+import { studyReport, SYSTEM_ACTOR } from '../../registry/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
 import { openRegistry } from '../open-registry.js';
 import type { Verb } from '../verb.js';
@@ -29,28 +29,13 @@ gap, completeness, sites against the pool) on one snapshot of the registry.
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       // Loaded on demand: charts and the PDF printer are not needed by the other verbs.
-      const { buildStudyReport } = await import('../../reports/study-report.js');
       const { renderReportHtml } = await import('../../reports/render-html.js');
-      const now = io.clock();
-      const report = await buildStudyReport(registry.deps.db, registry.deps.protocol, now);
-      let body: string | Buffer;
-      if (format === 'json') body = `${JSON.stringify(report, null, 2)}\n`;
-      else if (format === 'html') body = renderReportHtml(report);
-      else {
+      const { report, body } = await studyReport(registry.deps, SYSTEM_ACTOR, format, async (r) => {
+        if (format === 'json') return `${JSON.stringify(r, null, 2)}\n`;
+        if (format === 'html') return renderReportHtml(r);
         const { renderReportPdf } = await import('../../reports/render-pdf.js');
-        body = await renderReportPdf(renderReportHtml(report));
-      }
-      await registry.deps.db.transaction().execute((trx) =>
-        appendAudit(trx, {
-          at: now,
-          actor: 'system',
-          action: 'report.generate',
-          siteId: null,
-          entity: 'report',
-          entityId: format,
-          after: { format, subjects: report.meta.n_subjects },
-        }),
-      );
+        return renderReportPdf(renderReportHtml(r));
+      });
       if (out) {
         await writeFile(path.resolve(io.cwd, out), body);
         io.stderr.write(`report written: ${out} (${report.meta.n_subjects} subjects)\n`);
