@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { studyReport, SYSTEM_ACTOR } from '../../registry/index.js';
+import { SYSTEM_ACTOR, studyReport } from '../../registry/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
 import { openRegistry } from '../open-registry.js';
 import type { Verb } from '../verb.js';
