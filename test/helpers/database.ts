@@ -44,6 +44,29 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Drops a test database. FORCE ends our own leftover sessions, but a role that is not superuser
+ * may not end an autovacuum worker busy in it (42501); plain DROP DATABASE asks autovacuum to stop
+ * by itself, so retry that way for a while.
+ */
+async function dropDatabase(c: pg.Client, name: string): Promise<void> {
+  try {
+    await c.query(`drop database if exists ${name} with (force)`);
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await c.query(`drop database if exists ${name}`);
+      return;
+    } catch (error) {
+      if (attempt >= 20 || (error as { code?: string }).code !== '55006') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** A fresh, uniquely named, migrated database (UTF8, C collation) on the test server. */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `sifreg_t_${randomBytes(6).toString('hex')}`;
@@ -62,7 +85,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       if (destroyed) return;
       destroyed = true;
       await db.destroy();
-      await admin((c) => c.query(`drop database if exists ${name} with (force)`));
+      await admin((c) => dropDatabase(c, name));
     },
   };
 }
