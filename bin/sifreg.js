@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Entry point of the `sifreg` command: loads the TypeScript CLI through tsx, with the project's
-// tsconfig wherever the command is run from (JSX settings live there).
-import { fileURLToPath } from 'node:url';
+// Entry point of the `sifreg` command: runs the compiled CLI in dist/, which `npm install` builds
+// (the `prepare` script; `npm run build` rebuilds it after a change to src/).
+import { existsSync } from 'node:fs';
 
-process.env.TSX_TSCONFIG_PATH ??= fileURLToPath(new URL('../tsconfig.json', import.meta.url));
-const { register } = await import('tsx/esm/api');
-register();
-const { run } = await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('sifreg: not built yet (dist/ is missing): run "npm install" or "npm run build"\n');
+  process.exit(1);
+}
+const { run } = await import(main.href);
 await run(process.argv.slice(2));

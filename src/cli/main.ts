@@ -1,26 +1,56 @@
 import { RegistryError } from '../errors.js';
 import { UsageError } from './args.js';
 import { type CliIo, processIo } from './io.js';
-import type { Verb } from './verb.js';
-import { AUDIT } from './verbs/audit.js';
-import { BACKUP, RESTORE } from './verbs/backup.js';
-import { DEMO } from './verbs/demo.js';
-import { EXPORT, IMPORT } from './verbs/exchange.js';
-import { REPORT } from './verbs/report.js';
-import { SERVE } from './verbs/serve.js';
-import { SITE, USER } from './verbs/user.js';
+import type { VerbEntry } from './verb.js';
 
-export const VERBS: readonly Verb[] = [
-  DEMO,
-  SERVE,
-  SITE,
-  USER,
-  IMPORT,
-  EXPORT,
-  REPORT,
-  AUDIT,
-  BACKUP,
-  RESTORE,
+// Light on purpose: this file and the modules above are all that `sifreg --help` loads.
+export const VERBS: readonly VerbEntry[] = [
+  {
+    name: 'demo',
+    summary: 'load a seeded synthetic cohort into an empty registry',
+    load: async () => (await import('./verbs/demo.js')).DEMO,
+  },
+  {
+    name: 'serve',
+    summary: 'start the registry web server',
+    load: async () => (await import('./verbs/serve.js')).SERVE,
+  },
+  { name: 'site', summary: 'add a site', load: async () => (await import('./verbs/user.js')).SITE },
+  {
+    name: 'user',
+    summary: 'add a user (password read from standard input)',
+    load: async () => (await import('./verbs/user.js')).USER,
+  },
+  {
+    name: 'import',
+    summary: 'import a tidy CSV, all-or-nothing',
+    load: async () => (await import('./verbs/exchange.js')).IMPORT,
+  },
+  {
+    name: 'export',
+    summary: 'export the registry (tidy CSV)',
+    load: async () => (await import('./verbs/exchange.js')).EXPORT,
+  },
+  {
+    name: 'report',
+    summary: 'produce the study report (HTML, JSON or PDF)',
+    load: async () => (await import('./verbs/report.js')).REPORT,
+  },
+  {
+    name: 'audit',
+    summary: 'verify the hash chain of the audit trail',
+    load: async () => (await import('./verbs/audit.js')).AUDIT,
+  },
+  {
+    name: 'backup',
+    summary: 'write a consistent, checksummed snapshot of the registry to FILE',
+    load: async () => (await import('./verbs/backup.js')).BACKUP,
+  },
+  {
+    name: 'restore',
+    summary: 'load a backup FILE into an empty registry',
+    load: async () => (await import('./verbs/backup.js')).RESTORE,
+  },
 ];
 
 function usage(): string {
@@ -47,11 +77,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(usage());
     return name ? 0 : 2;
   }
-  const verb = VERBS.find((v) => v.name === name);
-  if (!verb) {
+  const entry = VERBS.find((v) => v.name === name);
+  if (!entry) {
     io.stderr.write(`sifreg: unknown command "${name}" (run "sifreg --help" for the list)\n`);
     return 2;
   }
+  const verb = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(`${verb.help}\n`);
     return 0;

@@ -1,5 +1,5 @@
 // The study report as PDF: the self-contained HTML printed to A4 by Debian's Chromium through
-// playwright-core, which is loaded only when a PDF is asked for (production runs without it).
+// playwright-core (a runtime dependency), which is loaded only when a PDF is asked for.
 import { existsSync } from 'node:fs';
 import { RegistryError } from '../errors.js';
 
@@ -37,9 +37,7 @@ type Playwright = typeof import('playwright-core');
 
 async function loadPlaywright(): Promise<Playwright> {
   try {
-    // A variable specifier keeps bundlers and tsc from treating the dev dependency as a hard import.
-    const name = 'playwright-core';
-    return (await import(name)) as Playwright;
+    return await import('playwright-core');
   } catch {
     throw new RegistryError('PDF_UNAVAILABLE', `${UNAVAILABLE}; playwright-core is not installed`);
   }

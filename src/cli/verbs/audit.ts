@@ -1,12 +1,8 @@
-import { verifyAudit } from '../../store/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
-import { openRegistry } from '../open-registry.js';
-import { progressBar } from '../progress.js';
 import type { Verb } from '../verb.js';
 
 export const AUDIT: Verb = {
   name: 'audit',
-  summary: 'verify the hash chain of the audit trail',
   help: `Usage: sifreg audit verify [--data-dir DIR]
 
 Recomputes the hash chain of every audit event in order. Prints "audit OK: N events" and exits 0,
@@ -14,6 +10,9 @@ or names the first broken link (an event changed, deleted or inserted outside th
   async run(args, io) {
     const { values, positionals } = parseVerbArgs(args, {}, 1);
     if (positionals[0] !== 'verify') throw new UsageError('audit needs the sub-command "verify"');
+    const { openRegistry } = await import('../open-registry.js');
+    const { verifyAudit } = await import('../../store/index.js');
+    const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'verifying');

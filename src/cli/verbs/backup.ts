@@ -1,13 +1,9 @@
 import path from 'node:path';
-import { backupDatabase, restoreDatabase } from '../../store/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
-import { openRegistry } from '../open-registry.js';
-import { progressBar } from '../progress.js';
 import type { Verb } from '../verb.js';
 
 export const BACKUP: Verb = {
   name: 'backup',
-  summary: 'write a consistent, checksummed snapshot of the registry to FILE',
   help: `Usage: sifreg backup FILE [--data-dir DIR]
 
 Writes every table as of one moment (one REPEATABLE READ transaction) to FILE as gzip'd NDJSON with
@@ -16,6 +12,9 @@ a SHA-256 checksum. Restore it into an empty registry with "sifreg restore FILE"
     const { values, positionals } = parseVerbArgs(args, {}, 1);
     const file = positionals[0];
     if (!file) throw new UsageError('backup needs the FILE to write');
+    const { openRegistry } = await import('../open-registry.js');
+    const { backupDatabase } = await import('../../store/index.js');
+    const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'backup');
@@ -34,7 +33,6 @@ a SHA-256 checksum. Restore it into an empty registry with "sifreg restore FILE"
 
 export const RESTORE: Verb = {
   name: 'restore',
-  summary: 'load a backup FILE into an empty registry',
   help: `Usage: sifreg restore FILE [--data-dir DIR]
 
 Checks the file's format and checksum first, then loads every table in one transaction. The target
@@ -43,6 +41,9 @@ registry must be empty; nothing is written if anything is wrong.`,
     const { values, positionals } = parseVerbArgs(args, {}, 1);
     const file = positionals[0];
     if (!file) throw new UsageError('restore needs the backup FILE to read');
+    const { openRegistry } = await import('../open-registry.js');
+    const { restoreDatabase } = await import('../../store/index.js');
+    const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'restore');

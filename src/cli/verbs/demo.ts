@@ -1,12 +1,8 @@
-import { loadDemo, SYSTEM_ACTOR } from '../../registry/index.js';
 import { intOption, parseVerbArgs } from '../args.js';
-import { openRegistry } from '../open-registry.js';
-import { progressBar } from '../progress.js';
 import type { Verb } from '../verb.js';
 
 export const DEMO: Verb = {
   name: 'demo',
-  summary: 'load a seeded synthetic cohort into an empty registry',
   help: `Usage: sifreg demo [--subjects N] [--seed S] [--data-dir DIR]
 
 Creates the sites VCU, APMSS and OC (OrthoCarolina) and N synthetic subjects (default 150, seed 1)
@@ -17,6 +13,9 @@ osteoporosis. Refuses to run on a registry that already has subjects. Synthetic 
     const { values } = parseVerbArgs(args, { subjects: { type: 'string' }, seed: { type: 'string' } });
     const subjects = intOption(values.subjects, 'subjects', 150, 1);
     const seed = intOption(values.seed, 'seed', 1);
+    const { openRegistry } = await import('../open-registry.js');
+    const { loadDemo, SYSTEM_ACTOR } = await import('../../registry/index.js');
+    const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'demo');

@@ -4,17 +4,13 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { RegistryError } from '../../errors.js';
-import { exportTidy, importTidy, SYSTEM_ACTOR } from '../../registry/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
-import { openRegistry } from '../open-registry.js';
-import { progressBar } from '../progress.js';
 import type { Verb } from '../verb.js';
 
 const FORMATS = ['tidy'] as const;
 
 export const IMPORT: Verb = {
   name: 'import',
-  summary: 'import a tidy CSV, all-or-nothing',
   help: `Usage: sifreg import FILE.csv [--dry-run] [--data-dir DIR]
 
 Header: study_id,site,visit,instrument,instance,item,value (one row per answered item).
@@ -30,6 +26,9 @@ problem is printed with its line, column and reason. --dry-run only checks.`,
     } catch {
       throw new UsageError(`cannot read ${file}`);
     }
+    const { openRegistry } = await import('../open-registry.js');
+    const { importTidy, SYSTEM_ACTOR } = await import('../../registry/index.js');
+    const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'importing');
@@ -64,7 +63,6 @@ async function writeTo(stream: Writable, chunk: string): Promise<void> {
 
 export const EXPORT: Verb = {
   name: 'export',
-  summary: 'export the registry (tidy CSV)',
   help: `Usage: sifreg export --format tidy [--out FILE] [--data-dir DIR]
 
 Streams one row per answered item (study_id,site,visit,instrument,instance,item,value), ordered by
@@ -81,6 +79,9 @@ never exported. Every export is recorded in the audit trail.`,
     const target = out ? path.resolve(io.cwd, out) : null;
     const temp = target ? `${target}.partial` : null;
     const stream: Writable = temp ? createWriteStream(temp) : io.stdout;
+    const { openRegistry } = await import('../open-registry.js');
+    const { exportTidy, SYSTEM_ACTOR } = await import('../../registry/index.js');
+    const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'exporting');

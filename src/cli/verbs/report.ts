@@ -1,8 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SYSTEM_ACTOR, studyReport } from '../../registry/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
-import { openRegistry } from '../open-registry.js';
 import type { Verb } from '../verb.js';
 
 const FORMATS = ['html', 'json', 'pdf'] as const;
@@ -10,7 +8,6 @@ type Format = (typeof FORMATS)[number];
 
 export const REPORT: Verb = {
   name: 'report',
-  summary: 'produce the study report (HTML, JSON or PDF)',
   help: `Usage: sifreg report [--format html|json|pdf] [--out FILE] [--data-dir DIR]
 
 Runs every analysis of the study (flow, Table 1, pain / ODI / MME by visit and change from baseline,
@@ -26,6 +23,8 @@ gap, completeness, sites against the pool) on one snapshot of the registry.
     if (!FORMATS.includes(format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
     const out = (values.out as string | undefined) ?? (format === 'json' ? undefined : `report.${format}`);
+    const { openRegistry } = await import('../open-registry.js');
+    const { SYSTEM_ACTOR, studyReport } = await import('../../registry/index.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       // Loaded on demand: charts and the PDF printer are not needed by the other verbs.

@@ -1,12 +1,9 @@
-import { addUser, createSite, SYSTEM_ACTOR } from '../../registry/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
 import { readAll } from '../io.js';
-import { openRegistry } from '../open-registry.js';
 import type { Verb } from '../verb.js';
 
 export const USER: Verb = {
   name: 'user',
-  summary: 'add a user (password read from standard input)',
   help: `Usage: sifreg user add --username U --role R [--site S] --password-stdin [--data-dir DIR]
 
 Roles: admin, coordinator, investigator (these two need --site), monitor, statistician.
@@ -28,6 +25,8 @@ The password (at least 12 characters) is read from standard input and stored as 
     if (!values['password-stdin'])
       throw new UsageError('--password-stdin is required (passwords never go on the command line)');
     const password = (await readAll(io.stdin)).replace(/\r?\n$/, '');
+    const { openRegistry } = await import('../open-registry.js');
+    const { addUser, SYSTEM_ACTOR } = await import('../../registry/index.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       await addUser(registry.deps, SYSTEM_ACTOR, {
@@ -48,7 +47,6 @@ The password (at least 12 characters) is read from standard input and stored as 
 
 export const SITE: Verb = {
   name: 'site',
-  summary: 'add a site',
   help: `Usage: sifreg site add --code CODE --name NAME [--data-dir DIR]
 
 CODE is 2–12 capital letters or digits (it prefixes the site's study ids, e.g. VCU-0007).`,
@@ -61,6 +59,8 @@ CODE is 2–12 capital letters or digits (it prefixes the site's study ids, e.g.
     if (positionals[0] !== 'add') throw new UsageError('site needs the sub-command "add"');
     if (!values.code) throw new UsageError('--code is required');
     if (!values.name) throw new UsageError('--name is required');
+    const { openRegistry } = await import('../open-registry.js');
+    const { createSite, SYSTEM_ACTOR } = await import('../../registry/index.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       await createSite(registry.deps, SYSTEM_ACTOR, {
