@@ -1,25 +1,62 @@
 import path from 'node:path';
+import { RegistryError } from '../errors.js';
 import { SACROPLASTY_SIF } from '../protocol/index.js';
 import type { RegistryDeps } from '../registry/index.js';
-import { type DatabaseHandle, openDatabase } from '../store/index.js';
+import {
+  type DatabaseHandle,
+  embeddedRegistryExists,
+  installShutdownHandlers,
+  openDatabase,
+} from '../store/index.js';
 import type { CliIo } from './io.js';
 
 export interface GlobalOptions {
   dataDir?: string | undefined;
+  /** Refuse, rather than create, a data directory that holds no registry yet (e.g. for --dry-run). */
+  mustExist?: string | undefined;
 }
 
 export interface OpenRegistry {
   deps: RegistryDeps;
   handle: DatabaseHandle;
+  /** Adds work to do on SIGINT/SIGTERM before the database closes (serve stops taking requests). */
+  onShutdown(work: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
-/** Opens the registry: DATABASE_URL when set, else the embedded database in --data-dir (default ./sifreg-data). */
+/**
+ * Opens the registry: DATABASE_URL when set, else the embedded database in --data-dir (default
+ * ./sifreg-data). Until close, SIGINT and SIGTERM close the database cleanly and exit 130 / 143, so
+ * no command leaves a PostgreSQL server or a lock behind.
+ */
 export async function openRegistry(io: CliIo, options: GlobalOptions): Promise<OpenRegistry> {
   const databaseUrl = io.env.DATABASE_URL;
-  const handle = await openDatabase(
-    databaseUrl ? { databaseUrl } : { dataDir: path.resolve(io.cwd, options.dataDir ?? 'sifreg-data') },
-  );
+  const dataDir = path.resolve(io.cwd, options.dataDir ?? 'sifreg-data');
+  if (!databaseUrl && options.mustExist && !(await embeddedRegistryExists(dataDir))) {
+    throw new RegistryError(
+      'DATABASE_UNAVAILABLE',
+      `there is no registry in ${dataDir}, and ${options.mustExist} creates none`,
+    );
+  }
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const signals = installShutdownHandlers(log);
+  let handle: DatabaseHandle;
+  try {
+    handle = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir });
+  } catch (error) {
+    signals.remove();
+    signals.exitPending();
+    throw error;
+  }
+  signals.onShutdown(() => handle.close({ fast: true }));
   const deps: RegistryDeps = { db: handle.db, clock: io.clock, random: io.random, protocol: SACROPLASTY_SIF };
-  return { deps, handle, close: () => handle.close() };
+  return {
+    deps,
+    handle,
+    onShutdown: (work) => signals.onShutdown(work),
+    close: async () => {
+      signals.remove();
+      await handle.close();
+    },
+  };
 }

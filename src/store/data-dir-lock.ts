@@ -1,10 +1,20 @@
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { RegistryError } from '../errors.js';
 import type { DataDirLayout } from './embedded-cluster.js';
-import { bootId, processAlive, sleep, writeAtomically } from './process-util.js';
+import { bootId, processAlive, processStartTicks, sleep, writeAtomically } from './process-util.js';
 
-/** Contents of `DATADIR/sifreg.lock`: which process owns the data directory and its server. */
+/** One open database handle of one process; the server lives while any client's process does. */
+export interface LockClient {
+  /** Random per handle: one process may open the data directory more than once. */
+  id: string;
+  pid: number;
+  /** The process's start time (processStartTicks): a reused pid is not mistaken for the client. */
+  since: string | null;
+}
+
+/** Contents of `DATADIR/sifreg.lock`: the data directory's server and the processes using it. */
 export interface LockInfo {
+  /** The process that started (or is starting) the server; it may have left since. */
   pid: number;
   /** The server's port; null until the owner has picked one. */
   port: number | null;
@@ -12,6 +22,8 @@ export interface LockInfo {
   state: 'starting' | 'ready';
   /** Linux boot id: a lock from before a reboot is stale even if its pid is in use again. */
   boot_id: string | null;
+  /** Every handle using the server; the last one to close stops it. */
+  clients: LockClient[];
 }
 
 /** Reads the lock; null when there is none. An unreadable lock counts as stale (it is replaced). */
@@ -25,26 +37,37 @@ export async function readLock(file: string): Promise<LockInfo | 'invalid' | nul
   }
   try {
     const info = JSON.parse(text) as LockInfo;
-    return Number.isInteger(info.pid) && typeof info.started_at === 'string' ? info : 'invalid';
+    if (!Number.isInteger(info.pid) || typeof info.started_at !== 'string') return 'invalid';
+    return { ...info, clients: Array.isArray(info.clients) ? info.clients : [] };
   } catch {
     return 'invalid';
   }
 }
 
-/** A lock is stale when its process is gone or it was written before this boot. */
-export async function lockIsStale(info: LockInfo | 'invalid'): Promise<boolean> {
-  if (info === 'invalid') return true;
+/** True when the lock was written before this boot (every process in it is gone). */
+export async function lockFromEarlierBoot(info: LockInfo): Promise<boolean> {
   const boot = await bootId();
-  if (info.boot_id && boot && info.boot_id !== boot) return true;
-  return !processAlive(info.pid);
+  return Boolean(info.boot_id && boot && info.boot_id !== boot);
+}
+
+/** A new client entry for this process. */
+export function newClient(id: string): LockClient {
+  return { id, pid: process.pid, since: processStartTicks(process.pid) };
+}
+
+/** True while the client's process runs (the same process, not a later one with its pid). */
+export function clientAlive(client: LockClient): boolean {
+  if (!processAlive(client.pid)) return false;
+  return client.since === null || processStartTicks(client.pid) === client.since;
 }
 
 export async function newLock(
   port: number | null,
   state: LockInfo['state'],
   startedAt: string,
+  clients: LockClient[],
 ): Promise<LockInfo> {
-  return { pid: process.pid, port, started_at: startedAt, state, boot_id: await bootId() };
+  return { pid: process.pid, port, started_at: startedAt, state, boot_id: await bootId(), clients };
 }
 
 /** Replaces the lock atomically (temp file + rename), so a reader never sees half a lock. */
@@ -52,16 +75,16 @@ export async function writeLock(file: string, info: LockInfo): Promise<void> {
   await writeAtomically(file, `${JSON.stringify(info)}\n`);
 }
 
-/** Removes the lock if this process still owns it. */
-export async function removeLockIfOurs(file: string): Promise<void> {
-  const info = await readLock(file).catch(() => null);
-  if (info && info !== 'invalid' && info.pid === process.pid) await unlink(file).catch(() => {});
+/** Removes the lock file. */
+export async function removeLock(file: string): Promise<void> {
+  await unlink(file).catch(() => {});
 }
 
 /**
  * Runs `decide` while holding the election file, created exclusively ('wx'): two processes that
  * start on one data directory at the same instant decide one after the other. The section only
- * reads and writes the lock (milliseconds), so a holder that died inside it is detected by pid.
+ * reads and writes the lock, or starts and stops the server; a holder that died inside it is
+ * detected by pid, and a live holder touches the file every few seconds so it is never taken for dead.
  */
 export async function withElection<T>(
   l: DataDirLayout,
@@ -69,9 +92,15 @@ export async function withElection<T>(
   decide: () => Promise<T>,
 ): Promise<T> {
   await acquire(l.electionFile, deadline, l.dataDir);
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    void utimes(l.electionFile, now, now).catch(() => {});
+  }, 5_000);
+  heartbeat.unref();
   try {
     return await decide();
   } finally {
+    clearInterval(heartbeat);
     await unlink(l.electionFile).catch(() => {});
   }
 }

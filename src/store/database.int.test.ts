@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +9,9 @@ import { freePort } from './process-util.js';
 
 let root: string;
 beforeAll(async () => {
+  // Private, as `mktemp -d` or a home directory is: nothing here is opened up for another OS user.
   root = await mkdtemp(join(tmpdir(), 'sifreg-db-'));
-  await chmod(root, 0o755); // as root, the server's OS user must pass through to the data directory
+  await chmod(root, 0o700);
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -22,6 +22,33 @@ const exists = (path: string) =>
   );
 
 describe('embedded database', () => {
+  test('starts inside a 0700 directory, as root too, and keeps the data directory private and its files owned by the user', async () => {
+    const dataDir = join(root, 'private');
+    const handle = await openDatabase({ dataDir });
+    try {
+      expect(handle.owner).toBe(true);
+      await handle.db.insertInto('site').values({ id: 'VCU', name: 'Virginia' }).execute();
+      expect((await stat(root)).mode & 0o777).toBe(0o700);
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+      const uid = process.getuid?.() ?? 0;
+      for (const path of [
+        dataDir,
+        join(dataDir, 'pg'),
+        join(dataDir, 'pg', 'PG_VERSION'),
+        join(dataDir, 'pg', 'base'),
+      ]) {
+        expect((await stat(path)).uid).toBe(uid);
+      }
+      // The server itself never runs with root's powers: no capabilities in the initial namespace.
+      const serverPid = (await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0];
+      const status = await readFile(`/proc/${serverPid}/status`, 'utf8');
+      expect(status).toMatch(/^CapEff:\s+0+$/m);
+    } finally {
+      await handle.close();
+    }
+    expect(await exists(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+
   test('first open creates the cluster, listens on a free loopback port, and close stops it', async () => {
     const dataDir = join(root, 'fresh');
     const lines: string[] = [];
@@ -93,29 +120,25 @@ describe('embedded database', () => {
     await handle.close();
   });
 
-  test('stops with DATA_DIR_IN_USE when the owner is alive but its server does not answer', async () => {
+  test('stops with DATA_DIR_IN_USE when the server is alive but does not answer, and starts no second one', async () => {
     const dataDir = join(root, 'busy');
-    await openDatabase({ dataDir }).then((h) => h.close());
-    const sleeper = spawn('sleep', ['60']);
+    const user = await openDatabase({ dataDir });
+    const pidFile = join(dataDir, 'pg', 'postmaster.pid');
+    const serverPid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+    process.kill(serverPid, 'SIGSTOP'); // alive, holding its port, answering nothing
     try {
-      const port = await freePort();
-      const lock = {
-        pid: sleeper.pid,
-        port,
-        started_at: new Date().toISOString(),
-        state: 'ready',
-        boot_id: null,
-      };
-      await writeFile(join(dataDir, 'sifreg.lock'), JSON.stringify(lock));
       const error = await openDatabase({ dataDir, waitMs: 1_000 }).catch((e: unknown) => e);
+      if (!(error instanceof Error)) await (error as { close(): Promise<void> }).close();
       expect(error).toMatchObject({ code: 'DATA_DIR_IN_USE' });
       expect((error as Error).message).toContain(
-        `data directory ${dataDir} is in use by process ${sleeper.pid}`,
+        `data directory ${dataDir} is in use by process ${process.pid}`,
       );
-      expect(await exists(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false); // no second server
-      expect(JSON.parse(await readFile(join(dataDir, 'sifreg.lock'), 'utf8')).pid).toBe(sleeper.pid);
+      expect(Number((await readFile(pidFile, 'utf8')).split('\n')[0])).toBe(serverPid);
+      const lock = JSON.parse(await readFile(join(dataDir, 'sifreg.lock'), 'utf8'));
+      expect(lock.clients).toHaveLength(1); // the refused open left no client behind
     } finally {
-      sleeper.kill();
+      process.kill(serverPid, 'SIGCONT');
+      await user.close();
     }
   });
 });

@@ -1,30 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import {
-  appendFile,
-  chmod,
-  chown,
-  mkdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryError } from '../errors.js';
-import { PG_ENV, postgresBinaries } from './postgres-binaries.js';
-import {
-  freePort,
-  processAlive,
-  processName,
-  type RunAs,
-  run,
-  sleep,
-  writeAtomically,
-} from './process-util.js';
+import { type PgLauncher, postgresBinaries, runPg } from './postgres-binaries.js';
+import { freePort, processAlive, processName, sleep, writeAtomically } from './process-util.js';
 
-/** Where things live in a data directory. The cluster sits in `pg/`, owned by the server's OS user. */
+/** Where things live in a data directory. The cluster sits in `pg/`. */
 export interface DataDirLayout {
   dataDir: string;
   pgDir: string;
@@ -67,10 +48,8 @@ log_rotation_size = 0
 `;
 
 /** The cluster's superuser password, creating the cluster (initdb) on first use. */
-export async function ensureCluster(l: DataDirLayout, as: RunAs | null, log: Log): Promise<string> {
+export async function ensureCluster(l: DataDirLayout, launcher: PgLauncher, log: Log): Promise<string> {
   await mkdir(l.dataDir, { recursive: true, mode: 0o700 });
-  // As root the server's user must be able to pass through the data directory to reach pg/.
-  if (as) await chmod(l.dataDir, 0o711);
   const existing = await readFile(l.passwordFile, 'utf8').then(
     (s) => s.trim(),
     () => null,
@@ -86,37 +65,22 @@ export async function ensureCluster(l: DataDirLayout, as: RunAs | null, log: Log
   const password = existing ?? randomBytes(24).toString('hex');
   if (!existing) await writeAtomically(l.passwordFile, `${password}\n`, 0o600);
   log(`creating a new PostgreSQL cluster in ${l.pgDir}`);
-  if (as && (await run('/bin/sh', ['-c', 'cd "$1"', 'sh', l.dataDir], { as })).code !== 0) {
-    throw new RegistryError(
-      'DATABASE_UNAVAILABLE',
-      `the OS user postgres, which runs the embedded server when sifreg runs as root, cannot reach ${l.dataDir}: ` +
-        'let others traverse its parent directories (chmod o+x) or choose another --data-dir',
-    );
-  }
   const initDir = `${l.pgDir}.init`;
   const pwFile = `${l.pgDir}.init-pw`;
   await rm(initDir, { recursive: true, force: true });
   await mkdir(initDir, { mode: 0o700 });
   await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
-  if (as) {
-    await chown(initDir, as.uid, as.gid);
-    await chown(pwFile, as.uid, as.gid);
-  }
   const { initdb } = await postgresBinaries();
-  const result = await run(
-    initdb,
-    [
-      `--pgdata=${initDir}`,
-      `--username=${EMBEDDED_USER}`,
-      `--pwfile=${pwFile}`,
-      '--auth=scram-sha-256',
-      '--encoding=UTF8',
-      '--locale=C',
-      '--data-checksums',
-      '--no-instructions',
-    ],
-    { as, env: PG_ENV },
-  );
+  const result = await runPg(launcher, initdb, [
+    `--pgdata=${initDir}`,
+    `--username=${EMBEDDED_USER}`,
+    `--pwfile=${pwFile}`,
+    '--auth=scram-sha-256',
+    '--encoding=UTF8',
+    '--locale=C',
+    '--data-checksums',
+    '--no-instructions',
+  ]);
   await unlink(pwFile).catch(() => {});
   if (result.code !== 0) {
     throw new RegistryError(
@@ -137,7 +101,7 @@ export async function ensureCluster(l: DataDirLayout, as: RunAs | null, log: Log
  */
 export async function startCluster(
   l: DataDirLayout,
-  as: RunAs | null,
+  launcher: PgLauncher,
   log: Log,
   onPort: (port: number) => Promise<void>,
 ): Promise<number> {
@@ -147,22 +111,18 @@ export async function startCluster(
   for (let attempt = 1; attempt <= 6; attempt++) {
     const port = await freePort();
     await onPort(port);
-    const result = await run(
-      pg_ctl,
-      [
-        'start',
-        '-D',
-        l.pgDir,
-        '-l',
-        serverLog,
-        '-w',
-        '-t',
-        '600',
-        '-o',
-        `-p ${port} -c listen_addresses=127.0.0.1`,
-      ],
-      { as, env: PG_ENV },
-    );
+    const result = await runPg(launcher, pg_ctl, [
+      'start',
+      '-D',
+      l.pgDir,
+      '-l',
+      serverLog,
+      '-w',
+      '-t',
+      '600',
+      '-o',
+      `-p ${port} -c listen_addresses=127.0.0.1`,
+    ]);
     if (result.code === 0) return port;
     detail = lastLines(await readFile(serverLog, 'utf8').catch(() => result.stderr));
     log(`PostgreSQL did not start (attempt ${attempt}): ${detail}`);
@@ -172,13 +132,10 @@ export async function startCluster(
 }
 
 /** Stops the cluster: fast shutdown (open transactions roll back, a clean checkpoint is written). */
-export async function stopCluster(l: DataDirLayout, as: RunAs | null): Promise<void> {
+export async function stopCluster(l: DataDirLayout, launcher: PgLauncher): Promise<void> {
   const { pg_ctl } = await postgresBinaries();
   const pid = await postmasterPid(l);
-  const result = await run(pg_ctl, ['stop', '-D', l.pgDir, '-m', 'fast', '-w', '-t', '300'], {
-    as,
-    env: PG_ENV,
-  });
+  const result = await runPg(launcher, pg_ctl, ['stop', '-D', l.pgDir, '-m', 'fast', '-w', '-t', '300']);
   if (result.code !== 0 && (await postmasterPid(l)) !== null) {
     throw new RegistryError('DATABASE_UNAVAILABLE', `PostgreSQL did not stop: ${lastLines(result.stderr)}`);
   }
@@ -197,7 +154,7 @@ export async function postmasterPid(l: DataDirLayout): Promise<number | null> {
  * After the owning process died without closing (kill -9), its server may still run: stop it
  * cleanly before starting our own. A pid that now belongs to another program is a stale file.
  */
-export async function stopOrphanedServer(l: DataDirLayout, as: RunAs | null, log: Log): Promise<void> {
+export async function stopOrphanedServer(l: DataDirLayout, launcher: PgLauncher, log: Log): Promise<void> {
   const pid = await postmasterPid(l);
   if (pid === null) return;
   const name = await processName(pid);
@@ -206,7 +163,7 @@ export async function stopOrphanedServer(l: DataDirLayout, as: RunAs | null, log
     return;
   }
   log(`stopping the PostgreSQL server (pid ${pid}) left running by a previous process`);
-  await stopCluster(l, as);
+  await stopCluster(l, launcher);
 }
 
 async function exists(path: string): Promise<boolean> {

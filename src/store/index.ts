@@ -4,9 +4,21 @@ export { AUDIT_CHAIN_LOCK, type AuditInput, appendAudit, appendAuditBatch } from
 export { canonicalJson, GENESIS_HASH, hashAuditEvent, normaliseJson } from './audit-hash.js';
 export { type AuditVerification, verifyAudit } from './audit-verify.js';
 export { type BackupProgress, type BackupSummary, backupDatabase } from './backup.js';
-export { type DatabaseHandle, type OpenDatabaseOptions, openDatabase } from './database.js';
+export {
+  type DatabaseHandle,
+  embeddedRegistryExists,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './database.js';
 export { appliedMigrations, MIGRATIONS, migrateToLatest } from './migrate.js';
-export { createKysely, createPool, REGISTRY_TYPES, redactSecrets, redactUrl } from './pg-connection.js';
+export {
+  createKysely,
+  createPool,
+  isConnectionLost,
+  REGISTRY_TYPES,
+  redactSecrets,
+  redactUrl,
+} from './pg-connection.js';
 export { restoreDatabase } from './restore.js';
 export type * from './schema.js';
 export {
@@ -15,4 +27,4 @@ export {
   ROLE_VALUES,
   SUBJECT_STATUS_VALUES,
 } from './schema.js';
-export { installShutdownHandlers } from './shutdown.js';
+export { installShutdownHandlers, type ShutdownHandlers } from './shutdown.js';

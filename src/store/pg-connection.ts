@@ -63,12 +63,53 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   });
   // Without a listener an idle client's error (server restarted, owner stopped it) kills the process.
   pool.on('error', (error) => options.log?.(`database connection lost: ${redactSecrets(error.message)}`));
+  // A client in use loses its pool's listener; its query rejects with the error, and this listener
+  // keeps the same error from also crashing the process as an unhandled 'error' event.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
 /** A Kysely instance on a new pool against `url`. */
 export function createKysely(url: string, options: PoolOptions = {}): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool(url, options) }) });
+}
+
+/** A Kysely instance whose pool can be moved to another server (an embedded server restarted on a new port). */
+export interface MovableKysely {
+  db: Kysely<Database>;
+  /** New connections go to `url`; the old pool closes once its connections are released. */
+  moveTo(url: string): void;
+}
+
+export function createMovableKysely(url: string, options: PoolOptions = {}): MovableKysely {
+  let pool = createPool(url, options);
+  // Kysely asks its pool only for connect() and end(): forward both to the current pool.
+  const movable = {
+    connect: () => pool.connect(),
+    end: () => pool.end(),
+  };
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: movable }) }),
+    moveTo(next) {
+      const old = pool;
+      pool = createPool(next, options);
+      void old.end().catch(() => {});
+    },
+  };
+}
+
+// SQLSTATE classes and codes of a lost server: 08 connection exception, 57P01–57P03 shutdown.
+const LOST_SQLSTATE = /^(08|57P0[123])/;
+const LOST_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const LOST_MESSAGE =
+  /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+
+/** True when the error means the database server went away or cannot be reached (not a bad query). */
+export function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (LOST_SQLSTATE.test(code) || LOST_ERRNO.has(code))) return true;
+  return LOST_MESSAGE.test(error.message);
 }
 
 /** The URL with its password replaced by `***`, for logs and messages. */

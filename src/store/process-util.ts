@@ -68,6 +68,19 @@ export async function processName(pid: number): Promise<string | null> {
   }
 }
 
+/**
+ * When the process started (clock ticks since boot, /proc/PID/stat field 22), or null where that
+ * is not available: with the pid it names one process, even after the pid is reused.
+ */
+export function processStartTicks(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** This boot's id on Linux: a lock written before a reboot is stale whatever its pid says. */
 export async function bootId(): Promise<string | null> {
   try {

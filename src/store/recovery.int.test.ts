@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -10,8 +10,7 @@ import { processAlive, sleep } from './process-util.js';
 let root: string;
 const children: StoreProcess[] = [];
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'sifreg-recovery-'));
-  await chmod(root, 0o755); // as root, the server's OS user must pass through to the data directory
+  root = await mkdtemp(join(tmpdir(), 'sifreg-recovery-')); // 0700, nothing opened up
 });
 afterEach(() => {
   for (const c of children.splice(0)) if (c.child.exitCode === null) c.child.kill('SIGKILL');
@@ -88,6 +87,94 @@ describe('one data directory, several processes', () => {
       sites: ['S0X', 'S1X', 'S2X'],
       audit: { ok: true, count: 3 },
     });
+  });
+});
+
+describe('the server lives while any process uses it', () => {
+  test('the process that started the server leaves: the server stays for the others, and the last one out stops it', async () => {
+    const dataDir = join(root, 'leave');
+    const first = start(dataDir);
+    expect(await first.next('open')).toMatchObject({ owner: true });
+    const second = start(dataDir);
+    expect(await second.next('open')).toMatchObject({ owner: false });
+    const serverPid = await postmasterPid(dataDir);
+
+    first.send({ cmd: 'close' });
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(processAlive(serverPid)).toBe(true);
+    second.send({ cmd: 'commit', sites: ['VCU'] }); // no "terminating connection due to administrator command"
+    expect(await second.next('committed')).toMatchObject({ sites: ['VCU'] });
+
+    second.send({ cmd: 'close' });
+    expect(await second.exited).toEqual({ code: 0, signal: null });
+    expect(second.logs).toContain('embedded PostgreSQL stopped');
+    expect(processAlive(serverPid)).toBe(false);
+    expect(await exists(join(dataDir, 'sifreg.lock'))).toBe(false);
+  });
+
+  test('a client killed with -9 is dropped by pid: the last live client still stops the server', async () => {
+    const dataDir = join(root, 'dead-client');
+    const owner = start(dataDir);
+    await owner.next('open');
+    const doomed = start(dataDir);
+    await doomed.next('open');
+    const serverPid = await postmasterPid(dataDir);
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    owner.send({ cmd: 'close' });
+    expect(await owner.exited).toEqual({ code: 0, signal: null });
+    expect(processAlive(serverPid)).toBe(false);
+    expect(await exists(join(dataDir, 'sifreg.lock'))).toBe(false);
+  });
+
+  test('kill -9 of the server: the next open starts it again, and a running client recovers onto it', async () => {
+    const dataDir = join(root, 'kill-server');
+    const client = start(dataDir);
+    const opened = await client.next('open');
+    client.send({ cmd: 'commit', sites: ['VCU'] });
+    await client.next('committed');
+    const serverPid = await postmasterPid(dataDir);
+    process.kill(serverPid, 'SIGKILL');
+    while (processAlive(serverPid)) await sleep(20);
+
+    const lines: string[] = [];
+    const next = await openDatabase({ dataDir, log: (l) => lines.push(l), waitMs: 20_000 });
+    try {
+      expect(next.owner).toBe(true); // not DATA_DIR_IN_USE
+      expect(lines.join('\n')).toContain('is gone; starting it again');
+      client.send({ cmd: 'recover' });
+      const recovered = await client.next('recovered');
+      expect(recovered).toMatchObject({ ok: true, port: Number(new URL(next.url).port) });
+      expect(recovered.port).not.toBe(opened.port);
+      client.send({ cmd: 'commit', sites: ['APMSS'] });
+      await client.next('committed');
+      expect(
+        (await next.db.selectFrom('site').select('id').orderBy('id').execute()).map((r) => r.id),
+      ).toEqual(['APMSS', 'VCU']);
+    } finally {
+      await next.close();
+    }
+    const newServer = await postmasterPid(dataDir);
+    expect(processAlive(newServer)).toBe(true); // the client still uses it
+    client.send({ cmd: 'close' });
+    await client.exited;
+    expect(processAlive(newServer)).toBe(false);
+  });
+
+  test('a server that died with no one left is started again by the next process alone', async () => {
+    const dataDir = join(root, 'kill-server-alone');
+    const client = start(dataDir);
+    await client.next('open');
+    const serverPid = await postmasterPid(dataDir);
+    process.kill(serverPid, 'SIGKILL');
+    while (processAlive(serverPid)) await sleep(20);
+    client.send({ cmd: 'recover' });
+    expect(await client.next('recovered')).toMatchObject({ ok: true });
+    client.send({ cmd: 'commit', sites: ['OC'] });
+    await client.next('committed');
+    client.send({ cmd: 'close' });
+    expect(await client.exited).toEqual({ code: 0, signal: null });
+    expect(await exists(join(dataDir, 'sifreg.lock'))).toBe(false);
   });
 });
 
