@@ -39,6 +39,7 @@ export const END_OF_STUDY: InstrumentDef = {
     { id: 'date', label: 'Date', type: 'date', required: true },
     { id: 'reason', label: 'Reason', type: 'text' },
   ],
+  endsParticipation: true,
   validate: validateEndOfStudy,
   subjectUpdate: endOfStudyUpdate,
   collectedOn: (a) => stringAnswer(a, 'date') ?? null,

@@ -94,6 +94,7 @@ export const ENROLLMENT: InstrumentDef = {
     { id: 'consent_date', label: 'Date of consent', type: 'date', required: true },
     { id: 'index_date', label: 'Index date (planned or actual procedure day)', type: 'date' },
   ],
+  createsSubject: { studyIdItem: 'study_id', siteItem: 'site' },
   validate: validateEnrollment,
   score: scoreEnrollment,
   subjectUpdate: enrollmentUpdate,

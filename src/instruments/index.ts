@@ -46,6 +46,7 @@ export type {
   ItemType,
   ScoreResult,
   ScoringOptions,
+  SubjectItems,
   SubjectStatus,
   SubjectUpdate,
   ValidationResult,

@@ -60,6 +60,14 @@ export interface SubjectUpdate {
   indexDate?: string | null;
 }
 
+/** The items of the subject-creating instrument that name the subject it creates. */
+export interface SubjectItems {
+  /** Item holding the study id, e.g. `VCU-0007`. */
+  studyIdItem: string;
+  /** Item holding the site code, e.g. `VCU`. */
+  siteItem: string;
+}
+
 /** Registry rules a protocol sets for scoring (CLINICAL.md marks them "registry rule"). */
 export interface ScoringOptions {
   /** MME conversion table applied to opioid doses; stored with every computed MME. */
@@ -81,6 +89,16 @@ export interface InstrumentDef {
   code?: { system: string; code: string; display?: string };
   licence?: string;
   items: readonly ItemDef[];
+  /**
+   * This instrument creates the subject (the protocol's first visit collects it, and only there);
+   * names the items that hold the new subject's study id and site, which can never point elsewhere.
+   */
+  createsSubject?: SubjectItems;
+  /**
+   * This instrument ends the subject's participation (completed, withdrawn, …): it may be recorded at
+   * whatever visit the subject leaves, and visits after its date are no longer due.
+   */
+  endsParticipation?: true;
   /** Cross-item checks after each item parsed to its type (e.g. stop date after start date). */
   validate?: (answers: Answers) => Issue[];
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { SACROPLASTY_SIF } from './default-protocol.js';
-import { getVisit, visitCodes, visitInstruments } from './visits.js';
+import { getVisit, leavingInstruments, subjectInstrument, visitCodes, visitInstruments } from './visits.js';
 
 describe('default protocol sacroplasty-sif', () => {
   test('has the reference study visits in order', () => {
@@ -54,13 +54,39 @@ describe('default protocol sacroplasty-sif', () => {
   });
 
   test('repeating instruments may be added at any visit after baseline', () => {
-    expect(visitInstruments(SACROPLASTY_SIF, 'post30min')).toEqual(['pain', 'adverse_event', 'analgesic']);
+    expect(visitInstruments(SACROPLASTY_SIF, 'post30min')).toEqual([
+      'pain',
+      'adverse_event',
+      'analgesic',
+      'end_of_study',
+    ]);
     expect(visitInstruments(SACROPLASTY_SIF, 'baseline')).not.toContain('adverse_event');
+  });
+
+  test('a subject may leave at any visit: the end-of-study form is allowed at every visit', () => {
+    for (const visit of SACROPLASTY_SIF.visits) {
+      expect(visitInstruments(SACROPLASTY_SIF, visit.code)).toContain('end_of_study');
+    }
   });
 
   test('an unknown visit throws UNKNOWN_VISIT listing the visits', () => {
     expect(() => getVisit(SACROPLASTY_SIF, 'week8')).toThrow(
       /visit week8 is not in protocol sacroplasty-sif \(visits: baseline, /,
     );
+  });
+});
+
+describe('instrument flags, not names, tell the registry which forms create and end a subject', () => {
+  test('the enrollment form creates the subject at baseline, naming its study id and site items', () => {
+    const { visit, def } = subjectInstrument(SACROPLASTY_SIF);
+    expect([visit, def.id, def.createsSubject]).toEqual([
+      'baseline',
+      'enrollment',
+      { studyIdItem: 'study_id', siteItem: 'site' },
+    ]);
+  });
+
+  test('the end-of-study form ends participation', () => {
+    expect(leavingInstruments(SACROPLASTY_SIF).map((d) => d.id)).toEqual(['end_of_study']);
   });
 });

@@ -4,4 +4,4 @@ export { SACROPLASTY_SIF } from './default-protocol.js';
 export { loadProtocol, loadProtocolFile } from './load-protocol.js';
 export { PROTOCOL_SCHEMA, SEMVER } from './schema.js';
 export type { Duration, Protocol, Visit, VisitAnchor, VisitWindow } from './types.js';
-export { getVisit, visitCodes, visitInstruments } from './visits.js';
+export { getVisit, leavingInstruments, subjectInstrument, visitCodes, visitInstruments } from './visits.js';

@@ -94,7 +94,7 @@ describe('loadProtocol', () => {
     expect(issues[0]?.path).toEqual(pathPrefix);
   });
 
-  test('the enrollment form must be at the first visit and nowhere else', () => {
+  test('the form that creates the subject (enrollment) must be at the first visit and nowhere else', () => {
     const p = clone();
     const visits = p.visits as { instruments: string[] }[];
     visits[0]!.instruments = ['eligibility'];

@@ -8,6 +8,11 @@ import type { Duration, Protocol } from './types.js';
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const KNOWN = () => [...INSTRUMENTS.keys()].join(', ');
+const SUBJECT_FORMS = () =>
+  [...INSTRUMENTS.values()]
+    .filter((d) => d.createsSubject)
+    .map((d) => d.id)
+    .join(', ');
 
 /** Problems with an instrument list entry: unknown id, or a non-repeating one where repeating is needed. */
 function checkInstrumentIds(list: unknown, path: (string | number)[], mustRepeat: boolean): Issue[] {
@@ -38,7 +43,7 @@ function checkInstrumentIds(list: unknown, path: (string | number)[], mustRepeat
 /**
  * Rules the schema cannot express, checked on the raw input so they are reported together with
  * every shape problem: unique visit codes, instruments that exist, `anyVisit` only repeating
- * instruments, and the enrollment form at (and only at) the first visit.
+ * instruments, and the form that creates the subject at (and only at) the first visit.
  */
 function semanticIssues(input: unknown): Issue[] {
   if (!isObject(input)) return [];
@@ -59,19 +64,20 @@ function semanticIssues(input: unknown): Issue[] {
       }
     }
     issues.push(...checkInstrumentIds(v.instruments, ['visits', i, 'instruments'], false));
-    const list = Array.isArray(v.instruments) ? v.instruments : [];
-    if (i > 0 && list.includes('enrollment')) {
+    const list: unknown[] = Array.isArray(v.instruments) ? v.instruments : [];
+    const creating = list.findIndex((id) => typeof id === 'string' && INSTRUMENTS.get(id)?.createsSubject);
+    if (i > 0 && creating >= 0) {
       issues.push({
-        path: ['visits', i, 'instruments', list.indexOf('enrollment')],
+        path: ['visits', i, 'instruments', creating],
         code: 'enrollment_placement',
-        message: 'the enrollment form belongs to the first visit only',
+        message: `the ${list[creating]} form creates the subject, so it belongs to the first visit only`,
       });
     }
-    if (i === 0 && !list.includes('enrollment')) {
+    if (i === 0 && creating < 0) {
       issues.push({
         path: ['visits', 0, 'instruments'],
         code: 'enrollment_placement',
-        message: 'the first visit must collect the enrollment form (it creates the subject)',
+        message: `the first visit must collect the form that creates the subject (${SUBJECT_FORMS()})`,
       });
     }
   });

@@ -1,4 +1,6 @@
 import { RegistryError } from '../errors.js';
+import { INSTRUMENTS } from '../instruments/catalog.js';
+import type { InstrumentDef } from '../instruments/types.js';
 import type { Protocol, Visit } from './types.js';
 
 /** The protocol's visit codes in schedule order. */
@@ -18,10 +20,41 @@ export function getVisit(protocol: Protocol, code: string): Visit {
   return visit;
 }
 
-/** Instruments that may be recorded at a visit: its own list, plus `anyVisit` after the first visit. */
+/** Every instrument the protocol collects at some visit (or at any visit), each once. */
+function protocolInstruments(protocol: Protocol): InstrumentDef[] {
+  const ids = new Set([...protocol.visits.flatMap((v) => v.instruments), ...protocol.anyVisit]);
+  return [...ids].flatMap((id) => INSTRUMENTS.get(id) ?? []);
+}
+
+/**
+ * Instruments that may be recorded at a visit: its own list, plus `anyVisit` after the first visit,
+ * plus the form that ends participation wherever the protocol collects it, since a subject may leave
+ * at any visit.
+ */
 export function visitInstruments(protocol: Protocol, code: string): string[] {
   const visit = getVisit(protocol, code);
-  const extra =
-    protocol.visits[0]?.code === code ? [] : protocol.anyVisit.filter((i) => !visit.instruments.includes(i));
+  const first = protocol.visits[0]?.code === code;
+  const extra = [
+    ...(first ? [] : protocol.anyVisit),
+    ...leavingInstruments(protocol).map((d) => d.id),
+  ].filter((id, i, all) => !visit.instruments.includes(id) && all.indexOf(id) === i);
   return [...visit.instruments, ...extra];
+}
+
+/** The instrument that creates a subject, collected at the protocol's first visit. */
+export function subjectInstrument(protocol: Protocol): { visit: string; def: InstrumentDef } {
+  const first = protocol.visits[0];
+  const def = first?.instruments.map((id) => INSTRUMENTS.get(id)).find((d) => d?.createsSubject);
+  if (!first || !def) {
+    throw new RegistryError(
+      'PROTOCOL_INVALID',
+      'the protocol has no form that creates a subject at its first visit',
+    );
+  }
+  return { visit: first.code, def };
+}
+
+/** The instruments of the protocol that end a subject's participation (end of study). */
+export function leavingInstruments(protocol: Protocol): InstrumentDef[] {
+  return protocolInstruments(protocol).filter((d) => d.endsParticipation);
 }

@@ -3,11 +3,13 @@ import { type Issue, RegistryError } from '../errors.js';
 import { parseCsv } from '../exchange/csv.js';
 import { TIDY_HEADER } from '../exchange/tidy.js';
 import { type Answers, type InstrumentDef, parseAnswers, scoreAnswers } from '../instruments/index.js';
+import { subjectInstrument } from '../protocol/index.js';
 import { type AuditInput, appendAuditBatch } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { checkPlacement } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
-import { drawDateShift, nextSubjectState, type SubjectState } from './subjects.js';
+import { formOrder, type SubjectState, subjectStateAfter, writeSubjectStates } from './subject-state.js';
+import { drawDateShift } from './subjects.js';
 
 export interface ImportProblem {
   /** 1-based line in the file (the header is line 1). */
@@ -183,30 +185,35 @@ export async function importTidy(
       .execute();
     for (const row of rows) existing.set(row.study_id, row.site_id);
   }
-  const enrolmentVisit = deps.protocol.visits[0]?.code ?? 'baseline';
+  const { visit: enrolmentVisit, def: creating } = subjectInstrument(deps.protocol);
+  const { studyIdItem, siteItem } = creating.createsSubject!;
   for (const [studyId, { site, line }] of subjectSite) {
     const inDb = existing.get(studyId);
     if (inDb !== undefined && inDb !== site)
       fail(line, 'site', `${studyId} is registered at site ${inDb}, not ${site}`);
-    const enrolment = responses.get(`${studyId}\u0000${enrolmentVisit}\u0000enrollment\u00001`);
+    const enrolment = responses.get(`${studyId}\u0000${enrolmentVisit}\u0000${creating.id}\u00001`);
     if (inDb === undefined && !enrolment) {
       fail(
         line,
         'study_id',
-        `${studyId} is not in the registry and the file has no enrollment form for it at ${enrolmentVisit}`,
+        `${studyId} is not in the registry and the file has no ${creating.id} form for it at ${enrolmentVisit}`,
       );
     }
     if (enrolment?.answers) {
       if (inDb !== undefined) fail(enrolment.firstLine, 'study_id', `${studyId} is already enrolled`);
-      if (enrolment.answers.study_id !== studyId) {
+      if (enrolment.answers[studyIdItem] !== studyId) {
         fail(
-          enrolment.lines.study_id ?? enrolment.firstLine,
+          enrolment.lines[studyIdItem] ?? enrolment.firstLine,
           'value',
-          `enrollment study_id must be ${studyId}`,
+          `${creating.id} ${studyIdItem} must be ${studyId}`,
         );
       }
-      if (enrolment.answers.site !== site) {
-        fail(enrolment.lines.site ?? enrolment.firstLine, 'value', `enrollment site must be ${site}`);
+      if (enrolment.answers[siteItem] !== site) {
+        fail(
+          enrolment.lines[siteItem] ?? enrolment.firstLine,
+          'value',
+          `${creating.id} ${siteItem} must be ${site}`,
+        );
       }
     }
   }
@@ -274,27 +281,15 @@ async function writeImport(
   options: ImportOptions,
 ): Promise<void> {
   const now = deps.clock();
-  const visitOrder = new Map(deps.protocol.visits.map((v, i) => [v.code, i]));
-  // Apply subject updates in visit order, enrollment first, so status and index date end where the data says.
-  responses.sort(
-    (a, b) =>
-      (visitOrder.get(a.visit) ?? 0) - (visitOrder.get(b.visit) ?? 0) ||
-      Number(b.instrument === 'enrollment') - Number(a.instrument === 'enrollment'),
-  );
-  const states = new Map<string, SubjectState & { enrolledOn: string }>();
+  // Forms in study order (visits, the creating form first), so every subject ends as if entered one by one.
+  responses.sort(formOrder(deps.protocol));
+  const states = new Map<string, SubjectState>();
   const perSubject = new Map<string, number>();
+  const today = now.toISOString().slice(0, 10);
   for (const p of responses) {
     perSubject.set(p.studyId, (perSubject.get(p.studyId) ?? 0) + 1);
     if (existing.has(p.studyId)) continue;
-    const update = p.def.subjectUpdate?.(p.answers!);
-    const prior = states.get(p.studyId);
-    if (!prior) {
-      const enrolledOn = p.def.collectedOn?.(p.answers!) ?? now.toISOString().slice(0, 10);
-      const s = nextSubjectState({ status: 'enrolled', index_date: null }, update);
-      states.set(p.studyId, { ...s, enrolledOn });
-    } else {
-      states.set(p.studyId, { ...nextSubjectState(prior, update), enrolledOn: prior.enrolledOn });
-    }
+    states.set(p.studyId, subjectStateAfter(states.get(p.studyId) ?? null, p.def, p.answers!, today));
   }
   const total = responses.length;
   await deps.db.transaction().execute(async (trx) => {
@@ -309,7 +304,7 @@ async function writeImport(
         site_id: site,
         seq: Number(studyId.slice(site.length + 1)),
         status: s.status,
-        enrolled_on: s.enrolledOn,
+        enrolled_on: s.enrolled_on,
         index_date: s.index_date,
         date_shift_days: drawDateShift(deps.random),
         protocol_id: deps.protocol.id,
@@ -356,6 +351,13 @@ async function writeImport(
       await trx.insertInto('response').values(chunk).execute();
       options.onProgress?.(Math.min(i + BATCH, total), total);
     }
+    // Forms for subjects already in the registry move them on too (procedure → treated, end of study).
+    const updated = await writeSubjectStates(
+      trx,
+      responses.filter((p) => existing.has(p.studyId)).map((p) => ({ ...p, answers: p.answers! })),
+      now,
+    );
+    for (const [studyId, state] of updated) states.set(studyId, state);
     const sha256 = createHash('sha256').update(text).digest('hex');
     const events: AuditInput[] = [...perSubject.entries()].map(([studyId, count]) => ({
       at: now,

@@ -52,11 +52,12 @@ export function checkAnswers(
   draft: boolean,
   subject?: { studyId: string; siteId: string },
 ): CheckedAnswers {
-  // Items that name the subject (the enrollment form's study_id and site) cannot point elsewhere.
-  if (subject) {
+  // Items that name the subject (the creating form's study id and site) cannot point elsewhere.
+  const items = def.createsSubject;
+  if (subject && items) {
     const issues = [
-      ['study_id', subject.studyId],
-      ['site', subject.siteId],
+      [items.studyIdItem, subject.studyId],
+      [items.siteItem, subject.siteId],
     ]
       .filter(([item, value]) => item! in input && input[item!] !== value)
       .map(([item, value]) => ({

@@ -7,7 +7,7 @@ import { type Actor, type RegistryDeps, requirePermission, requireSite } from '.
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse, responseColumns } from './response-columns.js';
-import { applySubjectUpdate, loadSubjectForUpdate } from './subjects.js';
+import { loadSubjectForUpdate, writeSubjectState } from './subject-state.js';
 
 const RECORD_INPUT = z.object({
   studyId: z.string().min(1, 'study id is required'),
@@ -70,7 +70,7 @@ export async function recordResponse(
       enteredByKind: r.enteredByKind,
       now,
     });
-    if (r.status === 'complete') await applySubjectUpdate(trx, subject, def, answers, now);
+    if (r.status === 'complete') await writeSubjectState(trx, subject, def, answers, now);
     await appendAudit(trx, {
       at: now,
       actor: actor.username,
@@ -172,7 +172,7 @@ export async function amendResponse(
     if (!updated) checkVersion(a.id, -1, a.version);
     if (status === 'complete') {
       const subject = await loadSubjectForUpdate(trx, row.study_id);
-      await applySubjectUpdate(trx, subject, def, answers, now);
+      await writeSubjectState(trx, subject, def, answers, now);
     }
     await appendAudit(trx, {
       at: now,

@@ -1,69 +1,12 @@
-import type { Selectable, Transaction } from 'kysely';
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
-import type { Answers, InstrumentDef, SubjectUpdate } from '../instruments/index.js';
-import { getInstrument } from '../instruments/index.js';
-import { appendAudit, type Database } from '../store/index.js';
+import { leavingInstruments, subjectInstrument } from '../protocol/index.js';
+import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse } from './response-columns.js';
-
-export type SubjectRow = Selectable<Database['subject']>;
-
-/** Loads a subject and locks its row for the rest of the transaction. */
-export async function loadSubjectForUpdate(trx: Transaction<Database>, studyId: string): Promise<SubjectRow> {
-  const subject = await trx
-    .selectFrom('subject')
-    .selectAll()
-    .where('study_id', '=', studyId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!subject) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${studyId} not found`);
-  return subject;
-}
-
-const TERMINAL = new Set(['withdrawn', 'completed']);
-const RANK: Record<string, number> = { screened: 0, enrolled: 1, treated: 2 };
-
-export interface SubjectState {
-  status: SubjectRow['status'];
-  index_date: string | null;
-}
-
-/**
- * The subject's state after a complete response: status only moves forward (screened → enrolled →
- * treated) or to an end (withdrawn, completed); an end-of-study form may correct an earlier end.
- */
-export function nextSubjectState(current: SubjectState, update: SubjectUpdate | undefined): SubjectState {
-  if (!update) return current;
-  let status = current.status;
-  if (update.status && update.status !== current.status) {
-    const toTerminal = TERMINAL.has(update.status);
-    const forward = !TERMINAL.has(current.status) && (RANK[update.status] ?? 0) > (RANK[current.status] ?? 0);
-    if (toTerminal || forward) status = update.status;
-  }
-  const index_date = update.indexDate !== undefined ? update.indexDate : current.index_date;
-  return { status, index_date };
-}
-
-/** Keeps the subject row in step with what a complete response says (status, index date). */
-export async function applySubjectUpdate(
-  trx: Transaction<Database>,
-  subject: SubjectRow,
-  def: InstrumentDef,
-  answers: Answers,
-  now: Date,
-): Promise<void> {
-  const next = nextSubjectState(subject, def.subjectUpdate?.(answers));
-  if (next.status === subject.status && next.index_date === subject.index_date) return;
-  await trx
-    .updateTable('subject')
-    .set({ status: next.status, index_date: next.index_date, version: subject.version + 1, updated_at: now })
-    .where('study_id', '=', subject.study_id)
-    .execute();
-  Object.assign(subject, next, { version: subject.version + 1 });
-}
+import { isTerminal, loadSubjectForUpdate, newSubjectState, writeSubjectState } from './subject-state.js';
 
 /** Per-subject date shift for de-identified export: ±1 to ±182 days, never 0. */
 export function drawDateShift(random: () => number): number {
@@ -107,8 +50,9 @@ export async function enrolSubject(
   requirePermission(actor, 'subject.enrol');
   const e = parseInput(ENROL_INPUT, input);
   requireSite(actor, e.siteId);
-  const visit = deps.protocol.visits[0]?.code ?? 'baseline';
-  const def = checkPlacement(deps.protocol, visit, 'enrollment', 1);
+  const { visit, def } = subjectInstrument(deps.protocol);
+  checkPlacement(deps.protocol, visit, def.id, 1);
+  const items = def.createsSubject!;
   return deps.db.transaction().execute(async (trx) => {
     const seqRow = await trx
       .updateTable('site_sequence')
@@ -121,20 +65,18 @@ export async function enrolSubject(
     const { answers, scored } = checkAnswers(
       deps.protocol,
       def,
-      { ...e.answers, study_id: studyId, site: e.siteId },
+      { ...e.answers, [items.studyIdItem]: studyId, [items.siteItem]: e.siteId },
       false,
     );
     const now = deps.clock();
-    const update = def.subjectUpdate?.(answers) ?? {};
+    const state = newSubjectState([{ def, answers }], now.toISOString().slice(0, 10))!;
     await trx
       .insertInto('subject')
       .values({
         study_id: studyId,
         site_id: e.siteId,
         seq: seqRow.last_seq,
-        status: update.status ?? 'enrolled',
-        enrolled_on: def.collectedOn?.(answers) ?? now.toISOString().slice(0, 10),
-        index_date: update.indexDate ?? null,
+        ...state,
         date_shift_days: drawDateShift(deps.random),
         protocol_id: deps.protocol.id,
         protocol_version: deps.protocol.version,
@@ -190,10 +132,10 @@ export type WithdrawInput = z.input<typeof WITHDRAW_INPUT>;
 export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: WithdrawInput): Promise<void> {
   requirePermission(actor, 'subject.withdraw');
   const w = parseInput(WITHDRAW_INPUT, input);
-  const closing = [...deps.protocol.visits].reverse().find((v) => v.instruments.includes('end_of_study'));
-  if (!closing)
-    throw new RegistryError('PROTOCOL_INVALID', 'the protocol has no visit with the end_of_study form');
-  const def = getInstrument('end_of_study');
+  const def = leavingInstruments(deps.protocol)[0];
+  const closing = def && [...deps.protocol.visits].reverse().find((v) => v.instruments.includes(def.id));
+  if (!def || !closing)
+    throw new RegistryError('PROTOCOL_INVALID', 'the protocol has no form that ends participation');
   const { answers, scored } = checkAnswers(
     deps.protocol,
     def,
@@ -203,7 +145,7 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
   await deps.db.transaction().execute(async (trx) => {
     const subject = await loadSubjectForUpdate(trx, w.studyId);
     requireSite(actor, subject.site_id, w.studyId);
-    if (TERMINAL.has(subject.status)) {
+    if (isTerminal(subject.status)) {
       throw new RegistryError('INVALID_STATE', `subject ${w.studyId} is already ${subject.status}`);
     }
     const now = deps.clock();
@@ -230,7 +172,7 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
       enteredByKind: 'staff',
       now,
     });
-    await applySubjectUpdate(trx, subject, def, answers, now);
+    await writeSubjectState(trx, subject, def, answers, now);
     await appendAudit(trx, {
       at: now,
       actor: actor.username,

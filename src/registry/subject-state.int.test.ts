@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ADMIN, createTestRegistry, VCU_COORDINATOR, VCU_INVESTIGATOR } from '../../test/helpers/registry.js';
+import { verifyAudit } from '../store/index.js';
+import {
+  amendResponse,
+  createSite,
+  enrolSubject,
+  exportTidy,
+  importTidy,
+  recordResponse,
+  SYSTEM_ACTOR,
+  withdrawSubject,
+} from './index.js';
+
+type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
+
+async function exportText(r: Registry): Promise<string> {
+  let text = '';
+  await exportTidy(r.deps, SYSTEM_ACTOR, (chunk) => {
+    text += chunk;
+  });
+  return text;
+}
+
+async function subjects(r: Registry) {
+  return r.deps.db
+    .selectFrom('subject')
+    .select(['study_id', 'site_id', 'status', 'index_date', 'enrolled_on'])
+    .orderBy('study_id')
+    .execute();
+}
+
+/** Lines of a tidy file whose visit and instrument pass the filter, with the header. */
+function part(text: string, keep: (visit: string, instrument: string) => boolean): string {
+  const [header, ...rows] = text.trimEnd().split('\n');
+  const kept = rows.filter((row) => {
+    const [, , visit, instrument] = row.split(',');
+    return keep(visit!, instrument!);
+  });
+  return `${[header, ...kept].join('\n')}\n`;
+}
+
+describe('one subject state: forms entered one by one and the same forms imported give the same subjects', () => {
+  let entered: Registry;
+  let file: string;
+  beforeAll(async () => {
+    entered = await createTestRegistry('2026-03-02T09:00:00.000Z');
+    await createSite(entered.deps, ADMIN, { id: 'VCU', name: 'Virginia Commonwealth University' });
+    // VCU-0001: enrolled with a planned index date, treated a day later, completes at week 52.
+    await enrolSubject(entered.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: { sex: 'female', birth_year: 1948, consent_date: '2026-03-02', index_date: '2026-03-05' },
+    });
+    // VCU-0002: enrolled, treated, then withdraws at week 4.
+    await enrolSubject(entered.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: { sex: 'male', birth_year: 1950, consent_date: '2026-03-02' },
+    });
+    // VCU-0003: enrolled only.
+    await enrolSubject(entered.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: { sex: 'female', birth_year: 1939, consent_date: '2026-03-02', index_date: '2026-03-09' },
+    });
+    entered.setTime('2026-03-06T15:00:00.000Z');
+    for (const studyId of ['VCU-0001', 'VCU-0002']) {
+      await recordResponse(entered.deps, VCU_INVESTIGATOR, {
+        studyId,
+        visit: 'procedure',
+        instrument: 'procedure',
+        answers: { procedure_date: '2026-03-06', sides: 'bilateral', technical_success: true },
+      });
+    }
+    entered.setTime('2026-04-03T09:00:00.000Z');
+    await withdrawSubject(entered.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0002',
+      date: '2026-04-03',
+      reason: 'moved away',
+    });
+    entered.setTime('2027-03-08T09:00:00.000Z');
+    await recordResponse(entered.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0001',
+      visit: 'week52',
+      instrument: 'end_of_study',
+      answers: { status: 'completed', date: '2027-03-08' },
+    });
+    file = await exportText(entered);
+  });
+  afterAll(() => entered.destroy());
+
+  test('the forms moved each subject through its states', async () => {
+    expect(await subjects(entered)).toEqual([
+      {
+        study_id: 'VCU-0001',
+        site_id: 'VCU',
+        status: 'completed',
+        index_date: '2026-03-06',
+        enrolled_on: '2026-03-02',
+      },
+      {
+        study_id: 'VCU-0002',
+        site_id: 'VCU',
+        status: 'withdrawn',
+        index_date: '2026-03-06',
+        enrolled_on: '2026-03-02',
+      },
+      {
+        study_id: 'VCU-0003',
+        site_id: 'VCU',
+        status: 'enrolled',
+        index_date: '2026-03-09',
+        enrolled_on: '2026-03-02',
+      },
+    ]);
+  });
+
+  test('importing the whole file into an empty registry gives the same subjects', async () => {
+    const target = await createTestRegistry('2027-03-08T09:00:00.000Z');
+    try {
+      await importTidy(target.deps, SYSTEM_ACTOR, file);
+      expect(await subjects(target)).toEqual(await subjects(entered));
+    } finally {
+      await target.destroy();
+    }
+  });
+
+  test('importing the enrolments first and the later forms after moves the existing subjects on', async () => {
+    const target = await createTestRegistry('2027-03-08T09:00:00.000Z');
+    try {
+      await importTidy(
+        target.deps,
+        SYSTEM_ACTOR,
+        part(file, (visit) => visit === 'baseline'),
+      );
+      expect((await subjects(target)).map((s) => [s.status, s.index_date])).toEqual([
+        ['enrolled', '2026-03-05'],
+        ['enrolled', null],
+        ['enrolled', '2026-03-09'],
+      ]);
+      // The procedures first: the subjects are treated from their actual procedure day.
+      await importTidy(
+        target.deps,
+        SYSTEM_ACTOR,
+        part(file, (visit) => visit === 'procedure'),
+      );
+      expect((await subjects(target)).map((s) => [s.status, s.index_date])).toEqual([
+        ['treated', '2026-03-06'],
+        ['treated', '2026-03-06'],
+        ['enrolled', '2026-03-09'],
+      ]);
+      // Then the end-of-study forms: before this change the subjects stayed treated.
+      await importTidy(
+        target.deps,
+        SYSTEM_ACTOR,
+        part(file, (visit) => visit !== 'baseline' && visit !== 'procedure'),
+      );
+      expect(await subjects(target)).toEqual(await subjects(entered));
+      const event = await target.deps.db
+        .selectFrom('audit_event')
+        .select('after')
+        .where('action', '=', 'subject.import_responses')
+        .where('entity_id', '=', 'VCU-0002')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      expect(event.after).toMatchObject({ status: 'withdrawn' });
+      expect((await verifyAudit(target.deps.db)).ok).toBe(true);
+    } finally {
+      await target.destroy();
+    }
+  });
+
+  test('a planned index date amended after the procedure does not replace the actual one', async () => {
+    const enrolment = await entered.deps.db
+      .selectFrom('response')
+      .select(['id', 'version', 'answers'])
+      .where('study_id', '=', 'VCU-0002')
+      .where('instrument', '=', 'enrollment')
+      .executeTakeFirstOrThrow();
+    await amendResponse(entered.deps, VCU_COORDINATOR, {
+      id: enrolment.id,
+      version: enrolment.version,
+      answers: { ...(enrolment.answers as object), index_date: '2026-03-20' },
+      reason: 'planned date was mistyped',
+    });
+    const row = (await subjects(entered)).find((s) => s.study_id === 'VCU-0002');
+    expect(row).toMatchObject({ status: 'withdrawn', index_date: '2026-03-06' });
+  });
+});
