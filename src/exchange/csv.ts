@@ -1,10 +1,39 @@
-/** RFC 4180 CSV: quote a field only when it needs it, parse quoted fields with embedded commas, quotes and newlines. */
+/**
+ * RFC 4180 CSV, strict: write with quotes only where needed and formula cells neutralised; read a
+ * byte stream in bounded memory (UTF-8, or Latin-1 when told), refusing what it cannot read exactly.
+ */
+import { isUtf8 } from 'node:buffer';
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+/** OWASP CSV injection: a spreadsheet runs a cell that starts with one of these as a formula. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-/** Formats one field; fields that start with a formula sign are kept verbatim (the registry never opens CSV in a spreadsheet itself). */
+/**
+ * True when a cell is written with a leading `'`: it starts with a formula sign and is not a plain
+ * number (so a T-score of -2.5 stays -2.5), or it starts with `'` itself (so the quote that
+ * neutralises stays reversible).
+ */
+function needsNeutralising(value: string): boolean {
+  const c = value.charCodeAt(0);
+  if (c === 39) return true; // '
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value);
+}
+
+/** The cell as written: a leading `'` before a formula sign (OWASP), reversed by {@link restoreCell}. */
+export function neutraliseCell(value: string): string {
+  return needsNeutralising(value) ? `'${value}` : value;
+}
+
+/** Reverses {@link neutraliseCell} exactly: drops the leading `'` only where the writer added one. */
+export function restoreCell(cell: string): string {
+  return cell.charCodeAt(0) === 39 && needsNeutralising(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
+/** Formats one field: formula cells neutralised, quoted only when it needs it. */
 export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const cell = neutraliseCell(value);
+  return NEEDS_QUOTES.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
 }
 
 /** Formats one record as a line ending in `\n`. */
@@ -18,73 +47,359 @@ export interface CsvRecord {
   fields: string[];
 }
 
-/** Parses CSV text into records; throws with the line number on an unterminated quote. */
-export function parseCsv(text: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let line = 1;
-  let recordLine = 1;
-  let i = 0;
-  const n = text.length;
-  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0; // tolerate a UTF-8 byte order mark
-  i = start;
-  let atRecordStart = true;
-  while (i < n) {
-    const ch = text[i];
-    if (ch === '"' && field === '') {
-      // quoted field
-      i++;
-      const quoteLine = line;
-      let closed = false;
-      while (i < n) {
-        const c = text[i];
-        if (c === '"') {
-          if (text[i + 1] === '"') {
-            field += '"';
-            i += 2;
-            continue;
+/** A file that is not CSV the registry can read exactly: where, and why. */
+export class CsvError extends Error {
+  constructor(
+    /** 1-based physical line. */
+    readonly line: number,
+    /** 1-based field number, when the problem is inside one field. */
+    readonly field: number | null,
+    readonly reason: string,
+  ) {
+    super(`line ${line}${field !== null ? `, field ${field}` : ''}: ${reason}`);
+  }
+}
+
+export type CsvEncoding = 'utf8' | 'latin1';
+export const CSV_ENCODINGS: readonly CsvEncoding[] = ['utf8', 'latin1'];
+
+/** Characters shown as escapes in messages: C0/C1 controls, DEL, line/paragraph separators, bidi controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is escaped.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text for a message: control characters escaped (`\u0007`), never echoed raw to a terminal. */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A cell quoted for a message, control characters escaped and long text cut. */
+export function showCell(text: string, max = 60): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return `"${escapeControls(cut)}"`;
+}
+
+/**
+ * Incremental CSV parser: `push` decoded text, get the complete records; `end` flushes the last.
+ * Every field is passed through {@link restoreCell}. Blank lines are skipped.
+ */
+export class CsvParser {
+  private line = 1;
+  // State of a record that continues into the next chunk (only records with quoted fields do).
+  private fields: string[] = [];
+  private field = '';
+  private recordLine = 1;
+  private inQuotes = false;
+  private afterQuote = false;
+  private quoteLine = 1;
+  private pending = false;
+  private carry = '';
+
+  /** Parses `text`; records that end in a later chunk are kept until then. */
+  push(text: string): CsvRecord[] {
+    return this.run(text, false);
+  }
+
+  /** Ends the input: the last record (without a final newline) or an unclosed quote. */
+  end(): CsvRecord[] {
+    const out = this.run('', true);
+    if (this.inQuotes) {
+      throw new CsvError(this.quoteLine, this.fields.length + 1, 'a quoted field is never closed');
+    }
+    if (this.pending) this.finishRecord(out);
+    return out;
+  }
+
+  private run(text: string, final: boolean): CsvRecord[] {
+    const out: CsvRecord[] = [];
+    const s = this.carry + text;
+    this.carry = '';
+    const n = s.length;
+    let i = 0;
+    while (i < n) {
+      if (!this.pending) {
+        // Fast path: a whole line without quotes or carriage returns splits on commas.
+        let nl = s.indexOf('\n', i);
+        if (nl === -1) {
+          if (!final) {
+            this.carry = s.slice(i);
+            return out;
           }
-          i++;
-          closed = true;
+          nl = n;
+        }
+        let end = nl;
+        if (end > i && s.charCodeAt(end - 1) === 13) end--;
+        const segment = s.slice(i, end);
+        if (!segment.includes('"') && !segment.includes('\r')) {
+          if (segment.length > 0) {
+            const fields = segment.split(',');
+            for (let f = 0; f < fields.length; f++) {
+              if (fields[f]!.charCodeAt(0) === 39) fields[f] = restoreCell(fields[f]!);
+            }
+            out.push({ line: this.line, fields });
+          }
+          this.line++;
+          i = nl + 1;
+          continue;
+        }
+        this.pending = true;
+        this.recordLine = this.line;
+        this.fields = [];
+        this.field = '';
+      }
+      i = this.slow(s, i, out, final);
+      if (i < 0) return out;
+    }
+    return out;
+  }
+
+  private finishRecord(out: CsvRecord[]): void {
+    this.fields.push(this.field);
+    const blank = this.fields.length === 1 && this.fields[0] === '' && !this.afterQuote;
+    if (!blank) {
+      out.push({ line: this.recordLine, fields: this.fields.map(restoreCell) });
+    }
+    this.fields = [];
+    this.field = '';
+    this.pending = false;
+    this.afterQuote = false;
+  }
+
+  /**
+   * Character by character from `i` until the record ends (returns the index after it) or the text
+   * runs out (returns -1, state kept for the next chunk; at the final chunk, `final` ends it).
+   */
+  private slow(s: string, start: number, out: CsvRecord[], final: boolean): number {
+    const n = s.length;
+    let i = start;
+    let field = this.field;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (this.inQuotes) {
+        const q = s.indexOf('"', i);
+        const upto = q === -1 ? n : q;
+        const chunk = s.slice(i, upto);
+        for (let k = chunk.indexOf('\n'); k !== -1; k = chunk.indexOf('\n', k + 1)) this.line++;
+        field += chunk;
+        if (q === -1) {
+          i = n;
           break;
         }
-        if (c === '\n') line++;
-        field += c;
+        if (q + 1 >= n && !final) {
+          // The quote may be the first of a doubled pair: decide with the next chunk.
+          this.field = field;
+          this.carry = '"';
+          return -1;
+        }
+        if (s.charCodeAt(q + 1) === 34) {
+          field += '"';
+          i = q + 2;
+          continue;
+        }
+        this.inQuotes = false;
+        this.afterQuote = true;
+        i = q + 1;
+        continue;
+      }
+      if (c === 44) {
+        this.fields.push(field);
+        field = '';
+        this.afterQuote = false;
         i++;
+        continue;
       }
-      if (!closed) throw new Error(`line ${quoteLine}: a quoted field is never closed`);
-      atRecordStart = false;
-      continue;
-    }
-    if (ch === ',') {
-      fields.push(field);
-      field = '';
-      atRecordStart = false;
-      i++;
-      continue;
-    }
-    if (ch === '\r' || ch === '\n') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      i++;
-      if (!(atRecordStart && field === '' && fields.length === 0)) {
-        fields.push(field);
-        records.push({ line: recordLine, fields });
+      if (c === 10 || c === 13) {
+        if (c === 13) {
+          if (i + 1 >= n && !final) {
+            // \r at a chunk's end: the \n of a CRLF may follow in the next chunk.
+            this.field = field;
+            this.carry = '\r';
+            return -1;
+          }
+          if (s.charCodeAt(i + 1) === 10) i++;
+        }
+        this.field = field;
+        this.finishRecord(out);
+        this.line++;
+        return i + 1;
       }
-      fields = [];
-      field = '';
-      line++;
-      recordLine = line;
-      atRecordStart = true;
+      if (this.afterQuote) {
+        throw new CsvError(
+          this.line,
+          this.fields.length + 1,
+          `text ${showCell(/^[^,\r\n]*/.exec(s.slice(i, i + 40))?.[0] ?? '')} after the closing quote; quote the whole field and double any quote inside it`,
+        );
+      }
+      if (c === 34) {
+        if (field !== '') {
+          throw new CsvError(
+            this.line,
+            this.fields.length + 1,
+            'a quote inside an unquoted field; quote the whole field and double any quote inside it',
+          );
+        }
+        this.inQuotes = true;
+        this.quoteLine = this.line;
+        i++;
+        continue;
+      }
+      field += s[i];
+      i++;
+    }
+    this.field = field;
+    return -1;
+  }
+}
+
+/** Parses CSV text into records; throws {@link CsvError} with the line of anything malformed. */
+export function parseCsv(text: string): CsvRecord[] {
+  const parser = new CsvParser();
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return [...parser.push(body), ...parser.end()];
+}
+
+export type CsvSource =
+  | string
+  | Uint8Array
+  | Iterable<string | Uint8Array>
+  | AsyncIterable<string | Uint8Array>;
+
+export interface ReadCsvOptions {
+  encoding?: CsvEncoding;
+  /** Sees every byte as read (e.g. to hash the file). */
+  onBytes?: (chunk: Uint8Array) => void;
+}
+
+const MAX_LINE_BYTES = 1 << 24;
+
+async function* byteChunks(source: CsvSource): AsyncGenerator<Uint8Array> {
+  if (typeof source === 'string') {
+    yield Buffer.from(source, 'utf8');
+    return;
+  }
+  if (source instanceof Uint8Array) {
+    yield source;
+    return;
+  }
+  for await (const chunk of source as AsyncIterable<string | Uint8Array>) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  }
+}
+
+function countNewlines(buf: Uint8Array, end = buf.length): number {
+  let count = 0;
+  const b = Buffer.from(buf.buffer, buf.byteOffset, end);
+  for (let k = b.indexOf(10); k !== -1; k = b.indexOf(10, k + 1)) count++;
+  return count;
+}
+
+/** Offset of the first byte that does not continue a well-formed UTF-8 sequence, or -1. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const more =
+      c < 0x80
+        ? 0
+        : c >= 0xc2 && c <= 0xdf
+          ? 1
+          : c >= 0xe0 && c <= 0xef
+            ? 2
+            : c >= 0xf0 && c <= 0xf4
+              ? 3
+              : -1;
+    if (more < 0) return i;
+    for (let k = 1; k <= more; k++) if (i + k >= b.length || (b[i + k]! & 0xc0) !== 0x80) return i;
+    i += more + 1;
+  }
+  return -1;
+}
+
+/** Finds the first line of `piece` that is not UTF-8 and names it, with the character and byte. */
+function notUtf8(piece: Buffer, firstLine: number): CsvError {
+  let line = firstLine;
+  let start = 0;
+  for (;;) {
+    const nl = piece.indexOf(10, start);
+    const end = nl === -1 ? piece.length : nl;
+    const bytes = piece.subarray(start, end);
+    if (!isUtf8(bytes)) {
+      const at = Math.max(0, firstInvalidUtf8(bytes));
+      const column = bytes.subarray(0, at).toString('utf8').length + 1;
+      const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, '0');
+      return new CsvError(
+        line,
+        null,
+        `character ${column} is not valid UTF-8 (byte 0x${byte}); save the file as UTF-8, or pass --encoding latin1 if it is Latin-1`,
+      );
+    }
+    if (nl === -1) break;
+    start = nl + 1;
+    line++;
+  }
+  return new CsvError(
+    firstLine,
+    null,
+    'the file is not valid UTF-8; save it as UTF-8, or pass --encoding latin1',
+  );
+}
+
+/**
+ * Reads CSV from bytes in bounded memory, yielding batches of records. A UTF-8 byte order mark is
+ * skipped; UTF-16 and invalid UTF-8 are refused with the line (Latin-1 only with `encoding: 'latin1'`).
+ */
+export async function* readCsv(source: CsvSource, options: ReadCsvOptions = {}): AsyncGenerator<CsvRecord[]> {
+  const encoding = options.encoding ?? 'utf8';
+  const parser = new CsvParser();
+  let carry: Buffer = Buffer.alloc(0);
+  let first = true;
+  let line = 1;
+  for await (const raw of byteChunks(source)) {
+    options.onBytes?.(raw);
+    let buf: Buffer =
+      carry.length > 0 ? Buffer.concat([carry, raw]) : Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+    if (first) {
+      if (buf.length < 3 && buf.length > 0 && (buf[0] === 0xef || buf[0] === 0xff || buf[0] === 0xfe)) {
+        carry = buf;
+        continue;
+      }
+      first = false;
+      buf = stripBom(buf);
+    }
+    // Decode only whole lines: a newline byte never sits inside a multi-byte UTF-8 character.
+    const lastNl = buf.lastIndexOf(10);
+    if (lastNl === -1) {
+      if (buf.length > MAX_LINE_BYTES) throw new CsvError(line, null, 'a line is longer than 16 MB');
+      carry = buf;
       continue;
     }
-    field += ch;
-    atRecordStart = false;
-    i++;
+    const piece = buf.subarray(0, lastNl + 1);
+    carry = Buffer.from(buf.subarray(lastNl + 1));
+    const records = parser.push(decode(piece, encoding, line));
+    line += countNewlines(piece);
+    if (records.length > 0) yield records;
   }
-  if (!atRecordStart || field !== '' || fields.length > 0) {
-    fields.push(field);
-    records.push({ line: recordLine, fields });
+  if (first && carry.length > 0) carry = stripBom(carry);
+  const tail = carry.length > 0 ? parser.push(decode(carry, encoding, line)) : [];
+  const last = parser.end();
+  if (tail.length + last.length > 0) yield [...tail, ...last];
+}
+
+function stripBom(buf: Buffer): Buffer {
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return buf.subarray(3);
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) {
+    const order = buf[0] === 0xff ? 'little-endian' : 'big-endian';
+    throw new CsvError(1, null, `the file is UTF-16 (${order}); save it as UTF-8 and import again`);
   }
-  return records;
+  return buf;
+}
+
+function decode(piece: Buffer, encoding: CsvEncoding, line: number): string {
+  if (encoding === 'latin1') return piece.toString('latin1');
+  if (!isUtf8(piece)) throw notUtf8(piece, line);
+  return piece.toString('utf8');
 }

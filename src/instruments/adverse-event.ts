@@ -60,7 +60,15 @@ export const ADVERSE_EVENT: InstrumentDef = {
   items: [
     { id: 'term', label: 'Event', type: 'choice', required: true, choices: choices(AE_TERMS) },
     { id: 'term_other', label: 'Event, if other', type: 'text' },
-    { id: 'onset_date', label: 'Onset date', type: 'date', required: true },
+    // The form records complications of the procedure (its terms, "relation to the procedure"), so an
+    // onset before consent or before the procedure is a typing error.
+    {
+      id: 'onset_date',
+      label: 'Onset date',
+      type: 'date',
+      required: true,
+      notBefore: ['consent', 'procedure'],
+    },
     {
       id: 'reported_by',
       label: 'Reported by',

@@ -212,3 +212,82 @@ describe('analgesic validation', () => {
     });
   });
 });
+
+describe('implausible doses are refused before they are scored', () => {
+  const text = (drug: string, strength: string, perDay: string, unit = 'mg') => ({
+    drug,
+    strength,
+    unit,
+    route: unit === 'mg' ? 'oral' : 'transdermal',
+    doses_per_day: perDay,
+  });
+
+  test('strength 1e308 × 24 is refused (it would store MME/day = Infinity)', () => {
+    const result = parseAnswers(ANALGESIC, text('morphine', '1e308', '24'));
+    expect(result).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: ['strength'],
+          code: 'implausible',
+          message: 'analgesic strength 1e+308 mg is above the plausible maximum of 1000 mg per dose',
+        },
+      ],
+    });
+  });
+
+  test('5000 mg morphine × 24 (120,000 MME/day) is refused by the strength limit', () => {
+    const result = parseAnswers(ANALGESIC, text('morphine', '5000', '24'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.code)).toEqual(['implausible']);
+  });
+
+  test('a daily dose above the protocol MME/day limit is refused, naming the dose', () => {
+    // 1000 mg hydromorphone × 24 × 5 = 120,000 MME/day; each dose is within the strength limit.
+    const result = parseAnswers(ANALGESIC, text('hydromorphone', '1000', '24'));
+    expect(result).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: ['strength'],
+          code: 'implausible',
+          message:
+            'analgesic daily dose of hydromorphone is 120,000 MME/day, above the plausible maximum of 2,000 MME/day; check strength and doses_per_day',
+        },
+      ],
+    });
+  });
+
+  test('the protocol sets the limits', () => {
+    const strict: ScoringOptions = {
+      ...CDC_2022,
+      plausibility: { maxMmeDay: 100, maxStrength: { mg: 1000, mcg_per_hr: 400 } },
+    };
+    const answers = text('oxycodone', '20', '4'); // 120 MME/day
+    expect(parseAnswers(ANALGESIC, answers).ok).toBe(true);
+    expect(parseAnswers(ANALGESIC, answers, { rules: strict }).ok).toBe(false);
+  });
+
+  test('a fentanyl patch above the mcg/hr limit is refused; a real one passes', () => {
+    expect(parseAnswers(ANALGESIC, text('fentanyl_transdermal', '100', '', 'mcg_per_hr')).ok).toBe(true);
+    const result = parseAnswers(ANALGESIC, text('fentanyl_transdermal', '5000', '', 'mcg_per_hr'));
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.issues[0]?.message).toBe(
+        'analgesic strength 5000 mcg/hr is above the plausible maximum of 400 mcg/hr per dose',
+      );
+  });
+
+  test.each([
+    ['-5', 'too_small'],
+    ['abc', 'invalid_number'],
+  ])('an invalid strength (%s) is reported once, never also as "required"', (strength, code) => {
+    const result = parseAnswers(ANALGESIC, text('morphine', strength, '4'));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => [i.path[0], i.code])).toEqual([['strength', code]]);
+  });
+
+  test('scoring never returns an infinite MME, even for unvalidated answers', () => {
+    expect(() => scoreAnalgesic(oral('morphine', 1e308, 24), CDC_2022)).toThrow(/not a finite number/);
+  });
+});

@@ -1,7 +1,14 @@
 import { type Issue, RegistryError } from '../errors.js';
 import { choices, issue, numberAnswer, orderIssues, roundTo, stringAnswer } from './item-helpers.js';
 import { drugClass, KNOWN_DRUGS, mmeFactor } from './mme-tables.js';
-import type { Answers, InstrumentDef, ScoreResult, ScoringOptions } from './types.js';
+import {
+  type Answers,
+  DEFAULT_PLAUSIBILITY,
+  type InstrumentDef,
+  type ScoreResult,
+  type ScoringOptions,
+  type ValidationContext,
+} from './types.js';
 
 const DRUG_LABELS: Readonly<Record<string, string>> = {
   codeine: 'Codeine',
@@ -31,7 +38,47 @@ function allowedUnits(drug: string): readonly string[] {
   return ['mg'];
 }
 
-function validateAnalgesic(a: Answers): Issue[] {
+const UNIT_TEXT: Readonly<Record<string, string>> = { mg: 'mg', mcg_per_hr: 'mcg/hr' };
+
+/**
+ * Refuses doses beyond the protocol's plausibility limits: one dose (or patch) above the strength
+ * limit for its unit, or a daily dose above the MME/day limit (5,000 mg × 24 of morphine is
+ * 120,000 MME/day: a typing error, never a dose). Every MME stored is then finite.
+ */
+function plausibilityIssues(a: Answers, drug: string, rules: ScoringOptions): Issue[] {
+  const limits = rules.plausibility ?? DEFAULT_PLAUSIBILITY;
+  const strength = numberAnswer(a, 'strength');
+  const unit = stringAnswer(a, 'unit') ?? allowedUnits(drug)[0] ?? 'mg';
+  const maxStrength = limits.maxStrength[unit as keyof PlausibilityStrength];
+  if (strength !== undefined && maxStrength !== undefined && strength > maxStrength) {
+    return [
+      issue(
+        'strength',
+        'implausible',
+        `analgesic strength ${strength} ${UNIT_TEXT[unit] ?? unit} is above the plausible maximum of ${maxStrength} ${UNIT_TEXT[unit] ?? unit} per dose`,
+      ),
+    ];
+  }
+  if (drugClass(drug) !== 'opioid') return [];
+  const daily = dailyDose(a);
+  if (daily === null) return [];
+  const mme = daily * mmeFactor(rules.mmeTable, drug, daily);
+  if (!Number.isFinite(mme) || mme > limits.maxMmeDay) {
+    const shown = Number.isFinite(mme) ? roundTo(mme, 2).toLocaleString('en-US') : 'beyond any number';
+    return [
+      issue(
+        'strength',
+        'implausible',
+        `analgesic daily dose of ${drug} is ${shown} MME/day, above the plausible maximum of ${limits.maxMmeDay.toLocaleString('en-US')} MME/day; check strength and doses_per_day`,
+      ),
+    ];
+  }
+  return [];
+}
+
+type PlausibilityStrength = (typeof DEFAULT_PLAUSIBILITY)['maxStrength'];
+
+function validateAnalgesic(a: Answers, context: ValidationContext): Issue[] {
   const issues = orderIssues('analgesic', a, 'start_date', 'stop_date');
   const drug = stringAnswer(a, 'drug');
   if (drug === undefined) return issues;
@@ -66,6 +113,9 @@ function validateAnalgesic(a: Answers): Issue[] {
         issue('doses_per_day', 'required', `analgesic doses_per_day is required for opioid ${drug}`),
       );
     }
+  }
+  if (drugClass(drug) !== undefined && !issues.some((i) => i.path[0] === 'unit')) {
+    issues.push(...plausibilityIssues(a, drug, context.rules));
   }
   return issues;
 }
@@ -118,6 +168,12 @@ export function scoreAnalgesic(a: Answers, options: ScoringOptions): ScoreResult
   const factor = mmeFactor(options.mmeTable, drug, daily);
   // Rounded to 0.01 MME: enough for any dose, and drops float noise (50 mg × 4 × 0.1).
   const mme = roundTo(daily * factor, 2);
+  if (!Number.isFinite(mme)) {
+    // Validation refuses such doses first; this guards any caller that scores unvalidated answers.
+    throw new RegistryError('VALIDATION_FAILED', `analgesic daily dose of ${drug} is not a finite number`, [
+      { path: ['strength'], code: 'implausible', message: 'analgesic strength gives no finite MME/day' },
+    ]);
+  }
   return {
     scores: { ...base, mme_factor: factor, mme_day: mme, mme_reason: null },
     main: { mme_day: mme, opioid_any: true },

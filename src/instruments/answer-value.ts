@@ -6,6 +6,20 @@ export type ParsedAnswer = { ok: true; value: AnswerValue } | { ok: false; code:
 /** Longest free-text answer accepted; longer text is an issue, never silently cut. */
 export const MAX_TEXT_LENGTH = 2000;
 
+/**
+ * Earliest date any item accepts (registry rule): no patient of this registry was born, consented or
+ * treated before 1900, so an earlier date is a typing error (0001-01-01 is a real date, but not a plausible one).
+ */
+export const EARLIEST_DATE = '1900-01-01';
+
+/** Largest whole number a PostgreSQL `integer` column holds (2^31 − 1): instances, study id numbers. */
+export const MAX_INT4 = 2_147_483_647;
+
+/** NUL cannot be stored in PostgreSQL text or jsonb; a lone surrogate is not text at all. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what is refused.
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -22,7 +36,9 @@ export function isIsoDate(text: string): boolean {
   const m = DATE.exec(text);
   if (!m) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  date.setUTCFullYear(y, mo - 1, d);
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
@@ -58,10 +74,19 @@ function checkCodes(item: ItemDef, codes: readonly string[]): ParsedAnswer {
   return { ok: true, value: allowed.filter((c) => codes.includes(c)) };
 }
 
+/** Why text cannot be stored as it is (a NUL character, a broken surrogate pair), or undefined. */
+export function unstorableText(text: string): string | undefined {
+  if (NUL.test(text)) return 'contains a NUL character (\\u0000), which cannot be stored';
+  if (LONE_SURROGATE.test(text)) return 'contains a broken Unicode character (a lone surrogate)';
+  return undefined;
+}
+
 function checkText(item: ItemDef, text: string): ParsedAnswer {
   if (text.length > MAX_TEXT_LENGTH) {
     return fail('too_long', `${item.id} is longer than ${MAX_TEXT_LENGTH} characters`);
   }
+  const unstorable = unstorableText(text);
+  if (unstorable !== undefined) return fail('invalid_text', `${item.id} ${unstorable}`);
   if (item.pattern !== undefined && !new RegExp(item.pattern).test(text)) {
     const example = item.patternExample ? ` (like ${item.patternExample})` : '';
     return fail('pattern', `${item.id} ${JSON.stringify(text)} is not in the expected form${example}`);
@@ -94,6 +119,9 @@ export function parseAnswerText(item: ItemDef, text: string): ParsedAnswer {
     case 'date':
       if (!isIsoDate(t))
         return fail('invalid_date', `${item.id} ${JSON.stringify(t)} is not a real date YYYY-MM-DD`);
+      if (t < EARLIEST_DATE) {
+        return fail('too_early', `${item.id} ${t} is before ${EARLIEST_DATE}, too early to be plausible`);
+      }
       return { ok: true, value: t };
     case 'time': {
       const m = TIME.exec(t);
@@ -153,6 +181,20 @@ function describeType(item: ItemDef): string {
     case 'text':
       return 'text';
   }
+}
+
+/**
+ * The latest calendar date anywhere on Earth at `now` (the date at UTC+14), so a date entered in any
+ * site's time zone on its own today is never taken for the future, and the day after is.
+ */
+export function latestToday(now: Date): string {
+  return new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** Refuses a date answer after `today` unless the item is a planned day (`allowFuture`). */
+export function checkNotFuture(item: ItemDef, value: string, today: string | undefined): ParsedAnswer {
+  if (today === undefined || item.allowFuture || value <= today) return { ok: true, value };
+  return fail('in_future', `${item.id} ${value} is in the future (today is ${today})`);
 }
 
 /** The canonical text form of an answer; `parseAnswerText(item, formatAnswer(item, v))` gives `v` back. */

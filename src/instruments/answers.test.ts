@@ -1,8 +1,17 @@
 import { describe, expect, test } from 'vitest';
-import { formatAnswer, parseAnswers, parseAnswerText, scoreAnswers, validateAnswers } from './answers.js';
+import {
+  formatAnswer,
+  isIsoDate,
+  latestToday,
+  parseAnswers,
+  parseAnswerText,
+  scoreAnswers,
+  validateAnswers,
+  validationContext,
+} from './answers.js';
 import { PAIN } from './pain.js';
 import { PHYSICAL_THERAPY } from './physical-therapy.js';
-import type { AnswerValue, InstrumentDef, ItemDef } from './types.js';
+import { type AnswerValue, DEFAULT_SCORING, type InstrumentDef, type ItemDef } from './types.js';
 
 const item = (type: ItemDef['type'], extra: Partial<ItemDef> = {}): ItemDef => ({
   id: 'x',
@@ -211,5 +220,69 @@ describe('scoreAnswers', () => {
 
   test("uses the instrument's rule", () => {
     expect(scoreAnswers(PAIN, { scale: 'vas', score: 45 }).main).toEqual({ pain_nrs: 4.5 });
+  });
+});
+
+describe('refused at the door', () => {
+  const DATE = item('date');
+  const TEXT = item('text');
+
+  test.each([
+    ['0001-01-01', 'too_early', 'x 0001-01-01 is before 1900-01-01, too early to be plausible'],
+    ['1899-12-31', 'too_early', 'x 1899-12-31 is before 1900-01-01, too early to be plausible'],
+    ['0099-02-29', 'invalid_date', 'x "0099-02-29" is not a real date YYYY-MM-DD'],
+  ])('%s is a real date but refused as %s, never "not a real date" when it is one', (text, code, message) => {
+    expect(parseAnswerText(DATE, text)).toEqual({ ok: false, code, message });
+  });
+
+  test('years 0–99 are read as written, not as 1900–1999', () => {
+    expect(isIsoDate('0001-01-01')).toBe(true);
+    expect(isIsoDate('0004-02-29')).toBe(true);
+    expect(isIsoDate('0100-02-29')).toBe(false);
+    expect(parseAnswerText(DATE, '1900-01-01')).toEqual({ ok: true, value: '1900-01-01' });
+  });
+
+  test.each([
+    ['a NUL byte', 'Dr\u0000Who', 'x contains a NUL character (\\u0000), which cannot be stored'],
+    ['a lone surrogate', 'Dr \ud800 Who', 'x contains a broken Unicode character (a lone surrogate)'],
+  ])('text with %s is refused at validation', (_what, text, message) => {
+    expect(parseAnswerText(TEXT, text)).toEqual({ ok: false, code: 'invalid_text', message });
+    expect(parseAnswerText(TEXT, 'Dr 😀 Who')).toEqual({ ok: true, value: 'Dr 😀 Who' });
+  });
+
+  const FORM: InstrumentDef = {
+    id: 'f',
+    version: '1',
+    title: 'F',
+    repeating: false,
+    items: [
+      { id: 'done_on', label: 'Done on', type: 'date' },
+      { id: 'planned_on', label: 'Planned on', type: 'date', allowFuture: true },
+    ],
+  };
+  // 08:00 UTC: the latest date on Earth (UTC+14) is still 2026-03-01.
+  const context = validationContext(DEFAULT_SCORING, new Date('2026-03-01T08:00:00Z'));
+
+  test.each(['2026-03-02', '9999-12-31'])('a date after today (%s) is refused against the clock', (date) => {
+    expect(parseAnswers(FORM, { done_on: date }, context)).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: ['done_on'],
+          code: 'in_future',
+          message: `f done_on ${date} is in the future (today is 2026-03-01)`,
+        },
+      ],
+    });
+    expect(validateAnswers(FORM, { done_on: date }, context).ok).toBe(false);
+  });
+
+  test('today, and a planned day in the future, are accepted', () => {
+    expect(parseAnswers(FORM, { done_on: '2026-03-01', planned_on: '2026-06-01' }, context).ok).toBe(true);
+  });
+
+  test('today is the latest date anywhere, so a site east of UTC can enter its own today', () => {
+    expect(latestToday(new Date('2026-03-01T10:00:00Z'))).toBe('2026-03-02');
+    expect(latestToday(new Date('2026-03-01T09:59:59Z'))).toBe('2026-03-01');
   });
 });

@@ -1,5 +1,11 @@
 import type { Issue } from '../errors.js';
-import { checkAnswerValue, type ParsedAnswer, parseAnswerText } from './answer-value.js';
+import {
+  checkAnswerValue,
+  checkNotFuture,
+  latestToday,
+  type ParsedAnswer,
+  parseAnswerText,
+} from './answer-value.js';
 import {
   type Answers,
   DEFAULT_SCORING,
@@ -7,16 +13,32 @@ import {
   type ItemDef,
   type ScoreResult,
   type ScoringOptions,
+  type ValidationContext,
   type ValidationResult,
 } from './types.js';
 
 export {
   checkAnswerValue,
+  EARLIEST_DATE,
   formatAnswer,
   isIsoDate,
+  latestToday,
+  MAX_INT4,
   type ParsedAnswer,
   parseAnswerText,
+  unstorableText,
 } from './answer-value.js';
+
+/** Validation without a clock: the default rules and limits, and no check of dates against today. */
+export const NO_CLOCK_CONTEXT: ValidationContext = { rules: DEFAULT_SCORING };
+
+/**
+ * The context every validation of a protocol's data uses: today from the injected clock (the latest
+ * date anywhere, see latestToday) and the protocol's rules with its plausibility limits.
+ */
+export function validationContext(rules: ScoringOptions, now: Date): ValidationContext {
+  return { today: latestToday(now), rules };
+}
 
 const ITEM_MAPS = new WeakMap<InstrumentDef, ReadonlyMap<string, ItemDef>>();
 
@@ -35,6 +57,7 @@ function collect(
   input: Record<string, unknown>,
   isBlank: (value: unknown) => boolean,
   read: (item: ItemDef, value: unknown) => ParsedAnswer,
+  context: ValidationContext,
 ): ValidationResult {
   const items = itemMap(def);
   const issues: Issue[] = [];
@@ -51,7 +74,10 @@ function collect(
       continue;
     }
     if (isBlank(raw)) continue;
-    const parsed = read(item, raw);
+    let parsed = read(item, raw);
+    if (parsed.ok && item.type === 'date') {
+      parsed = checkNotFuture(item, parsed.value as string, context.today);
+    }
     if (parsed.ok) answers[id] = parsed.value;
     else issues.push({ path: [id], code: parsed.code, message: `${def.id} ${parsed.message}` });
   }
@@ -60,8 +86,10 @@ function collect(
       issues.push({ path: [item.id], code: 'required', message: `${def.id} ${item.id} is required` });
     }
   }
-  // Cross-item rules see only answers that parsed, so every problem is reported in one pass.
-  issues.push(...(def.validate?.(answers) ?? []));
+  // Cross-item rules see only answers that parsed, so every problem is reported in one pass; an item
+  // already refused is not reported again (a bad strength is not also "required").
+  const refused = new Set(issues.map((i) => i.path[0]));
+  issues.push(...(def.validate?.(answers, context) ?? []).filter((i) => !refused.has(i.path[0])));
   return issues.length > 0 ? { ok: false, issues } : { ok: true, answers };
 }
 
@@ -69,17 +97,26 @@ function collect(
  * Parses the text answers of one response (CSV import): unknown item ids and missing required
  * items are issues; blank cells count as unanswered; then the instrument's own checks run.
  */
-export function parseAnswers(def: InstrumentDef, raw: Record<string, string>): ValidationResult {
+export function parseAnswers(
+  def: InstrumentDef,
+  raw: Record<string, string>,
+  context: ValidationContext = NO_CLOCK_CONTEXT,
+): ValidationResult {
   return collect(
     def,
     raw,
     (v) => typeof v === 'string' && v.trim() === '',
     (item, v) => parseAnswerText(item, String(v)),
+    context,
   );
 }
 
 /** Validates typed answers (JSON from a form or the API); null, '' and [] count as unanswered. */
-export function validateAnswers(def: InstrumentDef, input: Record<string, unknown>): ValidationResult {
+export function validateAnswers(
+  def: InstrumentDef,
+  input: Record<string, unknown>,
+  context: ValidationContext = NO_CLOCK_CONTEXT,
+): ValidationResult {
   return collect(
     def,
     input,
@@ -89,6 +126,7 @@ export function validateAnswers(def: InstrumentDef, input: Record<string, unknow
       (typeof v === 'string' && v.trim() === '') ||
       (Array.isArray(v) && v.length === 0),
     checkAnswerValue,
+    context,
   );
 }
 

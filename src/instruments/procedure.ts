@@ -82,7 +82,14 @@ export const PROCEDURE: InstrumentDef = {
   title: 'Sacroplasty procedure',
   repeating: false,
   items: [
-    { id: 'procedure_date', label: 'Procedure date', type: 'date', required: true },
+    {
+      id: 'procedure_date',
+      label: 'Procedure date',
+      type: 'date',
+      required: true,
+      marks: 'procedure',
+      notBefore: ['consent'],
+    },
     { id: 'start_time', label: 'Start time', type: 'time' },
     { id: 'end_time', label: 'End time', type: 'time' },
     { id: 'operator', label: 'Operator', type: 'text' },

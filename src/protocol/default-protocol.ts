@@ -24,7 +24,12 @@ export const SACROPLASTY_SIF: Protocol = {
   id: 'sacroplasty-sif',
   version: '1.0.0',
   title: 'Sacroplasty for sacral insufficiency fractures',
-  rules: { odiMaxMissingSections: 2, mmeTable: 'cdc-2022' },
+  rules: {
+    odiMaxMissingSections: 2,
+    mmeTable: 'cdc-2022',
+    // Registry rule: doses beyond these are typing errors (see DEFAULT_PLAUSIBILITY).
+    plausibility: { maxMmeDay: 2000, maxStrength: { mg: 1000, mcg_per_hr: 400 } },
+  },
   visits: [
     {
       code: 'baseline',

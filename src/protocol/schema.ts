@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MME_TABLE_IDS, ODI_SECTIONS } from '../instruments/index.js';
+import { DEFAULT_PLAUSIBILITY, MME_TABLE_IDS, ODI_SECTIONS } from '../instruments/index.js';
 
 /** Semantic Versioning 2.0.0 (semver.org), e.g. `1.0.0`, `1.1.0-rc.1`. */
 export const SEMVER =
@@ -13,6 +13,28 @@ const expecting = (field: string, must: string) => ({
 
 const whole = (what: string) =>
   z.number(expecting(what, 'a whole number')).int(`${what} must be a whole number`);
+
+const positive = (what: string) =>
+  z
+    .number(expecting(what, 'a number'))
+    .positive(`${what} must be above 0`)
+    .max(1e9, `${what} must be at most 1000000000`);
+
+/** Limits beyond which an answer is a typing error (registry rule); absent: DEFAULT_PLAUSIBILITY. */
+const PLAUSIBILITY = z
+  .object(
+    {
+      maxMmeDay: positive('maxMmeDay'),
+      maxStrength: z
+        .object(
+          { mg: positive('maxStrength.mg'), mcg_per_hr: positive('maxStrength.mcg_per_hr') },
+          expecting('maxStrength', 'an object like {"mg": 1000, "mcg_per_hr": 400}'),
+        )
+        .strict(),
+    },
+    expecting('plausibility', 'an object {maxMmeDay, maxStrength}'),
+  )
+  .strict();
 
 /** Offsets may point before the anchor (a pre-procedure visit), so they may be negative. */
 const OFFSET = z
@@ -72,8 +94,9 @@ export const PROTOCOL_SCHEMA = z
             MME_TABLE_IDS as ['cdc-2022', 'cdc-2016'],
             expecting('mmeTable', `one of ${MME_TABLE_IDS.join(', ')}`),
           ),
+          plausibility: PLAUSIBILITY.default(DEFAULT_PLAUSIBILITY),
         },
-        expecting('rules', 'an object {odiMaxMissingSections, mmeTable}'),
+        expecting('rules', 'an object {odiMaxMissingSections, mmeTable, plausibility?}'),
       )
       .strict(),
     visits: z

@@ -163,12 +163,14 @@ describe('kill -9 during an import', () => {
         env: { ...process.env, DATABASE_URL: r.url },
         stdio: 'ignore',
       });
-      // Wait until the import's transaction is writing responses, then kill the process outright.
+      // Wait until the import's transaction has written (it holds a transaction id), then kill it outright.
       let writing = false;
       for (let i = 0; i < 600 && !writing; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         const active = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and query ilike 'insert into "response"%'`.execute(r.deps.db);
+          where datname = current_database() and pid <> pg_backend_pid() and backend_xid is not null`.execute(
+          r.deps.db,
+        );
         writing = (active.rows[0]?.n ?? 0) > 0;
       }
       expect(writing).toBe(true);

@@ -1,15 +1,34 @@
 import { createHash } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
 import { type Issue, RegistryError } from '../errors.js';
-import { parseCsv } from '../exchange/csv.js';
+import {
+  type CsvEncoding,
+  CsvError,
+  type CsvRecord,
+  type CsvSource,
+  escapeControls,
+  readCsv,
+  showCell,
+} from '../exchange/csv.js';
 import { TIDY_HEADER } from '../exchange/tidy.js';
-import { type Answers, type InstrumentDef, parseAnswers, scoreAnswers } from '../instruments/index.js';
-import { subjectInstrument } from '../protocol/index.js';
-import { type AuditInput, appendAuditBatch } from '../store/index.js';
+import {
+  type Answers,
+  getInstrument,
+  type InstrumentDef,
+  MAX_INT4,
+  parseAnswers,
+  unstorableText,
+  validationContext,
+} from '../instruments/index.js';
+import { subjectInstrument, visitInstruments } from '../protocol/index.js';
+import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
-import { checkPlacement } from './protocol-rules.js';
+import { CopyIn, copyText } from './copy-in.js';
+import { type DatedForm, dateOrderIssues } from './date-rules.js';
+import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
-import { formOrder, type SubjectState, subjectStateAfter, writeSubjectStates } from './subject-state.js';
-import { drawDateShift } from './subjects.js';
+import { type SubjectState, stateOf, subjectStateAfter } from './subject-state.js';
+import { drawDateShift, formatStudyId } from './subjects.js';
 
 export interface ImportProblem {
   /** 1-based line in the file (the header is line 1). */
@@ -28,355 +47,748 @@ export interface ImportSummary {
 
 export interface ImportOptions {
   dryRun?: boolean;
+  /** Rows checked and written so far, of all rows in the file (known once the file is read). */
   onProgress?: (done: number, total: number) => void;
-  /** Stop collecting problems after this many (the file is refused anyway). */
+  /** Problems reported in full (the rest are counted); default 100. */
   maxProblems?: number;
+  /** How the file's bytes are text: UTF-8 (default) or Latin-1 when told. */
+  encoding?: CsvEncoding;
 }
 
-interface PendingResponse {
-  key: string;
-  studyId: string;
-  site: string;
-  visit: string;
-  instrument: string;
-  instance: number;
-  def: InstrumentDef;
-  raw: Record<string, string>;
-  lines: Record<string, number>;
-  firstLine: number;
-  answers?: Answers;
-}
+/** Key of the transaction-level advisory lock that lets one import write at a time. */
+export const IMPORT_LOCK = 5_349_465_202;
 
 const SITE_CODE = /^[A-Z][A-Z0-9]{1,11}$/;
-const BATCH = 1000;
+const STUDY_ID = /^([A-Z][A-Z0-9]{1,11})-(\d{4,})$/;
+const FETCH = 5000;
+/** Forms written per statement; a batch always ends at a subject boundary. */
+const WRITE_BATCH = 2000;
 
-/**
- * Imports a tidy CSV all-or-nothing: every row is checked first and nothing is written when any
- * row is bad; the problems name the line, the column and what is wrong.
- */
-export async function importTidy(
-  deps: RegistryDeps,
-  actor: Actor,
-  text: string,
-  options: ImportOptions = {},
-): Promise<ImportSummary> {
-  requirePermission(actor, 'data.import');
-  const problems: ImportProblem[] = [];
-  const max = options.maxProblems ?? 200;
-  const fail = (line: number, column: string, message: string) => {
-    if (problems.length < max) problems.push({ line, column, message });
-  };
+class DryRun extends Error {}
 
-  let records: ReturnType<typeof parseCsv>;
-  try {
-    records = parseCsv(text);
-  } catch (error) {
-    throw new RegistryError('IMPORT_FAILED', `the file is not valid CSV: ${(error as Error).message}`);
+/** The problems of a refused file: the first `max` by line kept, all counted. */
+class Problems {
+  private list: ImportProblem[] = [];
+  count = 0;
+  constructor(readonly max: number) {}
+  add(line: number, column: string, message: string): void {
+    this.count++;
+    this.list.push({ line, column, message: escapeControls(message) });
+    if (this.list.length >= this.max * 2) this.trim();
   }
-  const header = records[0]?.fields ?? [];
-  if (header.join(',') !== TIDY_HEADER.join(',')) {
-    throw new RegistryError(
-      'IMPORT_FAILED',
-      `line 1: the header must be exactly "${TIDY_HEADER.join(',')}" (got "${header.join(',')}")`,
-      [{ path: [1, 'header'], code: 'bad_header', message: 'unexpected header' }],
-    );
+  private trim(): void {
+    this.list.sort((a, b) => a.line - b.line);
+    this.list.length = Math.min(this.list.length, this.max);
   }
-
-  const responses = new Map<string, PendingResponse>();
-  const subjectSite = new Map<string, { site: string; line: number }>();
-  for (let r = 1; r < records.length; r++) {
-    const { line, fields } = records[r]!;
-    if (fields.length !== TIDY_HEADER.length) {
-      fail(line, 'row', `expected ${TIDY_HEADER.length} columns, found ${fields.length}`);
-      continue;
-    }
-    const [studyId, site, visit, instrument, instanceText, item, value] = fields as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    if (!/^[A-Z][A-Z0-9]{1,11}-\d{4,}$/.test(studyId)) {
-      fail(line, 'study_id', `"${studyId}" is not a study id like VCU-0007`);
-      continue;
-    }
-    if (!SITE_CODE.test(site)) {
-      fail(line, 'site', `"${site}" is not a site code (2–12 capital letters or digits)`);
-      continue;
-    }
-    if (!studyId.startsWith(`${site}-`)) {
-      fail(
-        line,
-        'study_id',
-        `${studyId} does not belong to site ${site} (study ids start with their site code)`,
-      );
-      continue;
-    }
-    const known = subjectSite.get(studyId);
-    if (known && known.site !== site) {
-      fail(line, 'site', `${studyId} is at site ${known.site} on line ${known.line}, not ${site}`);
-      continue;
-    }
-    if (!known) subjectSite.set(studyId, { site, line });
-    if (!/^[1-9]\d*$/.test(instanceText)) {
-      fail(line, 'instance', `"${instanceText}" is not a whole number from 1`);
-      continue;
-    }
-    const instance = Number(instanceText);
-    let def: InstrumentDef;
-    try {
-      def = checkPlacement(deps.protocol, visit, instrument, instance);
-    } catch (error) {
-      const column =
-        error instanceof RegistryError && error.code === 'UNKNOWN_VISIT'
-          ? 'visit'
-          : error instanceof RegistryError && error.code === 'VALIDATION_FAILED'
-            ? 'instance'
-            : 'instrument';
-      fail(line, column, (error as Error).message);
-      continue;
-    }
-    if (!def.items.some((i) => i.id === item)) {
-      fail(line, 'item', `${instrument} has no item "${item}"`);
-      continue;
-    }
-    const key = `${studyId}\u0000${visit}\u0000${instrument}\u0000${instance}`;
-    let pending = responses.get(key);
-    if (!pending) {
-      pending = { key, studyId, site, visit, instrument, instance, def, raw: {}, lines: {}, firstLine: line };
-      responses.set(key, pending);
-    }
-    if (item in pending.raw) {
-      fail(
-        line,
-        'item',
-        `${item} of ${instrument} at ${visit} for ${studyId} is already given on line ${pending.lines[item]}`,
-      );
-      continue;
-    }
-    pending.raw[item] = value;
-    pending.lines[item] = line;
-  }
-
-  // Second pass: each response as a whole (types, ranges, required items, cross-item rules).
-  for (const p of responses.values()) {
-    const result = parseAnswers(p.def, p.raw);
-    if (!result.ok) {
-      for (const issue of result.issues) {
-        const item = String(issue.path[0] ?? '');
-        fail(p.lines[item] ?? p.firstLine, p.lines[item] !== undefined ? 'value' : 'item', issue.message);
-      }
-      continue;
-    }
-    p.answers = result.answers;
-  }
-
-  // Subjects: new ones need their enrollment form in the file; existing ones must not be re-imported over.
-  const studyIds = [...subjectSite.keys()];
-  const existing = new Map<string, string>();
-  for (let i = 0; i < studyIds.length; i += BATCH) {
-    const rows = await deps.db
-      .selectFrom('subject')
-      .select(['study_id', 'site_id'])
-      .where('study_id', 'in', studyIds.slice(i, i + BATCH))
-      .execute();
-    for (const row of rows) existing.set(row.study_id, row.site_id);
-  }
-  const { visit: enrolmentVisit, def: creating } = subjectInstrument(deps.protocol);
-  const { studyIdItem, siteItem } = creating.createsSubject!;
-  for (const [studyId, { site, line }] of subjectSite) {
-    const inDb = existing.get(studyId);
-    if (inDb !== undefined && inDb !== site)
-      fail(line, 'site', `${studyId} is registered at site ${inDb}, not ${site}`);
-    const enrolment = responses.get(`${studyId}\u0000${enrolmentVisit}\u0000${creating.id}\u00001`);
-    if (inDb === undefined && !enrolment) {
-      fail(
-        line,
-        'study_id',
-        `${studyId} is not in the registry and the file has no ${creating.id} form for it at ${enrolmentVisit}`,
-      );
-    }
-    if (enrolment?.answers) {
-      if (inDb !== undefined) fail(enrolment.firstLine, 'study_id', `${studyId} is already enrolled`);
-      if (enrolment.answers[studyIdItem] !== studyId) {
-        fail(
-          enrolment.lines[studyIdItem] ?? enrolment.firstLine,
-          'value',
-          `${creating.id} ${studyIdItem} must be ${studyId}`,
-        );
-      }
-      if (enrolment.answers[siteItem] !== site) {
-        fail(
-          enrolment.lines[siteItem] ?? enrolment.firstLine,
-          'value',
-          `${creating.id} ${siteItem} must be ${site}`,
-        );
-      }
-    }
-  }
-  const existingIds = [...existing.keys()];
-  if (existingIds.length > 0) {
-    for (let i = 0; i < existingIds.length; i += BATCH) {
-      const rows = await deps.db
-        .selectFrom('response')
-        .select(['study_id', 'visit', 'instrument', 'instance'])
-        .where('study_id', 'in', existingIds.slice(i, i + BATCH))
-        .execute();
-      for (const row of rows) {
-        const p = responses.get(
-          `${row.study_id}\u0000${row.visit}\u0000${row.instrument}\u0000${row.instance}`,
-        );
-        if (p)
-          fail(
-            p.firstLine,
-            'instrument',
-            `${p.instrument} at ${p.visit} is already recorded for ${p.studyId}`,
-          );
-      }
-    }
-  }
-
-  if (problems.length > 0) {
-    problems.sort((a, b) => a.line - b.line);
-    const issues: Issue[] = problems.map((p) => ({
+  refusal(): RegistryError {
+    this.trim();
+    const issues: Issue[] = this.list.map((p) => ({
       path: [p.line, p.column],
       code: 'invalid_row',
       message: `line ${p.line}, ${p.column}: ${p.message}`,
     }));
-    const more = problems.length >= max ? ` (showing the first ${max})` : '';
-    throw new RegistryError(
+    const more = this.count > this.list.length ? ` (the first ${this.list.length} by line are shown)` : '';
+    return new RegistryError(
       'IMPORT_FAILED',
-      `import refused, nothing was written: ${problems.length} problem${problems.length === 1 ? '' : 's'}${more}`,
+      `import refused, nothing was written: ${this.count} problem${this.count === 1 ? '' : 's'}${more}`,
       issues,
     );
   }
-
-  const summary: ImportSummary = {
-    rows: records.length - 1,
-    subjects: [...subjectSite.keys()].filter((id) => !existing.has(id)).length,
-    responses: responses.size,
-    sitesCreated: [],
-    dryRun: options.dryRun ?? false,
-  };
-  const sites = new Set([...subjectSite.values()].map((s) => s.site));
-  const knownSites = new Set((await deps.db.selectFrom('site').select('id').execute()).map((s) => s.id));
-  summary.sitesCreated = [...sites].filter((s) => !knownSites.has(s)).sort();
-  if (options.dryRun) return summary;
-
-  await writeImport(deps, actor, text, [...responses.values()], subjectSite, existing, summary, options);
-  return summary;
 }
 
-async function writeImport(
+/** Where a (visit, instrument) pair sorts, and its instrument, resolved once per pair. */
+interface Placement {
+  visitOrd: number;
+  instrOrd: number;
+  def: InstrumentDef;
+  items: Map<string, number>;
+}
+
+/** One form gathered from consecutive staged rows. */
+interface Form {
+  visit: string;
+  def: InstrumentDef;
+  instance: number;
+  firstLine: number;
+  raw: Record<string, string>;
+  lines: Record<string, number>;
+  answers?: Answers;
+  columns?: ReturnType<typeof responseColumns>;
+}
+
+interface SubjectGroup {
+  studyId: string;
+  site: string;
+  firstLine: number;
+  forms: Form[];
+}
+
+/**
+ * Imports a tidy CSV all-or-nothing, in bounded memory at any size. Inside one transaction: the
+ * rows are checked one by one as they stream in and COPYed into a temporary staging table; a
+ * cursor then walks it subject by subject, form by form (visit order), validating and scoring each
+ * form with the same rules as the use cases and writing in batches; the audit events come last.
+ * Any problem rolls everything back, and the problems name line, column and reason.
+ */
+export async function importTidy(
   deps: RegistryDeps,
   actor: Actor,
-  text: string,
-  responses: PendingResponse[],
-  subjectSite: Map<string, { site: string; line: number }>,
-  existing: Map<string, string>,
-  summary: ImportSummary,
-  options: ImportOptions,
-): Promise<void> {
-  const now = deps.clock();
-  // Forms in study order (visits, the creating form first), so every subject ends as if entered one by one.
-  responses.sort(formOrder(deps.protocol));
-  const states = new Map<string, SubjectState>();
-  const perSubject = new Map<string, number>();
-  const today = now.toISOString().slice(0, 10);
-  for (const p of responses) {
-    perSubject.set(p.studyId, (perSubject.get(p.studyId) ?? 0) + 1);
-    if (existing.has(p.studyId)) continue;
-    states.set(p.studyId, subjectStateAfter(states.get(p.studyId) ?? null, p.def, p.answers!, today));
-  }
-  const total = responses.length;
-  await deps.db.transaction().execute(async (trx) => {
-    for (const site of summary.sitesCreated) {
-      await trx.insertInto('site').values({ id: site, name: site }).execute();
-      await trx.insertInto('site_sequence').values({ site_id: site, last_seq: 0 }).execute();
-    }
-    const newSubjects = [...states.entries()].map(([studyId, s]) => {
-      const site = subjectSite.get(studyId)!.site;
-      return {
-        study_id: studyId,
-        site_id: site,
-        seq: Number(studyId.slice(site.length + 1)),
-        status: s.status,
-        enrolled_on: s.enrolled_on,
-        index_date: s.index_date,
-        date_shift_days: drawDateShift(deps.random),
-        protocol_id: deps.protocol.id,
-        protocol_version: deps.protocol.version,
-        created_at: now,
-        updated_at: now,
-      };
+  source: CsvSource,
+  options: ImportOptions = {},
+): Promise<ImportSummary> {
+  requirePermission(actor, 'data.import');
+  const problems = new Problems(options.maxProblems ?? 100);
+  const dryRun = options.dryRun ?? false;
+  let summary: ImportSummary | undefined;
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      // One import writes at a time: a second waits here, then sees the first one's subjects.
+      if (!dryRun) await sql`select pg_advisory_xact_lock(${sql.lit(IMPORT_LOCK)}::bigint)`.execute(trx);
+      summary = await runImport(deps, actor, trx, source, options, problems);
+      if (problems.count > 0) throw problems.refusal();
+      if (dryRun) throw new DryRun();
     });
-    for (let i = 0; i < newSubjects.length; i += BATCH) {
-      await trx
-        .insertInto('subject')
-        .values(newSubjects.slice(i, i + BATCH))
-        .execute();
+  } catch (error) {
+    if (error instanceof DryRun && summary) return { ...summary, dryRun: true };
+    throw translateDatabaseError(error);
+  }
+  return summary!;
+}
+
+/** A write another session made meanwhile is a conflict to retry, never an internal error. */
+function translateDatabaseError(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === '23505' || code === '40P01' || code === '40001') {
+    const detail = String((error as { detail?: unknown }).detail ?? '');
+    return new RegistryError(
+      'IMPORT_FAILED',
+      `import refused, nothing was written: another session wrote the same records meanwhile${detail ? ` (${escapeControls(detail)})` : ''}; run the import again`,
+    );
+  }
+  return error;
+}
+
+async function runImport(
+  deps: RegistryDeps,
+  actor: Actor,
+  trx: Transaction<Database>,
+  source: CsvSource,
+  options: ImportOptions,
+  problems: Problems,
+): Promise<ImportSummary> {
+  const hash = createHash('sha256');
+  const now = deps.clock();
+  const rows = await stage(deps, trx, source, options, problems, hash);
+  const sha256 = hash.digest('hex');
+  const writer = new Writer(deps, actor, trx, now, problems);
+  await writer.init();
+  await walk(deps, trx, rows, problems, writer, options, now);
+  await writer.finish(sha256, rows);
+  return {
+    rows,
+    subjects: writer.newSubjects,
+    responses: writer.responses,
+    sitesCreated: writer.sitesCreated(),
+    dryRun: false,
+  };
+}
+
+/**
+ * Reads the file, checks each row on its own (shape, codes, placement, item) and COPYs the good
+ * ones, with their line and sort keys, into `import_row`. Returns the number of data rows.
+ */
+async function stage(
+  deps: RegistryDeps,
+  trx: Transaction<Database>,
+  source: CsvSource,
+  options: ImportOptions,
+  problems: Problems,
+  hash: ReturnType<typeof createHash>,
+): Promise<number> {
+  await sql`create temp table import_row (
+    line bigint not null, study_id text not null, site text not null, visit_ord int not null,
+    instr_ord int not null, instance int not null, item_ord int not null, value text not null
+  ) on commit drop`.execute(trx);
+  const placements = new Map<string, Placement | RegistryError>();
+  const place = (visit: string, instrument: string): Placement | RegistryError => {
+    const key = `${visit}\u0000${instrument}`;
+    let p = placements.get(key);
+    if (p === undefined) {
+      try {
+        const def = checkPlacement(deps.protocol, visit, instrument, 1);
+        p = {
+          visitOrd: deps.protocol.visits.findIndex((v) => v.code === visit),
+          // The creating form sorts first within its visit, the rest in the protocol's order.
+          instrOrd: def.createsSubject ? -1 : visitInstruments(deps.protocol, visit).indexOf(instrument),
+          def,
+          items: new Map(def.items.map((item, i) => [item.id, i])),
+        };
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        p = error;
+      }
+      placements.set(key, p);
     }
+    return p;
+  };
+
+  const copy = await CopyIn.start(
+    trx,
+    'copy import_row (line, study_id, site, visit_ord, instr_ord, instance, item_ord, value) from stdin',
+  );
+  let rows = 0;
+  let header = true;
+  try {
+    const records = readCsv(source, {
+      encoding: options.encoding ?? 'utf8',
+      onBytes: (chunk) => hash.update(chunk),
+    });
+    for await (const batch of records) {
+      let text = '';
+      for (const record of batch) {
+        if (header) {
+          checkHeader(record);
+          header = false;
+          continue;
+        }
+        rows++;
+        const row = checkRow(record, place, problems);
+        if (row) text += row;
+      }
+      if (text) await copy.write(text);
+    }
+  } catch (error) {
+    await copy.fail('import stopped');
+    if (error instanceof CsvError) {
+      if (error.line === 1 && header)
+        throw new RegistryError('IMPORT_FAILED', `line 1: ${escapeControls(error.reason)}`);
+      problems.add(
+        error.line,
+        error.field !== null ? (TIDY_HEADER[error.field - 1] ?? `field ${error.field}`) : 'row',
+        error.reason,
+      );
+      throw problems.refusal();
+    }
+    throw error;
+  }
+  if (header) {
+    await copy.fail('empty file');
+    throw new RegistryError(
+      'IMPORT_FAILED',
+      `the file is empty: a tidy CSV starts with the header ${TIDY_HEADER.join(',')}`,
+    );
+  }
+  await copy.end();
+  return rows;
+}
+
+function checkHeader(record: CsvRecord): void {
+  const got = record.fields.join(',');
+  if (got !== TIDY_HEADER.join(',')) {
+    throw new RegistryError(
+      'IMPORT_FAILED',
+      `line ${record.line}: the header must be exactly ${TIDY_HEADER.join(',')} (got ${showCell(got, 120)})`,
+    );
+  }
+}
+
+/** Checks one data row on its own; returns its COPY line, or null after reporting its problem. */
+function checkRow(
+  record: CsvRecord,
+  place: (visit: string, instrument: string) => Placement | RegistryError,
+  problems: Problems,
+): string | null {
+  const { line, fields } = record;
+  if (fields.length !== TIDY_HEADER.length) {
+    problems.add(line, 'row', `expected ${TIDY_HEADER.length} columns, found ${fields.length}`);
+    return null;
+  }
+  for (let f = 0; f < fields.length; f++) {
+    const unstorable = unstorableText(fields[f]!);
+    if (unstorable !== undefined) {
+      problems.add(line, TIDY_HEADER[f]!, unstorable);
+      return null;
+    }
+  }
+  const [studyId, site, visit, instrument, instanceText, item, value] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const id = STUDY_ID.exec(studyId);
+  if (!id) {
+    problems.add(line, 'study_id', `${showCell(studyId)} is not a study id like VCU-0007`);
+    return null;
+  }
+  if (!SITE_CODE.test(site)) {
+    problems.add(line, 'site', `${showCell(site)} is not a site code (2–12 capital letters or digits)`);
+    return null;
+  }
+  if (id[1] !== site) {
+    problems.add(
+      line,
+      'study_id',
+      `${studyId} does not belong to site ${site} (study ids start with their site code)`,
+    );
+    return null;
+  }
+  // One spelling per subject: VCU-0040, never VCU-00040 beside it; the number fits the database.
+  const seq = Number(id[2]);
+  if (seq < 1 || seq > MAX_INT4 || formatStudyId(site, seq) !== studyId) {
+    problems.add(
+      line,
+      'study_id',
+      seq < 1 || seq > MAX_INT4
+        ? `${studyId}: the number must be from 1 to ${MAX_INT4}`
+        : `${studyId} is not written as ${formatStudyId(site, seq)} (at least four digits, no extra leading zeros)`,
+    );
+    return null;
+  }
+  if (!/^[1-9]\d{0,9}$/.test(instanceText) || Number(instanceText) > MAX_INT4) {
+    problems.add(line, 'instance', `${showCell(instanceText)} is not a whole number from 1 to ${MAX_INT4}`);
+    return null;
+  }
+  const instance = Number(instanceText);
+  const p = place(visit, instrument);
+  if (p instanceof RegistryError) {
+    problems.add(line, p.code === 'UNKNOWN_VISIT' ? 'visit' : 'instrument', p.message);
+    return null;
+  }
+  if (!p.def.repeating && instance !== 1) {
+    problems.add(
+      line,
+      'instance',
+      `instrument ${instrument} is not repeating, so instance must be 1 (got ${instance})`,
+    );
+    return null;
+  }
+  const itemOrd = p.items.get(item);
+  if (itemOrd === undefined) {
+    problems.add(line, 'item', `${instrument} has no item ${showCell(item)}`);
+    return null;
+  }
+  return `${line}\t${studyId}\t${site}\t${p.visitOrd}\t${p.instrOrd}\t${instance}\t${itemOrd}\t${copyText(value)}\n`;
+}
+
+interface StagedRow {
+  line: string;
+  study_id: string;
+  site: string;
+  visit_ord: number;
+  instr_ord: number;
+  instance: number;
+  item_ord: number;
+  value: string;
+}
+
+/**
+ * Walks the staged rows with a server-side cursor in (study id, visit, form, instance, item) order:
+ * one subject's rows at a time in memory, each form validated and scored as it completes.
+ */
+async function walk(
+  deps: RegistryDeps,
+  trx: Transaction<Database>,
+  total: number,
+  problems: Problems,
+  writer: Writer,
+  options: ImportOptions,
+  now: Date,
+): Promise<void> {
+  const visits = deps.protocol.visits.map((v) => ({
+    code: v.code,
+    instruments: visitInstruments(deps.protocol, v.code).map((id) => getInstrument(id)),
+  }));
+  const context = validationContext(deps.protocol.rules, now);
+  const creating = subjectInstrument(deps.protocol);
+  await sql`declare import_walk no scroll cursor for
+    select line, study_id, site, visit_ord, instr_ord, instance, item_ord, value from import_row
+    order by study_id collate "C", visit_ord, instr_ord, instance, item_ord, line`.execute(trx);
+  let subject: SubjectGroup | null = null;
+  let form: Form | null = null;
+  let formKey = '';
+  let done = 0;
+
+  const endForm = () => {
+    if (!form || !subject) return;
+    const parsed = parseAnswers(form.def, form.raw, context);
+    if (!parsed.ok) {
+      reportIssues(problems, form, parsed.issues);
+    } else {
+      try {
+        const checked = checkAnswers(
+          deps.protocol,
+          form.def,
+          parsed.answers,
+          false,
+          { studyId: subject.studyId, siteId: subject.site },
+          now,
+        );
+        form.answers = checked.answers;
+        form.columns = responseColumns(form.def, checked.answers, checked.scored);
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        reportIssues(
+          problems,
+          form,
+          error.issues.length > 0 ? error.issues : [{ path: [], code: error.code, message: error.message }],
+        );
+      }
+    }
+    subject.forms.push(form);
+    form = null;
+  };
+
+  for (;;) {
+    const { rows } = await sql<StagedRow>`fetch forward ${sql.lit(FETCH)} from import_walk`.execute(trx);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const line = Number(row.line);
+      if (!subject || subject.studyId !== row.study_id) {
+        endForm();
+        if (subject) await writer.add(subject, creating);
+        subject = { studyId: row.study_id, site: row.site, firstLine: line, forms: [] };
+        formKey = '';
+      } else if (row.site !== subject.site) {
+        problems.add(
+          line,
+          'site',
+          `${row.study_id} is at site ${subject.site} on line ${subject.firstLine}, not ${row.site}`,
+        );
+        continue;
+      }
+      const key = `${row.visit_ord}\u0000${row.instr_ord}\u0000${row.instance}`;
+      const visit = visits[row.visit_ord]!;
+      const def = row.instr_ord === -1 ? creating.def : visit.instruments[row.instr_ord]!;
+      const item = def.items[row.item_ord]!.id;
+      if (key !== formKey) {
+        endForm();
+        form = { visit: visit.code, def, instance: row.instance, firstLine: line, raw: {}, lines: {} };
+        formKey = key;
+      }
+      const f = form!;
+      if (item in f.raw) {
+        problems.add(
+          line,
+          'item',
+          `${item} of ${def.id} at ${visit.code} for ${row.study_id} is already given on line ${f.lines[item]}`,
+        );
+        continue;
+      }
+      f.raw[item] = row.value;
+      f.lines[item] = line;
+      if (line < f.firstLine) f.firstLine = line;
+    }
+    done += rows.length;
+    options.onProgress?.(done, total);
+  }
+  endForm();
+  if (subject) await writer.add(subject, creating);
+  await sql`close import_walk`.execute(trx);
+}
+
+function reportIssues(problems: Problems, form: Form, issues: readonly Issue[]): void {
+  for (const issue of issues) {
+    const item = String(issue.path[0] ?? '');
+    const line = form.lines[item];
+    problems.add(line ?? form.firstLine, line !== undefined ? 'value' : 'item', issue.message);
+  }
+}
+
+interface PendingSubject extends SubjectGroup {
+  creatingLine: number | null;
+}
+
+/**
+ * Writes subjects and their forms in batches that end at subject boundaries: checks each batch
+ * against the registry (subject exists, at which site, forms already recorded, date order), then
+ * inserts with one statement per table. Writing stops at the first problem; checking goes on.
+ */
+class Writer {
+  newSubjects = 0;
+  responses = 0;
+  private batch: PendingSubject[] = [];
+  private batchForms = 0;
+  private knownSites = new Set<string>();
+  private createdSites = new Set<string>();
+  private topSeq = new Map<string, number>();
+  private auditRows = 0;
+  private readonly today: string;
+
+  constructor(
+    private readonly deps: RegistryDeps,
+    private readonly actor: Actor,
+    private readonly trx: Transaction<Database>,
+    private readonly now: Date,
+    private readonly problems: Problems,
+  ) {
+    this.today = now.toISOString().slice(0, 10);
+  }
+
+  async init(): Promise<void> {
+    for (const s of await this.trx.selectFrom('site').select('id').execute()) this.knownSites.add(s.id);
+    await sql`create temp table import_audit (
+      n bigint generated always as identity, study_id text not null, site text not null,
+      existing boolean not null, responses int not null, status text
+    ) on commit drop`.execute(this.trx);
+  }
+
+  sitesCreated(): string[] {
+    return [...this.createdSites].sort();
+  }
+
+  async add(subject: SubjectGroup, creating: { visit: string; def: InstrumentDef }): Promise<void> {
+    const c = subject.forms.find(
+      (f) => f.def === creating.def && f.visit === creating.visit && f.instance === 1,
+    );
+    this.batch.push({ ...subject, creatingLine: c ? c.firstLine : null });
+    this.batchForms += subject.forms.length;
+    if (this.batchForms >= WRITE_BATCH) await this.flush();
+  }
+
+  async finish(sha256: string, rows: number): Promise<void> {
+    await this.flush();
+    if (this.problems.count > 0) return;
     // Keep each site's study id sequence past the highest imported number.
-    for (const site of new Set(newSubjects.map((s) => s.site_id))) {
-      const top = Math.max(...newSubjects.filter((s) => s.site_id === site).map((s) => s.seq));
-      await trx
+    for (const [site, top] of this.topSeq) {
+      await this.trx
         .updateTable('site_sequence')
         .set((eb) => ({ last_seq: eb.fn('greatest', [eb.ref('last_seq'), eb.val(top)]) }))
         .where('site_id', '=', site)
         .execute();
     }
-    for (let i = 0; i < total; i += BATCH) {
-      const chunk = responses.slice(i, i + BATCH).map((p) => {
-        const answers = p.answers!;
-        return {
-          site_id: p.site,
-          study_id: p.studyId,
-          visit: p.visit,
-          instrument: p.instrument,
-          instance: p.instance,
-          instrument_version: p.def.version,
-          protocol_version: deps.protocol.version,
-          ...responseColumns(p.def, answers, scoreAnswers(p.def, answers, deps.protocol.rules)),
-          status: 'complete' as const,
-          version: 1,
-          entered_by: actor.username,
-          entered_by_kind: 'staff' as const,
-          created_at: now,
-          updated_at: now,
-        };
-      });
-      await trx.insertInto('response').values(chunk).execute();
-      options.onProgress?.(Math.min(i + BATCH, total), total);
+    // Audit last, so the chain's lock is held only from here to COMMIT.
+    for (let after = 0; after < this.auditRows; after += 5000) {
+      const { rows: batch } = await sql<{
+        study_id: string;
+        site: string;
+        existing: boolean;
+        responses: number;
+        status: string | null;
+      }>`select study_id, site, existing, responses, status from import_audit where n > ${after} order by n limit 5000`.execute(
+        this.trx,
+      );
+      await appendAuditBatch(
+        this.trx,
+        batch.map((r) => ({
+          at: this.now,
+          actor: this.actor.username,
+          action: r.existing ? 'subject.import_responses' : 'subject.import',
+          siteId: r.site,
+          entity: 'subject',
+          entityId: r.study_id,
+          after: { responses: r.responses, status: r.status, file_sha256: sha256 },
+        })),
+      );
     }
-    // Forms for subjects already in the registry move them on too (procedure → treated, end of study).
-    const updated = await writeSubjectStates(
-      trx,
-      responses.filter((p) => existing.has(p.studyId)).map((p) => ({ ...p, answers: p.answers! })),
-      now,
-    );
-    for (const [studyId, state] of updated) states.set(studyId, state);
-    const sha256 = createHash('sha256').update(text).digest('hex');
-    const events: AuditInput[] = [...perSubject.entries()].map(([studyId, count]) => ({
-      at: now,
-      actor: actor.username,
-      action: existing.has(studyId) ? 'subject.import_responses' : 'subject.import',
-      siteId: subjectSite.get(studyId)!.site,
-      entity: 'subject',
-      entityId: studyId,
-      after: { responses: count, status: states.get(studyId)?.status ?? null, file_sha256: sha256 },
-    }));
-    events.push({
-      at: now,
-      actor: actor.username,
+    const event: AuditInput = {
+      at: this.now,
+      actor: this.actor.username,
       action: 'import.tidy',
       siteId: null,
       entity: 'import',
       entityId: sha256.slice(0, 16),
-      after: { rows: summary.rows, responses: total, subjects: summary.subjects, file_sha256: sha256 },
-    });
-    await appendAuditBatch(trx, events);
-  });
+      after: { rows, responses: this.responses, subjects: this.newSubjects, file_sha256: sha256 },
+    };
+    await appendAuditBatch(this.trx, [event]);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    this.batchForms = 0;
+    if (batch.length === 0) return;
+    const trx = this.trx;
+    const ids = batch.map((s) => s.studyId);
+    // New sites first (the subject rows refer to them), then lock the sequences of every site in
+    // the batch: an enrolment at the same site waits for this import instead of taking its numbers.
+    const sites = [...new Set(batch.map((s) => s.site))].sort();
+    const newSites = sites.filter((s) => !this.knownSites.has(s));
+    if (newSites.length > 0 && this.problems.count === 0) {
+      await sql`insert into site (id, name) select s, s from unnest(${newSites}::text[]) s on conflict do nothing`.execute(
+        trx,
+      );
+      for (const s of newSites) {
+        this.knownSites.add(s);
+        this.createdSites.add(s);
+      }
+    }
+    if (this.problems.count === 0) {
+      await sql`insert into site_sequence (site_id, last_seq) select s, 0 from unnest(${sites}::text[]) s on conflict do nothing`.execute(
+        trx,
+      );
+      await sql`select site_id from site_sequence where site_id = any(${sites}::text[]) order by site_id for update`.execute(
+        trx,
+      );
+    }
+    const existing = new Map<string, { site_id: string; state: SubjectState; version: number }>();
+    const rows = await trx
+      .selectFrom('subject')
+      .select(['study_id', 'site_id', 'status', 'index_date', 'enrolled_on', 'version'])
+      .where('study_id', '=', sql<string>`any(${ids}::text[])`)
+      .orderBy('study_id')
+      .forUpdate()
+      .execute();
+    for (const r of rows)
+      existing.set(r.study_id, { site_id: r.site_id, state: stateOf(r), version: r.version });
+    const stored = new Map<string, { form: DatedForm; draft: boolean }[]>();
+    if (existing.size > 0) {
+      const forms = await trx
+        .selectFrom('response')
+        .select(['study_id', 'visit', 'instrument', 'instance', 'status', 'answers'])
+        .where('study_id', '=', sql<string>`any(${[...existing.keys()]}::text[])`)
+        .execute();
+      for (const f of forms) {
+        const list = stored.get(f.study_id) ?? [];
+        const answers = (typeof f.answers === 'string' ? JSON.parse(f.answers) : f.answers) as Answers;
+        list.push({
+          form: { instrument: f.instrument, visit: f.visit, instance: f.instance, answers },
+          draft: f.status === 'draft',
+        });
+        stored.set(f.study_id, list);
+      }
+    }
+
+    const subjectRows: Record<string, unknown>[] = [];
+    const updates: { studyId: string; state: SubjectState; version: number }[] = [];
+    const responseRows: { subject: PendingSubject; form: Form }[] = [];
+    const audit: {
+      study_id: string;
+      site: string;
+      existing: boolean;
+      responses: number;
+      status: string | null;
+    }[] = [];
+    for (const s of batch) {
+      const inDb = existing.get(s.studyId);
+      if (inDb && inDb.site_id !== s.site) {
+        this.problems.add(
+          s.firstLine,
+          'site',
+          `${s.studyId} is registered at site ${inDb.site_id}, not ${s.site}`,
+        );
+        continue;
+      }
+      if (inDb && s.creatingLine !== null) {
+        this.problems.add(s.creatingLine, 'study_id', `${s.studyId} is already enrolled`);
+      }
+      if (!inDb && s.creatingLine === null) {
+        const { visit, def } = subjectInstrument(this.deps.protocol);
+        this.problems.add(
+          s.firstLine,
+          'study_id',
+          `${s.studyId} is not in the registry and the file has no ${def.id} form for it at ${visit}`,
+        );
+        continue;
+      }
+      const db = stored.get(s.studyId) ?? [];
+      for (const f of s.forms) {
+        if (
+          db.some(
+            ({ form: d }) => d.visit === f.visit && d.instrument === f.def.id && d.instance === f.instance,
+          )
+        ) {
+          this.problems.add(
+            f.firstLine,
+            'instrument',
+            `${f.def.id} at ${f.visit} is already recorded for ${s.studyId}`,
+          );
+        }
+      }
+      // Dates in an impossible order beside the subject's other complete forms, in the file or stored.
+      const complete: DatedForm[] = [
+        ...db.filter((d) => !d.draft).map((d) => d.form),
+        ...s.forms.filter((f) => f.answers).map((f) => dated(f)),
+      ];
+      for (const f of s.forms) {
+        if (!f.answers) continue;
+        reportIssues(this.problems, f, dateOrderIssues(dated(f), complete));
+      }
+      if (this.problems.count > 0) continue;
+      // The subject as if its forms were entered one by one, in study order.
+      let state: SubjectState | null = inDb ? inDb.state : null;
+      for (const f of s.forms) state = subjectStateAfter(state, f.def, f.answers!, this.today);
+      if (!inDb) {
+        const seq = Number(s.studyId.slice(s.site.length + 1));
+        this.topSeq.set(s.site, Math.max(this.topSeq.get(s.site) ?? 0, seq));
+        subjectRows.push({
+          study_id: s.studyId,
+          site_id: s.site,
+          seq,
+          ...state!,
+          date_shift_days: drawDateShift(this.deps.random),
+        });
+        this.newSubjects++;
+      } else if (
+        state!.status !== inDb.state.status ||
+        state!.index_date !== inDb.state.index_date ||
+        state!.enrolled_on !== inDb.state.enrolled_on
+      ) {
+        updates.push({ studyId: s.studyId, state: state!, version: inDb.version });
+      }
+      for (const form of s.forms) responseRows.push({ subject: s, form });
+      audit.push({
+        study_id: s.studyId,
+        site: s.site,
+        existing: Boolean(inDb),
+        responses: s.forms.length,
+        status: state!.status,
+      });
+    }
+    if (this.problems.count > 0) return;
+    await this.writeSubjects(subjectRows);
+    for (const u of updates) {
+      await trx
+        .updateTable('subject')
+        .set({ ...u.state, version: u.version + 1, updated_at: this.now })
+        .where('study_id', '=', u.studyId)
+        .execute();
+    }
+    await this.writeResponses(responseRows);
+    await sql`insert into import_audit (study_id, site, existing, responses, status)
+      select * from unnest(${audit.map((a) => a.study_id)}::text[], ${audit.map((a) => a.site)}::text[],
+        ${audit.map((a) => a.existing)}::boolean[], ${audit.map((a) => a.responses)}::int[], ${audit.map((a) => a.status)}::text[])`.execute(
+      trx,
+    );
+    this.auditRows += audit.length;
+  }
+
+  private async writeSubjects(rows: Record<string, unknown>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const col = (k: string) => rows.map((r) => r[k] as string | number | null);
+    const p = this.deps.protocol;
+    await sql`insert into subject (study_id, site_id, seq, status, enrolled_on, index_date, date_shift_days,
+        protocol_id, protocol_version, created_at, updated_at)
+      select s.*, ${p.id}, ${p.version}, ${this.now}::timestamptz, ${this.now}::timestamptz
+      from unnest(${col('study_id')}::text[], ${col('site_id')}::text[], ${col('seq')}::int[], ${col('status')}::text[],
+        ${col('enrolled_on')}::date[], ${col('index_date')}::date[], ${col('date_shift_days')}::int[]) s`.execute(
+      this.trx,
+    );
+  }
+
+  private async writeResponses(list: { subject: PendingSubject; form: Form }[]): Promise<void> {
+    if (list.length === 0) return;
+    const pick = <T>(f: (x: { subject: PendingSubject; form: Form }) => T) => list.map(f);
+    const c = (x: { form: Form }) => x.form.columns!;
+    await sql`insert into "response" (site_id, study_id, visit, instrument, instance, instrument_version, answers, scores,
+        pain_nrs, odi_pct, mme_day, opioid_any, collected_on,
+        protocol_version, status, version, entered_by, entered_by_kind, created_at, updated_at)
+      select r.*, ${this.deps.protocol.version}, 'complete', 1, ${this.actor.username}, 'staff',
+        ${this.now}::timestamptz, ${this.now}::timestamptz
+      from unnest(${pick((x) => x.subject.site)}::text[], ${pick((x) => x.subject.studyId)}::text[],
+        ${pick((x) => x.form.visit)}::text[], ${pick((x) => x.form.def.id)}::text[], ${pick((x) => x.form.instance)}::int[],
+        ${pick((x) => x.form.def.version)}::text[], ${pick((x) => c(x).answers)}::jsonb[], ${pick((x) => c(x).scores)}::jsonb[],
+        ${pick((x) => c(x).pain_nrs)}::float8[], ${pick((x) => c(x).odi_pct)}::float8[], ${pick((x) => c(x).mme_day)}::float8[],
+        ${pick((x) => c(x).opioid_any)}::boolean[], ${pick((x) => c(x).collected_on)}::date[]) r`.execute(
+      this.trx,
+    );
+    this.responses += list.length;
+  }
+}
+
+function dated(f: Form): DatedForm {
+  return { instrument: f.def.id, visit: f.visit, instance: f.instance, answers: f.answers! };
 }

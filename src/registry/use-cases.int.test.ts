@@ -322,6 +322,8 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
   });
 
   test('withdrawal needs a reason, records the end-of-study form and ends the subject', async () => {
+    // A month on: forms are dated on or before today.
+    r.setTime('2026-04-10T09:00:00.000Z');
     const noReason = await rejects(
       withdrawSubject(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', date: '2026-04-01', reason: ' ' }),
     );
