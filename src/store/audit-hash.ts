@@ -16,6 +16,11 @@ export interface CanonicalAuditEvent {
   before: JsonValue | null;
   after: JsonValue | null;
   reason: string | null;
+  /**
+   * Digest of the rows the event's transaction changed (audit_row); absent when it changed none,
+   * so events from before the row-level audit hash as they always did.
+   */
+  rows_digest?: string;
 }
 
 /**
@@ -38,6 +43,8 @@ export function canonicalJson(value: JsonValue | null): string {
 
 /** hash = sha256(prev_hash ‖ canonical event), hex. */
 export function hashAuditEvent(prevHash: string, event: CanonicalAuditEvent): string {
-  const canonical = canonicalJson({ ...event } as unknown as JsonValue);
+  const { rows_digest, ...rest } = event;
+  const fields = rows_digest == null ? rest : { ...rest, rows_digest };
+  const canonical = canonicalJson(fields as unknown as JsonValue);
   return createHash('sha256').update(prevHash).update(canonical).digest('hex');
 }

@@ -25,6 +25,59 @@ export const AUDIT_CHAIN_LOCK = 5_349_465_201;
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
+ * The patient tables audited at row level, with the column that names a row. Their triggers
+ * (migration 0002-row-audit) queue every changed row in audit_pending; appendAuditBatch moves the
+ * transaction's queue into audit_row under its event.
+ */
+export const AUDITED_TABLES: Readonly<Record<string, string>> = {
+  site: 'id',
+  app_user: 'id',
+  subject: 'study_id',
+  subject_identity: 'study_id',
+  response: 'id',
+  query: 'id',
+};
+
+/**
+ * The transaction's queued rows, one per (table, key) with its last state (hash null: deleted).
+ * Kept as one SQL fragment: the digest at append time and at verification read the same rows.
+ */
+const PENDING_ROWS = sql`
+  select distinct on (p.tbl, k.key) p.tbl, k.key, k.hash
+  from audit_pending p cross join lateral unnest(p.keys, p.hashes) with ordinality as k(key, hash, ord)
+  where p.txid = txid_current()
+  order by p.tbl, k.key, p.id desc, k.ord desc`;
+
+/**
+ * sha256 over the sorted lines "table TAB key TAB hash-or-dash" of rows aliased r, in C order
+ * (the same on every server, whatever its collation). Used at append and by audit verify.
+ */
+export const ROWS_DIGEST = sql`encode(sha256(convert_to(string_agg(r.tbl || E'\t' || r.key || E'\t' || coalesce(r.hash, '-'), E'\n'
+  order by r.tbl collate "C", r.key collate "C"), 'UTF8')), 'hex')`;
+
+/**
+ * Queues every current row of the audited tables in this transaction (a baseline, e.g. when the
+ * row-level audit is introduced). Returns whether there was any row.
+ */
+export async function captureAllRows(trx: Transaction<Database>): Promise<boolean> {
+  await sql`set local timezone to 'UTC'`.execute(trx);
+  await sql`set local extra_float_digits to 1`.execute(trx);
+  let any = false;
+  for (const [table, key] of Object.entries(AUDITED_TABLES)) {
+    const result = await sql`insert into audit_pending (tbl, keys, hashes)
+      select ${table}, array_agg(t.${sql.ref(key)}::text), array_agg(audit_row_hash(to_jsonb(t)))
+      from ${sql.table(table)} t having count(*) > 0`.execute(trx);
+    if (Number(result.numAffectedRows ?? 0) > 0) any = true;
+  }
+  return any;
+}
+
+/** Drops the rows this transaction queued (a restore: the restored audit_row already holds them). */
+export async function discardPendingRows(trx: Transaction<Database>): Promise<void> {
+  await sql`delete from audit_pending where txid = txid_current()`.execute(trx);
+}
+
+/**
  * Appends one event to the hash chain inside the caller's transaction (a plain Kysely instance
  * gets a transaction of its own). Returns the new row's id and hash.
  */
@@ -50,9 +103,21 @@ export async function appendAuditBatch(
     .limit(1)
     .executeTakeFirst();
   let prev = head?.hash ?? GENESIS_HASH;
+  // The rows this transaction changed are in the chain through the last event's hash.
+  const pending = await sql<{ n: number | string; digest: string | null }>`
+    select count(*) as n, ${ROWS_DIGEST} as digest from (${PENDING_ROWS}) r`.execute(db);
+  const rowCount = Number(pending.rows[0]?.n ?? 0);
+  if (rowCount > 0) canonical[canonical.length - 1]!.rows_digest = pending.rows[0]!.digest!;
   const rows = canonical.map((c) => {
     const hash = hashAuditEvent(prev, c);
-    const row = { ...c, before: jsonText(c.before), after: jsonText(c.after), prev_hash: prev, hash };
+    const row = {
+      ...c,
+      rows_digest: c.rows_digest ?? null,
+      before: jsonText(c.before),
+      after: jsonText(c.after),
+      prev_hash: prev,
+      hash,
+    };
     prev = hash;
     return row;
   });
@@ -68,6 +133,11 @@ export async function appendAuditBatch(
   // Identity values follow VALUES order; if that ever changed, the chain order would be wrong.
   if (out.some((r, i) => r.hash !== rows[i]!.hash)) {
     throw new RegistryError('INTERNAL', 'audit events were numbered out of chain order');
+  }
+  if (rowCount > 0) {
+    await sql`insert into audit_row (event_id, tbl, key, hash)
+      select ${out.at(-1)!.id}::bigint, r.tbl, r.key, r.hash from (${PENDING_ROWS}) r`.execute(db);
+    await discardPendingRows(db as Transaction<Database>);
   }
   return out.map((r) => ({ id: Number(r.id), hash: r.hash }));
 }

@@ -1,11 +1,13 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { RegistryError } from '../errors.js';
 import * as initial from './migrations/0001-initial.js';
+import * as rowAudit from './migrations/0002-row-audit.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-row-audit': rowAudit,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

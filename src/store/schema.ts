@@ -136,6 +136,28 @@ export interface AuditEventTable {
   reason: string | null;
   prev_hash: string;
   hash: string;
+  /** sha256 of the rows the event's transaction changed (audit_row), in the hash; null: none. */
+  rows_digest: ColumnType<string | null, string | null | undefined, never>;
+}
+
+/** One changed row of a patient table, recorded under the event of its transaction. Append-only. */
+export interface AuditRowTable {
+  event_id: number;
+  /** Table name (a key of AUDITED_TABLES in audit.ts). */
+  tbl: string;
+  /** The row's key as text. */
+  key: string;
+  /** sha256 of the row's canonical content (audit_row_hash in SQL); null: the row was deleted. */
+  hash: string | null;
+}
+
+/** Rows changed by transactions still in progress, queued by the audit triggers. */
+export interface AuditPendingTable {
+  id: Identity;
+  txid: Defaulted<number>;
+  tbl: string;
+  keys: string[];
+  hashes: (string | null)[];
 }
 
 /** The registry's tables as Kysely sees them; column names are the SQL names. */
@@ -148,4 +170,6 @@ export interface Database {
   response: ResponseTable;
   query: QueryTable;
   audit_event: AuditEventTable;
+  audit_row: AuditRowTable;
+  audit_pending: AuditPendingTable;
 }

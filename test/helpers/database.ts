@@ -2,14 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { migrateToLatest } from '../../src/store/migrate.js';
 import { createKysely } from '../../src/store/pg-connection.js';
+import { migrateWithLeastPrivilege } from '../../src/store/roles.js';
 import type { Database } from '../../src/store/schema.js';
 
 export interface TestDatabase {
+  /** Connected as the owner of the tables (the role that ran the migrations): a DBA's powers. */
   db: Kysely<Database>;
-  /** URL of this database (password included; test use only). */
+  /** URL of this database as the owner (password included; test use only). */
   url: string;
+  /**
+   * Connected as the application role the registry uses (src/store/roles.ts): no ALTER, only
+   * SELECT and INSERT on the audit tables. Null without migrations.
+   */
+  app: Kysely<Database> | null;
+  appUrl: string | null;
   name: string;
   destroy(): Promise<void>;
 }
@@ -75,16 +82,21 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   );
   const url = databaseUrl(testServerUrl(), name);
   const db = createKysely(url, { max: 40 });
-  if (options.migrate ?? true) await migrateToLatest(db as Kysely<unknown>);
+  let appUrl: string | null = null;
+  if (options.migrate ?? true) appUrl = await migrateWithLeastPrivilege(db, url);
+  const app = appUrl ? createKysely(appUrl, { max: 20 }) : null;
   let destroyed = false;
   return {
     db,
     url,
+    app,
+    appUrl,
     name,
     async destroy() {
       if (destroyed) return;
       destroyed = true;
       await db.destroy();
+      await app?.destroy();
       await admin((c) => dropDatabase(c, name));
     },
   };

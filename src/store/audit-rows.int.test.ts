@@ -1,0 +1,249 @@
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
+import { SACROPLASTY_SIF } from '../protocol/index.js';
+import { SYSTEM_ACTOR } from '../registry/context.js';
+import { loadDemo } from '../registry/demo.js';
+import type { RegistryDeps } from '../registry/index.js';
+import { seededRandom } from '../registry/random.js';
+import { appendAudit } from './audit.js';
+import { checkAuditedRows, readAuditHead, verifyAudit } from './audit-verify.js';
+import type { Database } from './schema.js';
+
+const NOW = new Date('2026-03-02T09:00:00.000Z');
+
+/** A demo registry loaded through the use cases, as the application role. */
+async function demoRegistry(subjects = 6): Promise<TestDatabase> {
+  const d = await createTestDatabase();
+  const deps: RegistryDeps = {
+    db: d.app!,
+    clock: () => new Date(NOW),
+    random: seededRandom(7),
+    protocol: SACROPLASTY_SIF,
+  };
+  await loadDemo(deps, SYSTEM_ACTOR, { subjects, seed: 3 });
+  return d;
+}
+
+async function withTriggersOff(db: Kysely<Database>, table: string, statement: ReturnType<typeof sql>) {
+  await db.connection().execute(async (c) => {
+    await sql`alter table ${sql.table(table)} disable trigger all`.execute(c);
+    await statement.execute(c);
+    await sql`alter table ${sql.table(table)} enable trigger all`.execute(c);
+  });
+}
+
+describe('row-level audit', () => {
+  let d: TestDatabase;
+  beforeAll(async () => {
+    d = await demoRegistry();
+  });
+  afterAll(async () => {
+    await d.destroy();
+  });
+
+  test('every row the use cases wrote is in the chain, and the chain verifies', async () => {
+    expect(await verifyAudit(d.app!)).toMatchObject({ ok: true });
+    const rows = await checkAuditedRows(d.app!);
+    expect(rows).toMatchObject({ total: 0, rows: [], orphans: 0 });
+    const responses = await d.db
+      .selectFrom('response')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .execute();
+    expect(rows.checked).toBeGreaterThan(Number(responses[0]!.n));
+    const audited = await sql<{ tbl: string }>`select distinct tbl from audit_row order by tbl`.execute(d.db);
+    expect(audited.rows.map((r) => r.tbl)).toEqual(['response', 'site', 'subject']);
+  });
+
+  test('names a response changed by a direct UPDATE (triggers on, no audit event), without patient data', async () => {
+    const target = await d.db
+      .selectFrom('response')
+      .select('id')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await sql`update response set pain_nrs = 0 where id = ${target.id}`.execute(d.db);
+    const check = await checkAuditedRows(d.app!);
+    expect(check.rows).toEqual([
+      { table: 'response', key: String(target.id), problem: 'changed outside the registry' },
+    ]);
+    expect(await verifyAudit(d.app!)).toMatchObject({ ok: true }); // the chain itself is intact
+  });
+
+  test.each([
+    [
+      'a subject changed with triggers disabled',
+      'subject',
+      sql`update subject set status = 'withdrawn' where study_id = (select min(study_id) from subject)`,
+      'changed outside the registry',
+    ],
+    [
+      'a response deleted with triggers disabled',
+      'response',
+      sql`delete from response where id = (select max(id) from response)`,
+      'missing',
+    ],
+    [
+      'a site inserted with triggers disabled',
+      'site',
+      sql`insert into site (id, name) values ('ZZZ', 'Forged')`,
+      'not in the audit trail',
+    ],
+  ])('names %s', async (_name, table, statement, problem) => {
+    const e = await demoRegistry(4);
+    try {
+      await withTriggersOff(e.db, table, statement);
+      const check = await checkAuditedRows(e.app!);
+      expect(check.total).toBe(1);
+      expect(check.rows[0]).toMatchObject({ table, problem });
+      expect(JSON.stringify(check)).not.toContain('Other');
+    } finally {
+      await e.destroy();
+    }
+  });
+
+  test('a row record removed from audit_row breaks its event; a forged record for a later event is an orphan', async () => {
+    const e = await demoRegistry(3);
+    try {
+      const victim = await sql<{ event_id: number; key: string }>`
+        select event_id, key from audit_row where tbl = 'response' order by event_id, key limit 1`.execute(
+        e.db,
+      );
+      const { event_id, key } = victim.rows[0]!;
+      await withTriggersOff(
+        e.db,
+        'audit_row',
+        sql`delete from audit_row where event_id = ${event_id} and tbl = 'response' and key = ${key}`,
+      );
+      expect(await verifyAudit(e.app!)).toMatchObject({
+        ok: false,
+        brokenAt: Number(event_id),
+        reason: 'row records do not match',
+      });
+      await sql`insert into audit_row (event_id, tbl, key, hash) values (999999, 'response', ${key}, repeat('a', 64))`.execute(
+        e.db,
+      );
+      const check = await checkAuditedRows(e.app!);
+      expect(check.orphans).toBe(1);
+      // The forged entry does not count as the row's latest state.
+      expect(check.rows.some((r) => r.key === key && r.problem === 'changed outside the registry')).toBe(
+        false,
+      );
+    } finally {
+      await e.destroy();
+    }
+  });
+
+  test('a changed audit_row hash breaks its event even when the row is changed to match', async () => {
+    const e = await demoRegistry(3);
+    try {
+      const row = await sql<{ event_id: number; key: string }>`
+        select event_id, key from audit_row where tbl = 'response' order by event_id desc, key limit 1`.execute(
+        e.db,
+      );
+      const { event_id, key } = row.rows[0]!;
+      await withTriggersOff(
+        e.db,
+        'response',
+        sql`update response set pain_nrs = 10 where id = ${Number(key)}`,
+      );
+      await withTriggersOff(
+        e.db,
+        'audit_row',
+        sql`update audit_row set hash = (select audit_row_hash(to_jsonb(r)) from response r where r.id = ${Number(key)})
+            where event_id = ${event_id} and tbl = 'response' and key = ${key}`,
+      );
+      expect(await verifyAudit(e.app!)).toMatchObject({ ok: false, reason: 'row records do not match' });
+    } finally {
+      await e.destroy();
+    }
+  });
+
+  test('the same content hashes the same whatever the session time zone and float digits', async () => {
+    const e = await demoRegistry(2);
+    try {
+      await e.app!.connection().execute(async (c) => {
+        await sql`set timezone to 'America/New_York'`.execute(c);
+        await sql`set extra_float_digits to 0`.execute(c);
+        await c.transaction().execute(async (trx) => {
+          await sql`update response set pain_nrs = 1.0 / 3 where id = (select min(id) from response)`.execute(
+            trx,
+          );
+          await appendAudit(trx, {
+            at: NOW,
+            actor: 'cora.vcu',
+            action: 'response.amend',
+            siteId: 'VCU',
+            entity: 'response',
+            entityId: '1',
+            reason: 'test',
+          });
+        });
+      });
+      expect(await checkAuditedRows(e.app!)).toMatchObject({ total: 0 });
+    } finally {
+      await e.destroy();
+    }
+  });
+});
+
+describe('chain head anchored outside the database', () => {
+  test.each([
+    [
+      'the last events deleted',
+      sql`delete from audit_event where id > (select max(id) - 2 from audit_event)`,
+      'shorter than the anchor',
+    ],
+    ['the whole chain truncated', sql`truncate audit_event`, 'shorter than the anchor'],
+  ])('detects %s (triggers disabled by the owner)', async (_name, statement, reason) => {
+    const e = await createTestDatabase();
+    try {
+      for (let i = 0; i < 5; i++) {
+        await appendAudit(e.app!, {
+          at: new Date(NOW.getTime() + i),
+          actor: 'ada.admin',
+          action: 'report.generate',
+          siteId: null,
+          entity: 'report',
+          entityId: 'json',
+        });
+      }
+      const anchor = await readAuditHead(e.app!);
+      expect(anchor.count).toBe(5);
+      expect(await verifyAudit(e.app!, undefined, { anchor })).toMatchObject({ ok: true, count: 5 });
+      await withTriggersOff(e.db, 'audit_event', statement);
+      // A consistent but shorter chain: verifies on its own, fails against the anchor.
+      expect(await verifyAudit(e.app!)).toMatchObject({ ok: true });
+      expect(await verifyAudit(e.app!, undefined, { anchor })).toMatchObject({ ok: false, reason, anchor });
+    } finally {
+      await e.destroy();
+    }
+  });
+
+  test('a chain rewritten from the anchor on differs from the anchor; a longer chain still holds it', async () => {
+    const e = await createTestDatabase();
+    try {
+      const event = (i: number) => ({
+        at: new Date(NOW.getTime() + i),
+        actor: 'ada.admin',
+        action: 'report.generate',
+        siteId: null,
+        entity: 'report',
+        entityId: String(i),
+      });
+      for (let i = 0; i < 3; i++) await appendAudit(e.app!, event(i));
+      const anchor = await readAuditHead(e.app!);
+      await appendAudit(e.app!, event(3));
+      expect(await verifyAudit(e.app!, undefined, { anchor })).toMatchObject({ ok: true, count: 4 });
+      await withTriggersOff(e.db, 'audit_event', sql`delete from audit_event where id >= 3`);
+      await appendAudit(e.app!, { ...event(9), actor: 'mallory' });
+      await appendAudit(e.app!, event(10));
+      expect(await verifyAudit(e.app!, undefined, { anchor })).toMatchObject({
+        ok: false,
+        reason: 'differs from the anchor',
+      });
+    } finally {
+      await e.destroy();
+    }
+  });
+});
