@@ -36,7 +36,7 @@ export const END_OF_STUDY: InstrumentDef = {
         ['died', 'Died'],
       ]),
     },
-    { id: 'date', label: 'Date', type: 'date', required: true },
+    { id: 'date', label: 'Date', type: 'date', required: true, notBefore: ['consent', 'procedure'] },
     { id: 'reason', label: 'Reason', type: 'text' },
   ],
   endsParticipation: true,

@@ -4,13 +4,19 @@ export { ADVERSE_EVENT, AE_TERMS } from './adverse-event.js';
 export { ANALGESIC, scoreAnalgesic } from './analgesic.js';
 export {
   checkAnswerValue,
+  EARLIEST_DATE,
   formatAnswer,
   isIsoDate,
+  latestToday,
+  MAX_INT4,
+  NO_CLOCK_CONTEXT,
   type ParsedAnswer,
   parseAnswers,
   parseAnswerText,
   scoreAnswers,
+  unstorableText,
   validateAnswers,
+  validationContext,
 } from './answers.js';
 export { getInstrument, INSTRUMENT_LIST, INSTRUMENTS } from './catalog.js';
 export { type DictionaryRow, dataDictionary } from './data-dictionary.js';
@@ -44,11 +50,14 @@ export type {
   InstrumentDef,
   ItemDef,
   ItemType,
+  PlausibilityLimits,
   ScoreResult,
   ScoringOptions,
   SubjectItems,
   SubjectStatus,
+  SubjectDateKind,
   SubjectUpdate,
+  ValidationContext,
   ValidationResult,
 } from './types.js';
-export { DEFAULT_SCORING } from './types.js';
+export { DEFAULT_PLAUSIBILITY, DEFAULT_SCORING } from './types.js';

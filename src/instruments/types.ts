@@ -40,6 +40,31 @@ export interface ItemDef {
   pattern?: string;
   /** Text items: how a matching answer looks, for the message when the pattern fails (e.g. "VCU-0007"). */
   patternExample?: string;
+  /** Date items: may lie in the future (a planned day); by default a date after today is refused. */
+  allowFuture?: true;
+  /** Date items: this answer is the subject's consent or procedure day, which other forms' dates follow. */
+  marks?: SubjectDateKind;
+  /** Date items: must not be before these days of the same subject (registry/date-rules.ts). */
+  notBefore?: readonly SubjectDateKind[];
+}
+
+/** The days of a subject that fix the order of its other dates. */
+export type SubjectDateKind = 'consent' | 'procedure';
+
+/** Limits beyond which an answer is a typing error, not a dose (registry rule, set by the protocol). */
+export interface PlausibilityLimits {
+  /** Highest daily opioid dose in MME/day accepted. */
+  maxMmeDay: number;
+  /** Highest strength of one dose (mg) or one patch (mcg/hr) accepted. */
+  maxStrength: { mg: number; mcg_per_hr: number };
+}
+
+/** What validation needs besides the answers: today's date (from the injected clock) and the protocol's rules. */
+export interface ValidationContext {
+  /** The latest calendar date anywhere now (YYYY-MM-DD); dates after it are refused. Absent: not checked. */
+  today?: string;
+  /** The protocol's rules: MME table and plausibility limits (DEFAULT_PLAUSIBILITY when it sets none). */
+  rules: ScoringOptions;
 }
 
 /** Scores an instrument computes; `main` feeds the typed columns used by the analysis. */
@@ -74,7 +99,19 @@ export interface ScoringOptions {
   mmeTable: 'cdc-2022' | 'cdc-2016';
   /** ODI is not scored when more sections than this are missing (default 2). */
   odiMaxMissingSections: number;
+  /** Plausibility limits on answers; DEFAULT_PLAUSIBILITY when the protocol sets none. */
+  plausibility?: PlausibilityLimits;
 }
+
+/**
+ * Default plausibility limits (registry rule): 2,000 MME/day is far above any dose this population
+ * takes (CDC 2022 calls ≥ 90 MME/day high) yet still lets palliative doses through; one tablet or
+ * injection above 1,000 mg, or a patch above 400 mcg/hr, is a typing error.
+ */
+export const DEFAULT_PLAUSIBILITY: PlausibilityLimits = {
+  maxMmeDay: 2000,
+  maxStrength: { mg: 1000, mcg_per_hr: 400 },
+};
 
 export const DEFAULT_SCORING: ScoringOptions = { mmeTable: 'cdc-2022', odiMaxMissingSections: 2 };
 
@@ -100,7 +137,7 @@ export interface InstrumentDef {
    */
   endsParticipation?: true;
   /** Cross-item checks after each item parsed to its type (e.g. stop date after start date). */
-  validate?: (answers: Answers) => Issue[];
+  validate?: (answers: Answers, context: ValidationContext) => Issue[];
   /**
    * What a complete response of this instrument says about the subject (status, index date), so the
    * use cases keep the subject row in step without knowing instrument names.

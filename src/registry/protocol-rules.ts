@@ -1,6 +1,12 @@
 import { RegistryError } from '../errors.js';
 import type { Answers, InstrumentDef, ScoreResult } from '../instruments/index.js';
-import { getInstrument, scoreAnswers, validateAnswers } from '../instruments/index.js';
+import {
+  getInstrument,
+  MAX_INT4,
+  scoreAnswers,
+  validateAnswers,
+  validationContext,
+} from '../instruments/index.js';
 import { type Protocol, visitInstruments } from '../protocol/index.js';
 
 /** Throws unless the protocol collects the instrument at the visit, with an instance the instrument allows. */
@@ -18,11 +24,16 @@ export function checkPlacement(
       `instrument ${instrumentId} is not collected at visit ${visit}`,
     );
   }
-  if (!Number.isInteger(instance) || instance < 1 || (!def.repeating && instance !== 1)) {
+  if (
+    !Number.isInteger(instance) ||
+    instance < 1 ||
+    instance > MAX_INT4 ||
+    (!def.repeating && instance !== 1)
+  ) {
     throw new RegistryError(
       'VALIDATION_FAILED',
       def.repeating
-        ? `instance must be a whole number from 1 (got ${instance})`
+        ? `instance must be a whole number from 1 to ${MAX_INT4} (got ${instance})`
         : `instrument ${instrumentId} is not repeating, so instance must be 1 (got ${instance})`,
       [{ path: ['instance'], code: 'invalid_instance', message: 'instance is not allowed' }],
     );
@@ -43,7 +54,7 @@ function asDraft(def: InstrumentDef): InstrumentDef {
 
 /**
  * Validates and scores answers. A draft may leave required items out and is not scored; everything
- * it does hold must still be valid.
+ * it does hold must still be valid. `now` (the injected clock) refuses dates after today.
  */
 export function checkAnswers(
   protocol: Protocol,
@@ -51,6 +62,7 @@ export function checkAnswers(
   input: Record<string, unknown>,
   draft: boolean,
   subject?: { studyId: string; siteId: string },
+  now?: Date,
 ): CheckedAnswers {
   // Items that name the subject (the creating form's study id and site) cannot point elsewhere.
   const items = def.createsSubject;
@@ -68,7 +80,9 @@ export function checkAnswers(
     if (issues.length > 0)
       throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
   }
-  const result = validateAnswers(draft ? asDraft(def) : def, input);
+  // With the clock, dates after today are refused too; the protocol's plausibility limits always apply.
+  const context = now ? validationContext(protocol.rules, now) : { rules: protocol.rules };
+  const result = validateAnswers(draft ? asDraft(def) : def, input, context);
   if (!result.ok) {
     throw new RegistryError(
       'VALIDATION_FAILED',

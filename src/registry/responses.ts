@@ -4,6 +4,7 @@ import { RegistryError } from '../errors.js';
 import type { ScoreResult } from '../instruments/index.js';
 import { appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { checkDateOrder } from './date-rules.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse, responseColumns } from './response-columns.js';
@@ -37,10 +38,12 @@ export async function recordResponse(
   requirePermission(actor, 'response.write');
   const r = parseInput(RECORD_INPUT, input);
   const def = checkPlacement(deps.protocol, r.visit, r.instrument, r.instance);
-  const { answers, scored } = checkAnswers(deps.protocol, def, r.answers, r.status === 'draft');
+  const draft = r.status === 'draft';
+  const { answers, scored } = checkAnswers(deps.protocol, def, r.answers, draft, undefined, deps.clock());
   return deps.db.transaction().execute(async (trx) => {
     const subject = await loadSubjectForUpdate(trx, r.studyId);
     requireSite(actor, subject.site_id, r.studyId);
+    if (!draft) await checkDateOrder(trx, r.studyId, { ...r, answers });
     const existing = await trx
       .selectFrom('response')
       .select('id')
@@ -151,10 +154,15 @@ export async function amendResponse(
       throw new RegistryError('INVALID_STATE', 'a completed form cannot go back to draft');
     }
     const def = checkPlacement(deps.protocol, row.visit, row.instrument, row.instance);
-    const { answers, scored } = checkAnswers(deps.protocol, def, a.answers, status === 'draft', {
-      studyId: row.study_id,
-      siteId: row.site_id,
-    });
+    const { answers, scored } = checkAnswers(
+      deps.protocol,
+      def,
+      a.answers,
+      status === 'draft',
+      { studyId: row.study_id, siteId: row.site_id },
+      deps.clock(),
+    );
+    if (status === 'complete') await checkDateOrder(trx, row.study_id, { ...row, answers }, a.id);
     const now = deps.clock();
     const updated = await trx
       .updateTable('response')

@@ -3,6 +3,7 @@ import { RegistryError } from '../errors.js';
 import { leavingInstruments, subjectInstrument } from '../protocol/index.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { checkDateOrder } from './date-rules.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse } from './response-columns.js';
@@ -67,6 +68,8 @@ export async function enrolSubject(
       def,
       { ...e.answers, [items.studyIdItem]: studyId, [items.siteItem]: e.siteId },
       false,
+      undefined,
+      deps.clock(),
     );
     const now = deps.clock();
     const state = newSubjectState([{ def, answers }], now.toISOString().slice(0, 10))!;
@@ -141,10 +144,13 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
     def,
     { status: w.status, date: w.date, reason: w.reason },
     false,
+    undefined,
+    deps.clock(),
   );
   await deps.db.transaction().execute(async (trx) => {
     const subject = await loadSubjectForUpdate(trx, w.studyId);
     requireSite(actor, subject.site_id, w.studyId);
+    await checkDateOrder(trx, w.studyId, { instrument: def.id, visit: closing.code, instance: 1, answers });
     if (isTerminal(subject.status)) {
       throw new RegistryError('INVALID_STATE', `subject ${w.studyId} is already ${subject.status}`);
     }

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { sql } from 'kysely';
 import { RegistryError } from '../../errors.js';
 import type { DatabaseHandle } from '../../store/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
@@ -129,6 +128,7 @@ function watchDatabase(handle: DatabaseHandle, log: (line: string) => void) {
 }
 
 async function answers(handle: DatabaseHandle): Promise<boolean> {
+  const { sql } = await import('kysely'); // loaded with the database already; not at the CLI's start
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), 3_000);
