@@ -1,4 +1,5 @@
 import { RegistryError } from '../errors.js';
+import { isConnectionLost } from '../store/connection-lost.js';
 import { UsageError } from './args.js';
 import { type CliIo, processIo } from './io.js';
 import type { VerbEntry } from './verb.js';
@@ -99,6 +100,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (error.code !== 'IMPORT_FAILED') {
         for (const issue of error.issues) io.stderr.write(`  ${issue.message}\n`);
       }
+      return 1;
+    }
+    if (isConnectionLost(error)) {
+      const why = (error as Error).message.split('\n')[0];
+      io.stderr.write(
+        `sifreg ${name}: lost the connection to the database (${why}); the transaction in progress was rolled back\n`,
+      );
       return 1;
     }
     // Unexpected: one line for the person, the detail only when asked for.

@@ -1,6 +1,7 @@
 import { RegistryError } from '../errors.js';
 import { TIDY_HEADER_LINE, tidyLine, tidyRows } from '../exchange/tidy.js';
 import { getInstrument } from '../instruments/index.js';
+import { inOneTransaction } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { requirePermission } from './context.js';
 import { addDays, DEMO_SITES, type DemoResponse, demoSubject, pick } from './demo-cohort.js';
@@ -56,20 +57,40 @@ export function demoCohortCsv(subjects: number, seed: number, today: string): st
   return [...demoCohortChunks(subjects, seed, today)].join('');
 }
 
-/** Loads the synthetic cohort into an empty registry (refuses when any subject exists). */
+/** The largest demo cohort: beyond it the generated file no longer fits comfortably in memory. */
+export const DEMO_MAX_SUBJECTS = 100_000;
+
+/**
+ * Loads the synthetic cohort into an empty registry (refuses when any subject exists), as one
+ * transaction: the check, the sites and every form commit together or not at all, and concurrent
+ * demos take turns (the second finds the registry not empty).
+ */
 export async function loadDemo(deps: RegistryDeps, actor: Actor, options: DemoOptions) {
   requirePermission(actor, 'data.import');
-  const existing = await deps.db.selectFrom('subject').select('study_id').limit(1).execute();
-  if (existing.length > 0) {
+  if (!Number.isInteger(options.subjects) || options.subjects < 1 || options.subjects > DEMO_MAX_SUBJECTS) {
     throw new RegistryError(
-      'REGISTRY_NOT_EMPTY',
-      'the registry already has subjects; demo data goes only into an empty registry',
+      'VALIDATION_FAILED',
+      `subjects must be a whole number from 1 to ${DEMO_MAX_SUBJECTS.toLocaleString('en-US')} (got ${options.subjects})`,
     );
   }
-  const sites = new Set((await deps.db.selectFrom('site').select('id').execute()).map((s) => s.id));
-  for (const site of DEMO_SITES) {
-    if (!sites.has(site.id)) await createSite(deps, actor, { id: site.id, name: site.name });
-  }
-  const csv = demoCohortCsv(options.subjects, options.seed, deps.clock().toISOString().slice(0, 10));
-  return importTidy(deps, actor, csv, options.onProgress ? { onProgress: options.onProgress } : {});
+  return inOneTransaction(
+    deps.db,
+    async (db) => {
+      const inside = { ...deps, db };
+      const existing = await db.selectFrom('subject').select('study_id').limit(1).execute();
+      if (existing.length > 0) {
+        throw new RegistryError(
+          'REGISTRY_NOT_EMPTY',
+          'the registry already has subjects; demo data goes only into an empty registry',
+        );
+      }
+      const sites = new Set((await db.selectFrom('site').select('id').execute()).map((s) => s.id));
+      for (const site of DEMO_SITES) {
+        if (!sites.has(site.id)) await createSite(inside, actor, { id: site.id, name: site.name });
+      }
+      const csv = demoCohortCsv(options.subjects, options.seed, deps.clock().toISOString().slice(0, 10));
+      return importTidy(inside, actor, csv, options.onProgress ? { onProgress: options.onProgress } : {});
+    },
+    'sifreg.demo',
+  );
 }

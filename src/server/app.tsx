@@ -37,7 +37,7 @@ export function buildApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   // While the database is down every answer, /health included, is 503 with Retry-After.
-  app.use(async (c, next) => {
+  app.use(async (_c, next) => {
     if (deps.database && !deps.database.available()) return unavailable();
     return next();
   });

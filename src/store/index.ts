@@ -11,6 +11,7 @@ export {
   openDatabase,
 } from './database.js';
 export { appliedMigrations, MIGRATIONS, migrateToLatest } from './migrate.js';
+export { inOneTransaction } from './one-transaction.js';
 export {
   createKysely,
   createPool,

@@ -2,6 +2,8 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
+export { isConnectionLost } from './connection-lost.js';
+
 const INT8 = 20;
 const NUMERIC = 1700;
 const DATE = 1082;
@@ -96,20 +98,6 @@ export function createMovableKysely(url: string, options: PoolOptions = {}): Mov
       void old.end().catch(() => {});
     },
   };
-}
-
-// SQLSTATE classes and codes of a lost server: 08 connection exception, 57P01–57P03 shutdown.
-const LOST_SQLSTATE = /^(08|57P0[123])/;
-const LOST_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
-const LOST_MESSAGE =
-  /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/i;
-
-/** True when the error means the database server went away or cannot be reached (not a bad query). */
-export function isConnectionLost(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (LOST_SQLSTATE.test(code) || LOST_ERRNO.has(code))) return true;
-  return LOST_MESSAGE.test(error.message);
 }
 
 /** The URL with its password replaced by `***`, for logs and messages. */
