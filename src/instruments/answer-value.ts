@@ -1,3 +1,4 @@
+import { isRealDate } from '../schedule/calendar.js';
 import type { AnswerValue, ItemDef } from './types.js';
 
 /** One answer read from its text or typed form: the value, or why it is not acceptable. */
@@ -22,7 +23,6 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^(\d{1,2}):(\d{2})$/;
 const TRUE_TEXT = new Set(['true', 'yes', '1']);
 const FALSE_TEXT = new Set(['false', 'no', '0']);
@@ -33,13 +33,7 @@ function fail(code: string, message: string): ParsedAnswer {
 
 /** True when `text` is a real calendar date written YYYY-MM-DD (2024-02-29 yes, 2023-02-29 no). */
 export function isIsoDate(text: string): boolean {
-  const m = DATE.exec(text);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(0);
-  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
-  date.setUTCFullYear(y, mo - 1, d);
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  return isRealDate(text);
 }
 
 /** Checks a number against the item's kind and range. */

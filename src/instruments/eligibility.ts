@@ -1,8 +1,8 @@
 import type { Issue } from '../errors.js';
+import { daysBetween } from '../schedule/calendar.js';
 import {
   booleanAnswer,
   choices,
-  daysBetween,
   issue,
   numberAnswer,
   orderIssues,

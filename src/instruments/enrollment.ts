@@ -1,16 +1,15 @@
 import type { Issue } from '../errors.js';
+import { parseStudyId, SITE_CODE_PATTERN, STUDY_ID_PATTERN } from '../protocol/identifiers.js';
 import { choices, issue, loinc, numberAnswer, stringAnswer } from './item-helpers.js';
 import type { Answers, InstrumentDef, ScoreResult, SubjectUpdate } from './types.js';
-
-/** Study ids are the site code, a dash and a zero-padded number: `VCU-0007`. */
-export const STUDY_ID_PATTERN = '^[A-Z][A-Z0-9]{1,11}-\\d{4,}$';
-/** Site codes: 2–12 capital letters or digits, starting with a letter. */
-export const SITE_CODE_PATTERN = '^[A-Z][A-Z0-9]{1,11}$';
 
 function validateEnrollment(a: Answers): Issue[] {
   const issues: Issue[] = [];
   const studyId = stringAnswer(a, 'study_id');
   const site = stringAnswer(a, 'site');
+  const parsed = studyId === undefined ? undefined : parseStudyId(studyId);
+  if (parsed && !parsed.ok)
+    issues.push(issue('study_id', parsed.code, `enrollment study_id ${parsed.message}`));
   if (studyId !== undefined && site !== undefined && !studyId.startsWith(`${site}-`)) {
     issues.push(
       issue(

@@ -22,7 +22,7 @@ export { getInstrument, INSTRUMENT_LIST, INSTRUMENTS } from './catalog.js';
 export { type DictionaryRow, dataDictionary } from './data-dictionary.js';
 export { ELIGIBILITY, MRI_CT_FLAG_THRESHOLD, SUSPICION_FLAGS, scoreEligibility } from './eligibility.js';
 export { END_OF_STUDY } from './end-of-study.js';
-export { ENROLLMENT, SITE_CODE_PATTERN, STUDY_ID_PATTERN, scoreEnrollment } from './enrollment.js';
+export { ENROLLMENT, scoreEnrollment } from './enrollment.js';
 export {
   type DrugClass,
   drugClass,
@@ -53,9 +53,9 @@ export type {
   PlausibilityLimits,
   ScoreResult,
   ScoringOptions,
+  SubjectDateKind,
   SubjectItems,
   SubjectStatus,
-  SubjectDateKind,
   SubjectUpdate,
   ValidationContext,
   ValidationResult,

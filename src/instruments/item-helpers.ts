@@ -59,11 +59,6 @@ export function orderIssues(
   ];
 }
 
-/** Whole days from one ISO date to another (UTC calendar arithmetic, so no daylight-saving drift). */
-export function daysBetween(from: string, to: string): number {
-  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
-}
-
 /** Rounds to a number of decimals, dropping binary floating-point noise (0.1 × 3 → 0.3). */
 export function roundTo(value: number, decimals: number): number {
   const f = 10 ** decimals;

@@ -20,6 +20,7 @@ import {
   unstorableText,
   validationContext,
 } from '../instruments/index.js';
+import { isSiteCode, parseStudyId } from '../protocol/identifiers.js';
 import { subjectInstrument, visitInstruments } from '../protocol/index.js';
 import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
@@ -28,7 +29,7 @@ import { type DatedForm, dateOrderIssues } from './date-rules.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
 import { type SubjectState, stateOf, subjectStateAfter } from './subject-state.js';
-import { drawDateShift, formatStudyId } from './subjects.js';
+import { drawDateShift } from './subjects.js';
 
 export interface ImportProblem {
   /** 1-based line in the file (the header is line 1). */
@@ -58,8 +59,6 @@ export interface ImportOptions {
 /** Key of the transaction-level advisory lock that lets one import write at a time. */
 export const IMPORT_LOCK = 5_349_465_202;
 
-const SITE_CODE = /^[A-Z][A-Z0-9]{1,11}$/;
-const STUDY_ID = /^([A-Z][A-Z0-9]{1,11})-(\d{4,})$/;
 const FETCH = 5000;
 /** Forms written per statement; a batch always ends at a subject boundary. */
 const WRITE_BATCH = 2000;
@@ -319,16 +318,16 @@ function checkRow(
     string,
     string,
   ];
-  const id = STUDY_ID.exec(studyId);
-  if (!id) {
+  const id = parseStudyId(studyId);
+  if (!id.ok && id.code === 'invalid_study_id') {
     problems.add(line, 'study_id', `${showCell(studyId)} is not a study id like VCU-0007`);
     return null;
   }
-  if (!SITE_CODE.test(site)) {
+  if (!isSiteCode(site)) {
     problems.add(line, 'site', `${showCell(site)} is not a site code (2–12 capital letters or digits)`);
     return null;
   }
-  if (id[1] !== site) {
+  if (!studyId.startsWith(`${site}-`)) {
     problems.add(
       line,
       'study_id',
@@ -337,15 +336,8 @@ function checkRow(
     return null;
   }
   // One spelling per subject: VCU-0040, never VCU-00040 beside it; the number fits the database.
-  const seq = Number(id[2]);
-  if (seq < 1 || seq > MAX_INT4 || formatStudyId(site, seq) !== studyId) {
-    problems.add(
-      line,
-      'study_id',
-      seq < 1 || seq > MAX_INT4
-        ? `${studyId}: the number must be from 1 to ${MAX_INT4}`
-        : `${studyId} is not written as ${formatStudyId(site, seq)} (at least four digits, no extra leading zeros)`,
-    );
+  if (!id.ok) {
+    problems.add(line, 'study_id', id.message);
     return null;
   }
   if (!/^[1-9]\d{0,9}$/.test(instanceText) || Number(instanceText) > MAX_INT4) {

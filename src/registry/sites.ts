@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
+import { isSiteCode } from '../protocol/identifiers.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
@@ -7,10 +8,7 @@ import { parseInput } from './parse-input.js';
 const SITE_INPUT = z.object({
   id: z
     .string()
-    .regex(
-      /^[A-Z][A-Z0-9]{1,11}$/,
-      'site code must be 2–12 capital letters or digits, starting with a letter',
-    ),
+    .refine(isSiteCode, 'site code must be 2–12 capital letters or digits, starting with a letter'),
   name: z.string().trim().min(1, 'site name is required').max(200),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
+import { formatStudyId } from '../protocol/identifiers.js';
 import { leavingInstruments, subjectInstrument } from '../protocol/index.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
@@ -15,10 +16,7 @@ export function drawDateShift(random: () => number): number {
   return random() < 0.5 ? -magnitude : magnitude;
 }
 
-/** Study id of the n-th subject of a site, e.g. `VCU-0007`. */
-export function formatStudyId(siteId: string, seq: number): string {
-  return `${siteId}-${String(seq).padStart(4, '0')}`;
-}
+export { formatStudyId } from '../protocol/identifiers.js';
 
 const IDENTITY = z
   .object({

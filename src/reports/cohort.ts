@@ -1,5 +1,3 @@
-import { parseDay } from '../schedule/index.js';
-
 // The cohort as the analysis sees it: one record per subject, outcome values per visit. Built from
 // the database by `extract-cohort.ts`; everything downstream is pure.
 
@@ -72,19 +70,5 @@ export interface Cohort {
   aeTerms: { code: string; label: string }[];
 }
 
-const DAY_NUMBERS = new Map<string, number>();
-
-/** Days since 1970-01-01 of a YYYY-MM-DD date (memoised: the analysis asks for the same dates often). */
-function dayNumber(date: string): number {
-  let n = DAY_NUMBERS.get(date);
-  if (n === undefined) {
-    n = parseDay(date, 'date');
-    if (DAY_NUMBERS.size > 100_000) DAY_NUMBERS.clear();
-    DAY_NUMBERS.set(date, n);
-  }
-  return n;
-}
-
-export function daysBetween(from: string, to: string): number {
-  return dayNumber(to) - dayNumber(from);
-}
+// Day arithmetic has one home, the schedule's calendar (it refuses a date that is not real).
+export { daysBetween } from '../schedule/index.js';

@@ -12,17 +12,49 @@ function invalid(what: string, text: string, form: string): RegistryError {
   ]);
 }
 
+/** Days since 1970-01-01 of a real date `YYYY-MM-DD`, or null when it is not one. */
+function dayNumberOf(text: string): number | null {
+  const m = DATE.exec(text);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999.
+  date.setUTCFullYear(y, mo - 1, d);
+  const real = date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  return real ? date.getTime() / DAY_MS : null;
+}
+
+/** True when `text` is a real calendar date written YYYY-MM-DD (2024-02-29 yes, 2023-02-29 no). */
+export function isRealDate(text: string): boolean {
+  return dayNumberOf(text) !== null;
+}
+
 /** Days since 1970-01-01 of a real date `YYYY-MM-DD` (UTC calendar: no daylight-saving shifts). */
 export function parseDay(text: string, what: string): number {
-  const m = DATE.exec(text);
-  if (m) {
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const ms = Date.UTC(y, mo - 1, d);
-    const back = new Date(ms);
-    if (back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d)
-      return ms / DAY_MS;
+  const day = dayNumberOf(text);
+  if (day === null) throw invalid(what, text, 'a real date YYYY-MM-DD');
+  return day;
+}
+
+const DAY_NUMBERS = new Map<string, number>();
+
+/**
+ * Whole days from one date `YYYY-MM-DD` to another (UTC calendar arithmetic); throws
+ * VALIDATION_FAILED on a date that is not real, never NaN. Memoised: the analysis asks for the
+ * same dates often.
+ */
+export function daysBetween(from: string, to: string): number {
+  return memoDay(to) - memoDay(from);
+}
+
+function memoDay(date: string): number {
+  let n = DAY_NUMBERS.get(date);
+  if (n === undefined) {
+    n = parseDay(date, 'date');
+    if (DAY_NUMBERS.size > 100_000) DAY_NUMBERS.clear();
+    DAY_NUMBERS.set(date, n);
   }
-  throw invalid(what, text, 'a real date YYYY-MM-DD');
+  return n;
 }
 
 /** `YYYY-MM-DD` of a day number. */
