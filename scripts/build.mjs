@@ -3,7 +3,7 @@
 // install without it (`--omit=dev`) keeps a dist/ that is already there (an `npm pack` tarball
 // carries one) and otherwise stops with one line saying what to do.
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -24,9 +24,21 @@ try {
   process.exit(1);
 }
 
-// A clean build, so no file removed from src/ lives on in dist/.
-rmSync(dist, { recursive: true, force: true });
-const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+// A clean build into a fresh directory that then replaces dist/ whole: no file removed from src/
+// lives on in dist/, and a command started meanwhile finds the old build or the new one, never half.
+const work = path.join(root, 'node_modules', '.cache', 'sifreg-build', String(process.pid));
+const next = path.join(work, 'dist');
+const old = path.join(work, 'old');
+rmSync(work, { recursive: true, force: true });
+const result = spawnSync(
+  process.execPath,
+  [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', next],
+  { stdio: 'inherit' },
+);
+if (result.status !== 0) {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(result.status ?? 1);
+}
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(next, dist);
+rmSync(work, { recursive: true, force: true });
