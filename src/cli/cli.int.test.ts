@@ -38,10 +38,10 @@ describe('the sifreg command line', () => {
     const option = await run(['demo', '--subjcts', '5'], a);
     expect(option.code).toBe(2);
     expect(option.stderr.trim().split('\n')).toHaveLength(1);
-    expect(option.stderr).toContain("Unknown option '--subjcts'");
+    expect(option.stderr).toContain('unknown option "--subjcts"');
     const bad = await run(['demo', '--subjects', 'many'], a);
     expect(bad.stderr).toBe(
-      'sifreg demo: --subjects must be a whole number ≥ 1 (got "many") (see "sifreg demo --help")\n',
+      'sifreg demo: --subjects must be a positive whole number (got "many") (see "sifreg demo --help")\n',
     );
   });
 
@@ -60,7 +60,7 @@ describe('the sifreg command line', () => {
     const ok = await run(
       ['user', 'add', '--username', 'cora.vcu', '--role', 'coordinator', '--site', 'VCU', '--password-stdin'],
       a,
-      'a long enough secret\n',
+      'a long enough secret for cora\n',
     );
     expect(ok.code).toBe(0);
     const short = await run(
@@ -79,7 +79,9 @@ describe('the sifreg command line', () => {
       'short\n',
     );
     expect(short.code).toBe(1);
-    expect(short.stderr).toContain('password: password must have at least 12 characters');
+    expect(short.stderr).toBe(
+      'sifreg user: password must have at least 12 characters (standard input)\n',
+    );
     expect(short.stderr).not.toContain('short\n');
   });
 

@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
+import { passwordProblem } from '../security/password-policy.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, ROLES, type Role, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
@@ -21,9 +22,11 @@ const USER_INPUT = z
       ),
     role: z.enum(ROLES, { message: `role must be one of ${ROLES.join(', ')}` }),
     siteId: z.string().nullable().optional(),
-    password: z.string().min(12, 'password must have at least 12 characters').max(1024),
+    password: z.string(),
   })
   .superRefine((u, ctx) => {
+    const problem = passwordProblem(u.password, { username: u.username });
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: `password ${problem}` });
     if (SITE_ROLES.includes(u.role) && !u.siteId) {
       ctx.addIssue({ code: 'custom', path: ['siteId'], message: `a ${u.role} must belong to a site` });
     }
