@@ -25,7 +25,9 @@ when no other sifreg process uses it, the database cleanly.`,
 
     const { createAdaptorServer } = await import('@hono/node-server');
     const { openRegistry } = await import('../open-registry.js');
-    const { buildApp } = await import('../../server/app.js');
+    // The app's modules load while the database starts.
+    const appModule = import('../../server/app.js');
+    appModule.catch(() => {});
     // Take the port before anything else starts: a busy port fails here and leaves nothing running.
     let respond: (request: Request) => Response | Promise<Response> = () =>
       new Response('starting', { status: 503, headers: { 'retry-after': '1' } });
@@ -41,6 +43,7 @@ when no other sifreg process uses it, the database cleanly.`,
       throw error;
     }
     const watch = watchDatabase(registry.handle, log);
+    const { buildApp } = await appModule;
     const app = buildApp({ registry: registry.deps, log, database: watch });
     respond = (request) => app.fetch(request);
     // Stop taking requests and watching first; the database closes after (openRegistry's handler).
