@@ -1,14 +1,21 @@
 // Builds the demo cohort (150 subjects, seed 1, as of 2026-03-02) in a scratch embedded registry,
 // writes the report's analysis data set, and runs bench/report.R on it. The CSVs and R's output are
 // committed under test/fixtures/r/report-demo/ and pinned by src/reports/report-vs-r.int.test.ts.
-// Run: npx tsx scripts/r/make-report-fixture.ts   (needs R with lme4, survival, jsonlite)
+// Run: npx tsx scripts/r/make-report-fixture.ts   (needs R with lme4, lmerTest, survival, jsonlite)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
 import { loadDemo, SYSTEM_ACTOR, seededRandom } from '../../src/registry/index.js';
-import { cessationCsv, outcomesCsv } from '../../src/reports/analysis-data.js';
+import {
+  aeEventsCsv,
+  aeFollowUpCsv,
+  cessationCsv,
+  expectedCsv,
+  kpiCsv,
+  outcomesCsv,
+} from '../../src/reports/analysis-data.js';
 import { extractCohort } from '../../src/reports/extract-cohort.js';
 import { openDatabase } from '../../src/store/index.js';
 
@@ -25,14 +32,20 @@ try {
   };
   await loadDemo(deps, SYSTEM_ACTOR, { subjects: 150, seed: 1 });
   const cohort = await extractCohort(handle.db, SACROPLASTY_SIF, FIXTURE_DAY);
-  await writeFile(path.join(out, 'outcomes.csv'), outcomesCsv(cohort));
-  await writeFile(path.join(out, 'cessation.csv'), cessationCsv(cohort));
+  const files = {
+    'outcomes.csv': outcomesCsv(cohort),
+    'cessation.csv': cessationCsv(cohort),
+    'expected.csv': expectedCsv(cohort),
+    'ae.csv': aeFollowUpCsv(cohort),
+    'ae-events.csv': aeEventsCsv(cohort),
+    'kpi.csv': kpiCsv(cohort),
+  };
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(out, name), text);
   const r = execFileSync(
     'Rscript',
     [
       path.resolve(import.meta.dirname, '../../bench/report.R'),
-      path.join(out, 'outcomes.csv'),
-      path.join(out, 'cessation.csv'),
+      ...Object.keys(files).map((name) => path.join(out, name)),
     ],
     { encoding: 'utf8' },
   );

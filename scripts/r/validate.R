@@ -10,6 +10,7 @@ options(warn = 2)
 suppressPackageStartupMessages({
   library(survival)
   library(lme4)
+  library(lmerTest)
   library(jsonlite)
 })
 
@@ -339,6 +340,8 @@ fit_lmm_r <- function(formula, data) {
   opt$par <- pol$theta
   opt$fval <- devf(pol$theta)  # leaves lme4's state at the polished optimum for mkMerMod
   fit <- mkMerMod(environment(devf), opt, lf$reTrms, fr = lf$fr)
+  # Satterthwaite df and t-based p-values from lmerTest's own code applied to this fit.
+  co <- summary(lmerTest:::as_lmerModLT(fit, devf))$coefficients
   default <- suppressMessages(lmer(formula, data = data, REML = TRUE))
   beta <- fixef(fit); se <- sqrt(diag(as.matrix(vcov(fit)))); tval <- beta / se
   vc <- as.data.frame(VarCorr(fit))
@@ -350,7 +353,7 @@ fit_lmm_r <- function(formula, data) {
   slope <- if ("t" %in% vc$var1) sd_of("t") else NA
   list(
     fixed = data.frame(term = names(beta), estimate = unname(beta), se = unname(se), t = unname(tval),
-                       p = unname(2 * pnorm(-abs(tval)))),
+                       df = unname(co[, "df"]), p = unname(co[, "Pr(>|t|)"])),
     sd_subject = num(sd_of("(Intercept)")), sd_slope = num(slope),
     corr = num(if (is.na(slope)) NA else sd_of("(Intercept)", "t")),
     sd_residual = num(sigma(fit)), reml_criterion = num(REMLcrit(fit)), theta = unname(getME(fit, "theta")),
@@ -385,7 +388,7 @@ pkg <- function(p) as.character(packageVersion(p))
 meta <- list(
   generated_by = "scripts/r/validate.R", seed = 20240611, r_version = R.version.string,
   packages = list(stats = pkg("stats"), survival = pkg("survival"), lme4 = pkg("lme4"), Matrix = pkg("Matrix"),
-                  minqa = pkg("minqa"), jsonlite = pkg("jsonlite")),
+                  minqa = pkg("minqa"), lmerTest = pkg("lmerTest"), jsonlite = pkg("jsonlite")),
   visits = VISITS, sites = SITES,
   note = "Synthetic data only. Numbers carry 15 significant digits; Inf is the string \"Inf\"; NA/NaN are null.")
 result <- c(list(meta = meta, cohorts = cohorts), cases)

@@ -5,10 +5,20 @@ export { type ChiSquareResult, chiSquareTest } from './chi-square.js';
 export { type Description, describe, quantile } from './descriptives.js';
 export { chisqUpper, normalTwoSided, qnorm, qt, tTwoSided } from './distributions.js';
 export { type FisherResult, fisherExact2x2 } from './fisher.js';
+export { fisherExactRx2 } from './fisher-rx2.js';
 export { type KaplanMeierResult, type KmStep, kaplanMeier } from './kaplan-meier.js';
-export { fitLmm, type LmmCovariate, type LmmFit, type LmmFixedEffect, type LmmInput } from './lmm.js';
+export {
+  fitLmm,
+  type LmmCovariate,
+  type LmmFit,
+  LmmFitError,
+  type LmmFixedEffect,
+  type LmmInput,
+} from './lmm.js';
 export { type LogRankResult, logRank } from './log-rank.js';
 export { holm } from './p-adjust.js';
+export { type PoissonRate, poissonRate } from './poisson.js';
 export { clopperPearson, type McNemarResult, mcnemar, type ProportionCi } from './proportions.js';
 export { oneSampleTTest, pairedDifferences, pairedTTest, type TTestResult } from './t-test.js';
+export { type TurnbullResult, turnbull } from './turnbull.js';
 export { type WilcoxonOptions, type WilcoxonResult, wilcoxonSignedRank } from './wilcoxon.js';

@@ -1,10 +1,22 @@
-import { normalTwoSided } from './distributions.js';
+import { normalTwoSided, tTwoSided } from './distributions.js';
 import { cholInverseDiagonal, evaluateReml } from './lmm-criterion.js';
 import { buildLmmDesign, type LmmInput } from './lmm-design.js';
 import { groupSubjects } from './lmm-grouped.js';
+import { satterthwaiteDf } from './lmm-satterthwaite.js';
 import { minimiseBounded } from './optimise.js';
 
 export type { LmmCovariate, LmmInput } from './lmm-design.js';
+
+/**
+ * The model cannot be fitted to these data (too few rows or subjects, a rank-deficient design, or
+ * no convergence); any other error from `fitLmm` is a bug and is not of this class.
+ */
+export class LmmFitError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LmmFitError';
+  }
+}
 
 export interface LmmFixedEffect {
   /** R's coefficient name: `(Intercept)`, `visitweek2`, `siteVCU`, or the numeric covariate's name. */
@@ -12,7 +24,9 @@ export interface LmmFixedEffect {
   estimate: number;
   se: number;
   t: number;
-  /** Two-sided normal-approximation p-value, 2(1 − Φ(|t|)); no Satterthwaite degrees of freedom. */
+  /** Satterthwaite degrees of freedom (lmerTest); null when the variance Hessian is not positive definite. */
+  df: number | null;
+  /** Two-sided p-value from t on the Satterthwaite df, as lmerTest; the normal approximation when df is null. */
   p: number;
 }
 
@@ -44,10 +58,11 @@ export interface LmmFit {
 export function fitLmm(input: LmmInput): LmmFit {
   const design = buildLmmDesign(input);
   const { p, q, nObs, nGroups } = design;
-  if (nObs <= p) throw new RangeError(`LMM needs more rows (${nObs}) than fixed effects (${p})`);
-  if (nGroups < 2) throw new RangeError('LMM needs at least two subjects');
+  if (nObs <= p) throw new LmmFitError(`${nObs} observations for ${p} fixed effects`);
+  if (nGroups < 2) throw new LmmFitError(`${nGroups} subject; at least two subjects are needed`);
   const probe = evaluateReml(design, q === 1 ? [0] : [0, 0, 0]);
-  if (!Number.isFinite(probe.deviance)) throw new RangeError('fixed-effect design matrix is rank deficient');
+  if (!Number.isFinite(probe.deviance))
+    throw new LmmFitError('the fixed-effect design matrix is rank deficient');
   // lme4's start and bounds: θ = 1 (diagonal) / 0 (off-diagonal); diagonal elements ≥ 0.
   const start = q === 1 ? [1] : [1, 0, 1];
   const lower = q === 1 ? [0] : [0, Number.NEGATIVE_INFINITY, 0];
@@ -60,11 +75,13 @@ export function fitLmm(input: LmmInput): LmmFit {
   const sigma2 = at.pwrss / (nObs - p);
   const sigma = Math.sqrt(sigma2);
   const unscaled = cholInverseDiagonal(at.cholXtVX, p);
+  const dfs = satterthwaiteDf(design, theta, grouped);
   const fixed = design.terms.map((term, j) => {
     const estimate = at.beta[j]!;
     const se = Math.sqrt(sigma2 * unscaled[j]!);
     const t = estimate / se;
-    return { term, estimate, se, t, p: normalTwoSided(t) };
+    const df = dfs[j] ?? null;
+    return { term, estimate, se, t, df, p: df === null ? normalTwoSided(t) : tTwoSided(t, df) };
   });
   const [t0 = 0, t1 = 0, t2 = 0] = theta;
   const base = {

@@ -193,7 +193,7 @@ group('linear mixed model matches lme4 (REML, converged to 1e-10)', () => {
       const fixed = expected.fixed as Record<string, Expected[]>;
       expect(fit.fixed.map((f) => f.term)).toEqual(fixed.term);
       fit.fixed.forEach((f, i) => {
-        for (const key of ['estimate', 'se', 't', 'p'] as const)
+        for (const key of ['estimate', 'se', 't', 'df', 'p'] as const)
           expectClose(f[key], fixed[key]?.[i], 1e-6, 1e-12, `${f.term} ${key}`);
       });
       const scalars = ['sd_subject', 'sd_residual', 'reml_criterion', 'n_obs', 'n_groups'];

@@ -1,6 +1,6 @@
-import { chiSquareTest, fisherExact2x2 } from '../analysis/index.js';
+import { chiSquareTest, fisherExactRx2 } from '../analysis/index.js';
 import { proportion } from './analyse-outcomes.js';
-import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
+import { type Cohort, type CohortSubject, daysBetween, type KpiDays } from './cohort.js';
 import type { Band, CareGapReport, KpiRow } from './types.js';
 
 /** Fracture liaison KPI bands (CLINICAL.md): < 50% red, 50–80% amber, > 80% green. */
@@ -14,38 +14,73 @@ export function band(prop: number | null): Band {
 interface KpiSpec {
   kpi: string;
   label: string;
-  /** Days after the index date before a subject counts in the denominator. */
-  afterDay: number;
-  met: (s: CohortSubject) => boolean;
+  /** Which of the protocol's KPI day limits applies: the time point a subject must have passed. */
+  limit: keyof KpiDays;
+  /** Among the eligible subjects, who counts in the denominator (all when absent). */
+  among?: (s: CohortSubject) => boolean;
+  met: (s: CohortSubject, days: KpiDays) => boolean;
 }
 
-const KPIS: KpiSpec[] = [
-  { kpi: 'dxa_12w', label: 'DXA done within 12 weeks', afterDay: 84, met: (s) => s.care.dxaDone },
-  { kpi: 'vitamin_d', label: '25-OH vitamin D measured', afterDay: 84, met: (s) => s.care.vitaminDMeasured },
-  { kpi: 'calcium_vitd', label: 'Calcium / vitamin D started', afterDay: 84, met: (s) => s.care.calciumVitD },
+/** A date no later than index + `limit` days (no lower bound: a DXA before the fracture counts). */
+const within = (s: CohortSubject, date: string | null | undefined, limit: number) =>
+  date != null && s.indexDate !== null && daysBetween(s.indexDate, date) <= limit;
+
+/** A bone medication recorded on any form, whatever its start date: the rule for "untreated" too. */
+const boneMedRecorded = (s: CohortSubject) => s.care.boneMedRecorded ?? s.care.boneMedStartDate !== null;
+
+/** The fracture-liaison day limits when the cohort carries none (12, 16 and 52 weeks). */
+export const DEFAULT_KPI_DAYS: KpiDays = { assessment: 84, boneMedStart: 112, persistence: 364 };
+
+export const KPIS: KpiSpec[] = [
+  {
+    kpi: 'dxa_12w',
+    label: 'DXA done within 12 weeks',
+    limit: 'assessment',
+    met: (s, d) => within(s, s.care.dxaDate, d.assessment),
+  },
+  {
+    kpi: 'vitamin_d',
+    label: '25-OH vitamin D measured',
+    limit: 'assessment',
+    met: (s) => s.care.vitaminDMeasured,
+  },
+  {
+    kpi: 'calcium_vitd',
+    label: 'Calcium / vitamin D started',
+    limit: 'assessment',
+    met: (s) => s.care.calciumVitD,
+  },
   {
     kpi: 'bone_med_recommended',
     label: 'Bone medication recommended',
-    afterDay: 84,
+    limit: 'assessment',
     met: (s) => s.care.boneMedRecommended,
   },
   {
     kpi: 'bone_med_16w',
     label: 'Bone medication started within 16 weeks',
-    afterDay: 112,
-    met: (s) =>
-      s.care.boneMedStartDate !== null &&
-      s.indexDate !== null &&
-      daysBetween(s.indexDate, s.care.boneMedStartDate) <= 112,
+    limit: 'boneMedStart',
+    met: (s, d) => within(s, s.care.boneMedStartDate, d.boneMedStart),
   },
   {
     kpi: 'bone_med_52w',
     label: 'Bone medication still taken at 52 weeks',
-    afterDay: 364,
+    limit: 'persistence',
+    among: boneMedRecorded,
     met: (s) => s.care.boneMedPersisting === true,
   },
-  { kpi: 'falls_risk', label: 'Falls-risk assessment', afterDay: 84, met: (s) => s.care.fallsRiskAssessed },
-  { kpi: 'physical_therapy', label: 'Physical therapy started', afterDay: 84, met: (s) => s.care.ptStarted },
+  {
+    kpi: 'falls_risk',
+    label: 'Falls-risk assessment',
+    limit: 'assessment',
+    met: (s) => s.care.fallsRiskAssessed,
+  },
+  {
+    kpi: 'physical_therapy',
+    label: 'Physical therapy started',
+    limit: 'assessment',
+    met: (s, d) => within(s, s.care.ptStartDate, d.assessment),
+  },
 ];
 
 function eligible(cohort: Cohort, s: CohortSubject, afterDay: number): boolean {
@@ -56,39 +91,53 @@ function eligible(cohort: Cohort, s: CohortSubject, afterDay: number): boolean {
 }
 
 /**
- * Heterogeneity across sites of one KPI: Fisher's exact test for two sites, chi-square test of the
- * sites × (met, not met) table for more (as R chisq.test); sites with no eligible subject left out.
+ * Heterogeneity across sites of one KPI on the sites × (met, not met) table, sites with no
+ * eligible subject dropped first: Pearson's chi-square without continuity correction when every
+ * expected count is at least 5 (compared exactly: row total × column total ≥ 5 × N), otherwise
+ * Fisher's exact test (r × 2, as R fisher.test). Everybody or nobody meeting it: p = 1. Null with
+ * fewer than two sites.
  */
 export function sitesDiffer(bySite: readonly { x: number; n: number }[]): number | null {
-  const rows = bySite.filter((s) => s.n > 0).map((s) => [s.x, s.n - s.x]);
+  const rows = bySite.filter((s) => s.n > 0).map((s) => [s.x, s.n - s.x] as const);
   if (rows.length < 2) return null;
-  const met = rows.reduce((a, r) => a + r[0]!, 0);
-  const notMet = rows.reduce((a, r) => a + r[1]!, 0);
-  if (met === 0 || notMet === 0) return null;
-  if (rows.length === 2) return fisherExact2x2(rows[0]![0]!, rows[0]![1]!, rows[1]![0]!, rows[1]![1]!).p;
-  return chiSquareTest(rows).p;
+  const met = rows.reduce((a, r) => a + r[0], 0);
+  const notMet = rows.reduce((a, r) => a + r[1], 0);
+  if (met === 0 || notMet === 0) return 1;
+  const total = met + notMet;
+  const large = rows.every((r) => (r[0] + r[1]) * Math.min(met, notMet) >= 5 * total);
+  if (large)
+    return chiSquareTest(
+      rows.map((r) => [r[0], r[1]]),
+      { correct: false },
+    ).p;
+  return fisherExactRx2(rows.map((r) => [r[0], r[1]]));
 }
 
 /** Osteoporosis care-gap KPIs per site and overall, each with its band, and the untreated count. */
 export function analyseCareGap(cohort: Cohort): CareGapReport {
+  const days = cohort.kpiDays ?? DEFAULT_KPI_DAYS;
   const kpis: KpiRow[] = KPIS.map((k) => {
-    const denominator = cohort.subjects.filter((s) => eligible(cohort, s, k.afterDay));
-    const overall = proportion(denominator.filter(k.met).length, denominator.length);
+    const denominator = cohort.subjects.filter(
+      (s) => eligible(cohort, s, days[k.limit]) && (k.among?.(s) ?? true),
+    );
+    const met = (s: CohortSubject) => k.met(s, days);
+    const overall = proportion(denominator.filter(met).length, denominator.length);
     return {
       kpi: k.kpi,
       label: k.label,
       overall: { ...overall, band: band(overall.prop) },
       by_site: cohort.sites.map((site) => {
         const own = denominator.filter((s) => s.site === site.id);
-        const p = proportion(own.filter(k.met).length, own.length);
+        const p = proportion(own.filter(met).length, own.length);
         return { ...p, site: site.id, band: band(p.prop) };
       }),
       p_sites: null as number | null,
     };
   });
   for (const k of kpis) k.p_sites = sitesDiffer(k.by_site);
+  // Untreated: past the start limit with no bone medication recorded on any form.
   const untreated = cohort.subjects.filter(
-    (s) => eligible(cohort, s, 112) && s.care.boneMedStartDate === null,
+    (s) => eligible(cohort, s, days.boneMedStart) && !boneMedRecorded(s),
   ).length;
   return { kpis, untreated };
 }

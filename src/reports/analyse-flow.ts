@@ -24,6 +24,14 @@ export function expectedAt(cohort: Cohort, s: CohortSubject, visitCode: string):
   return true;
 }
 
+/**
+ * The flow's "expected" at a visit, used wherever expected is counted (flow, completeness, ITT
+ * responders): seen there, or due by `expectedAt` (window closed, not left the study before it).
+ */
+export function expectedInFlow(cohort: Cohort, s: CohortSubject, visitCode: string): boolean {
+  return s.treated && (s.visits.has(visitCode) || expectedAt(cohort, s, visitCode));
+}
+
 function windowClosed(cohort: Cohort, s: CohortSubject, visitCode: string): boolean {
   const v = cohort.visits.find((x) => x.code === visitCode);
   if (!v || !s.indexDate || v.day === null) return false;
@@ -56,7 +64,7 @@ export function analyseFlow(cohort: Cohort): FlowReport {
         const treated = all.filter((s) => s.treated);
         // Due: the window has closed, or the subject was already seen there.
         const due = treated.filter((s) => s.visits.has(v.code) || windowClosed(cohort, s, v.code));
-        const expected = due.filter((s) => expectedAt(cohort, s, v.code) || s.visits.has(v.code));
+        const expected = due.filter((s) => expectedInFlow(cohort, s, v.code));
         const seen = expected.filter((s) => s.visits.has(v.code)).length;
         return {
           visit: v.code,
@@ -76,13 +84,13 @@ export function analyseFlow(cohort: Cohort): FlowReport {
   };
 }
 
-/** Follow-up completeness: seen / expected per site and visit. */
+/** Follow-up completeness: seen / expected per site and visit, "expected" as in the flow. */
 export function analyseCompleteness(cohort: Cohort): StudyReport['completeness'] {
   const rows: StudyReport['completeness'] = [];
   for (const site of cohort.sites) {
     const own = cohort.subjects.filter((s) => s.site === site.id && s.treated);
     for (const v of cohort.visits.filter((x) => x.day !== null && x.day > 0)) {
-      const expected = own.filter((s) => expectedAt(cohort, s, v.code));
+      const expected = own.filter((s) => expectedInFlow(cohort, s, v.code));
       const seen = expected.filter((s) => s.visits.has(v.code)).length;
       rows.push({
         site: site.id,

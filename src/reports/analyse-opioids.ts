@@ -1,6 +1,6 @@
-import { kaplanMeier, logRank, mcnemar, quantile } from '../analysis/index.js';
+import { kaplanMeier, logRank, mcnemar, quantile, turnbull } from '../analysis/index.js';
 import { proportion } from './analyse-outcomes.js';
-import type { Cohort, CohortSubject } from './cohort.js';
+import { type Cohort, type CohortSubject, daysBetween, type VisitValues } from './cohort.js';
 import type { KmPoint, OpioidReport, TimeToEventReport } from './types.js';
 
 /** Any-opioid use by visit with exact CIs and McNemar against baseline; MME median [IQR] among users. */
@@ -42,35 +42,66 @@ export function analyseOpioids(cohort: Cohort): OpioidReport {
 }
 
 /**
- * Time to opioid cessation among subjects on opioids at baseline: the event is the first follow-up
- * visit without an opioid, at that visit's nominal day; otherwise censored at the last visit seen.
- * Subjects never seen after the procedure contribute no follow-up time and are not in the curve.
+ * Time to opioid cessation among treated subjects on opioids at baseline, over the follow-up
+ * medication reviews (every visit after the procedure that collects analgesics, weeks 2–52):
+ * - the event is at the first review without an opioid: on the latest stop date recorded there
+ *   when every opioid taken at the previous review is listed there with a stop date (days from the
+ *   index date, at least 0), otherwise on that review's nominal day;
+ * - otherwise censored at the last review seen; subjects never seen at a review are left out.
+ * For the interval-censored (Turnbull) analysis, `left`/`right` bound the cessation: from the last
+ * review on opioids (0 when the first review is already off them) to the first review off them;
+ * left = right for a recorded stop date, right = ∞ when censored.
  */
 export function cessationTimes(cohort: Cohort, subjects: readonly CohortSubject[]) {
   const baseline = cohort.visits[0]!.code;
-  const followUps = cohort.visits.filter((v) => v.collectsMedication && v.day !== null && v.day > 0);
+  const followUps = cohort.visits.filter(
+    (v) => v.code !== baseline && v.collectsMedication && v.day !== null && v.day > 0,
+  );
   const time: number[] = [];
   const event: (0 | 1)[] = [];
   const site: string[] = [];
+  const left: number[] = [];
+  const right: number[] = [];
   for (const s of subjects) {
-    if (!s.treated || s.visits.get(baseline)?.opioid !== true) continue;
+    const base = s.visits.get(baseline);
+    if (!s.treated || base?.opioid !== true) continue;
+    let previous = base;
     let last: number | null = null;
-    let stopped = false;
+    let eventTime: number | null = null;
+    let exact = false;
     for (const v of followUps) {
-      const o = s.visits.get(v.code)?.opioid;
-      if (o == null) continue;
-      last = v.day!;
-      if (o === false) {
-        stopped = true;
-        break;
+      const review = s.visits.get(v.code);
+      if (review?.opioid == null) continue;
+      if (review.opioid === true) {
+        last = v.day!;
+        previous = review;
+        continue;
       }
+      const stopDate = recordedStop(previous, review);
+      exact = stopDate !== null && s.indexDate !== null;
+      eventTime = exact ? Math.max(0, daysBetween(s.indexDate!, stopDate!)) : v.day!;
+      break;
     }
-    if (last === null) continue;
-    time.push(last);
-    event.push(stopped ? 1 : 0);
+    if (eventTime === null && last === null) continue;
+    time.push(eventTime ?? last!);
+    event.push(eventTime === null ? 0 : 1);
     site.push(s.site);
+    left.push(eventTime === null ? last! : exact ? eventTime : (last ?? 0));
+    right.push(eventTime === null ? Number.POSITIVE_INFINITY : eventTime);
   }
-  return { time, event, site };
+  return { time, event, site, left, right };
+}
+
+/**
+ * The latest stop date listed at the first review off opioids, when every opioid taken at the
+ * previous review is listed there with a stop date; null otherwise.
+ */
+function recordedStop(previous: VisitValues, review: VisitValues): string | null {
+  const stopped = review.opioidsStopped ?? [];
+  const taken = previous.opioidsTaken ?? [];
+  if (stopped.length === 0 || taken.length === 0) return null;
+  if (!taken.every((drug) => stopped.some((x) => x.drug === drug))) return null;
+  return stopped.reduce((latest, x) => (x.stopDate > latest ? x.stopDate : latest), '');
 }
 
 function kmPoints(time: number[], event: (0 | 1)[]) {
@@ -88,8 +119,9 @@ function kmPoints(time: number[], event: (0 | 1)[]) {
 }
 
 export function analyseCessation(cohort: Cohort): TimeToEventReport {
-  const { time, event, site } = cessationTimes(cohort, cohort.subjects);
+  const { time, event, site, left, right } = cessationTimes(cohort, cohort.subjects);
   const overall = kmPoints(time, event);
+  const tb = turnbull(left, right);
   const lr = logRank(time, event, site);
   return {
     opioid_cessation: {
@@ -113,6 +145,8 @@ export function analyseCessation(cohort: Cohort): TimeToEventReport {
         };
       }),
       logrank_site: { chisq: lr.groups.length > 1 ? lr.chisq : null, df: lr.df, p: lr.p },
+      turnbull: tb.steps.map((x) => ({ day: x.time, surv: x.surv })),
+      turnbull_median_days: tb.median,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { clopperPearson, describe, holm, oneSampleTTest, wilcoxonSignedRank } from '../analysis/index.js';
-import type { Cohort, CohortSubject, VisitValues } from './cohort.js';
+import { expectedInFlow } from './analyse-flow.js';
+import { type Cohort, type CohortSubject, type Exact, exactValue, type VisitValues } from './cohort.js';
 import type { ChangeRow, OutcomeReport, Proportion, VisitSummary } from './types.js';
 
 export type OutcomeKey = 'pain' | 'odi' | 'mme';
@@ -70,9 +71,33 @@ export function summariseVisit(
   };
 }
 
+/** The follow-up visits of an outcome: every visit after the procedure that collects it (30 minutes included). */
+export function followUpVisits(cohort: Cohort, spec: OutcomeSpec) {
+  const baseline = cohort.visits[0]!.code;
+  return cohort.visits.filter((v) => v.code !== baseline && v.day !== null && spec.collected(v));
+}
+
+/** Whether follow-up f improved on baseline b by the three responder rules, decided on exact fractions. */
+export function responder(b: Exact, f: Exact, mcid: number | null) {
+  // b − f = (b.num·f.den − f.num·b.den) / (b.den·f.den); every product is an integer below 2^53.
+  const gain = b.num * f.den - f.num * b.den;
+  const dens = b.den * f.den;
+  const relative = b.num > 0;
+  return {
+    mcid: mcid !== null && gain >= mcid * dens,
+    // (b − f) / b ≥ 0.3  ⇔  10 (b − f) ≥ 3 b, with b > 0.
+    pct30: relative && 10 * gain >= 3 * b.num * f.den,
+    pct50: relative && 2 * gain >= b.num * f.den,
+    /** f − b as one correctly rounded division: equal changes give equal doubles (ties stay ties). */
+    change: -gain / dens,
+  };
+}
+
 /**
  * Change from baseline at each follow-up: paired t and Wilcoxon signed-rank on (visit − baseline),
- * Holm-adjusted across visits; responders by the MCID and by ≥ 30% / ≥ 50% reduction with exact CIs.
+ * computed on exact values, Holm-adjusted across every follow-up; responders by the MCID and by
+ * ≥ 30% / ≥ 50% reduction with exact CIs, among complete pairs and counting every subject expected
+ * at the visit with a baseline value (a missing follow-up is a non-responder).
  */
 export function changeFromBaseline(
   cohort: Cohort,
@@ -80,28 +105,37 @@ export function changeFromBaseline(
   subjects: readonly CohortSubject[],
 ): ChangeRow[] {
   const baseline = cohort.visits[0]!.code;
-  const followUps = cohort.visits.filter((v) => v.day !== null && v.day > 0 && spec.collected(v));
-  const rows = followUps.map((v) => {
+  const rows = followUpVisits(cohort, spec).map((v) => {
     const diffs: number[] = [];
     let mcid = 0;
     let pct30 = 0;
     let pct50 = 0;
     let relN = 0;
+    let ittN = 0;
+    let ittRelN = 0;
     for (const s of subjects) {
       const b = valueAt(s, baseline, spec.key);
+      if (b === null) continue;
+      const be = exactValue(spec.key, b);
+      if (expectedInFlow(cohort, s, v.code)) {
+        ittN++;
+        if (be.num > 0) ittRelN++;
+      }
       const f = valueAt(s, v.code, spec.key);
-      if (b === null || f === null) continue;
-      diffs.push(f - b);
-      if (spec.mcid !== null && b - f >= spec.mcid) mcid++;
+      if (f === null) continue;
+      const r = responder(be, exactValue(spec.key, f), spec.mcid);
+      diffs.push(r.change);
+      if (r.mcid) mcid++;
       // Relative improvement is defined only when there was something to improve.
-      if (b > 0) {
+      if (be.num > 0) {
         relN++;
-        if ((b - f) / b >= 0.3) pct30++;
-        if ((b - f) / b >= 0.5) pct50++;
+        if (r.pct30) pct30++;
+        if (r.pct50) pct50++;
       }
     }
     const t = oneSampleTTest(diffs);
     const w = wilcoxonSignedRank(diffs);
+    const none = spec.mcid === null;
     return {
       visit: v.code,
       n_pairs: diffs.length,
@@ -114,9 +148,12 @@ export function changeFromBaseline(
       wilcoxon_v: diffs.length > 0 ? w.v : null,
       p_wilcoxon: w.p,
       p_wilcoxon_holm: null as number | null,
-      responders_mcid: spec.mcid === null ? proportion(0, 0) : proportion(mcid, diffs.length),
+      responders_mcid: none ? proportion(0, 0) : proportion(mcid, diffs.length),
       responders_30pct: proportion(pct30, relN),
       responders_50pct: proportion(pct50, relN),
+      responders_mcid_itt: none ? proportion(0, 0) : proportion(mcid, ittN),
+      responders_30pct_itt: proportion(pct30, ittRelN),
+      responders_50pct_itt: proportion(pct50, ittRelN),
     };
   });
   const pt = holm(rows.map((r) => r.p_t));

@@ -46,6 +46,8 @@ const VARIABLES: Variable[] = [
   { variable: 'mme', label: 'Baseline MME/day', kind: 'continuous', get: baselineValue('mme') },
   { variable: 'pain', label: 'Baseline pain (NRS 0–10)', kind: 'continuous', get: baselineValue('pain') },
   { variable: 'odi', label: 'Baseline ODI, %', kind: 'continuous', get: baselineValue('odi') },
+  // A site's choice of VAS or NRS is confounded with the site; shown so the reader can see it.
+  { variable: 'pain_scale', label: 'Pain scale', kind: 'categorical', get: (s) => s.painScale ?? null },
   { variable: 'setting', label: 'Setting', kind: 'categorical', get: (s) => s.setting },
 ];
 

@@ -1,14 +1,14 @@
-import { fitLmm } from '../analysis/index.js';
+import { fitLmm, LmmFitError } from '../analysis/index.js';
 import { analyseCareGap } from './analyse-care.js';
 import { analyseCompleteness, analyseFlow } from './analyse-flow.js';
 import { analyseCessation, analyseOpioids } from './analyse-opioids.js';
 import { analyseOutcome, OUTCOMES, type OutcomeSpec } from './analyse-outcomes.js';
-import { analyseAdverseEvents, analyseSeverity } from './analyse-safety.js';
+import { analyseAdverseEvents, analyseCumulativeIncidence, analyseSeverity } from './analyse-safety.js';
 import { analyseSites } from './analyse-sites.js';
 import { analyseTable1 } from './analyse-table1.js';
 import type { Cohort } from './cohort.js';
 import { METHODS } from './methods.js';
-import type { LmmReport, StudyReport } from './types.js';
+import type { LmmMissing, LmmReport, StudyReport } from './types.js';
 
 /** Long-format rows of one outcome among treated subjects: the mixed model's data. */
 export function outcomeRows(cohort: Cohort, spec: OutcomeSpec) {
@@ -31,8 +31,12 @@ export function outcomeRows(cohort: Cohort, spec: OutcomeSpec) {
   return { y, subject, visit, site, visitLevels: visits.map((v) => v.code) };
 }
 
-/** `y ~ visit + site + (1 | subject)` by REML (lme4 parameterisation); null when the data cannot support it. */
-export function outcomeLmm(cohort: Cohort, spec: OutcomeSpec): LmmReport | null {
+/**
+ * `y ~ visit + site + (1 | subject)` by REML (lme4 parameterisation) with Satterthwaite df (lmerTest).
+ * A model the data cannot support (too few observations or subjects, a rank-deficient design) or
+ * that does not converge is reported as missing with the reason; any other error propagates.
+ */
+export function outcomeLmm(cohort: Cohort, spec: OutcomeSpec): LmmReport | LmmMissing {
   const rows = outcomeRows(cohort, spec);
   const visitLevels = rows.visitLevels.filter((v) => rows.visit.includes(v));
   const siteLevels = [...new Set(rows.site)].sort();
@@ -40,21 +44,24 @@ export function outcomeLmm(cohort: Cohort, spec: OutcomeSpec): LmmReport | null 
     visit: { values: rows.visit, levels: visitLevels },
   };
   if (siteLevels.length > 1) fixed.site = { values: rows.site, levels: siteLevels };
+  let fit: ReturnType<typeof fitLmm>;
   try {
-    const fit = fitLmm({ y: rows.y, subject: rows.subject, fixed });
-    return {
-      formula: `${spec.key} ~ visit${siteLevels.length > 1 ? ' + site' : ''} + (1 | subject)`,
-      fixed: fit.fixed.map((f) => ({ term: f.term, estimate: f.estimate, se: f.se, t: f.t, p: f.p })),
-      sd_subject: fit.sd_subject,
-      sd_residual: fit.sd_residual,
-      reml_criterion: fit.reml_criterion,
-      n_obs: fit.n_obs,
-      n_groups: fit.n_groups,
-      converged: fit.converged,
-    };
-  } catch {
-    return null;
+    fit = fitLmm({ y: rows.y, subject: rows.subject, fixed });
+  } catch (error) {
+    if (error instanceof LmmFitError) return { missing_reason: `not fitted: ${error.message}` };
+    throw error;
   }
+  if (!fit.converged) return { missing_reason: 'not fitted: the REML optimisation did not converge' };
+  return {
+    formula: `${spec.key} ~ visit${siteLevels.length > 1 ? ' + site' : ''} + (1 | subject)`,
+    fixed: fit.fixed.map((f) => ({ term: f.term, estimate: f.estimate, se: f.se, df: f.df, t: f.t, p: f.p })),
+    sd_subject: fit.sd_subject,
+    sd_residual: fit.sd_residual,
+    reml_criterion: fit.reml_criterion,
+    n_obs: fit.n_obs,
+    n_groups: fit.n_groups,
+    converged: fit.converged,
+  };
 }
 
 /** The whole study analysis over the cohort; pure and deterministic. */
@@ -80,6 +87,7 @@ export function analyseStudy(cohort: Cohort, generatedAt: string): StudyReport {
     opioids: analyseOpioids(cohort),
     time_to_event: analyseCessation(cohort),
     adverse_events: analyseAdverseEvents(cohort),
+    adverse_events_cumulative: analyseCumulativeIncidence(cohort),
     adverse_events_by_severity: analyseSeverity(cohort),
     care_gap: analyseCareGap(cohort),
     completeness,

@@ -9,6 +9,10 @@ export interface VisitValues {
   mme: number | null;
   /** Any opioid at the visit, including those without an MME factor (buprenorphine). */
   opioid: boolean | null;
+  /** Opioids (drug codes) listed at this medication review without a stop date: still taken. */
+  opioidsTaken?: readonly string[];
+  /** Opioids listed at this review with a stop date: stopped by this review. */
+  opioidsStopped?: readonly { drug: string; stopDate: string }[];
 }
 
 export interface CohortSubject {
@@ -20,7 +24,10 @@ export interface CohortSubject {
   treated: boolean;
   sex: string | null;
   age: number | null;
+  /** The eligibility form's own score: given weeks, or (screening − onset) / 7 rounded to 0.1 week. */
   symptomWeeks: number | null;
+  /** Pain scale the baseline pain was recorded on (`nrs` or `vas`). */
+  painScale?: string | null;
   etiology: string | null;
   eligible: boolean | null;
   priorFragilityFracture: boolean | null;
@@ -35,9 +42,17 @@ export interface CohortSubject {
   endStatus: string | null;
   endReason: string | null;
   endDate: string | null;
-  adverseEvents: { term: string; grade: number | null; serious: boolean | null; sirClass: string | null }[];
+  adverseEvents: {
+    term: string;
+    grade: number | null;
+    serious: boolean | null;
+    sirClass: string | null;
+    onsetDate?: string | null;
+  }[];
   care: {
     dxaDone: boolean;
+    /** Earliest DXA date recorded on any form. */
+    dxaDate?: string | null;
     vitaminDMeasured: boolean;
     calciumVitD: boolean;
     boneMedRecommended: boolean;
@@ -45,6 +60,10 @@ export interface CohortSubject {
     boneMedPersisting: boolean | null;
     fallsRiskAssessed: boolean;
     ptStarted: boolean;
+    /** Earliest physical therapy start date recorded. */
+    ptStartDate?: string | null;
+    /** A bone medication (other than `none`) or its start date is recorded on any form. */
+    boneMedRecorded?: boolean;
   };
 }
 
@@ -60,8 +79,20 @@ export interface CohortVisit {
   collectsMedication: boolean;
 }
 
+/** Day limits of the care-gap KPIs after the index date (the fracture-liaison definitions). */
+export interface KpiDays {
+  /** DXA, vitamin D, calcium/vitamin D, recommendation, falls risk, physical therapy: the 12-week visit. */
+  assessment: number;
+  /** Bone medication started: 16 weeks. */
+  boneMedStart: number;
+  /** Bone medication still taken: the 52-week visit. */
+  persistence: number;
+}
+
 export interface Cohort {
   asOf: string;
+  /** KPI day limits from the protocol; the fracture-liaison defaults when absent. */
+  kpiDays?: KpiDays;
   protocol: { id: string; version: string; title: string };
   sites: { id: string; name: string }[];
   visits: CohortVisit[];
@@ -72,3 +103,26 @@ export interface Cohort {
 
 // Day arithmetic has one home, the schedule's calendar (it refuses a date that is not real).
 export { daysBetween } from '../schedule/index.js';
+
+/**
+ * An outcome value as an exact fraction num/den of integers, so thresholds and ties are decided
+ * without rounding: pain in 1/10,000 points (stored rounded to 4 decimals: VAS mm / 10 and NRS
+ * exact), ODI as 20 × sum / answered sections (recovered from the percentage: the smallest
+ * answered count 1–10 that makes the sum whole), MME in hundredths (each drug's MME is rounded to 0.01).
+ */
+export interface Exact {
+  num: number;
+  den: number;
+}
+
+export function exactValue(key: 'pain' | 'odi' | 'mme', value: number): Exact {
+  if (key === 'pain') return { num: Math.round(value * 10_000), den: 10_000 };
+  if (key === 'mme') return { num: Math.round(value * 100), den: 100 };
+  for (let answered = 1; answered <= 10; answered++) {
+    const sum = (value * answered) / 20;
+    const whole = Math.round(sum);
+    if (Math.abs(sum - whole) < 1e-9) return { num: 20 * whole, den: answered };
+  }
+  // Not an ODI v2.1a score (hand-entered): exact to 1e-6 %.
+  return { num: Math.round(value * 1e6), den: 1e6 };
+}

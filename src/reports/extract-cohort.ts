@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { getInstrument } from '../instruments/index.js';
 import type { Protocol } from '../protocol/index.js';
 import type { Database } from '../store/index.js';
-import type { Cohort, CohortSubject, CohortVisit } from './cohort.js';
+import type { Cohort, CohortSubject, CohortVisit, KpiDays, VisitValues } from './cohort.js';
 
 type Row = Record<string, unknown>;
 
@@ -27,6 +27,24 @@ export function cohortVisits(protocol: Protocol): CohortVisit[] {
       collectsMedication: has('analgesic'),
     };
   });
+}
+
+/** Weeks within which bone medication should start (CLINICAL.md fracture-liaison KPI). */
+const BONE_MED_START_WEEKS = 16;
+
+/**
+ * The KPI day limits from the protocol: the first and the last procedure-anchored visits that
+ * collect the osteoporosis-care form (12 and 52 weeks), and 16 weeks for starting bone medication.
+ */
+export function kpiDaysOf(protocol: Protocol): KpiDays {
+  const days = cohortVisits(protocol)
+    .filter((_, i) => protocol.visits[i]!.instruments.includes('osteoporosis_care'))
+    .flatMap((v) => (v.day !== null && v.day > 0 ? [v.day] : []));
+  return {
+    assessment: days[0] ?? 12 * 7,
+    boneMedStart: BONE_MED_START_WEEKS * 7,
+    persistence: days.at(-1) ?? 52 * 7,
+  };
 }
 
 /** Answers of one instrument, one row per subject (the first instance at any visit unless `all`). */
@@ -88,7 +106,9 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
             .orderBy('study_id')
             .execute(),
         ),
-        // Outcome values per subject and visit from the typed score columns.
+        // Outcome values per subject and visit from the typed score columns. An analgesic listed
+        // with a stop date has stopped by that review: it adds neither opioid use nor MME there. MME
+        // is summed in exact hundredths, and is unknown when an opioid still taken has no factor.
         perVisit: run((c) =>
           sql<{
             study_id: string;
@@ -96,18 +116,48 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
             pain: number | null;
             odi: number | null;
             mme: number | null;
+            mme_unknown: boolean | null;
             opioid: boolean | null;
+            taken: string[] | null;
+            stopped: string[] | null;
             seen: boolean;
           }>`
         select study_id, visit, max(pain_nrs) as pain, max(odi_pct) as odi,
-               sum(mme_day) as mme, bool_or(opioid_any) as opioid,
+               sum(round(mme_day * 100)) filter (where not stopped) / 100 as mme,
+               bool_or(opioid_any and mme_day is null) filter (where not stopped) as mme_unknown,
+               bool_or(opioid_any) filter (where not stopped) as opioid,
+               array_agg(answers->>'drug') filter (where opioid_any and not stopped) as taken,
+               array_agg(concat(answers->>'drug', ' ', answers->>'stop_date'))
+                 filter (where opioid_any and stopped) as stopped,
                bool_or(instrument not in ('end_of_study', 'adverse_event')) as seen
-        from response where status <> 'draft' group by study_id, visit`.execute(c),
+        from (select study_id, visit, instrument, pain_nrs, odi_pct, mme_day, opioid_any, answers,
+                     instrument = 'analgesic' and answers->>'stop_date' is not null as stopped
+              from response where status <> 'draft') r
+        group by study_id, visit`.execute(c),
+        ),
+        // The pain scale of the baseline visit (the scale is a site's choice, so it is shown by site).
+        painScale: run((c) =>
+          c
+            .selectFrom('response')
+            .select(['study_id', sql<string>`answers->>'scale'`.as('scale')])
+            .where('instrument', '=', 'pain')
+            .where('visit', '=', protocol.visits[0]!.code)
+            .where('status', '!=', 'draft')
+            .execute(),
+        ),
+        symptomWeeks: run((c) =>
+          c
+            .selectFrom('response')
+            .select(['study_id', sql<string>`scores->>'symptom_weeks'`.as('weeks')])
+            .where('instrument', '=', 'eligibility')
+            .where('status', '!=', 'draft')
+            .orderBy('study_id')
+            .orderBy('id')
+            .execute(),
         ),
         enrollment: run((c) => answersOf(c, 'enrollment', ['sex', 'birth_year', 'index_date'])),
         eligibility: run((c) =>
           answersOf(c, 'eligibility', [
-            'symptom_duration_weeks',
             'etiology',
             'eligible',
             'prior_fragility_fracture',
@@ -120,10 +170,12 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         osteoporosisCare: run((c) =>
           answersOf(c, 'osteoporosis_care', [
             'dxa_done',
+            'dxa_date',
             'lowest_t_score',
             'vitamin_d_25oh',
             'calcium_vitd_started',
             'bone_med_recommended',
+            'bone_med',
             'bone_med_start_date',
             'bone_med_persisting',
             'falls_risk_assessed',
@@ -131,7 +183,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         ),
         physicalTherapy: run((c) => answersOf(c, 'physical_therapy', ['pt_start_date'])),
         adverseEvent: run((c) =>
-          answersOf(c, 'adverse_event', ['term', 'severity_grade', 'serious', 'sir_class']),
+          answersOf(c, 'adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class']),
         ),
         endOfStudy: run((c) => answersOf(c, 'end_of_study', ['status', 'reason', 'date'])),
       };
@@ -151,6 +203,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
           sex: null,
           age: null,
           symptomWeeks: null,
+          painScale: null,
           etiology: null,
           eligible: null,
           priorFragilityFracture: null,
@@ -174,6 +227,9 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
             boneMedPersisting: null,
             fallsRiskAssessed: false,
             ptStarted: false,
+            dxaDate: null,
+            ptStartDate: null,
+            boneMedRecorded: false,
           },
         });
       }
@@ -186,12 +242,20 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         if (!s || !r.seen) continue;
         // A visit's medication review without any opioid counts as "no opioid", MME 0.
         const reviewed = medVisits.has(r.visit);
-        s.visits.set(r.visit, {
+        const values: VisitValues = {
           pain: r.pain === null ? null : Number(r.pain),
           odi: r.odi === null ? null : Number(r.odi),
-          mme: r.mme !== null ? Number(r.mme) : reviewed ? 0 : null,
+          mme: r.mme_unknown ? null : r.mme !== null ? Number(r.mme) : reviewed ? 0 : null,
           opioid: r.opioid !== null ? r.opioid : reviewed ? false : null,
-        });
+        };
+        if (reviewed) {
+          values.opioidsTaken = r.taken ?? [];
+          values.opioidsStopped = (r.stopped ?? []).map((x) => {
+            const [drug = '', stopDate = ''] = x.split(' ');
+            return { drug, stopDate };
+          });
+        }
+        s.visits.set(r.visit, values);
       }
       for (const r of await pending.enrollment) {
         const s = subjects.get(String(r.study_id));
@@ -204,11 +268,18 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
       for (const r of await pending.eligibility) {
         const s = subjects.get(String(r.study_id));
         if (!s) continue;
-        s.symptomWeeks = num(r.symptom_duration_weeks);
         s.etiology = str(r.etiology);
         s.eligible = bool(r.eligible);
         s.priorFragilityFracture = bool(r.prior_fragility_fracture);
         s.steroidUse = bool(r.steroid_use);
+      }
+      for (const r of await pending.symptomWeeks) {
+        const s = subjects.get(r.study_id);
+        if (s) s.symptomWeeks ??= num(r.weeks);
+      }
+      for (const r of await pending.painScale) {
+        const s = subjects.get(r.study_id);
+        if (s) s.painScale = str(r.scale);
       }
       for (const r of await pending.procedure) {
         const s = subjects.get(String(r.study_id));
@@ -225,22 +296,31 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         if (!s) continue;
         const c = s.care;
         c.dxaDone ||= bool(r.dxa_done) === true;
+        const dxaDate = str(r.dxa_date);
+        if (dxaDate !== null && bool(r.dxa_done) !== false && (c.dxaDate == null || dxaDate < c.dxaDate))
+          c.dxaDate = dxaDate;
         if (num(r.lowest_t_score) !== null) s.tScore = num(r.lowest_t_score);
         c.vitaminDMeasured ||= num(r.vitamin_d_25oh) !== null;
         c.calciumVitD ||= bool(r.calcium_vitd_started) === true;
         c.boneMedRecommended ||= bool(r.bone_med_recommended) === true;
         c.boneMedStartDate ??= str(r.bone_med_start_date);
+        const med = str(r.bone_med);
+        c.boneMedRecorded ||= (med !== null && med !== 'none') || str(r.bone_med_start_date) !== null;
         c.fallsRiskAssessed ||= bool(r.falls_risk_assessed) === true;
         const persisting = bool(r.bone_med_persisting);
         if (persisting !== null) c.boneMedPersisting = persisting;
       }
       for (const r of await pending.physicalTherapy) {
         const s = subjects.get(String(r.study_id));
-        if (s && r.pt_start_date) s.care.ptStarted = true;
+        const start = str(r.pt_start_date);
+        if (!s || start === null) continue;
+        s.care.ptStarted = true;
+        if (s.care.ptStartDate == null || start < s.care.ptStartDate) s.care.ptStartDate = start;
       }
       for (const r of await pending.adverseEvent) {
         subjects.get(String(r.study_id))?.adverseEvents.push({
           term: String(r.term),
+          onsetDate: str(r.onset_date),
           grade: num(r.severity_grade),
           serious: bool(r.serious),
           sirClass: str(r.sir_class),
@@ -256,6 +336,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
       const ae = getInstrument('adverse_event').items.find((i) => i.id === 'term');
       return {
         asOf,
+        kpiDays: kpiDaysOf(protocol),
         protocol: { id: protocol.id, version: protocol.version, title: protocol.title },
         sites: sites.map((s) => ({ id: s.id, name: s.name })),
         visits,

@@ -5,7 +5,14 @@ import { compareWithR, type RResult } from '../../test/helpers/compare-r.js';
 import { createTestRegistry } from '../../test/helpers/registry.js';
 import { loadDemo, SYSTEM_ACTOR } from '../registry/index.js';
 import { analyseStudy } from './analyse.js';
-import { cessationCsv, outcomesCsv } from './analysis-data.js';
+import {
+  aeEventsCsv,
+  aeFollowUpCsv,
+  cessationCsv,
+  expectedCsv,
+  kpiCsv,
+  outcomesCsv,
+} from './analysis-data.js';
 import type { Cohort } from './cohort.js';
 import { extractCohort } from './extract-cohort.js';
 import type { StudyReport } from './types.js';
@@ -29,14 +36,47 @@ describe('the study report of the demo cohort agrees with R (stats, lme4, surviv
   afterAll(() => registry.destroy());
 
   test('the registry hands the analysis exactly the data R analysed', () => {
-    expect(outcomesCsv(cohort)).toBe(readFileSync(path.join(FIXTURE, 'outcomes.csv'), 'utf8'));
-    expect(cessationCsv(cohort)).toBe(readFileSync(path.join(FIXTURE, 'cessation.csv'), 'utf8'));
+    const files = {
+      'outcomes.csv': outcomesCsv,
+      'cessation.csv': cessationCsv,
+      'expected.csv': expectedCsv,
+      'ae.csv': aeFollowUpCsv,
+      'ae-events.csv': aeEventsCsv,
+      'kpi.csv': kpiCsv,
+    };
+    for (const [name, make] of Object.entries(files)) {
+      expect(make(cohort), name).toBe(readFileSync(path.join(FIXTURE, name), 'utf8'));
+    }
   });
 
-  test('every statistic R gives matches to 1e-6 relative', () => {
+  test('every statistic R gives is in the report and matches to 1e-6 relative (Turnbull 2e-4)', () => {
     const result = compareWithR(report, r);
-    expect(result.compared).toBeGreaterThan(300);
+    expect(result.missing).toEqual([]);
+    expect(result.compared).toBeGreaterThan(500);
     expect(result.maxRel, `worst: ${result.worst}`).toBeLessThan(1e-6);
+    expect(result.maxTurnbull, `worst: ${result.worstTurnbull}`).toBeLessThan(2e-4);
+    console.log(
+      `compared ${result.compared} numbers with R: max rel ${result.maxRel.toExponential(2)} (${result.worst}), Turnbull ${result.maxTurnbull.toExponential(2)}`,
+    );
+  });
+
+  test('a statistic R gives that the report lacks, or gives as null, fails the comparison', () => {
+    const broken = structuredClone(report);
+    const pain = broken.outcomes.pain;
+    delete (pain.change[0] as Partial<(typeof pain.change)[number]>).p_t;
+    pain.change[1]!.responders_mcid_itt.ci_low = null;
+    const lmm = pain.lmm as Extract<typeof pain.lmm, { fixed: unknown }>;
+    lmm.fixed[1]!.term = 'visit_renamed';
+    broken.time_to_event.opioid_cessation.turnbull = [];
+    const result = compareWithR(broken, r);
+    expect(result.missing).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('outcomes.pain.change[visit=post30min].p_t'),
+        expect.stringContaining('outcomes.pain.change[visit=week2].responders_mcid_itt.ci_low'),
+        expect.stringContaining('outcomes.pain.lmm.fixed[term=visitpost30min]'),
+        expect.stringContaining('turnbull[day=7]'),
+      ]),
+    );
   });
 
   test('the JSON has every key of the contract', () => {
@@ -63,7 +103,9 @@ describe('the study report of the demo cohort agrees with R (stats, lme4, surviv
       expect(Object.keys(o.lmm!)).toEqual(
         expect.arrayContaining(['fixed', 'sd_subject', 'sd_residual', 'reml_criterion']),
       );
-      expect(Object.keys(o.lmm!.fixed[0]!)).toEqual(expect.arrayContaining(['term', 'estimate', 'se', 'p']));
+      const lmm = o.lmm as Extract<typeof o.lmm, { fixed: unknown }>;
+      expect(Object.keys(lmm.fixed[0]!)).toEqual(['term', 'estimate', 'se', 'df', 't', 'p']);
+      expect(o.change.map((c) => c.visit)[0]).toBe(key === 'pain' ? 'post30min' : 'week2');
     }
     const km = report.time_to_event.opioid_cessation;
     expect(Object.keys(km.km[0]!)).toEqual(

@@ -95,17 +95,27 @@ export interface ChangeRow {
   responders_mcid: Proportion;
   responders_30pct: Proportion;
   responders_50pct: Proportion;
+  /** Among treated subjects expected at the visit with a baseline value (> 0 for 30% and 50%); missing = non-responder. */
+  responders_mcid_itt: Proportion;
+  responders_30pct_itt: Proportion;
+  responders_50pct_itt: Proportion;
 }
 
 export interface LmmReport {
   formula: string;
-  fixed: { term: string; estimate: number; se: number; t: number; p: Num }[];
+  /** p from t on the Satterthwaite df (lmerTest); df null (normal p) when the variance Hessian is singular. */
+  fixed: { term: string; estimate: number; se: number; df: Num; t: number; p: Num }[];
   sd_subject: number;
   sd_residual: number;
   reml_criterion: number;
   n_obs: number;
   n_groups: number;
   converged: boolean;
+}
+
+/** A model that could not be fitted, and why. */
+export interface LmmMissing {
+  missing_reason: string;
 }
 
 export interface OutcomeReport {
@@ -116,7 +126,7 @@ export interface OutcomeReport {
   by_visit: VisitSummary[];
   by_site: { site: string; by_visit: VisitSummary[] }[];
   change: ChangeRow[];
-  lmm: LmmReport | null;
+  lmm: LmmReport | LmmMissing | null;
 }
 
 export interface KmPoint {
@@ -152,6 +162,9 @@ export interface TimeToEventReport {
     median_upper: Num;
     by_site: { site: string; n: number; events: number; km: KmPoint[]; median_days: Num }[];
     logrank_site: { chisq: Num; df: number; p: Num };
+    /** Interval-censored (Turnbull) sensitivity analysis, at R survfit's times (midpoints included). */
+    turnbull: { day: number; surv: number }[];
+    turnbull_median_days: Num;
   };
 }
 
@@ -164,6 +177,22 @@ export interface AdverseEventRow {
   ci_high: Num;
   /** Denominator (treated subjects); the renderer falls back to `flow.treated` when absent. */
   n?: number;
+  /** Follow-up from the procedure to the end of follow-up, in years of 365.25 days. */
+  person_years?: number;
+  /** Events (recurrent ones included) with onset in follow-up. */
+  events?: number;
+  /** Events per 100 person-years, with the exact Poisson 95% CI (R poisson.test). */
+  rate_per_100py?: Num;
+  rate_ci_low?: Num;
+  rate_ci_high?: Num;
+}
+
+export interface CumulativeIncidenceRow {
+  event: 'any' | 'serious';
+  day: 30 | 365;
+  incidence: Num;
+  ci_low: Num;
+  ci_high: Num;
 }
 
 export type Band = 'red' | 'amber' | 'green' | 'none';
@@ -210,6 +239,7 @@ export interface StudyReport {
   opioids: OpioidReport;
   time_to_event: TimeToEventReport;
   adverse_events: AdverseEventRow[];
+  adverse_events_cumulative: CumulativeIncidenceRow[];
   adverse_events_by_severity: { grade: number; count: number; rate: number; ci_low: Num; ci_high: Num }[];
   care_gap: CareGapReport;
   completeness: { site: string; visit: string; expected: number; seen: number; pct: Num }[];

@@ -1,109 +1,106 @@
 import type { StudyReport } from '../../src/reports/types.js';
 
-type Num = number | null;
-
+/**
+ * R's output of bench/report.R: the same keys as the report's JSON (outcomes, time_to_event,
+ * adverse_events, adverse_events_cumulative, care_gap), plus R's timing.
+ */
 export interface RResult {
-  pain: ROutcome;
-  odi: ROutcome;
-  mme: ROutcome;
-  km: { time: number[]; surv: number[]; lower: Num[]; upper: Num[]; n_risk: number[]; median: Num };
-  logrank: { chisq: number; df: number; p: number };
   timing: {
-    read_seconds: number;
-    analysis_seconds: number;
+    read_seconds?: number;
+    analysis_seconds?: number;
     r_version: string;
     lme4: string;
+    lmerTest?: string;
     survival: string;
   };
+  [key: string]: unknown;
 }
 
-interface ROutcome {
-  by_visit: {
-    visit: string;
-    n: number;
-    mean: number;
-    sd: Num;
-    ci_low: Num;
-    ci_high: Num;
-    median: number;
-    q1: number;
-    q3: number;
-  }[];
-  change: {
-    visit: string;
-    n_pairs: number;
-    mean_change: number;
-    ci_low: number;
-    ci_high: number;
-    t: number;
-    p_t: number;
-    wilcoxon_v: number;
-    p_wilcoxon: number;
-  }[];
-  lmm: {
-    fixed: { term: string; estimate: number; se: number; t: number; p: number }[];
-    sd_subject: number;
-    sd_residual: number;
-    reml_criterion: number;
-  };
-}
+/** Fields that identify an element of an array (a visit, a term, a day): matched, not compared. */
+const IDENTITY = ['visit', 'term', 'event', 'kpi', 'site', 'day'] as const;
 
-/** Largest relative difference between the report's statistics and R's, over every number both give. */
+/** Turnbull rows and median: R's survfit stops its EM at 5e-5, so 2e-4 (absolute for survival). */
+const isTurnbull = (path: string) => path.includes('turnbull');
+
+/**
+ * Compares every number R gives with the report's value at the same path. Array elements are matched
+ * by their identifying fields (visit, term, event, kpi, site, day). A key R has that the report lacks,
+ * or a number R gives where the report has null (or the reverse), is a failure listed in `missing`.
+ * Returns the largest relative difference (absolute when R's value is below 1e-12) over the
+ * numbers compared at 1e-6, and the same over the Turnbull numbers (tolerance 2e-4).
+ */
 export function compareWithR(report: StudyReport, r: RResult) {
   let maxRel = 0;
   let worst = '';
+  let maxTurnbull = 0;
+  let worstTurnbull = '';
   let compared = 0;
-  const check = (label: string, ours: Num | undefined, theirs: Num | undefined) => {
-    if (ours == null || theirs == null) return;
-    compared++;
-    const rel = Math.abs(ours - theirs) / Math.max(Math.abs(theirs), 1e-12);
-    const abs = Math.abs(ours - theirs);
-    const d = Math.min(rel, abs < 1e-12 ? 0 : rel);
-    if (d > maxRel) {
-      maxRel = d;
-      worst = label;
+  const missing: string[] = [];
+  const walk = (path: string, ours: unknown, theirs: unknown): void => {
+    if (theirs === null || theirs === undefined) {
+      if (ours !== null && ours !== undefined && typeof ours === 'number')
+        missing.push(`${path}: R gives NA, report ${ours}`);
+      return;
     }
-  };
-  for (const key of ['pain', 'odi', 'mme'] as const) {
-    const o = report.outcomes[key];
-    for (const v of r[key].by_visit) {
-      const m = o.by_visit.find((x) => x.visit === v.visit);
-      for (const f of ['n', 'mean', 'sd', 'ci_low', 'ci_high', 'median', 'q1', 'q3'] as const)
-        check(`${key} ${v.visit} ${f}`, m?.[f], v[f]);
+    if (typeof theirs === 'number') {
+      if (typeof ours !== 'number') {
+        missing.push(
+          `${path}: R gives ${theirs}, report ${ours === undefined ? 'lacks the key' : String(ours)}`,
+        );
+        return;
+      }
+      compared++;
+      const abs = Math.abs(ours - theirs);
+      const turnbull = isTurnbull(path);
+      const d =
+        turnbull && path.endsWith('surv') ? abs : Math.abs(theirs) < 1e-12 ? abs : abs / Math.abs(theirs);
+      if (turnbull) {
+        if (d > maxTurnbull) {
+          maxTurnbull = d;
+          worstTurnbull = path;
+        }
+      } else if (d > maxRel) {
+        maxRel = d;
+        worst = path;
+      }
+      return;
     }
-    for (const v of r[key].change) {
-      const m = o.change.find((x) => x.visit === v.visit);
-      for (const f of [
-        'n_pairs',
-        'mean_change',
-        'ci_low',
-        'ci_high',
-        't',
-        'p_t',
-        'wilcoxon_v',
-        'p_wilcoxon',
-      ] as const) {
-        check(`${key} change ${v.visit} ${f}`, m?.[f], v[f]);
+    if (typeof theirs === 'string') {
+      if (ours !== theirs) missing.push(`${path}: R gives "${theirs}", report ${String(ours)}`);
+      return;
+    }
+    if (Array.isArray(theirs)) {
+      if (!Array.isArray(ours)) {
+        missing.push(`${path}: report lacks the list`);
+        return;
+      }
+      for (const item of theirs) {
+        if (item === null || typeof item !== 'object') continue;
+        const keys = IDENTITY.filter((k) => k in (item as object));
+        const id = keys.map((k) => `${k}=${(item as Record<string, unknown>)[k]}`).join(',');
+        const match = ours.find(
+          (o) =>
+            o !== null &&
+            typeof o === 'object' &&
+            keys.every((k) => (o as Record<string, unknown>)[k] === (item as Record<string, unknown>)[k]),
+        );
+        if (match === undefined) missing.push(`${path}[${id}]: report has no such row`);
+        else walk(`${path}[${id}]`, match, item);
+      }
+      return;
+    }
+    if (typeof theirs === 'object') {
+      if (ours === null || typeof ours !== 'object') {
+        missing.push(`${path}: report lacks the object`);
+        return;
+      }
+      for (const [k, v] of Object.entries(theirs)) {
+        if ((IDENTITY as readonly string[]).includes(k) && !path.endsWith('logrank_site')) continue;
+        walk(path ? `${path}.${k}` : k, (ours as Record<string, unknown>)[k], v);
       }
     }
-    const lmm = o.lmm;
-    for (const f of r[key].lmm.fixed) {
-      const m = lmm?.fixed.find((x) => x.term === f.term.replace('study_id', 'subject'));
-      check(`${key} lmm ${f.term} estimate`, m?.estimate, f.estimate);
-      check(`${key} lmm ${f.term} se`, m?.se, f.se);
-    }
-    check(`${key} lmm sd_subject`, lmm?.sd_subject, r[key].lmm.sd_subject);
-    check(`${key} lmm sd_residual`, lmm?.sd_residual, r[key].lmm.sd_residual);
-    check(`${key} lmm reml`, lmm?.reml_criterion, r[key].lmm.reml_criterion);
-  }
-  const km = report.time_to_event.opioid_cessation;
-  r.km.time.forEach((t, i) => {
-    const m = km.km.find((x) => x.day === t);
-    check(`km surv day ${t}`, m?.surv, r.km.surv[i]);
-    check(`km lower day ${t}`, m?.lower, r.km.lower[i]);
-    check(`km upper day ${t}`, m?.upper, r.km.upper[i]);
-  });
-  check('km median', km.median_days, r.km.median);
-  check('logrank chisq', km.logrank_site.chisq, r.logrank.chisq);
-  return { maxRel, worst, compared };
+  };
+  const { timing: _timing, ...numbers } = r;
+  walk('', report, numbers);
+  return { maxRel, worst, maxTurnbull, worstTurnbull, compared, missing };
 }

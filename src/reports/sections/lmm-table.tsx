@@ -1,7 +1,7 @@
 // The linear mixed model of one outcome: fixed effects with SE, t and p, then the variance
 // components and fit statistics, as lme4's summary prints them.
 import { fmt, fmtInt, fmtP } from '../format.js';
-import type { LmmReport, ReportMeta } from '../types.js';
+import type { LmmMissing, LmmReport, ReportMeta } from '../types.js';
 import { Caption, Num, visitLabeller } from './parts.js';
 
 /** Readable names for model terms: "visitweek12" → "Week 12 vs baseline", "siteOC" → "Site OC". */
@@ -17,18 +17,17 @@ export function termLabel(term: string, meta: Pick<ReportMeta, 'visits' | 'sites
 
 /** Fixed effects and variance components; a plain note when the model was not fitted. */
 export function LmmTable(props: {
-  lmm: LmmReport | null;
+  lmm: LmmReport | LmmMissing | null;
   meta: ReportMeta;
   label: string;
   no: string;
   digits: number;
 }) {
   const { lmm: m, digits: d } = props;
-  if (!m) {
+  if (!m || 'missing_reason' in m) {
     return (
       <p class="empty" data-table={props.no}>
-        Table {props.no}. No linear mixed model was fitted for {props.label} (too few observations or not
-        requested).
+        Table {props.no}. No linear mixed model for {props.label}: {m ? m.missing_reason : 'not requested'}.
       </p>
     );
   }
@@ -43,6 +42,7 @@ export function LmmTable(props: {
           <th>Term</th>
           <th class="num">Estimate</th>
           <th class="num">SE</th>
+          <th class="num">df</th>
           <th class="num">t</th>
           <th class="num">p</th>
         </tr>
@@ -53,34 +53,35 @@ export function LmmTable(props: {
             <td>{termLabel(f.term, props.meta)}</td>
             <Num>{fmt(f.estimate, d + 1)}</Num>
             <Num>{fmt(f.se, d + 1)}</Num>
+            <Num>{fmt(f.df ?? null, 1)}</Num>
             <Num>{fmt(f.t, 2)}</Num>
             <Num>{fmtP(f.p)}</Num>
           </tr>
         ))}
         <tr class="var sep">
-          <td colspan={5}>Variance components and fit</td>
+          <td colspan={6}>Variance components and fit</td>
         </tr>
         <tr class="sub">
           <td>SD of participant intercepts</td>
           <Num>{fmt(m.sd_subject, d + 1)}</Num>
-          <td colspan={3} />
+          <td colspan={4} />
         </tr>
         <tr class="sub">
           <td>Residual SD</td>
           <Num>{fmt(m.sd_residual, d + 1)}</Num>
-          <td colspan={3} />
+          <td colspan={4} />
         </tr>
         <tr class="sub">
           <td>REML criterion at convergence</td>
           <Num>{fmt(m.reml_criterion, 1)}</Num>
-          <td colspan={3} />
+          <td colspan={4} />
         </tr>
         <tr class="sub">
           <td>Observations / participants</td>
           <Num>
             {fmtInt(m.n_obs)} / {fmtInt(m.n_groups)}
           </Num>
-          <td colspan={3} />
+          <td colspan={4} />
         </tr>
       </tbody>
     </table>
