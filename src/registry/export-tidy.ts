@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { TIDY_HEADER_LINE, tidyLine, tidyRows } from '../exchange/tidy.js';
 import { type Answers, getInstrument } from '../instruments/index.js';
 import { appendAudit } from '../store/index.js';
-import { type Actor, type RegistryDeps, seesAllSites } from './context.js';
+import type { Actor, RegistryDeps } from './context.js';
+import { requireScope, siteFilter } from './scope.js';
 
 export interface ExportSummary {
   subjects: number;
@@ -22,7 +23,8 @@ export async function exportTidy(
   write: (chunk: string) => void | Promise<void>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ExportSummary> {
-  const siteFilter = seesAllSites(actor) ? null : actor.siteId;
+  // Pseudonymised subject-level data: the actor's scope for it decides the sites; none is refused.
+  const sites = siteFilter(requireScope(actor, 'data.read'));
   const visitCodes = deps.protocol.visits.map((v) => v.code);
   // One snapshot for the whole file, so a form saved meanwhile cannot half-appear.
   const { subjects, rows } = await deps.db
@@ -30,7 +32,7 @@ export async function exportTidy(
     .setIsolationLevel('repeatable read')
     .execute(async (snap) => {
       let countQuery = snap.selectFrom('subject').select((eb) => eb.fn.countAll<number>().as('n'));
-      if (siteFilter) countQuery = countQuery.where('site_id', '=', siteFilter);
+      if (sites) countQuery = countQuery.where('site_id', 'in', sites);
       const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
       await write(TIDY_HEADER_LINE);
       let after = '';
@@ -43,7 +45,7 @@ export async function exportTidy(
           .where('study_id', '>', after)
           .orderBy('study_id')
           .limit(SUBJECT_BATCH);
-        if (siteFilter) q = q.where('site_id', '=', siteFilter);
+        if (sites) q = q.where('site_id', 'in', sites);
         const ids = (await q.execute()).map((s) => s.study_id);
         if (ids.length === 0) break;
         const responses = await snap
@@ -81,10 +83,10 @@ export async function exportTidy(
       at: deps.clock(),
       actor: actor.username,
       action: 'export.tidy',
-      siteId: siteFilter,
+      siteId: sites?.length === 1 ? sites[0]! : null,
       entity: 'export',
       entityId: 'tidy',
-      after: { subjects, rows, scope: siteFilter ?? 'all sites' },
+      after: { subjects, rows, scope: sites ?? 'all sites' },
     });
   });
   return { subjects, rows };

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { RegistryError } from '../errors.js';
 import type { ScoreResult } from '../instruments/index.js';
 import { appendAudit, type Database } from '../store/index.js';
-import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { type Actor, type Permission, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { checkDateOrder } from './date-rules.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse, responseColumns } from './response-columns.js';
+import { inScope, scopeFor } from './scope.js';
 import { loadSubjectForUpdate, writeSubjectState } from './subject-state.js';
 
 const RECORD_INPUT = z.object({
@@ -42,7 +43,7 @@ export async function recordResponse(
   const { answers, scored } = checkAnswers(deps.protocol, def, r.answers, draft, undefined, deps.clock());
   return deps.db.transaction().execute(async (trx) => {
     const subject = await loadSubjectForUpdate(trx, r.studyId);
-    requireSite(actor, subject.site_id, r.studyId);
+    requireSite(actor, 'response.write', subject.site_id, r.studyId);
     if (!draft) await checkDateOrder(trx, r.studyId, { ...r, answers });
     const existing = await trx
       .selectFrom('response')
@@ -104,7 +105,7 @@ const AMEND_INPUT = z.object({
 
 export type AmendInput = z.input<typeof AMEND_INPUT>;
 
-async function loadResponse(trx: Transaction<Database>, actor: Actor, id: number) {
+async function loadResponse(trx: Transaction<Database>, actor: Actor, permission: Permission, id: number) {
   const row = await trx
     .selectFrom('response')
     .selectAll()
@@ -112,7 +113,8 @@ async function loadResponse(trx: Transaction<Database>, actor: Actor, id: number
     .forUpdate()
     .executeTakeFirst();
   if (!row) throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
-  if (actor.role !== 'system' && actor.siteId !== row.site_id) {
+  // Another site's form is "not found", so its existence does not leak.
+  if (!inScope(scopeFor(actor, permission), row.site_id)) {
     throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
   }
   return row;
@@ -139,7 +141,7 @@ export async function amendResponse(
   requirePermission(actor, 'response.write');
   const a = parseInput(AMEND_INPUT, input);
   return deps.db.transaction().execute(async (trx) => {
-    const row = await loadResponse(trx, actor, a.id);
+    const row = await loadResponse(trx, actor, 'response.write', a.id);
     if (row.status === 'locked' || row.status === 'signed') {
       throw new RegistryError('RESPONSE_LOCKED', `response ${a.id} is ${row.status} and cannot be amended`);
     }
@@ -205,10 +207,11 @@ async function changeState(
   input: z.input<typeof STATE_INPUT>,
   to: 'locked' | 'signed',
 ): Promise<ResponseRef> {
-  requirePermission(actor, to === 'locked' ? 'response.lock' : 'response.sign');
+  const permission = to === 'locked' ? 'response.lock' : 'response.sign';
+  requirePermission(actor, permission);
   const s = parseInput(STATE_INPUT, input);
   return deps.db.transaction().execute(async (trx) => {
-    const row = await loadResponse(trx, actor, s.id);
+    const row = await loadResponse(trx, actor, permission, s.id);
     checkVersion(s.id, row.version, s.version);
     const allowedFrom = to === 'locked' ? ['complete'] : ['complete', 'locked'];
     if (!allowedFrom.includes(row.status)) {

@@ -1,10 +1,12 @@
+import { RegistryError } from '../errors.js';
 import { buildStudyReport } from '../reports/study-report.js';
 import type { StudyReport } from '../reports/types.js';
 import { appendAudit } from '../store/index.js';
-import { type Actor, type RegistryDeps, requirePermission } from './context.js';
+import type { Actor, RegistryDeps } from './context.js';
+import { requireScope } from './scope.js';
 
 /**
- * Runs the study report across all sites (monitors, statisticians, the system) and renders it;
+ * Runs the study report across all sites (monitors, statisticians, the system: scope.ts) and renders it;
  * the report, like every export, is an audit event once it has been rendered.
  */
 export async function studyReport<T>(
@@ -13,7 +15,10 @@ export async function studyReport<T>(
   format: string,
   render: (report: StudyReport) => T | Promise<T>,
 ): Promise<{ report: StudyReport; body: T }> {
-  requirePermission(actor, 'data.read_all');
+  // The report covers every site, so it needs a scope of every site, never a partial one.
+  if (requireScope(actor, 'report.generate').kind !== 'all') {
+    throw new RegistryError('FORBIDDEN', `role ${actor.role} may not run the cross-site study report`);
+  }
   const now = deps.clock();
   const report = await buildStudyReport(deps.db, deps.protocol, now);
   const body = await render(report);

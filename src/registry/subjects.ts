@@ -48,7 +48,7 @@ export async function enrolSubject(
 ): Promise<{ studyId: string; responseId: number }> {
   requirePermission(actor, 'subject.enrol');
   const e = parseInput(ENROL_INPUT, input);
-  requireSite(actor, e.siteId);
+  requireSite(actor, 'subject.enrol', e.siteId);
   const { visit, def } = subjectInstrument(deps.protocol);
   checkPlacement(deps.protocol, visit, def.id, 1);
   const items = def.createsSubject!;
@@ -147,7 +147,7 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
   );
   await deps.db.transaction().execute(async (trx) => {
     const subject = await loadSubjectForUpdate(trx, w.studyId);
-    requireSite(actor, subject.site_id, w.studyId);
+    requireSite(actor, 'subject.withdraw', subject.site_id, w.studyId);
     await checkDateOrder(trx, w.studyId, { instrument: def.id, visit: closing.code, instance: 1, answers });
     if (isTerminal(subject.status)) {
       throw new RegistryError('INVALID_STATE', `subject ${w.studyId} is already ${subject.status}`);
