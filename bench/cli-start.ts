@@ -87,6 +87,7 @@ export interface CliStartResult {
 
 /** Runs the CLI start and cold-start measurements and returns the BENCHMARKS.md section. */
 export async function benchCliStart(runs = { short: 15, serve: 5 }): Promise<CliStartResult> {
+  const load = os.loadavg()[0]!.toFixed(1);
   const node = stats(timeProcess(['-e', '0'], runs.short));
   const help = stats(timeProcess([BIN, '--help'], runs.short));
   const verbHelp = stats(timeProcess([BIN, 'demo', '--help'], runs.short));
@@ -113,7 +114,8 @@ export async function benchCliStart(runs = { short: 15, serve: 5 }): Promise<Cli
 Measured by \`npm run bench -- --only cli\` (bench/cli-start.ts) on ${new Date().toISOString().slice(0, 10)}, as ${
     process.getuid?.() === 0 ? 'root' : 'an ordinary user'
   }, data directories under ${os.tmpdir()} (mode 0700).
-Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.
+Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()};
+load average ${load} when the run began${os.getPriority() < 0 ? `, run at nice ${os.getPriority()}` : ''}.
 Wall time of the whole process through \`bin/sifreg.js\` (compiled \`dist/\`); serve is timed from spawn to
 the first \`200\` of \`GET /\` on the embedded PostgreSQL, then stopped with SIGINT.
 
