@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseVerbArgs, UsageError } from '../args.js';
+import { checkOutputFile } from '../output-file.js';
 import type { Verb } from '../verb.js';
 
 export const BACKUP: Verb = {
@@ -12,13 +13,15 @@ a SHA-256 checksum. Restore it into an empty registry with "sifreg restore FILE"
     const { values, positionals } = parseVerbArgs(args, {}, 1);
     const file = positionals[0];
     if (!file) throw new UsageError('backup needs the FILE to write');
+    // Checked before the database is opened: a bad FILE fails at once and nothing is read.
+    const target = await checkOutputFile(io.cwd, file, 'backup');
     const { openRegistry } = await import('../open-registry.js');
     const { backupDatabase } = await import('../../store/index.js');
     const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
     try {
       const bar = progressBar(io, 'backup');
-      const result = await backupDatabase(registry.deps.db, path.resolve(io.cwd, file), (p) =>
+      const result = await backupDatabase(registry.deps.db, target, (p) =>
         bar.update(p.done, p.total ?? p.done),
       );
       bar.stop();

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { RegistryError } from '../../errors.js';
 import { parseVerbArgs, UsageError } from '../args.js';
+import { checkOutputFile, outputError } from '../output-file.js';
 import type { Verb } from '../verb.js';
 
 const FORMATS = ['tidy'] as const;
@@ -29,7 +29,10 @@ problem is printed with its line, column and reason. --dry-run only checks.`,
     const { openRegistry } = await import('../open-registry.js');
     const { importTidy, SYSTEM_ACTOR } = await import('../../registry/index.js');
     const { progressBar } = await import('../progress.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+      mustExist: values['dry-run'] ? 'a dry run' : undefined,
+    });
     try {
       const bar = progressBar(io, 'importing');
       try {
@@ -76,13 +79,27 @@ never exported. Every export is recorded in the audit trail.`,
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${String(format)}")`);
     }
     const out = values.out as string | undefined;
-    const target = out ? path.resolve(io.cwd, out) : null;
+    // The output is opened before the export runs: a bad --out fails before anything is read or audited.
+    const target = out ? await checkOutputFile(io.cwd, out, '--out') : null;
     const temp = target ? `${target}.partial` : null;
-    const stream: Writable = temp ? createWriteStream(temp) : io.stdout;
+    let stream: Writable = io.stdout;
+    if (out && temp) {
+      const file = await open(temp, 'w').catch((error: unknown) => {
+        throw outputError(out, '--out', error);
+      });
+      stream = file.createWriteStream();
+    }
+    // A write error rejects the pending write (below); this keeps it from also crashing the process.
+    stream.on('error', () => {});
     const { openRegistry } = await import('../open-registry.js');
     const { exportTidy, SYSTEM_ACTOR } = await import('../../registry/index.js');
     const { progressBar } = await import('../progress.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+    }).catch(async (error: unknown) => {
+      if (temp) await rm(temp, { force: true });
+      throw error;
+    });
     try {
       const bar = progressBar(io, 'exporting');
       const summary = await exportTidy(
@@ -92,17 +109,20 @@ never exported. Every export is recorded in the audit trail.`,
         (d, t) => bar.update(d, t),
       );
       bar.stop();
-      if (temp && target) {
+      if (out && temp && target) {
         stream.end();
         await once(stream, 'finish');
-        await rename(temp, target);
+        await rename(temp, target).catch((error: unknown) => {
+          throw outputError(out, '--out', error);
+        });
         io.stderr.write(`exported ${summary.rows} rows for ${summary.subjects} subjects to ${out}\n`);
       }
       return 0;
     } catch (error) {
-      if (temp) {
+      if (out && temp) {
         stream.destroy();
         await rm(temp, { force: true });
+        if ((error as NodeJS.ErrnoException).syscall) throw outputError(out, '--out', error);
       }
       throw error;
     } finally {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseVerbArgs, UsageError } from '../args.js';
+import { checkOutputFile, outputError } from '../output-file.js';
 import type { Verb } from '../verb.js';
 
 const FORMATS = ['html', 'json', 'pdf'] as const;
@@ -23,6 +24,8 @@ gap, completeness, sites against the pool) on one snapshot of the registry.
     if (!FORMATS.includes(format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
     const out = (values.out as string | undefined) ?? (format === 'json' ? undefined : `report.${format}`);
+    // Checked before the database is opened: a bad --out fails at once and nothing is audited.
+    const target = out ? await checkOutputFile(io.cwd, out, '--out') : null;
     const { openRegistry } = await import('../open-registry.js');
     const { SYSTEM_ACTOR, studyReport } = await import('../../registry/index.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
@@ -35,8 +38,10 @@ gap, completeness, sites against the pool) on one snapshot of the registry.
         const { renderReportPdf } = await import('../../reports/render-pdf.js');
         return renderReportPdf(renderReportHtml(r));
       });
-      if (out) {
-        await writeFile(path.resolve(io.cwd, out), body);
+      if (out && target) {
+        await writeFile(target, body).catch((error: unknown) => {
+          throw outputError(out, '--out', error);
+        });
         io.stderr.write(`report written: ${out} (${report.meta.n_subjects} subjects)\n`);
       } else {
         io.stdout.write(body);
