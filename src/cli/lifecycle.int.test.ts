@@ -165,6 +165,42 @@ describe('one data directory, many sifreg processes', () => {
   );
 });
 
+describe('a signal while the server is still starting', () => {
+  test('SIGTERM during start-up: handled once the server is up, nothing left behind', async () => {
+    const dataDir = join(root, 'signal-at-start');
+    const demo = sifreg(['demo', '--subjects', '5', '--data-dir', dataDir]);
+    await until('start-up to begin', async () => (await lock(dataDir)).state === 'starting', 30_000);
+    demo.child.kill('SIGTERM');
+    expect((await demo.exited).code).toBe(143);
+    await expectNothingLeft(dataDir);
+  }, 60_000);
+});
+
+describe.runIf(process.getuid?.() === 0)('as root without user namespaces', () => {
+  test('one clear line, nothing opened up', async () => {
+    const fake = join(root, 'no-userns');
+    await mkdir(fake, { recursive: true });
+    await writeFile(
+      join(fake, 'unshare'),
+      '#!/bin/sh\necho "unshare: Operation not permitted" >&2\nexit 1\n',
+      {
+        mode: 0o755,
+      },
+    );
+    const dataDir = join(root, 'no-userns-data');
+    const r = await done(['report', '--format', 'json', '--data-dir', dataDir], {
+      PATH: `${fake}:${process.env.PATH}`,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'sifreg report: PostgreSQL refuses to run as root, and this system does not allow user namespaces ' +
+        '(unshare --user failed): run sifreg as an ordinary user, enable user namespaces, or set DATABASE_URL\n',
+    );
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    expect(await exists(join(dataDir, 'sifreg.lock'))).toBe(false);
+  });
+});
+
 describe('serve when PostgreSQL dies', () => {
   test('kill -9 of the postmaster: 503 with Retry-After meanwhile, then serve restarts it by itself', async () => {
     const dataDir = join(root, 'kill-pg');

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { REGISTRY_TYPES, redactSecrets, redactUrl } from './pg-connection.js';
+import { isConnectionLost, REGISTRY_TYPES, redactSecrets, redactUrl } from './pg-connection.js';
 
 describe('connection helpers', () => {
   test.each([
@@ -31,5 +31,19 @@ describe('connection helpers', () => {
   test('refuses a bigint beyond 2^53 instead of rounding it', () => {
     const parse = REGISTRY_TYPES.getTypeParser(20 as never, 'text') as (t: string) => unknown;
     expect(() => parse('9007199254740993')).toThrow(RangeError);
+  });
+
+  const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  test.each([
+    [pgError('57P01', 'terminating connection due to administrator command'), true],
+    [pgError('57P03', 'the database system is starting up'), true],
+    [pgError('08006'), true],
+    [pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'), true],
+    [new Error('Connection terminated unexpectedly'), true],
+    [pgError('23505', 'duplicate key value violates unique constraint'), false],
+    [pgError('42P01', 'relation "x" does not exist'), false],
+    ['a string', false],
+  ])('isConnectionLost(%s) is %s', (error, expected) => {
+    expect(isConnectionLost(error)).toBe(expected);
   });
 });
