@@ -64,7 +64,9 @@ interface StoredRow {
 
 export interface VerifyOptions {
   /** A head kept outside the database: the chain must still hold this event with this hash. */
-  anchor?: AuditHead;
+  anchor?: AuditHead | undefined;
+  /** More such heads (e.g. the operator's and a checkpoint file's); the first that fails is reported. */
+  anchors?: readonly AuditHead[];
 }
 
 /**
@@ -85,7 +87,9 @@ export async function verifyAudit(
   let prev = GENESIS_HASH;
   let lastId: number | null = null;
   let count = 0;
-  let atAnchor: string | null = options.anchor?.count === 0 ? GENESIS_HASH : null;
+  const anchors = [...(options.anchor ? [options.anchor] : []), ...(options.anchors ?? [])];
+  const wanted = new Set(anchors.map((a) => a.count));
+  const hashAt = new Map<number, string>([[0, GENESIS_HASH]]);
   for (;;) {
     // to_char keeps microseconds, so a time changed below the millisecond is still seen.
     const after: number = lastId ?? 0;
@@ -125,15 +129,16 @@ export async function verifyAudit(
       prev = row.hash;
       lastId = id;
       count++;
-      if (count === options.anchor?.count) atAnchor = row.hash;
+      if (wanted.has(count)) hashAt.set(count, row.hash);
     }
     onProgress?.(count, Math.max(total, count));
     if (rows.length < BATCH) break;
   }
-  const anchor = options.anchor;
-  if (anchor && count < anchor.count) return { ok: false, count, reason: 'shorter than the anchor', anchor };
-  if (anchor && atAnchor !== anchor.hash)
-    return { ok: false, count, reason: 'differs from the anchor', anchor };
+  for (const anchor of anchors) {
+    if (count < anchor.count) return { ok: false, count, reason: 'shorter than the anchor', anchor };
+    if (hashAt.get(anchor.count) !== anchor.hash)
+      return { ok: false, count, reason: 'differs from the anchor', anchor };
+  }
   return { ok: true, count, head: prev, lastId };
 }
 

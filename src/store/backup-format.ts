@@ -6,28 +6,40 @@ import { RegistryError } from '../errors.js';
 /**
  * A backup is gzip'd NDJSON: a header line, then for each table (in foreign-key order) a line
  * `{"table","columns"}` followed by one JSON array per row (every value as PostgreSQL's text form,
- * or null), then a trailer with the row counts and the sha256 of every preceding uncompressed byte.
+ * or null), then a trailer with the row counts, the sha256 of every preceding uncompressed byte
+ * (damage) and their HMAC-SHA256 under the registry's backup key (forgery; backup-key.ts).
+ * Version 2 added the HMAC, the key id and the audit chain head.
  */
 export const BACKUP_FORMAT = 'sifreg-backup';
-export const BACKUP_VERSION = 1;
+export const BACKUP_VERSION = 2;
 
 export interface BackupHeader {
   format: typeof BACKUP_FORMAT;
   version: number;
   created_at: string;
   schema_migrations: string[];
+  /** Fingerprint of the key the trailer's HMAC needs. */
+  key_id: string;
+  /** The audit chain head in this snapshot, `COUNT:HASH`: an anchor for `audit verify --expect-head`. */
+  audit_head: string;
 }
 
 export interface BackupTrailer {
   trailer: true;
   tables: Record<string, number>;
   sha256: string;
+  hmac: string;
 }
 
 export interface BackupSummary {
   tables: Record<string, number>;
   sha256: string;
+  /** The audit chain head the file holds, `COUNT:HASH`. */
+  audit_head: string;
 }
+
+/** Tables a backup leaves out: the audit triggers' queue of transactions in progress. */
+export const TRANSIENT_TABLES = ['audit_pending'];
 
 export interface BackupProgress {
   /** 'read' while writing a backup; 'verify' then 'load' while restoring. */
@@ -60,7 +72,7 @@ export async function describeTables(db: Kysely<unknown>): Promise<TableShape[]>
   const tables = await sql<{ name: string }>`
     select c.relname as name from pg_class c
     where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p') and not c.relispartition
-      and c.relname not in ('kysely_migration', 'kysely_migration_lock')
+      and c.relname not in ('kysely_migration', 'kysely_migration_lock') and c.relname <> all (${TRANSIENT_TABLES}::text[])
     order by c.relname`.execute(db);
   const columns = await sql<{
     table: string;

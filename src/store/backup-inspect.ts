@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
   BACKUP_FORMAT,
   BACKUP_VERSION,
@@ -7,6 +7,7 @@ import {
   backupInvalid,
   backupLines,
 } from './backup-format.js';
+import type { BackupKey } from './backup-key.js';
 
 export interface FileTable {
   name: string;
@@ -16,6 +17,8 @@ export interface FileTable {
 
 export interface Inspected {
   migrations: string[];
+  /** The audit chain head in the file, `COUNT:HASH`. */
+  auditHead: string;
   tables: FileTable[];
   sha256: string;
   total: number;
@@ -25,9 +28,15 @@ export type Progress = ((p: BackupProgress) => void) | undefined;
 
 const NL = Buffer.from('\n');
 
-/** First pass: reads the whole file without keeping rows; throws BACKUP_INVALID naming the problem. */
-export async function inspectBackup(file: string, onProgress: Progress): Promise<Inspected> {
+/**
+ * First pass: reads the whole file without keeping rows; throws BACKUP_INVALID naming the problem.
+ * A file whose HMAC does not verify under `key` is refused whatever its checksum says.
+ */
+export async function inspectBackup(file: string, key: BackupKey, onProgress: Progress): Promise<Inspected> {
   const hash = createHash('sha256');
+  const hmac = createHmac('sha256', key.key);
+  let keyId: string | null = null;
+  let auditHead: string | null = null;
   let problem: string | null = null;
   const fail = (p: string) => {
     problem ??= p;
@@ -50,16 +59,30 @@ export async function inspectBackup(file: string, onProgress: Progress): Promise
       continue;
     }
     hash.update(bytes);
-    if (complete) hash.update(NL);
+    hmac.update(bytes);
+    if (complete) {
+      hash.update(NL);
+      hmac.update(NL);
+    }
     if (value === undefined) {
       fail(complete ? `line ${line} is not JSON` : 'the file is truncated (its last line is incomplete)');
     } else if (line === 1) {
       const h = value as Record<string, unknown>;
       if (h?.format !== BACKUP_FORMAT) fail('the first line is not a sifreg backup header');
+      else if (h.version === 1)
+        fail(
+          'backup format version 1 is not authenticated and is not accepted: back up again with this release',
+        );
       else if (h.version !== BACKUP_VERSION)
         fail(`backup format version ${String(h.version)} is not supported`);
       else if (!Array.isArray(h.schema_migrations)) fail('the header has no schema_migrations');
-      else migrations = h.schema_migrations.map(String);
+      else if (typeof h.key_id !== 'string' || typeof h.audit_head !== 'string')
+        fail('the header has no key_id or audit_head');
+      else {
+        migrations = h.schema_migrations.map(String);
+        keyId = h.key_id;
+        auditHead = h.audit_head;
+      }
     } else if (Array.isArray(value)) {
       if (!current) fail(`line ${line}: a row before any table`);
       else if (
@@ -87,8 +110,20 @@ export async function inspectBackup(file: string, onProgress: Progress): Promise
   if (trailer.sha256 !== sha256) {
     throw backupInvalid(file, 'checksum mismatch: the file was changed or damaged after it was written');
   }
+  if (keyId !== null && keyId !== key.id) {
+    throw backupInvalid(
+      file,
+      `it was made with another backup key (key id ${keyId}; ${key.source} has ${key.id}): pass that key with --key-file`,
+    );
+  }
+  if (!sameHex(trailer.hmac, hmac.digest('hex'))) {
+    throw backupInvalid(
+      file,
+      'its authentication code does not match the backup key: the file was forged or edited after it was written',
+    );
+  }
   if (problem) throw backupInvalid(file, problem);
-  if (!migrations) throw backupInvalid(file, 'the header is missing');
+  if (!migrations || auditHead === null) throw backupInvalid(file, 'the header is missing');
   const counted = Object.fromEntries(tables.map((t) => [t.name, t.rows]));
   for (const name of new Set([...Object.keys(counted), ...Object.keys(trailer.tables)])) {
     if (counted[name] !== trailer.tables[name]) {
@@ -98,7 +133,12 @@ export async function inspectBackup(file: string, onProgress: Progress): Promise
       );
     }
   }
-  return { migrations, tables, sha256, total: rows };
+  return { migrations, auditHead, tables, sha256, total: rows };
+}
+
+function sameHex(a: unknown, b: string): boolean {
+  if (typeof a !== 'string' || !/^[0-9a-f]{64}$/.test(a)) return false;
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
 export function parseJson(bytes: Buffer): unknown {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +7,10 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { appendAudit } from './audit.js';
-import { verifyAudit } from './audit-verify.js';
-import { backupDatabase } from './backup.js';
+import { checkAuditedRows, parseAuditHead, verifyAudit } from './audit-verify.js';
+import { type BackupOptions, backupDatabase } from './backup.js';
 import { describeTables } from './backup-format.js';
+import { type BackupKey, loadBackupKey } from './backup-key.js';
 import { restoreDatabase } from './restore.js';
 import type { Database } from './schema.js';
 
@@ -17,6 +18,11 @@ let source: TestDatabase;
 let dir: string;
 let file: string;
 const AT = new Date('2026-03-02T09:00:00.000Z');
+let KEY: BackupKey;
+let OTHER_KEY: BackupKey;
+const by = (key: BackupKey = KEY): BackupOptions => ({ key, actor: 'ada.admin', at: AT });
+const restore = (db: Kysely<Database>, from: string, key: BackupKey = KEY) =>
+  restoreDatabase(db, from, { key, actor: 'ada.admin', at: AT });
 
 async function fill(db: Kysely<Database>): Promise<void> {
   for (const [id, name] of [
@@ -102,11 +108,15 @@ async function dump(db: Kysely<Database>): Promise<Record<string, string[]>> {
   return out;
 }
 
+/**
+ * Edits a backup's lines; `resign` recomputes the checksum, and the HMAC too when given the key
+ * (without it, the forger's case: a recomputed checksum and the old HMAC).
+ */
 async function rewrite(
   from: string,
   to: string,
   edit: (lines: string[]) => string[],
-  resign = false,
+  resign: false | 'checksum' | BackupKey = false,
 ): Promise<void> {
   let lines = gunzipSync(await readFile(from))
     .toString('utf8')
@@ -120,6 +130,8 @@ async function rewrite(
       .join('');
     const trailer = JSON.parse(lines.at(-1)!);
     trailer.sha256 = createHash('sha256').update(body).digest('hex');
+    if (typeof resign === 'object')
+      trailer.hmac = createHmac('sha256', resign.key).update(body).digest('hex');
     lines[lines.length - 1] = JSON.stringify(trailer);
   }
   await writeFile(to, gzipSync(lines.map((l) => `${l}\n`).join('')));
@@ -130,6 +142,12 @@ beforeAll(async () => {
   await fill(source.db);
   dir = await mkdtemp(join(tmpdir(), 'sifreg-backup-'));
   file = join(dir, 'registry.sifreg.gz');
+  KEY = await loadBackupKey({ dataDir: dir, create: true });
+  OTHER_KEY = await loadBackupKey({
+    env: 'another registry’s key, long enough to use',
+    dataDir: dir,
+    create: false,
+  });
 });
 afterAll(async () => {
   await source.destroy();
@@ -139,7 +157,10 @@ afterAll(async () => {
 describe('backup and restore', () => {
   test('a restored registry equals the original in every table, and its audit chain verifies', async () => {
     const progress: number[] = [];
-    const backup = await backupDatabase(source.db, file, (p) => progress.push(p.done));
+    const backup = await backupDatabase(source.app!, file, {
+      ...by(),
+      onProgress: (p) => progress.push(p.done),
+    });
     expect(backup.tables).toMatchObject({
       site: 2,
       subject: 3000,
@@ -148,15 +169,38 @@ describe('backup and restore', () => {
       query: 1,
       audit_event: 52,
     });
+    expect(backup.audit_head).toMatch(/^52:[0-9a-f]{64}$/);
     expect(progress.at(-1)).toBe(Object.values(backup.tables).reduce((a, b) => a + b, 0));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     const target = await createTestDatabase();
     try {
-      const restored = await restoreDatabase(target.db, file);
+      const restored = await restore(target.app!, file);
       expect(restored).toEqual(backup);
-      expect(await dump(target.db)).toEqual(await dump(source.db));
-      expect(await verifyAudit(target.db)).toEqual(await verifyAudit(source.db));
+      const [was, now] = [await dump(source.db), await dump(target.db)];
+      // Every table equal; the chains equal up to the backup's head, then the source recorded the
+      // backup and the target the restore.
+      for (const chain of ['audit_event', 'audit_row']) {
+        expect(now[chain]!.slice(0, 52)).toEqual(was[chain]!.slice(0, 52));
+        delete now[chain];
+        delete was[chain];
+      }
+      expect(now).toEqual(was);
+      const anchor = parseAuditHead(backup.audit_head)!;
+      expect(await verifyAudit(target.app!, undefined, { anchor })).toMatchObject({ ok: true, count: 53 });
+      const last = async (db: Kysely<Database>) =>
+        (
+          await db
+            .selectFrom('audit_event')
+            .select(['action', 'entity_id'])
+            .orderBy('id', 'desc')
+            .limit(1)
+            .execute()
+        )[0];
+      expect(await last(source.db)).toEqual({ action: 'registry.backup', entity_id: backup.sha256 });
+      expect(await last(target.db)).toEqual({ action: 'registry.restore', entity_id: backup.sha256 });
+      // What the source's rows were in its chain, they are in the restored one.
+      expect(await checkAuditedRows(target.app!)).toEqual(await checkAuditedRows(source.app!));
       // Identity sequences continue after the restored ids, and the chain after the restored head.
       const next = await target.db
         .insertInto('query')
@@ -179,24 +223,31 @@ describe('backup and restore', () => {
         entity: 'c',
         entityId: 'd',
       });
-      expect(await verifyAudit(target.db)).toMatchObject({ ok: true, count: 53 });
+      expect(await verifyAudit(target.db)).toMatchObject({ ok: true, count: 54 });
     } finally {
       await target.destroy();
     }
   });
 
-  test('two backups of unchanged data carry the same rows', async () => {
+  test("two backups of unchanged data carry the same rows, and the second the first one's event", async () => {
     const again = join(dir, 'again.gz');
-    const a = gunzipSync(await readFile(file))
-      .toString('utf8')
-      .split('\n')
-      .slice(1, -2);
-    await backupDatabase(source.db, again);
-    const b = gunzipSync(await readFile(again))
-      .toString('utf8')
-      .split('\n')
-      .slice(1, -2);
-    expect(b).toEqual(a);
+    const lines = async (f: string) =>
+      gunzipSync(await readFile(f))
+        .toString('utf8')
+        .split('\n')
+        .slice(1, -2);
+    await backupDatabase(source.app!, again, by());
+    const [a, b] = [await lines(file), await lines(again)];
+    const section = (l: string[]) => {
+      const from = l.findIndex((x) => x.startsWith('{"table":"audit_event"'));
+      const to = l.findIndex((x, i) => i > from && x.startsWith('{"table":'));
+      return [from, to === -1 ? l.length : to] as const;
+    };
+    const inChain = (l: string[]) => l.slice(...section(l));
+    const outside = (l: string[]) => [...l.slice(0, section(l)[0]), ...l.slice(section(l)[1])];
+    expect(outside(b)).toEqual(outside(a));
+    expect(inChain(b).length).toBe(inChain(a).length + 1);
+    expect(inChain(b).at(-1)).toContain('registry.backup');
   });
 
   const refusals: [string, (to: string) => Promise<void>, RegExp][] = [
@@ -220,17 +271,63 @@ describe('backup and restore', () => {
     ['an empty file', (to) => writeFile(to, gzipSync('')), /the file is empty/],
     [
       'a row count that disagrees with the trailer',
-      (to) => rewrite(file, to, (l) => l.filter((x) => !x.includes('"VCU-0003"')), true),
+      (to) => rewrite(file, to, (l) => l.filter((x) => !x.includes('"VCU-0003"')), KEY),
       /table \w+ has \d+ rows, the trailer says \d+/,
     ],
     [
       'an unknown format version',
-      (to) => rewrite(file, to, (l) => [l[0]!.replace('"version":1', '"version":2'), ...l.slice(1)], true),
-      /version 2 is not supported/,
+      (to) => rewrite(file, to, (l) => [l[0]!.replace('"version":2', '"version":3'), ...l.slice(1)], KEY),
+      /version 3 is not supported/,
+    ],
+    [
+      'a file of format version 1 (no authentication)',
+      (to) => rewrite(file, to, (l) => [l[0]!.replace('"version":2', '"version":1'), ...l.slice(1)], KEY),
+      /version 1 is not authenticated/,
+    ],
+    [
+      'an edited identity with a recomputed checksum (a forger without the key)',
+      (to) => rewrite(file, to, (l) => l.map((x) => x.replace('Müller 3"', 'Miller 3"')), 'checksum'),
+      /^\S+ is not a usable backup: its authentication code does not match the backup key: the file was forged or edited after it was written$/,
+    ],
+    [
+      'an added administrator with a recomputed checksum',
+      (to) =>
+        rewrite(
+          file,
+          to,
+          (l) => {
+            const i = l.findIndex((x) => x.startsWith('{"table":"app_user"'));
+            const row = JSON.parse(l[i + 1]!) as string[];
+            const forged = row.map((v, c) => (c === 0 ? '00000000-0000-4000-8000-000000000000' : v));
+            return [
+              ...l.slice(0, i + 1),
+              JSON.stringify(forged.map((v) => (v === 'coordinator' ? 'admin' : v))),
+              ...l.slice(i + 1),
+            ];
+          },
+          'checksum',
+        ),
+      /forged or edited/,
+    ],
+    [
+      "a file signed with another registry's key",
+      (to) => rewrite(file, to, (l) => l, OTHER_KEY),
+      /forged or edited/,
+    ],
+    [
+      'a file whose header names another key',
+      (to) =>
+        rewrite(
+          file,
+          to,
+          (l) => [l[0]!.replace(/"key_id":"[0-9a-f]+"/, `"key_id":"${OTHER_KEY.id}"`), ...l.slice(1)],
+          OTHER_KEY,
+        ),
+      /made with another backup key \(key id [0-9a-f]{16}; .* has [0-9a-f]{16}\): pass that key with --key-file/,
     ],
     [
       'a row that does not fit its table',
-      (to) => rewrite(file, to, (l) => l.map((x, i) => (i === 2 ? '["VCU"]' : x)), true),
+      (to) => rewrite(file, to, (l) => l.map((x, i) => (i === 2 ? '["VCU"]' : x)), KEY),
       /does not match its columns/,
     ],
     ['data after the trailer', (to) => rewrite(file, to, (l) => [...l, '["x"]']), /data after the trailer/],
@@ -242,7 +339,7 @@ describe('backup and restore', () => {
     await make(bad);
     const target = await createTestDatabase();
     try {
-      const error = await restoreDatabase(target.db, bad).catch((e: unknown) => e);
+      const error = await restore(target.app!, bad).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'BACKUP_INVALID' });
       expect((error as Error).message).toMatch(problem);
       expect(Object.values(await dump(target.db)).flat()).toEqual([]);
@@ -255,7 +352,7 @@ describe('backup and restore', () => {
     const target = await createTestDatabase();
     try {
       await target.db.insertInto('site').values({ id: 'XYZ', name: 'Existing' }).execute();
-      const error = await restoreDatabase(target.db, file).catch((e: unknown) => e);
+      const error = await restore(target.app!, file).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'REGISTRY_NOT_EMPTY' });
       expect((error as Error).message).toMatch(/site/);
       expect(await target.db.selectFrom('site').select('id').execute()).toEqual([{ id: 'XYZ' }]);
@@ -267,9 +364,11 @@ describe('backup and restore', () => {
   test('refuses a backup made with other schema migrations', async () => {
     const target = await createTestDatabase({ migrate: false });
     try {
-      const error = await restoreDatabase(target.db, file).catch((e: unknown) => e);
+      const error = await restore(target.db, file).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'BACKUP_INVALID' });
-      expect((error as Error).message).toMatch(/schema migrations \[0001-initial\], this database has \[\]/);
+      expect((error as Error).message).toMatch(
+        /schema migrations \[0001-initial, 0002-row-audit[^\]]*\], this database has \[\]/,
+      );
     } finally {
       await target.destroy();
     }

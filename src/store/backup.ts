@@ -1,10 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { appendAudit } from './audit.js';
+import { formatAuditHead, readAuditHead } from './audit-verify.js';
 import {
   BACKUP_FORMAT,
   BACKUP_VERSION,
@@ -15,6 +17,7 @@ import {
   setExactTextFormats,
   type TableShape,
 } from './backup-format.js';
+import type { BackupKey } from './backup-key.js';
 import { appliedMigrations } from './migrate.js';
 import type { Database } from './schema.js';
 
@@ -22,40 +25,64 @@ export type { BackupProgress, BackupSummary } from './backup-format.js';
 
 const FETCH = 1_000;
 
+export interface BackupOptions {
+  /** The registry's backup key (backup-key.ts): the file is authenticated with it. */
+  key: BackupKey;
+  /** Who made the backup and when, for its audit event. */
+  actor: string;
+  at: Date;
+  onProgress?: ((p: BackupProgress) => void) | undefined;
+}
+
 /**
  * Writes a consistent logical snapshot of every table to `file` (gzip'd NDJSON, see
  * backup-format.ts): one REPEATABLE READ READ ONLY transaction, streamed through a cursor, so
- * writers keep working and memory stays flat. The file (mode 0600: it holds identifiers) appears
- * under its name only when complete.
+ * writers keep working and memory stays flat. The file (mode 0600: it holds identifiers and
+ * password hashes) appears under its name only when complete, and only then is the backup audited.
  */
 export async function backupDatabase(
   db: Kysely<Database>,
   file: string,
-  onProgress?: (p: BackupProgress) => void,
+  o: BackupOptions,
 ): Promise<BackupSummary> {
   const partial = `${file}.${randomBytes(4).toString('hex')}.partial`;
+  let summary: BackupSummary;
   try {
-    const summary = await db
+    summary = await db
       .transaction()
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
-      .execute((trx) => writeSnapshot(trx, partial, onProgress));
+      .execute((trx) => writeSnapshot(trx, partial, o));
     const handle = await open(partial, 'r');
     await handle.sync();
     await handle.close();
     await rename(partial, file);
-    return summary;
   } catch (error) {
     await rm(partial, { force: true });
     throw error;
   }
+  // A backup nobody can see in the trail must not exist: without its event, the file goes.
+  await appendAudit(db, {
+    at: o.at,
+    actor: o.actor,
+    action: 'registry.backup',
+    siteId: null,
+    entity: 'backup',
+    entityId: summary.sha256,
+    after: { rows: summary.tables, audit_head: summary.audit_head, key_id: o.key.id },
+  }).catch(async (error: unknown) => {
+    await rm(file, { force: true });
+    throw error;
+  });
+  return summary;
 }
 
 async function writeSnapshot(
   trx: Transaction<Database>,
   file: string,
-  onProgress?: (p: BackupProgress) => void,
+  o: BackupOptions,
 ): Promise<BackupSummary> {
+  const onProgress = o.onProgress;
   const anyTrx = trx as unknown as Kysely<unknown>;
   await setExactTextFormats(anyTrx);
   const tables = await describeTables(anyTrx);
@@ -64,6 +91,8 @@ async function writeSnapshot(
     version: BACKUP_VERSION,
     created_at: new Date().toISOString(),
     schema_migrations: await appliedMigrations(anyTrx),
+    key_id: o.key.id,
+    audit_head: formatAuditHead(await readAuditHead(trx)),
   };
   let total = 0;
   for (const t of tables) {
@@ -77,8 +106,10 @@ async function writeSnapshot(
   const done = pipeline(gzip, createWriteStream(file, { mode: 0o600 }));
   done.catch(() => {}); // awaited below; this only keeps an early failure from being unhandled
   const hash = createHash('sha256');
+  const hmac = createHmac('sha256', o.key.key);
   const write = async (text: string) => {
     hash.update(text);
+    hmac.update(text);
     if (!gzip.write(text)) await Promise.race([once(gzip, 'drain'), done]);
   };
 
@@ -105,9 +136,9 @@ async function writeSnapshot(
     counts[t.name] = count;
   }
   const sha256 = hash.digest('hex');
-  gzip.end(`${JSON.stringify({ trailer: true, tables: counts, sha256 })}\n`);
+  gzip.end(`${JSON.stringify({ trailer: true, tables: counts, sha256, hmac: hmac.digest('hex') })}\n`);
   await done;
-  return { tables: counts, sha256 };
+  return { tables: counts, sha256, audit_head: header.audit_head };
 }
 
 /** Every column as its text form (exact round trip), aliased c0…cN, in primary-key order. */

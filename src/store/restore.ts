@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { RegistryError } from '../errors.js';
-import { AUDIT_CHAIN_LOCK } from './audit.js';
+import { AUDIT_CHAIN_LOCK, appendAudit, discardPendingRows } from './audit.js';
+import { formatAuditHead, readAuditHead } from './audit-verify.js';
 import {
   type BackupSummary,
   backupInvalid,
@@ -19,24 +20,40 @@ import {
   type Progress,
   parseJson,
 } from './backup-inspect.js';
+import type { BackupKey } from './backup-key.js';
 import { appliedMigrations } from './migrate.js';
 import type { Database } from './schema.js';
 
 const NL = Buffer.from('\n');
 const BATCH = 1_000;
 
+export interface RestoreOptions {
+  /** The key the backup was made with (backup-key.ts). */
+  key: BackupKey;
+  /** Who restores and when, for the restore's audit event. */
+  actor: string;
+  at: Date;
+  onProgress?: Progress;
+}
+
+/** Tables the application role may only append to: locked by the chain's advisory lock instead. */
+const APPEND_ONLY = new Set(['audit_event', 'audit_row']);
+
 /**
- * Restores a backup into an empty registry. The whole file is checked first (checksum, format,
- * row counts, schema migrations) and nothing is written if anything is wrong; then every table is
- * loaded in one transaction, ids kept (so the audit chain verifies) and identity sequences reset.
+ * Restores a backup into an empty registry. The whole file is checked first (HMAC under the
+ * registry's backup key, checksum, format, row counts, schema migrations) and nothing is written
+ * if anything is wrong; then every table is loaded in one transaction, ids kept (so the audit
+ * chain verifies, and its head must be the one the file names) and identity sequences reset; the
+ * restore itself is the next event of the chain.
  */
 export async function restoreDatabase(
   db: Kysely<Database>,
   file: string,
-  onProgress?: Progress,
+  o: RestoreOptions,
 ): Promise<BackupSummary> {
+  const onProgress = o.onProgress;
   const anyDb = db as unknown as Kysely<unknown>;
-  const inspected = await inspectBackup(file, onProgress);
+  const inspected = await inspectBackup(file, o.key, onProgress);
   const here = await appliedMigrations(anyDb);
   if (here.join(',') !== inspected.migrations.join(',')) {
     throw backupInvalid(
@@ -60,9 +77,8 @@ export async function restoreDatabase(
     await setExactTextFormats(t);
     // No audit append and no other writer may slip in while the registry is being filled.
     await sql`select pg_advisory_xact_lock(${sql.lit(AUDIT_CHAIN_LOCK)}::bigint)`.execute(t);
-    await sql`lock table ${sql.join(inspected.tables.map((x) => sql.table(x.name)))} in exclusive mode`.execute(
-      t,
-    );
+    const lockable = inspected.tables.filter((x) => !APPEND_ONLY.has(x.name));
+    await sql`lock table ${sql.join(lockable.map((x) => sql.table(x.name)))} in exclusive mode`.execute(t);
     const nonEmpty: string[] = [];
     for (const x of inspected.tables) {
       const { rows } = await sql<{
@@ -77,10 +93,33 @@ export async function restoreDatabase(
       );
     }
     await load(t, file, inspected, shapes, onProgress);
+    const head = formatAuditHead(await readAuditHead(trx));
+    if (head !== inspected.auditHead) {
+      throw backupInvalid(
+        file,
+        `its audit chain ends at ${head}, but its header says ${inspected.auditHead}`,
+      );
+    }
+    // The restored rows are in the restored audit_row already; only the restore is new.
+    await discardPendingRows(trx);
+    await appendAudit(trx, {
+      at: o.at,
+      actor: o.actor,
+      action: 'registry.restore',
+      siteId: null,
+      entity: 'backup',
+      entityId: inspected.sha256,
+      after: {
+        rows: Object.fromEntries(inspected.tables.map((x) => [x.name, x.rows])),
+        audit_head: inspected.auditHead,
+        key_id: o.key.id,
+      },
+    });
   });
   return {
     tables: Object.fromEntries(inspected.tables.map((x) => [x.name, x.rows])),
     sha256: inspected.sha256,
+    audit_head: inspected.auditHead,
   };
 }
 
