@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestRegistry } from '../../test/helpers/registry.js';
+import { enrolSubject, loadDemo, recordResponse, SYSTEM_ACTOR } from '../registry/index.js';
+import { analyseStudy } from './analyse.js';
+import { cessationTimes } from './analyse-opioids.js';
+import { addDays } from './analyse-test-cohort.js';
+import { extractCohort } from './extract-cohort.js';
+
+const DAY = '2026-03-02';
+
+describe('extraction: a listed analgesic with a stop date has stopped by that review', () => {
+  let registry: Awaited<ReturnType<typeof createTestRegistry>>;
+  beforeAll(async () => {
+    registry = await createTestRegistry(`${DAY}T09:00:00.000Z`);
+    await loadDemo(registry.deps, SYSTEM_ACTOR, { subjects: 40, seed: 3 });
+  });
+  afterAll(() => registry.destroy());
+
+  const nextInstance = async (studyId: string, visit: string) => {
+    const row = await sql<{ n: number | null }>`
+      select max(instance) as n from response
+      where study_id = ${studyId} and visit = ${visit} and instrument = 'analgesic'`.execute(
+      registry.deps.db,
+    );
+    return (row.rows[0]?.n ?? 0) + 1;
+  };
+  const add = async (studyId: string, visit: string, answers: Record<string, unknown>) =>
+    recordResponse(registry.deps, SYSTEM_ACTOR, {
+      studyId,
+      visit,
+      instrument: 'analgesic',
+      instance: await nextInstance(studyId, visit),
+      answers,
+    });
+
+  test('opioid use, MME and time to cessation follow stop dates; an opioid without a factor leaves MME missing', async () => {
+    const before = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
+    const treated = before.subjects.filter((s) => s.treated && s.indexDate !== null);
+    // A subject off opioids at week 2 gets an oxycodone listed there with a stop date: still off, MME 0.
+    const off = treated.find(
+      (s) => s.visits.get('week2')?.opioid === false && s.visits.get('week2')?.mme === 0,
+    )!;
+    await add(off.studyId, 'week2', {
+      drug: 'oxycodone',
+      strength: 10,
+      unit: 'mg',
+      doses_per_day: 3,
+      stop_date: addDays(off.indexDate!, 3),
+    });
+    // A subject seen at week 4 gets buprenorphine (no MME factor): on opioids, MME missing (not 0).
+    const bup = treated.find((s) => s !== off && s.visits.get('week4')?.opioid != null)!;
+    await add(bup.studyId, 'week4', { drug: 'buprenorphine', strength: 5, unit: 'mcg_per_hr' });
+    // A baseline opioid user who is off opioids at week 2: every baseline opioid is listed there with a
+    // stop date, so cessation is at the latest stop date (day 5), not at the review's day 14.
+    const stopper = treated.find(
+      (s) =>
+        s !== off &&
+        s !== bup &&
+        s.visits.get('baseline')?.opioid === true &&
+        s.visits.get('week2')?.opioid === false,
+    )!;
+    const drugs = stopper.visits.get('baseline')!.opioidsTaken!;
+    expect(drugs.length).toBeGreaterThan(0);
+    for (const [i, drug] of drugs.entries()) {
+      await add(stopper.studyId, 'week2', {
+        drug,
+        strength: 10,
+        unit: drug === 'fentanyl_transdermal' ? 'mcg_per_hr' : 'mg',
+        ...(drug === 'fentanyl_transdermal' ? {} : { doses_per_day: 2 }),
+        stop_date: addDays(stopper.indexDate!, 2 + 3 * i),
+      });
+    }
+    const after = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
+    const get = (id: string) => after.subjects.find((s) => s.studyId === id)!;
+    expect(get(off.studyId).visits.get('week2')).toMatchObject({ opioid: false, mme: 0 });
+    expect(get(bup.studyId).visits.get('week4')).toMatchObject({ opioid: true, mme: null });
+    const c = cessationTimes(after, [get(stopper.studyId)]);
+    expect(c.time).toEqual([2 + 3 * (drugs.length - 1)]);
+    expect(c.event).toEqual([1]);
+    // Exact in the Turnbull analysis: left = right.
+    expect(c.left).toEqual(c.time);
+    expect(c.right).toEqual(c.time);
+    // The report runs on it.
+    expect(analyseStudy(after, `${DAY}T09:00:00.000Z`).opioids.by_visit.length).toBeGreaterThan(3);
+  });
+
+  test('symptom duration is the eligibility form’s own score: (screening − onset) / 7 to 0.1 week when the onset date is given', async () => {
+    const { studyId } = await enrolSubject(registry.deps, SYSTEM_ACTOR, {
+      siteId: 'VCU',
+      answers: { sex: 'female', birth_year: 1944, consent_date: '2026-02-20', index_date: '2026-02-25' },
+    });
+    await recordResponse(registry.deps, SYSTEM_ACTOR, {
+      studyId,
+      visit: 'baseline',
+      instrument: 'eligibility',
+      answers: {
+        age60_or_osteoporosis: true,
+        screening_date: '2026-02-19',
+        symptom_onset_date: '2026-01-08',
+        etiology: 'osteoporotic',
+        eligible: true,
+      },
+    });
+    const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
+    // 42 days / 7 = 6.0 weeks; `symptom_duration_weeks` is not filled when the onset date is known.
+    expect(cohort.subjects.find((s) => s.studyId === studyId)!.symptomWeeks).toBe(6);
+  });
+});
