@@ -236,6 +236,40 @@ describe('serve when PostgreSQL dies', () => {
   }, 120_000);
 });
 
+describe('serve on DATABASE_URL when the database goes away', () => {
+  test('503 with Retry-After while it refuses connections, then serve reconnects by itself', async () => {
+    const target = await createTestDatabase();
+    const admin = await createTestDatabase({ migrate: false });
+    try {
+      const port = await freePort();
+      const server = sifreg(['serve', '--port', String(port)], { DATABASE_URL: target.url });
+      await until('serve to listen', async () => server.stdout().includes('listening on'));
+      const url = `http://127.0.0.1:${port}/health`;
+      expect((await fetch(url)).status).toBe(200);
+
+      // The database goes away for serve: no new connections, and its open ones are ended.
+      await sql.raw(`alter database ${target.name} allow_connections false`).execute(admin.db);
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${target.name}`.execute(
+        admin.db,
+      );
+      const down = await until('a 503', async () => {
+        const res = await fetch(url);
+        return res.status === 503 ? res : null;
+      });
+      expect(down.headers.get('retry-after')).toMatch(/^\d+$/);
+
+      await sql.raw(`alter database ${target.name} allow_connections true`).execute(admin.db);
+      await until('health to recover', async () => (await fetch(url)).status === 200);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(143);
+    } finally {
+      await sql.raw(`alter database ${target.name} allow_connections true`).execute(admin.db);
+      await target.destroy();
+      await admin.destroy();
+    }
+  }, 120_000);
+});
+
 describe('serve checks its port before it starts anything', () => {
   test('a busy port: one line, non-zero, no database started', async () => {
     const busy = createServer();
