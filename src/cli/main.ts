@@ -118,6 +118,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** Process entry used by bin/sifreg.js. */
 export async function run(argv: string[]): Promise<void> {
+  // A reader that goes away (`sifreg report --format json | head`) ends the command the way SIGPIPE
+  // ends any Unix tool, through the same clean shutdown as Ctrl-C: no stack trace, no server left.
+  process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') process.stderr.write(`sifreg: cannot write the output: ${error.message}\n`);
+    process.stdout.on('error', () => {});
+    process.kill(process.pid, 'SIGTERM');
+  });
   const code = await main(argv, processIo());
   process.exitCode = code;
 }

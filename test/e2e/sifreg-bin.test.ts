@@ -1,6 +1,7 @@
 // End to end through the installed command: `node bin/sifreg.js` runs the compiled dist/ (built
 // by `npm install`, `npm test` and `npm run test:e2e`) in a child process, as a person would.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,6 +83,25 @@ describe('the sifreg command, compiled', () => {
       const json = JSON.parse(readFileSync(path.join(dir, 'r.json'), 'utf8'));
       expect(json.meta.n_subjects).toBe(24);
       expect(json.outcomes.pain.by_visit.length).toBeGreaterThan(0);
+    });
+
+    test('an export piped into a reader that stops early ends quietly, without a stack trace', async () => {
+      const { DATABASE_URL: _ignored, ...inherited } = process.env;
+      const child = spawn(process.execPath, [BIN, 'export', '--format', 'tidy'], {
+        cwd: dir,
+        env: { ...inherited, DATABASE_URL: db.url },
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      // Like `| head -1`: read the first chunk, then close the pipe.
+      const [first] = (await once(child.stdout, 'data')) as [Buffer];
+      expect(first.toString()).toMatch(/^study_id,site,visit,instrument,instance,item,value\n/);
+      child.stdout.destroy();
+      const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+      expect(stderr).not.toMatch(/Unhandled|EPIPE|\n\s+at /);
+      expect(code === 0 || code === 143 || signal === 'SIGTERM').toBe(true);
     });
   });
 });
