@@ -9,7 +9,7 @@ import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse, responseColumns } from './response-columns.js';
 import { inScope, scopeFor } from './scope.js';
-import { loadSubjectForUpdate, writeSubjectState } from './subject-state.js';
+import { loadSubjectForUpdate, refuseSecondEnd, writeSubjectState } from './subject-state.js';
 
 const RECORD_INPUT = z.object({
   studyId: z.string().min(1, 'study id is required'),
@@ -59,6 +59,7 @@ export async function recordResponse(
         `${r.instrument} at ${r.visit} (instance ${r.instance}) is already recorded for ${r.studyId}; amend it instead`,
       );
     }
+    await refuseSecondEnd(trx, r.studyId, def);
     const now = deps.clock();
     const row = await insertResponse(trx, {
       siteId: subject.site_id,

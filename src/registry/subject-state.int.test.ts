@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ADMIN, createTestRegistry, VCU_COORDINATOR, VCU_INVESTIGATOR } from '../../test/helpers/registry.js';
+import {
+  ADMIN,
+  createTestRegistry,
+  rejects,
+  VCU_COORDINATOR,
+  VCU_INVESTIGATOR,
+} from '../../test/helpers/registry.js';
+import { visitSchedule } from '../schedule/index.js';
 import { verifyAudit } from '../store/index.js';
 import {
   amendResponse,
@@ -183,5 +190,125 @@ describe('one subject state: forms entered one by one and the same forms importe
     });
     const row = (await subjects(entered)).find((s) => s.study_id === 'VCU-0002');
     expect(row).toMatchObject({ status: 'withdrawn', index_date: '2026-03-06' });
+  });
+});
+
+describe('a subject leaves whenever it happens: the end-of-study form at that visit, with its date', () => {
+  let r: Registry;
+  beforeAll(async () => {
+    r = await createTestRegistry('2026-03-02T09:00:00.000Z');
+    await createSite(r.deps, ADMIN, { id: 'VCU', name: 'Virginia Commonwealth University' });
+    for (let i = 0; i < 3; i++) {
+      await enrolSubject(r.deps, VCU_COORDINATOR, {
+        siteId: 'VCU',
+        answers: { sex: 'female', birth_year: 1948, consent_date: '2026-03-02' },
+      });
+    }
+    r.setTime('2026-03-06T15:00:00.000Z');
+    for (const studyId of ['VCU-0001', 'VCU-0002']) {
+      await recordResponse(r.deps, VCU_INVESTIGATOR, {
+        studyId,
+        visit: 'procedure',
+        instrument: 'procedure',
+        answers: { procedure_date: '2026-03-06', sides: 'bilateral', technical_success: true },
+      });
+    }
+    r.setTime('2026-06-30T09:00:00.000Z');
+  });
+  afterAll(() => r.destroy());
+
+  async function endForm(studyId: string) {
+    return r.deps.db
+      .selectFrom('response')
+      .select(['visit', 'collected_on'])
+      .where('study_id', '=', studyId)
+      .where('instrument', '=', 'end_of_study')
+      .execute();
+  }
+
+  test('withdrawn on day 28, the form goes to week 4 (before this change: always week 52)', async () => {
+    await withdrawSubject(r.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0001',
+      date: '2026-04-03',
+      status: 'lost_to_follow_up',
+      reason: 'no answer to three calls',
+    });
+    expect(await endForm('VCU-0001')).toEqual([{ visit: 'week4', collected_on: '2026-04-03' }]);
+  });
+
+  test('a subject who leaves before the procedure ends at baseline', async () => {
+    await withdrawSubject(r.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0003',
+      date: '2026-03-04',
+      reason: 'changed her mind',
+    });
+    expect(await endForm('VCU-0003')).toEqual([{ visit: 'baseline', collected_on: '2026-03-04' }]);
+    const subject = await r.deps.db
+      .selectFrom('subject')
+      .select(['status', 'index_date'])
+      .where('study_id', '=', 'VCU-0003')
+      .executeTakeFirstOrThrow();
+    expect(subject).toEqual({ status: 'withdrawn', index_date: null });
+  });
+
+  test('the end-of-study form may be entered directly at the week-12 visit, and only once', async () => {
+    await recordResponse(r.deps, VCU_COORDINATOR, {
+      studyId: 'VCU-0002',
+      visit: 'week12',
+      instrument: 'end_of_study',
+      answers: { status: 'died', date: '2026-05-29', reason: 'pneumonia' },
+    });
+    const second = await rejects(
+      recordResponse(r.deps, VCU_COORDINATOR, {
+        studyId: 'VCU-0002',
+        visit: 'week24',
+        instrument: 'end_of_study',
+        answers: { status: 'withdrawn', date: '2026-06-01', reason: 'again' },
+      }),
+    );
+    expect(second.code).toBe('RESPONSE_EXISTS');
+    expect(second.message).toBe(
+      'VCU-0002 already has its end_of_study form at week12; a subject leaves the study once (amend that form instead)',
+    );
+  });
+
+  test('export and re-import keep where and when each subject left', async () => {
+    const target = await createTestRegistry('2026-06-30T09:00:00.000Z');
+    try {
+      await importTidy(target.deps, SYSTEM_ACTOR, await exportText(r));
+      expect(await subjects(target)).toEqual(await subjects(r));
+      const ends = await target.deps.db
+        .selectFrom('response')
+        .select(['study_id', 'visit'])
+        .where('instrument', '=', 'end_of_study')
+        .orderBy('study_id')
+        .execute();
+      expect(ends.map((e) => `${e.study_id}@${e.visit}`)).toEqual([
+        'VCU-0001@week4',
+        'VCU-0002@week12',
+        'VCU-0003@baseline',
+      ]);
+    } finally {
+      await target.destroy();
+    }
+  });
+
+  test('the visit grid: visits after the leaving day are ended, never due or missed', async () => {
+    const grid = visitSchedule(
+      r.deps.protocol,
+      { enrolledOn: '2026-03-02', indexDate: '2026-03-06', endedOn: '2026-04-03' },
+      { baseline: '2026-03-02', procedure: '2026-03-06', week2: '2026-03-20' },
+      new Date('2027-06-01T00:00:00Z'),
+    );
+    expect(Object.fromEntries(grid.map((v) => [v.visit, v.status]))).toEqual({
+      baseline: 'done_in_window',
+      procedure: 'done_in_window',
+      post30min: 'not_scheduled',
+      week2: 'done_in_window',
+      week4: 'missed',
+      week12: 'ended',
+      week24: 'ended',
+      week52: 'ended',
+    });
   });
 });

@@ -1,7 +1,8 @@
 import type { Selectable, Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
-import type { Answers, InstrumentDef, SubjectStatus } from '../instruments/index.js';
+import { type Answers, INSTRUMENTS, type InstrumentDef, type SubjectStatus } from '../instruments/index.js';
 import type { Protocol } from '../protocol/index.js';
+import { visitWindow } from '../schedule/index.js';
 import type { Database } from '../store/index.js';
 
 export type SubjectRow = Selectable<Database['subject']>;
@@ -142,6 +143,50 @@ export function stateOf(subject: Pick<SubjectRow, 'status' | 'index_date' | 'enr
 
 function day(value: string | Date): string {
   return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
+}
+
+/**
+ * The visit a subject leaves at on `date`: the last visit whose target day is on or before it
+ * (visits anchored on a procedure that has not happened are skipped), else the first visit.
+ */
+export function leavingVisit(
+  protocol: Protocol,
+  subject: Pick<SubjectRow, 'enrolled_on' | 'index_date'>,
+  date: string,
+): string {
+  const state = stateOf({ status: 'enrolled', ...subject });
+  const scheduled = { enrolledOn: state.enrolled_on, indexDate: state.index_date };
+  let visit = protocol.visits[0]?.code ?? '';
+  for (const v of protocol.visits) {
+    const timing = visitWindow(protocol, v.code, scheduled);
+    if (timing && timing.target.slice(0, 10) <= date) visit = v.code;
+  }
+  return visit;
+}
+
+/**
+ * A subject ends participation once: refuses a second form that ends it, at whatever visit the first
+ * one is (the first is amended instead).
+ */
+export async function refuseSecondEnd(
+  trx: Transaction<Database>,
+  studyId: string,
+  def: InstrumentDef,
+): Promise<void> {
+  if (!def.endsParticipation) return;
+  const ids = [...INSTRUMENTS.values()].filter((d) => d.endsParticipation).map((d) => d.id);
+  const prior = await trx
+    .selectFrom('response')
+    .select(['visit', 'instrument'])
+    .where('study_id', '=', studyId)
+    .where('instrument', 'in', ids)
+    .executeTakeFirst();
+  if (prior) {
+    throw new RegistryError(
+      'RESPONSE_EXISTS',
+      `${studyId} already has its ${prior.instrument} form at ${prior.visit}; a subject leaves the study once (amend that form instead)`,
+    );
+  }
 }
 
 const BATCH = 1000;

@@ -2,13 +2,21 @@ import { z } from 'zod';
 import { RegistryError } from '../errors.js';
 import { formatStudyId } from '../protocol/identifiers.js';
 import { leavingInstruments, subjectInstrument } from '../protocol/index.js';
+import { isRealDate } from '../schedule/index.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { checkDateOrder } from './date-rules.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse } from './response-columns.js';
-import { isTerminal, loadSubjectForUpdate, newSubjectState, writeSubjectState } from './subject-state.js';
+import {
+  isTerminal,
+  leavingVisit,
+  loadSubjectForUpdate,
+  newSubjectState,
+  refuseSecondEnd,
+  writeSubjectState,
+} from './subject-state.js';
 
 /** Per-subject date shift for de-identified export: ±1 to ±182 days, never 0. */
 export function drawDateShift(random: () => number): number {
@@ -23,7 +31,7 @@ const IDENTITY = z
     family_name: z.string().trim().max(200).optional(),
     given_name: z.string().trim().max(200).optional(),
     mrn: z.string().trim().max(64).optional(),
-    birth_date: z.iso.date({ message: 'birth_date must be a date YYYY-MM-DD' }).optional(),
+    birth_date: z.string().refine(isRealDate, 'birth_date must be a real date YYYY-MM-DD').optional(),
     phone: z.string().trim().max(40).optional(),
     email: z.email({ message: 'email is not a valid address' }).optional(),
   })
@@ -119,7 +127,9 @@ export async function enrolSubject(
 
 const WITHDRAW_INPUT = z.object({
   studyId: z.string().min(1),
-  date: z.iso.date({ message: 'date must be a date YYYY-MM-DD' }),
+  date: z.string().refine(isRealDate, 'date must be a real date YYYY-MM-DD'),
+  /** The visit the subject leaves at; by default the last visit due on or before the date. */
+  visit: z.string().min(1).optional(),
   status: z.enum(['withdrawn', 'lost_to_follow_up', 'died']).default('withdrawn'),
   reason: z.string().trim().min(1, 'reason is required to end a subject’s participation').max(2000),
 });
@@ -127,16 +137,16 @@ const WITHDRAW_INPUT = z.object({
 export type WithdrawInput = z.input<typeof WITHDRAW_INPUT>;
 
 /**
- * Ends a subject's participation early (withdrawn, lost to follow-up, died): records the
- * end-of-study form at the protocol's closing visit, so the status round-trips through export.
+ * Ends a subject's participation early (withdrawn, lost to follow-up, died), whenever it happens:
+ * records the end-of-study form, with its date, at the visit the subject leaves at (by default the
+ * last visit whose target is on or before the date), so the status round-trips through export.
  */
 export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: WithdrawInput): Promise<void> {
   requirePermission(actor, 'subject.withdraw');
   const w = parseInput(WITHDRAW_INPUT, input);
   const def = leavingInstruments(deps.protocol)[0];
-  const closing = def && [...deps.protocol.visits].reverse().find((v) => v.instruments.includes(def.id));
-  if (!def || !closing)
-    throw new RegistryError('PROTOCOL_INVALID', 'the protocol has no form that ends participation');
+  if (!def) throw new RegistryError('PROTOCOL_INVALID', 'the protocol has no form that ends participation');
+  if (w.visit !== undefined) checkPlacement(deps.protocol, w.visit, def.id, 1);
   const { answers, scored } = checkAnswers(
     deps.protocol,
     def,
@@ -148,24 +158,17 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
   await deps.db.transaction().execute(async (trx) => {
     const subject = await loadSubjectForUpdate(trx, w.studyId);
     requireSite(actor, 'subject.withdraw', subject.site_id, w.studyId);
-    await checkDateOrder(trx, w.studyId, { instrument: def.id, visit: closing.code, instance: 1, answers });
+    const visit = w.visit ?? leavingVisit(deps.protocol, subject, w.date);
+    await checkDateOrder(trx, w.studyId, { instrument: def.id, visit, instance: 1, answers });
     if (isTerminal(subject.status)) {
       throw new RegistryError('INVALID_STATE', `subject ${w.studyId} is already ${subject.status}`);
     }
     const now = deps.clock();
-    const existing = await trx
-      .selectFrom('response')
-      .select(['id', 'status'])
-      .where('study_id', '=', w.studyId)
-      .where('visit', '=', closing.code)
-      .where('instrument', '=', def.id)
-      .executeTakeFirst();
-    if (existing)
-      throw new RegistryError('RESPONSE_EXISTS', `an end-of-study form already exists for ${w.studyId}`);
+    await refuseSecondEnd(trx, w.studyId, def);
     const row = await insertResponse(trx, {
       siteId: subject.site_id,
       studyId: w.studyId,
-      visit: closing.code,
+      visit,
       def,
       instance: 1,
       answers,
@@ -185,7 +188,7 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
       entity: 'subject',
       entityId: w.studyId,
       before: { status: subject.status },
-      after: { status: w.status, response_id: row.id, answers },
+      after: { status: w.status, visit, response_id: row.id, answers },
       reason: w.reason,
     });
   });

@@ -6,6 +6,8 @@ export interface ScheduleSubject {
   indexDate: string | null;
   /** When the procedure ended, ISO datetime with offset; anchors minute-granular visits (post30min). */
   procedureEndAt?: string | null | undefined;
+  /** The day the subject left the study (the end-of-study form's date); later visits are not due. */
+  endedOn?: string | null | undefined;
 }
 
 /** Day visits are scheduled in calendar days; minute visits (offset or window in minutes) to the minute. */
@@ -30,6 +32,7 @@ export interface VisitTiming {
  * - `missed`: window closed and not done
  * - `done_in_window` / `done_out_of_window`: collected, inside or outside the window
  * - `not_scheduled`: the anchor is unknown (no index date; no procedure end time for minute visits)
+ * - `ended`: not collected, and its target falls after the day the subject left the study
  */
 export type VisitStatus =
   | 'upcoming'
@@ -38,7 +41,8 @@ export type VisitStatus =
   | 'missed'
   | 'done_in_window'
   | 'done_out_of_window'
-  | 'not_scheduled';
+  | 'not_scheduled'
+  | 'ended';
 
 export interface ScheduledVisit {
   visit: string;
