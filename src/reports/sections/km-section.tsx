@@ -1,7 +1,7 @@
 // Section 6, time to opioid cessation: Kaplan–Meier curves with numbers at risk, medians with
 // their CIs, survival at fixed days, and the log-rank test across sites.
 import { AT_RISK_DAYS, kmChartSvg } from '../charts/km-chart.js';
-import { fmt, fmtCi, fmtInt, fmtPText, MISSING } from '../format.js';
+import { fmt, fmtCi, fmtInt, fmtPct, fmtPText, MISSING } from '../format.js';
 import type { KmPoint, StudyReport } from '../types.js';
 import { Caption, Figure, Methods, Num, Section } from './parts.js';
 
@@ -98,6 +98,14 @@ export function KmSection(props: { report: StudyReport }) {
         Percentages are Kaplan–Meier estimates with log-scale 95% CIs; — beyond a group’s last follow-up time,
         where the curve is not estimated (no extrapolation). The median’s CI is given for the pooled curve
         only.
+      </p>
+      <p class="note" data-note="turnbull">
+        Sensitivity analysis (interval-censored, Turnbull): median time to cessation{' '}
+        {t.turnbull_median_days == null ? 'not reached' : `${fmt(t.turnbull_median_days, 0)} days`}
+        {t.turnbull?.length
+          ? `; still taking opioids at day ${fmt(t.turnbull.at(-1)!.day, 0)}: ${fmtPct(t.turnbull.at(-1)!.surv)}%`
+          : ''}
+        .
       </p>
       <Methods methods={r.methods} topic="km" />
     </Section>

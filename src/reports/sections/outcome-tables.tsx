@@ -168,14 +168,22 @@ export function RespondersTable(props: OutcomeTableProps & { sub: string }) {
         </tr>
       </thead>
       <tbody>
-        {inVisitOrder(o.change, props.meta).map((c) => (
+        {inVisitOrder(o.change, props.meta).map((c) => [
           <tr>
             <td>{label(c.visit)}</td>
             {mcid ? propCells(c.responders_mcid) : null}
             {propCells(c.responders_30pct)}
             {propCells(c.responders_50pct)}
-          </tr>
-        ))}
+          </tr>,
+          c.responders_30pct_itt ? (
+            <tr class="sub">
+              <td>all expected (missing = non-responder)</td>
+              {mcid ? propCells(c.responders_mcid_itt) : null}
+              {propCells(c.responders_30pct_itt)}
+              {propCells(c.responders_50pct_itt)}
+            </tr>
+          ) : null,
+        ])}
       </tbody>
     </table>
   );

@@ -1,6 +1,6 @@
 // Section 7, adverse events: incidence (participants with at least one event) with exact 95% CIs,
 // the one-sided upper bound when there were none, and events by CTCAE-style severity grade.
-import { fmtCount, fmtPct, fmtPropCi } from '../format.js';
+import { fmt, fmtCi, fmtCount, fmtPct, fmtPropCi } from '../format.js';
 import type { Num as N, StudyReport } from '../types.js';
 import { Caption, Methods, Num, Section } from './parts.js';
 
@@ -69,6 +69,57 @@ export function SafetySection(props: { report: StudyReport }) {
           ))}
         </tbody>
       </table>
+      <table class="narrow">
+        <Caption no="7.3">
+          Adverse events per 100 person-years of follow-up (every event, recurrent ones included), exact
+          Poisson 95% CI
+        </Caption>
+        <thead>
+          <tr>
+            <th>Event</th>
+            <th class="num">Events</th>
+            <th class="num">Person-years</th>
+            <th class="num">Rate</th>
+            <th class="ci">95% CI</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.adverse_events.map((e) => (
+            <tr>
+              <td>{e.label}</td>
+              <Num>{e.events === undefined ? '—' : String(e.events)}</Num>
+              <Num>{fmt(e.person_years, 1)}</Num>
+              <Num>{fmt(e.rate_per_100py, 1)}</Num>
+              <Num>{fmtCi(e.rate_ci_low, e.rate_ci_high, 1)}</Num>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {r.adverse_events_cumulative?.length ? (
+        <table class="narrow">
+          <Caption no="7.4">
+            Cumulative incidence of a first adverse event (1 − Kaplan–Meier), %, with 95% CI
+          </Caption>
+          <thead>
+            <tr>
+              <th>Event</th>
+              <th class="num">Day</th>
+              <th class="num">%</th>
+              <th class="ci">95% CI, %</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.adverse_events_cumulative.map((c) => (
+              <tr>
+                <td>{c.event === 'any' ? 'Any adverse event' : 'Serious adverse event'}</td>
+                <Num>{String(c.day)}</Num>
+                <Num>{c.incidence === null ? '—' : fmtPct(c.incidence)}</Num>
+                <Num>{c.incidence === null ? '—' : fmtPropCi(c)}</Num>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       <p class="note">
         † No events: the interval runs from 0 to the exact upper limit (the “rule of three”, about 3/N), the
         most that the data rule out.
