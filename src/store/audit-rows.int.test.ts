@@ -5,6 +5,16 @@ import { SACROPLASTY_SIF } from '../protocol/index.js';
 import { SYSTEM_ACTOR } from '../registry/context.js';
 import { loadDemo } from '../registry/demo.js';
 import type { RegistryDeps } from '../registry/index.js';
+import {
+  addUser,
+  amendResponse,
+  createSite,
+  enrolSubject,
+  lockResponse,
+  recordResponse,
+  signResponse,
+  withdrawSubject,
+} from '../registry/index.js';
 import { seededRandom } from '../registry/random.js';
 import { appendAudit } from './audit.js';
 import { checkAuditedRows, readAuditHead, verifyAudit } from './audit-verify.js';
@@ -181,6 +191,77 @@ describe('row-level audit', () => {
         });
       });
       expect(await checkAuditedRows(e.app!)).toMatchObject({ total: 0 });
+    } finally {
+      await e.destroy();
+    }
+  });
+});
+
+describe('every use case, as the application role', () => {
+  test('sites, users, identities, subjects and every form change are in the chain; nothing else differs', async () => {
+    const e = await createTestDatabase();
+    try {
+      const deps: RegistryDeps = {
+        db: e.app!,
+        clock: () => new Date(NOW),
+        random: seededRandom(11),
+        protocol: SACROPLASTY_SIF,
+      };
+      const admin = { username: 'ada.admin', role: 'admin', siteId: null } as const;
+      const coordinator = { username: 'cora.vcu', role: 'coordinator', siteId: 'VCU' } as const;
+      const investigator = { username: 'ivan.vcu', role: 'investigator', siteId: 'VCU' } as const;
+      await createSite(deps, admin, { id: 'VCU', name: 'Virginia Commonwealth University' });
+      await addUser(deps, admin, {
+        username: 'cora.vcu',
+        role: 'coordinator',
+        siteId: 'VCU',
+        password: 'correct horse battery',
+      });
+      const answers = {
+        sex: 'female',
+        birth_year: 1948,
+        consent_date: '2026-02-20',
+        index_date: '2026-02-25',
+      };
+      const { studyId } = await enrolSubject(deps, coordinator, {
+        siteId: 'VCU',
+        answers,
+        identity: { family_name: 'Doe', given_name: 'Jane', mrn: 'MRN123' },
+      });
+      const second = await enrolSubject(deps, coordinator, { siteId: 'VCU', answers });
+      const pain = await recordResponse(deps, coordinator, {
+        studyId,
+        visit: 'baseline',
+        instrument: 'pain',
+        answers: { scale: 'nrs', score: 7 },
+      });
+      await amendResponse(deps, coordinator, {
+        id: pain.id,
+        version: 1,
+        answers: { scale: 'nrs', score: 6 },
+        reason: 'transcription error',
+      });
+      await lockResponse(deps, investigator, { id: pain.id, version: 2 });
+      await signResponse(deps, investigator, { id: pain.id, version: 3 });
+      await withdrawSubject(deps, coordinator, {
+        studyId: second.studyId,
+        date: '2026-03-01',
+        reason: 'moved away',
+      });
+      expect(await verifyAudit(e.app!)).toMatchObject({ ok: true });
+      expect(await checkAuditedRows(e.app!)).toMatchObject({ total: 0, orphans: 0 });
+      const audited = await sql<{ tbl: string }>`select distinct tbl from audit_row order by tbl`.execute(
+        e.db,
+      );
+      expect(audited.rows.map((r) => r.tbl)).toEqual([
+        'app_user',
+        'response',
+        'site',
+        'subject',
+        'subject_identity',
+      ]);
+      const pending = await sql<{ n: number }>`select count(*)::int as n from audit_pending`.execute(e.db);
+      expect(pending.rows[0]!.n).toBe(0);
     } finally {
       await e.destroy();
     }
