@@ -53,6 +53,25 @@ export class RegistryError extends Error {
   }
 }
 
+// C0 and C1 controls, DEL, and the bidirectional marks and overrides that can reorder a terminal line.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what must not be echoed.
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text safe to echo on one line of a terminal or log: control characters, DEL and bidirectional
+ * overrides shown as escapes (`\x1b`, `\u202e`), line breaks and tabs as `\n`, `\r`, `\t`.
+ */
+export function printable(text: string): string {
+  return text
+    .replace(/\r/g, '\\r')
+    .replace(/\n/g, '\\n')
+    .replace(/\t/g, '\\t')
+    .replace(UNPRINTABLE, (c) => {
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+    });
+}
+
 /** Formats issues as one line each: `path: message`. */
 export function formatIssues(issues: readonly Issue[]): string {
   return issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('\n');

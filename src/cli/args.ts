@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import { printable } from '../errors.js';
+
+export { printable };
 
 /** A mistake in how a command was called; printed as one line with a pointer to the command's help. */
 export class UsageError extends Error {
@@ -9,25 +12,6 @@ export class UsageError extends Error {
 }
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
-
-// C0 and C1 controls, DEL, and the bidirectional overrides that can reorder a terminal line.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what must not be echoed.
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/**
- * Text safe to print on one terminal line: control characters, DEL and bidirectional overrides are
- * shown as escapes (`\x1b`, `\u202e`), and line breaks and tabs as `\n`, `\r`, `\t`.
- */
-export function printable(text: string): string {
-  return text
-    .replace(/\r/g, '\\r')
-    .replace(/\n/g, '\\n')
-    .replace(/\t/g, '\\t')
-    .replace(UNPRINTABLE, (c) => {
-      const code = c.charCodeAt(0);
-      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
-    });
-}
 
 const NEGATIVE_NUMBER = /^-\d/;
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { type Issue, RegistryError } from '../errors.js';
+import { type Issue, printable, RegistryError } from '../errors.js';
 import { INSTRUMENTS } from '../instruments/index.js';
 import { PROTOCOL_SCHEMA, type ProtocolInput } from './schema.js';
 import type { Duration, Protocol } from './types.js';
@@ -155,7 +155,7 @@ export async function loadProtocolFile(path: string): Promise<Protocol> {
     const where = at ? ` (${lineColumn(text, Number(at[1]))})` : '';
     throw new RegistryError(
       'PROTOCOL_INVALID',
-      `protocol file ${path} is not valid JSON: ${message}${where}`,
+      printable(`protocol file ${path} is not valid JSON: ${message}${where}`),
     );
   }
   return loadProtocol(json);
