@@ -103,6 +103,14 @@ export class CopyIn {
     if (this.connection.stream.writableNeedDrain) await once(this.connection.stream, 'drain');
   }
 
+  /** Queues raw bytes in the COPY's format (e.g. a CSV file as it is). */
+  async writeBytes(chunk: Buffer): Promise<void> {
+    await this.flush();
+    if (!this.connection) return;
+    this.connection.sendCopyFromChunk(chunk);
+    if (this.connection.stream.writableNeedDrain) await once(this.connection.stream, 'drain');
+  }
+
   /** Ends the data; resolves with the number of rows copied, or rejects with the server's error. */
   async end(): Promise<number> {
     await this.flush();

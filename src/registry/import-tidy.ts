@@ -59,9 +59,9 @@ export interface ImportOptions {
 /** Key of the transaction-level advisory lock that lets one import write at a time. */
 export const IMPORT_LOCK = 5_349_465_202;
 
-const FETCH = 5000;
+const FETCH = 2000;
 /** Forms written per statement; a batch always ends at a subject boundary. */
-const WRITE_BATCH = 2000;
+const WRITE_BATCH = 1000;
 
 class DryRun extends Error {}
 
