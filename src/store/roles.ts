@@ -105,6 +105,7 @@ export async function migrateWithLeastPrivilege(
     return url;
   }
   await grantAppRole(db, role);
+  await grantReadSettings(db, role);
   if (!(await canLogIn(appUrl))) {
     // The role predates the owner's current password: set the derived one again.
     await sql`alter role ${sql.id(role)} password ${sql.lit(password)}`.execute(db);
@@ -127,6 +128,19 @@ async function canLogIn(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * Lets the application read server settings (fsync, listen_addresses: health and diagnostics),
+ * where the owner may grant that; read-only, so nothing is lost where it may not.
+ */
+async function grantReadSettings(db: Kysely<Database>, role: string): Promise<void> {
+  const { rows } = await sql<{ member: boolean }>`
+    select pg_has_role(${role}, 'pg_read_all_settings', 'member') as member`.execute(db);
+  if (rows[0]?.member) return;
+  await sql`grant pg_read_all_settings to ${sql.id(role)}`.execute(db).catch((error: { code?: string }) => {
+    if (error.code !== '42501' && error.code !== '0LP01') throw error;
+  });
 }
 
 /** Creates the login role unless it exists (another database or process may create it at once). */

@@ -40,7 +40,7 @@ const response = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('schema', () => {
-  test('migration 0001 creates every table with the agreed columns', async () => {
+  test('the migrations create every table with the agreed columns', async () => {
     const { rows } = await sql<{ table_name: string; columns: string }>`
       select table_name, string_agg(column_name, ',' order by ordinal_position) as columns
       from information_schema.columns where table_schema = current_schema()
@@ -60,7 +60,10 @@ describe('schema', () => {
         'reason',
         'prev_hash',
         'hash',
+        'rows_digest',
       ],
+      audit_pending: ['id', 'txid', 'tbl', 'keys', 'hashes'],
+      audit_row: ['event_id', 'tbl', 'key', 'hash'],
       kysely_migration: ['name', 'timestamp'],
       kysely_migration_lock: ['id', 'is_locked'],
       query: [
@@ -133,7 +136,7 @@ describe('schema', () => {
         'email',
       ],
     });
-    expect(await appliedMigrations(t.db as Kysely<unknown>)).toEqual(['0001-initial']);
+    expect(await appliedMigrations(t.db as Kysely<unknown>)).toEqual(['0001-initial', '0002-row-audit']);
   });
 
   test('running the migrations again changes nothing', async () => {
