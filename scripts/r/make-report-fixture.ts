@@ -1,13 +1,15 @@
-// Builds the demo cohort (150 subjects, seed 1, as of 2026-03-02) in a scratch embedded registry,
-// writes the report's analysis data set, and runs bench/report.R on it. The CSVs and R's output are
-// committed under test/fixtures/r/report-demo/ and pinned by src/reports/report-vs-r.int.test.ts.
+// Loads the committed fixture cohort (test/fixtures/r/report-demo/cohort.csv; `--new-cohort` first
+// rewrites it from the demo generator: 150 subjects, seed 1, as of 2026-03-02) into a scratch
+// embedded registry, writes the report's analysis data sets, and runs bench/report.R on them. The
+// CSVs and R's output are committed under test/fixtures/r/report-demo/ and pinned by
+// src/reports/report-vs-r.int.test.ts.
 // Run: npx tsx scripts/r/make-report-fixture.ts   (needs R with lme4, lmerTest, survival, jsonlite)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
-import { loadDemo, SYSTEM_ACTOR, seededRandom } from '../../src/registry/index.js';
+import { demoCohortCsv, type RegistryDeps, seededRandom } from '../../src/registry/index.js';
 import {
   aeEventsCsv,
   aeFollowUpCsv,
@@ -19,19 +21,45 @@ import {
 import { extractCohort } from '../../src/reports/extract-cohort.js';
 import { openDatabase } from '../../src/store/index.js';
 
-export const FIXTURE_DAY = '2026-03-02';
-const out = path.resolve(import.meta.dirname, '../../test/fixtures/r/report-demo');
-const dir = await mkdtemp(path.join(os.tmpdir(), 'sifreg-fixture-'));
-const handle = await openDatabase({ dataDir: dir });
-try {
-  const deps = {
-    db: handle.db,
-    clock: () => new Date(`${FIXTURE_DAY}T09:00:00Z`),
-    random: seededRandom(1),
-    protocol: SACROPLASTY_SIF,
-  };
-  await loadDemo(deps, SYSTEM_ACTOR, { subjects: 150, seed: 1 });
-  const cohort = await extractCohort(handle.db, SACROPLASTY_SIF, FIXTURE_DAY);
+import {
+  FIXTURE_COHORT,
+  FIXTURE_DAY,
+  FIXTURE_DIR,
+  loadFixtureCohort,
+  withStopDates,
+} from './report-fixture-cohort.js';
+
+const out = FIXTURE_DIR;
+
+/** A scratch embedded registry as of the fixture day, removed after `use`. */
+async function scratch<T>(use: (deps: RegistryDeps) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sifreg-fixture-'));
+  const handle = await openDatabase({ dataDir: dir });
+  try {
+    return await use({
+      db: handle.db,
+      clock: () => new Date(`${FIXTURE_DAY}T09:00:00Z`),
+      random: seededRandom(1),
+      protocol: SACROPLASTY_SIF,
+    });
+  } finally {
+    await handle.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--new-cohort')) {
+  const demo = demoCohortCsv(150, 1, FIXTURE_DAY);
+  await writeFile(FIXTURE_COHORT, demo);
+  const cohort = await scratch(async (deps) => {
+    await loadFixtureCohort(deps);
+    return extractCohort(deps.db, SACROPLASTY_SIF, FIXTURE_DAY);
+  });
+  await writeFile(FIXTURE_COHORT, withStopDates(demo, cohort));
+}
+await scratch(async (deps) => {
+  await loadFixtureCohort(deps);
+  const cohort = await extractCohort(deps.db, SACROPLASTY_SIF, FIXTURE_DAY);
   const files = {
     'outcomes.csv': outcomesCsv(cohort),
     'cessation.csv': cessationCsv(cohort),
@@ -54,7 +82,4 @@ try {
   delete parsed.timing.analysis_seconds;
   await writeFile(path.join(out, 'r-output.json'), `${JSON.stringify(parsed, null, 1)}\n`);
   console.log(`wrote ${out}`);
-} finally {
-  await handle.close();
-  await rm(dir, { recursive: true, force: true });
-}
+});

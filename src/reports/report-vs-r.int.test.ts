@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FIXTURE_DAY, FIXTURE_DIR, loadFixtureCohort } from '../../scripts/r/report-fixture-cohort.js';
 import { compareWithR, type RResult } from '../../test/helpers/compare-r.js';
 import { createTestRegistry } from '../../test/helpers/registry.js';
-import { loadDemo, SYSTEM_ACTOR } from '../registry/index.js';
 import { analyseStudy } from './analyse.js';
 import {
   aeEventsCsv,
@@ -17,11 +17,12 @@ import type { Cohort } from './cohort.js';
 import { extractCohort } from './extract-cohort.js';
 import type { StudyReport } from './types.js';
 
-// Fixture made by scripts/r/make-report-fixture.ts: the same demo cohort analysed by R (bench/report.R).
-const FIXTURE = path.resolve(import.meta.dirname, '../../test/fixtures/r/report-demo');
-const DAY = '2026-03-02';
+// Fixture made by scripts/r/make-report-fixture.ts: the committed fixture cohort (cohort.csv, once
+// made by the demo generator) analysed by R (bench/report.R).
+const FIXTURE = FIXTURE_DIR;
+const DAY = FIXTURE_DAY;
 
-describe('the study report of the demo cohort agrees with R (stats, lme4, survival)', () => {
+describe('the study report of the fixture cohort agrees with R (stats, lme4, lmerTest, survival)', () => {
   let registry: Awaited<ReturnType<typeof createTestRegistry>>;
   let cohort: Cohort;
   let report: StudyReport;
@@ -29,7 +30,7 @@ describe('the study report of the demo cohort agrees with R (stats, lme4, surviv
 
   beforeAll(async () => {
     registry = await createTestRegistry(`${DAY}T09:00:00.000Z`);
-    await loadDemo(registry.deps, SYSTEM_ACTOR, { subjects: 150, seed: 1 });
+    await loadFixtureCohort(registry.deps);
     cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
     report = analyseStudy(cohort, `${DAY}T09:00:00.000Z`);
   });
