@@ -28,7 +28,7 @@ import { CopyIn, copyText } from './copy-in.js';
 import { type DatedForm, dateOrderIssues } from './date-rules.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
-import { type SubjectState, stateOf, subjectStateAfter } from './subject-state.js';
+import { type SubjectState, secondEnds, stateOf, subjectStateAfter } from './subject-state.js';
 import { drawDateShift } from './subjects.js';
 
 export interface ImportProblem {
@@ -690,6 +690,16 @@ class Writer {
           );
         }
       }
+      // A subject leaves the study once, whichever visits its end-of-study forms are at.
+      const ends = secondEnds(
+        s.studyId,
+        db.map((d) => d.form),
+        s.forms.map((f) => ({ instrument: f.def.id, visit: f.visit })),
+      );
+      s.forms.forEach((f, i) => {
+        const why = ends[i];
+        if (why) this.problems.add(f.firstLine, 'instrument', why);
+      });
       // Dates in an impossible order beside the subject's other complete forms, in the file or stored.
       const complete: DatedForm[] = [
         ...db.filter((d) => !d.draft).map((d) => d.form),

@@ -59,7 +59,7 @@ export async function recordResponse(
         `${r.instrument} at ${r.visit} (instance ${r.instance}) is already recorded for ${r.studyId}; amend it instead`,
       );
     }
-    await refuseSecondEnd(trx, r.studyId, def);
+    await refuseSecondEnd(trx, r.studyId, def, r.visit);
     const now = deps.clock();
     const row = await insertResponse(trx, {
       siteId: subject.site_id,

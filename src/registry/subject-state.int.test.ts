@@ -293,6 +293,41 @@ describe('a subject leaves whenever it happens: the end-of-study form at that vi
     }
   });
 
+  test('an import refuses a second end-of-study form, in the file or beside a stored one', async () => {
+    const header = 'study_id,site,visit,instrument,instance,item,value';
+    const end = (visit: string, date: string) =>
+      [
+        `VCU-0002,VCU,${visit},end_of_study,1,status,withdrawn`,
+        `VCU-0002,VCU,${visit},end_of_study,1,date,${date}`,
+        `VCU-0002,VCU,${visit},end_of_study,1,reason,moved away`,
+      ].join('\n');
+    const stored = await rejects(
+      importTidy(r.deps, SYSTEM_ACTOR, `${header}\n${end('week24', '2026-06-01')}\n`),
+    );
+    expect(stored.code).toBe('IMPORT_FAILED');
+    expect(stored.issues.map((i) => i.message)).toEqual([
+      'line 2, instrument: VCU-0002 already has its end_of_study form at week12; a subject leaves the study once (amend that form instead)',
+    ]);
+    const target = await createTestRegistry('2026-06-30T09:00:00.000Z');
+    try {
+      const enrolled = (await exportText(r))
+        .split('\n')
+        .filter(
+          (line) => line.startsWith('VCU-0002,VCU,baseline,') || line.startsWith('VCU-0002,VCU,procedure,'),
+        );
+      const twice = `${header}\n${enrolled.join('\n')}\n${end('week4', '2026-04-03')}\n${end('week24', '2026-06-01')}\n`;
+      const inFile = await rejects(importTidy(target.deps, SYSTEM_ACTOR, twice));
+      expect(inFile.issues.map((i) => i.message)).toEqual([
+        expect.stringMatching(
+          /^line \d+, instrument: VCU-0002 already has its end_of_study form at week4; a subject leaves the study once/,
+        ),
+      ]);
+      expect(await subjects(target)).toEqual([]);
+    } finally {
+      await target.destroy();
+    }
+  });
+
   test('the visit grid: visits after the leaving day are ended, never due or missed', async () => {
     const grid = visitSchedule(
       r.deps.protocol,

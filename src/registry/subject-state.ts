@@ -164,29 +164,50 @@ export function leavingVisit(
   return visit;
 }
 
+const ENDING_IDS = [...INSTRUMENTS.values()].filter((d) => d.endsParticipation).map((d) => d.id);
+
+interface PlacedForm {
+  instrument: string;
+  visit: string;
+}
+
 /**
- * A subject ends participation once: refuses a second form that ends it, at whatever visit the first
- * one is (the first is amended instead).
+ * A subject leaves the study once. For each incoming form (in order), why it cannot be added because
+ * the subject already has a form that ends participation (stored, or earlier in `incoming`), or null
+ * when it can. Import calls this per subject; `refuseSecondEnd` is the single-form case.
  */
+export function secondEnds(
+  studyId: string,
+  stored: readonly PlacedForm[],
+  incoming: readonly PlacedForm[],
+): (string | null)[] {
+  let first = stored.find((f) => ENDING_IDS.includes(f.instrument));
+  return incoming.map((f) => {
+    if (!ENDING_IDS.includes(f.instrument)) return null;
+    if (!first) {
+      first = f;
+      return null;
+    }
+    return `${studyId} already has its ${first.instrument} form at ${first.visit}; a subject leaves the study once (amend that form instead)`;
+  });
+}
+
+/** Throws RESPONSE_EXISTS when the form would be the subject's second form that ends participation. */
 export async function refuseSecondEnd(
   trx: Transaction<Database>,
   studyId: string,
   def: InstrumentDef,
+  visit: string,
 ): Promise<void> {
   if (!def.endsParticipation) return;
-  const ids = [...INSTRUMENTS.values()].filter((d) => d.endsParticipation).map((d) => d.id);
-  const prior = await trx
+  const stored = await trx
     .selectFrom('response')
     .select(['visit', 'instrument'])
     .where('study_id', '=', studyId)
-    .where('instrument', 'in', ids)
-    .executeTakeFirst();
-  if (prior) {
-    throw new RegistryError(
-      'RESPONSE_EXISTS',
-      `${studyId} already has its ${prior.instrument} form at ${prior.visit}; a subject leaves the study once (amend that form instead)`,
-    );
-  }
+    .where('instrument', 'in', ENDING_IDS)
+    .execute();
+  const [why] = secondEnds(studyId, stored, [{ instrument: def.id, visit }]);
+  if (why) throw new RegistryError('RESPONSE_EXISTS', why);
 }
 
 const BATCH = 1000;

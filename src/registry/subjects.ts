@@ -164,7 +164,7 @@ export async function withdrawSubject(deps: RegistryDeps, actor: Actor, input: W
       throw new RegistryError('INVALID_STATE', `subject ${w.studyId} is already ${subject.status}`);
     }
     const now = deps.clock();
-    await refuseSecondEnd(trx, w.studyId, def);
+    await refuseSecondEnd(trx, w.studyId, def, visit);
     const row = await insertResponse(trx, {
       siteId: subject.site_id,
       studyId: w.studyId,
