@@ -1,4 +1,4 @@
-import { RegistryError } from '../errors.js';
+import { printable, RegistryError } from '../errors.js';
 import { isConnectionLost } from '../store/connection-lost.js';
 import { UsageError } from './args.js';
 import { type CliIo, processIo } from './io.js';
@@ -80,7 +80,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const entry = VERBS.find((v) => v.name === name);
   if (!entry) {
-    io.stderr.write(`sifreg: unknown command "${name}" (run "sifreg --help" for the list)\n`);
+    io.stderr.write(`sifreg: unknown command "${printable(name)}" (run "sifreg --help" for the list)\n`);
     return 2;
   }
   const verb = await entry.load();
@@ -96,9 +96,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 2;
     }
     if (error instanceof RegistryError) {
-      io.stderr.write(`sifreg ${name}: ${error.message}\n`);
+      // Messages may echo values from files and arguments: never their control characters.
+      io.stderr.write(`sifreg ${name}: ${printable(error.message)}\n`);
       if (error.code !== 'IMPORT_FAILED') {
-        for (const issue of error.issues) io.stderr.write(`  ${issue.message}\n`);
+        for (const issue of error.issues) io.stderr.write(`  ${printable(issue.message)}\n`);
       }
       return 1;
     }
@@ -110,7 +111,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return 1;
     }
     // Unexpected: one line for the person, the detail only when asked for.
-    io.stderr.write(`sifreg ${name}: internal error: ${(error as Error).message}\n`);
+    io.stderr.write(`sifreg ${name}: internal error: ${printable((error as Error).message)}\n`);
     if (io.env.SIFREG_DEBUG) io.stderr.write(`${(error as Error).stack}\n`);
     return 1;
   }

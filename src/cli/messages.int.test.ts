@@ -59,6 +59,21 @@ describe('user add, site add and demo say what is wrong once, in the command’s
     expect(r.stderr).toBe('sifreg site: unexpected argument "extra\\x1b[2J" (see "sifreg site --help")\n');
   });
 
+  test('a NUL byte in a value is refused at validation, naming the option, not by the database', async () => {
+    const r = await run(['site', 'add', '--code', 'NUL', '--name', 'Bad\u0000Site']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'sifreg site: name contains a NUL character (\\u0000), which cannot be stored (--name)\n',
+    );
+  });
+
+  test('an unknown command with control characters is echoed escaped', async () => {
+    const r = await run(['\u001b]0;owned\u0007']);
+    expect(r.stderr).toBe(
+      'sifreg: unknown command "\\x1b]0;owned\\x07" (run "sifreg --help" for the list)\n',
+    );
+  });
+
   test('a good password is accepted', async () => {
     const r = await addUser('seven blue kettles sing');
     expect(r.stderr).toBe('');

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
-import type { ScoreResult } from '../instruments/index.js';
+import { MAX_INT4, type ScoreResult } from '../instruments/index.js';
 import { appendAudit, type Database } from '../store/index.js';
 import { type Actor, type Permission, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { checkDateOrder } from './date-rules.js';
@@ -15,7 +15,7 @@ const RECORD_INPUT = z.object({
   studyId: z.string().min(1, 'study id is required'),
   visit: z.string().min(1, 'visit is required'),
   instrument: z.string().min(1, 'instrument is required'),
-  instance: z.number().int().min(1).default(1),
+  instance: z.number().int().min(1).max(MAX_INT4).default(1),
   answers: z.record(z.string(), z.unknown()),
   status: z.enum(['draft', 'complete']).default('complete'),
   enteredByKind: z.enum(['staff', 'patient']).default('staff'),
@@ -98,7 +98,11 @@ export async function recordResponse(
 
 const AMEND_INPUT = z.object({
   id: z.number().int().positive(),
-  version: z.number().int().positive({ message: 'version is required to amend (optimistic locking)' }),
+  version: z
+    .number()
+    .int()
+    .positive({ message: 'version is required to amend (optimistic locking)' })
+    .max(MAX_INT4),
   answers: z.record(z.string(), z.unknown()),
   status: z.enum(['draft', 'complete']).optional(),
   reason: z.string().trim().max(2000).optional(),
@@ -200,7 +204,10 @@ export async function amendResponse(
   });
 }
 
-const STATE_INPUT = z.object({ id: z.number().int().positive(), version: z.number().int().positive() });
+const STATE_INPUT = z.object({
+  id: z.number().int().positive(),
+  version: z.number().int().positive().max(MAX_INT4),
+});
 
 async function changeState(
   deps: RegistryDeps,
