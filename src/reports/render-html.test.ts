@@ -120,4 +120,24 @@ describe('renderReportHtml', () => {
   test('the same report renders byte for byte the same', () => {
     expect(renderReportHtml(sampleReport())).toBe(html);
   });
+
+  test('shows the new numbers: Satterthwaite df, ITT responders, AE rates, cumulative incidence, Turnbull, pain scale by site', () => {
+    const text = doc.body.textContent ?? '';
+    expect(text).toContain('140.5');
+    expect(text).toContain('all expected (missing = non-responder)');
+    expect(text).toContain('per 100 person-years');
+    expect(text).toContain('Cumulative incidence of a first adverse event');
+    expect(text).toMatch(/Turnbull\): median time to cessation \d+ days/);
+    const table1 = doc.querySelector('#baseline')?.textContent ?? text;
+    expect(table1).toContain('Pain scale');
+    expect(table1).toContain('VAS');
+  });
+
+  test('a model that could not be fitted says why', () => {
+    const r = sampleReport();
+    r.outcomes.odi.lmm = { missing_reason: 'not fitted: 1 subject; at least two subjects are needed' };
+    const text = parse(renderReportHtml(r)).body.textContent ?? '';
+    expect(text).toContain('No linear mixed model for');
+    expect(text).toContain('not fitted: 1 subject; at least two subjects are needed');
+  });
 });

@@ -61,7 +61,11 @@ function Rows(props: { row: Table1Row; sites: string[] }) {
       </tr>
       {levels.map((level) => (
         <tr class="sub">
-          <td>{level.charAt(0).toUpperCase() + level.slice(1)}</td>
+          <td>
+            {row.variable === 'pain_scale'
+              ? level.toUpperCase()
+              : level.charAt(0).toUpperCase() + level.slice(1)}
+          </td>
           {cols.map((c) => (
             <Num>{levelCell(c, level)}</Num>
           ))}
