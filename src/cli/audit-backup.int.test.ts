@@ -11,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestDatabase } from '../../test/helpers/database.js';
 import { type DatabaseHandle, openDatabase } from '../store/database.js';
 import { createKysely } from '../store/pg-connection.js';
+import { appRoleUrl } from '../store/roles.js';
 import type { Database } from '../store/schema.js';
 
 const BIN = fileURLToPath(new URL('../../bin/sifreg.js', import.meta.url));
@@ -188,4 +190,34 @@ describe('audit verify, backup and restore through bin/sifreg', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^sifreg audit: --expect-head must be COUNT:HASH/);
   }, 60_000);
+
+  test('DATABASE_OWNER_URL migrates as the owner while DATABASE_URL, the application role, does the work', async () => {
+    const made = await createTestDatabase(); // makes sure the application role exists on the test server
+    const target = await createTestDatabase({ migrate: false });
+    try {
+      const env = { DATABASE_URL: appRoleUrl(target.url)!, DATABASE_OWNER_URL: target.url };
+      const demo = await sifreg(['demo', '--subjects', '2'], env);
+      expect(demo.stderr).toBe('');
+      expect(demo.code).toBe(0);
+      const ok = await sifreg(['audit', 'verify'], env);
+      expect(ok.code).toBe(0);
+      const owners = await sql<{ owner: string }>`
+        select distinct tableowner as owner from pg_tables where schemaname = current_schema()`.execute(
+        target.db,
+      );
+      expect(owners.rows).toEqual([{ owner: new URL(target.url).username }]);
+      // Without the owner's URL the application role cannot migrate a new database: one clear line.
+      const other = await createTestDatabase({ migrate: false });
+      try {
+        const refused = await sifreg(['audit', 'verify'], { DATABASE_URL: appRoleUrl(other.url)! });
+        expect(refused.code).toBe(1);
+        expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      } finally {
+        await other.destroy();
+      }
+    } finally {
+      await target.destroy();
+      await made.destroy();
+    }
+  }, 120_000);
 });

@@ -42,7 +42,9 @@ export async function openRegistry(io: CliIo, options: GlobalOptions): Promise<O
   const signals = installShutdownHandlers(log);
   let handle: DatabaseHandle;
   try {
-    handle = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir });
+    // DATABASE_OWNER_URL: the tables' owner runs the migrations, DATABASE_URL is the application role.
+    const ownerUrl = io.env.DATABASE_OWNER_URL;
+    handle = await openDatabase(databaseUrl ? { databaseUrl, ownerUrl } : { dataDir });
   } catch (error) {
     signals.remove();
     signals.exitPending();

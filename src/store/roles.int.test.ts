@@ -83,6 +83,20 @@ describe('openDatabase', () => {
     }
   });
 
+  test('DATABASE_URL of the application role alone runs on an up-to-date schema, without migrating', async () => {
+    const handle = await openDatabase({ databaseUrl: d.appUrl! });
+    try {
+      const { rows } = await sql<{ me: string }>`select current_user as me`.execute(handle.db);
+      expect(rows[0]!.me).toBe(new URL(d.appUrl!).username);
+    } finally {
+      await handle.close();
+    }
+    const locks = await sql<{
+      n: number;
+    }>`select count(*)::int as n from kysely_migration_lock where is_locked = 1`.execute(d.db);
+    expect(locks.rows[0]!.n).toBe(0);
+  });
+
   test('with DATABASE_OWNER_URL, DATABASE_URL is used as given and gets its grants from the owner', async () => {
     const target = await createTestDatabase({ migrate: false });
     try {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { RegistryError } from '../errors.js';
-import { migrateToLatest } from './migrate.js';
+import { appliedMigrations, MIGRATIONS, migrateToLatest } from './migrate.js';
 import { createKysely, redactSecrets } from './pg-connection.js';
 import type { Database } from './schema.js';
 
@@ -86,6 +86,18 @@ export async function migrateWithLeastPrivilege(
     }
     return url;
   }
+  if (await ownedByAnother(db)) {
+    // Already the application role (DATABASE_URL without DATABASE_OWNER_URL): it runs, but cannot migrate.
+    const applied = new Set(await appliedMigrations(db as Kysely<unknown>));
+    const pending = Object.keys(MIGRATIONS).filter((name) => !applied.has(name));
+    if (pending.length > 0) {
+      throw new RegistryError(
+        'DATABASE_UNAVAILABLE',
+        `the database needs migrations ${pending.join(', ')}, and this role does not own its tables: set DATABASE_OWNER_URL to the owner's URL once (docs/database.md)`,
+      );
+    }
+    return url;
+  }
   await migrateToLatest(db as Kysely<unknown>);
   const appUrl = appRoleUrl(url);
   if (!appUrl) {
@@ -141,6 +153,14 @@ async function grantReadSettings(db: Kysely<Database>, role: string): Promise<vo
   await sql`grant pg_read_all_settings to ${sql.id(role)}`.execute(db).catch((error: { code?: string }) => {
     if (error.code !== '42501' && error.code !== '0LP01') throw error;
   });
+}
+
+/** True when the registry's tables exist and belong to a role this one is not (nor a member of). */
+async function ownedByAnother(db: Kysely<Database>): Promise<boolean> {
+  const { rows } = await sql<{ other: boolean | null }>`
+    select not pg_has_role(current_user, c.relowner, 'USAGE') as other
+    from pg_class c where c.oid = to_regclass('audit_event')`.execute(db);
+  return rows[0]?.other === true;
 }
 
 /** Creates the login role unless it exists (another database or process may create it at once). */
