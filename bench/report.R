@@ -1,6 +1,6 @@
 # The study report's statistics in R (stats + lme4 + lmerTest + survival), on the analysis data set
 # that the registry exports. Prints JSON shaped like the report's own JSON (same keys), plus R's timing.
-# Usage: Rscript bench/report.R OUTCOMES.csv CESSATION.csv [EXPECTED.csv AE.csv AE_EVENTS.csv KPI.csv]
+# Usage: Rscript bench/report.R OUTCOMES.csv CESSATION.csv [EXPECTED.csv AE.csv AE_EVENTS.csv KPI.csv OPIOIDS.csv]
 suppressPackageStartupMessages({
   library(lme4)
   library(lmerTest)
@@ -16,6 +16,7 @@ expected <- optional(3)
 ae <- optional(4)
 ae_events <- optional(5)
 kpi <- optional(6)
+opioids <- optional(7)
 visits <- unique(d$visit)  # file order is protocol order
 d$visit <- factor(d$visit, levels = visits)
 d$site <- factor(d$site)
@@ -190,6 +191,32 @@ if (!is.null(kpi)) {
       if (e_ok) chisq.test(tab, correct = FALSE)$p.value else fisher.test(tab)$p.value
     }
     list(kpi = k, p_sites = p)
+  }))
+}
+if (!is.null(opioids)) {
+  base_visit <- opioids$visit[1]
+  base <- opioids[opioids$visit == base_visit, c("study_id", "opioid")]
+  res$opioids <- list(by_visit = lapply(unique(opioids$visit), function(v) {
+    o <- opioids[opioids$visit == v, c("study_id", "opioid")]
+    row <- list(visit = v, n = nrow(o), any_opioid = prop(sum(o$opioid), nrow(o)))
+    users <- o$study_id[o$opioid == 1]
+    m <- d$mme[d$visit == v & d$study_id %in% users]
+    m <- m[!is.na(m) & m > 0]
+    if (length(m) > 0) {
+      q <- quantile(m, c(0.25, 0.5, 0.75), type = 7, names = FALSE)
+      row$mme_median <- q[2]; row$mme_q1 <- q[1]; row$mme_q3 <- q[3]
+    }
+    if (v != base_visit) {
+      p <- merge(base, o, by = "study_id", suffixes = c(".b", ".v"))
+      b <- sum(p$opioid.b == 1 & p$opioid.v == 0); c <- sum(p$opioid.b == 0 & p$opioid.v == 1)
+      mc <- list(n_pairs = nrow(p), b = b, c = c)
+      if (b + c > 0) {
+        t <- mcnemar.test(matrix(c(0, c, b, 0), 2))
+        mc$statistic <- unname(t$statistic); mc$p <- t$p.value
+      }
+      row$mcnemar <- mc
+    }
+    row
   }))
 }
 t_analysis <- proc.time()[["elapsed"]] - t1

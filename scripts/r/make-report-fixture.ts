@@ -16,6 +16,7 @@ import {
   cessationCsv,
   expectedCsv,
   kpiCsv,
+  opioidsCsv,
   outcomesCsv,
 } from '../../src/reports/analysis-data.js';
 import { extractCohort } from '../../src/reports/extract-cohort.js';
@@ -67,6 +68,7 @@ await scratch(async (deps) => {
     'ae.csv': aeFollowUpCsv(cohort),
     'ae-events.csv': aeEventsCsv(cohort),
     'kpi.csv': kpiCsv(cohort),
+    'opioids.csv': opioidsCsv(cohort),
   };
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(out, name), text);
   const r = execFileSync(

@@ -78,3 +78,16 @@ export function kpiCsv(cohort: Cohort): string {
   );
   return `kpi,site,x,n\n${lines.join('\n')}\n`;
 }
+
+/** Any opioid (1/0) per treated subject and medication review, in protocol visit order: opioid use and McNemar. */
+export function opioidsCsv(cohort: Cohort): string {
+  const lines: string[] = [];
+  for (const v of cohort.visits) {
+    if (!v.collectsMedication) continue;
+    for (const s of cohort.subjects) {
+      const o = s.treated ? s.visits.get(v.code)?.opioid : null;
+      if (o != null) lines.push(`${s.studyId},${v.code},${o ? 1 : 0}`);
+    }
+  }
+  return `study_id,visit,opioid\n${lines.join('\n')}\n`;
+}

@@ -11,6 +11,7 @@ import {
   cessationCsv,
   expectedCsv,
   kpiCsv,
+  opioidsCsv,
   outcomesCsv,
 } from './analysis-data.js';
 import type { Cohort } from './cohort.js';
@@ -44,6 +45,7 @@ describe('the study report of the fixture cohort agrees with R (stats, lme4, lme
       'ae.csv': aeFollowUpCsv,
       'ae-events.csv': aeEventsCsv,
       'kpi.csv': kpiCsv,
+      'opioids.csv': opioidsCsv,
     };
     for (const [name, make] of Object.entries(files)) {
       expect(make(cohort), name).toBe(readFileSync(path.join(FIXTURE, name), 'utf8'));

@@ -202,7 +202,11 @@ export interface KpiRow {
   label: string;
   overall: Proportion & { band: Band };
   by_site: (Proportion & { site: string; band: Band })[];
-  /** Do the sites differ? Fisher's exact test for two sites, chi-square (sites × met) for more; null when untestable. */
+  /**
+   * Do the sites differ? On sites × (met, not met) after dropping empty sites: Pearson chi-square
+   * (no continuity correction) when every expected count is ≥ 5, else Fisher's exact test (r × 2);
+   * 1 when all or none meet it; null with fewer than two sites.
+   */
   p_sites?: Num;
 }
 
