@@ -48,7 +48,15 @@ export function turnbull(
   }
   const jtimes = [...jumpSet].sort((a, b) => a - b);
   const nj = jtimes.length;
-  const eligible = intervals.map(([l, r]) => jtimes.map((t) => t > l && t <= r));
+  // Identical intervals share their weight; each covers the contiguous jump points in (left, right].
+  const grouped = new Map<string, { lo: number; hi: number; count: number }>();
+  for (const [l, r] of intervals) {
+    const key = `${l},${r}`;
+    const g = grouped.get(key);
+    if (g) g.count++;
+    else grouped.set(key, { lo: firstAbove(jtimes, l), hi: firstAbove(jtimes, r), count: 1 });
+  }
+  const groups = [...grouped.values()];
   // All distinct times of the weighted Kaplan–Meier: exact, censored and jump points.
   const times = [...new Set([...exact, ...censored, ...jtimes])].sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
@@ -60,29 +68,30 @@ export function turnbull(
   }
   for (const t of censored) realOut[index.get(t)!]! += 1;
   const jumpIndex = jtimes.map((t) => index.get(t)!);
-
+  const events = new Float64Array(times.length);
+  const out = new Float64Array(times.length);
+  const surv = new Float64Array(times.length);
   const km = (pseudo: Float64Array) => {
-    // pseudo[j]: weight of pseudo-events at jtimes[j].
-    const events = Float64Array.from(realEvents);
-    const out = Float64Array.from(realOut);
+    events.set(realEvents);
+    out.set(realOut);
     for (let j = 0; j < nj; j++) {
       events[jumpIndex[j]!]! += pseudo[j]!;
       out[jumpIndex[j]!]! += pseudo[j]!;
     }
-    let atRisk = out.reduce((a, b) => a + b, 0);
+    let atRisk = 0;
+    for (let i = 0; i < times.length; i++) atRisk += out[i]!;
     let s = 1;
-    const surv = new Float64Array(times.length);
     for (let i = 0; i < times.length; i++) {
       if (events[i]! > 0) s *= (atRisk - events[i]!) / atRisk;
       surv[i] = s;
       atRisk -= out[i]!;
     }
-    return surv;
   };
   // Start as R: jumps proportional to how many intervals contain each point.
   let jumps = new Float64Array(nj);
   {
-    const counts = jtimes.map((_, j) => eligible.reduce((a, e) => a + (e[j] ? 1 : 0), 0));
+    const counts = new Float64Array(nj);
+    for (const g of groups) for (let j = g.lo; j < g.hi; j++) counts[j]! += g.count;
     const total = counts.reduce((a, b) => a + b, 0);
     let cum = 0;
     let previous = 1;
@@ -93,17 +102,19 @@ export function turnbull(
       previous = s;
     }
   }
-  let surv = new Float64Array(times.length);
+  const prefix = new Float64Array(nj + 1);
+  const pseudo = new Float64Array(nj);
   let iterations = 0;
   for (; iterations < maxIter; iterations++) {
-    const pseudo = new Float64Array(nj);
-    for (const e of eligible) {
-      let total = 0;
-      for (let j = 0; j < nj; j++) if (e[j]) total += jumps[j]!;
+    pseudo.fill(0);
+    for (let j = 0; j < nj; j++) prefix[j + 1] = prefix[j]! + jumps[j]!;
+    for (const g of groups) {
+      const total = prefix[g.hi]! - prefix[g.lo]!;
       if (total <= 0) continue;
-      for (let j = 0; j < nj; j++) if (e[j]) pseudo[j]! += jumps[j]! / total;
+      const w = g.count / total;
+      for (let j = g.lo; j < g.hi; j++) pseudo[j]! += jumps[j]! * w;
     }
-    surv = km(pseudo);
+    km(pseudo);
     const next = new Float64Array(nj);
     let previous = 1;
     for (let j = 0; j < nj; j++) {
@@ -118,6 +129,18 @@ export function turnbull(
   }
   const steps = times.map((time, i) => ({ time, surv: surv[i]! }));
   return { steps, median: medianOf(steps), iterations };
+}
+
+/** Index of the first sorted value above x. */
+function firstAbove(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function medianOf(steps: readonly { time: number; surv: number }[]): number | null {
