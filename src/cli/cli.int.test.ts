@@ -79,9 +79,7 @@ describe('the sifreg command line', () => {
       'short\n',
     );
     expect(short.code).toBe(1);
-    expect(short.stderr).toBe(
-      'sifreg user: password must have at least 12 characters (standard input)\n',
-    );
+    expect(short.stderr).toBe('sifreg user: password must have at least 12 characters (standard input)\n');
     expect(short.stderr).not.toContain('short\n');
   });
 

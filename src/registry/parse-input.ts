@@ -18,7 +18,7 @@ function unstorableIssues(value: unknown, path: (string | number)[], issues: Iss
     if (problem)
       issues.push({ path, code: 'invalid_text', message: `${path.join('.') || 'input'} ${problem}` });
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => unstorableIssues(v, [...path, i], issues));
+    for (const [i, v] of value.entries()) unstorableIssues(v, [...path, i], issues);
   } else if (typeof value === 'object' && value !== null && !(value instanceof Date)) {
     for (const [key, v] of Object.entries(value)) {
       unstorableIssues(key, [...path, key], issues);
