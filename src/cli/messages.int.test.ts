@@ -74,6 +74,18 @@ describe('user add, site add and demo say what is wrong once, in the command’s
     );
   });
 
+  test('import problems echo a file’s control characters escaped', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      path.join(dir, 'control.csv'),
+      'study_id,site,visit,instrument,instance,item,value\n"VCU-\u001b[2J1",VCU,baseline,enrollment,1,site,VCU\n',
+    );
+    const r = await run(['import', 'control.csv', '--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('line 2, study_id: "VCU-');
+    expect(r.stderr).not.toContain('\u001b');
+  });
+
   test('a good password is accepted', async () => {
     const r = await addUser('seven blue kettles sing');
     expect(r.stderr).toBe('');

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { RegistryError } from '../../errors.js';
+import { printable, RegistryError } from '../../errors.js';
 import { parseVerbArgs, UsageError } from '../args.js';
 import { checkOutputFile, outputError } from '../output-file.js';
 import type { Verb } from '../verb.js';
@@ -110,7 +110,7 @@ at a time, a second one waits for it.`,
         } catch (error) {
           bar.stop();
           if (error instanceof RegistryError && error.code === 'IMPORT_FAILED') {
-            for (const issue of error.issues) io.stderr.write(`${issue.message}\n`);
+            for (const issue of error.issues) io.stderr.write(`${printable(issue.message)}\n`);
           }
           throw error;
         }
