@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { SACROPLASTY_SIF } from '../protocol/index.js';
@@ -17,7 +17,9 @@ import {
 } from '../registry/index.js';
 import { seededRandom } from '../registry/random.js';
 import { appendAudit } from './audit.js';
+import { GENESIS_HASH, hashAuditEvent } from './audit-hash.js';
 import { checkAuditedRows, readAuditHead, verifyAudit } from './audit-verify.js';
+import { MIGRATIONS } from './migrate.js';
 import type { Database } from './schema.js';
 
 const NOW = new Date('2026-03-02T09:00:00.000Z');
@@ -262,6 +264,63 @@ describe('every use case, as the application role', () => {
       ]);
       const pending = await sql<{ n: number }>`select count(*)::int as n from audit_pending`.execute(e.db);
       expect(pending.rows[0]!.n).toBe(0);
+    } finally {
+      await e.destroy();
+    }
+  });
+});
+
+describe('upgrading a registry that already holds data', () => {
+  test('migration 0002 records every existing row in one audit.baseline event; later changes are measured from it', async () => {
+    const e = await createTestDatabase({ migrate: false });
+    try {
+      const provider = { getMigrations: async () => MIGRATIONS };
+      const migrator = new Migrator({ db: e.db as Kysely<unknown>, provider });
+      expect((await migrator.migrateTo('0001-initial')).error).toBeUndefined();
+      await e.db.transaction().execute(async (trx) => {
+        await trx.insertInto('site').values({ id: 'VCU', name: 'Virginia' }).execute();
+        await sql`insert into subject (study_id, site_id, seq, status, enrolled_on, date_shift_days, protocol_id, protocol_version)
+          values ('VCU-0001', 'VCU', 1, 'enrolled', '2026-01-01', 3, 'sacroplasty-sif', '1.0')`.execute(trx);
+        // An event as the registry wrote it before 0002 (no rows_digest column yet).
+        const hash = hashAuditEvent(GENESIS_HASH, {
+          at: NOW.toISOString(),
+          actor: 'ada.admin',
+          action: 'site.add',
+          site_id: 'VCU',
+          entity: 'site',
+          entity_id: 'VCU',
+          before: null,
+          after: null,
+          reason: null,
+        });
+        await sql`insert into audit_event (at, actor, action, site_id, entity, entity_id, prev_hash, hash)
+          values (${NOW}, 'ada.admin', 'site.add', 'VCU', 'site', 'VCU', ${GENESIS_HASH}, ${hash})`.execute(
+          trx,
+        );
+      });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      const events = await e.db
+        .selectFrom('audit_event')
+        .select(['action', 'rows_digest'])
+        .orderBy('id')
+        .execute();
+      expect(events.map((x) => x.action)).toEqual(['site.add', 'audit.baseline']);
+      expect(events[1]!.rows_digest).toMatch(/^[0-9a-f]{64}$/);
+      expect(await verifyAudit(e.db)).toMatchObject({ ok: true, count: 2 });
+      expect(await checkAuditedRows(e.db)).toMatchObject({ checked: 2, total: 0 });
+      await sql`update subject set status = 'treated'`.execute(e.db);
+      expect((await checkAuditedRows(e.db)).rows).toEqual([
+        { table: 'subject', key: 'VCU-0001', problem: 'changed outside the registry' },
+      ]);
+    } finally {
+      await e.destroy();
+    }
+  });
+
+  test('a new, empty registry gets no baseline event', async () => {
+    const e = await createTestDatabase();
+    try {
+      expect(await e.db.selectFrom('audit_event').selectAll().execute()).toEqual([]);
     } finally {
       await e.destroy();
     }
