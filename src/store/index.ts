@@ -1,9 +1,19 @@
 // The registry's PostgreSQL: starting it (embedded or DATABASE_URL), the typed schema and its
 // migrations, the hash-chained audit trail, and consistent backup and restore.
-export { AUDIT_CHAIN_LOCK, type AuditInput, appendAudit, appendAuditBatch } from './audit.js';
+export { AUDIT_CHAIN_LOCK, AUDITED_TABLES, type AuditInput, appendAudit, appendAuditBatch } from './audit.js';
+export { verifyRegistryAudit } from './audit-check.js';
 export { canonicalJson, GENESIS_HASH, hashAuditEvent, normaliseJson } from './audit-hash.js';
-export { type AuditVerification, verifyAudit } from './audit-verify.js';
-export { type BackupProgress, type BackupSummary, backupDatabase } from './backup.js';
+export {
+  type AuditHead,
+  type AuditVerification,
+  checkAuditedRows,
+  formatAuditHead,
+  parseAuditHead,
+  readAuditHead,
+  verifyAudit,
+} from './audit-verify.js';
+export { type BackupOptions, type BackupProgress, type BackupSummary, backupDatabase } from './backup.js';
+export { type BackupKey, loadBackupKey } from './backup-key.js';
 export {
   type DatabaseHandle,
   embeddedRegistryExists,
@@ -21,6 +31,7 @@ export {
   redactUrl,
 } from './pg-connection.js';
 export { restoreDatabase } from './restore.js';
+export { appRoleUrl, grantAppRole, migrateWithLeastPrivilege } from './roles.js';
 export type * from './schema.js';
 export {
   QUERY_STATUS_VALUES,
