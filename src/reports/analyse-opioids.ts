@@ -101,7 +101,9 @@ function recordedStop(previous: VisitValues, review: VisitValues): string | null
   const taken = previous.opioidsTaken ?? [];
   if (stopped.length === 0 || taken.length === 0) return null;
   if (!taken.every((drug) => stopped.some((x) => x.drug === drug))) return null;
-  return stopped.reduce((latest, x) => (x.stopDate > latest ? x.stopDate : latest), '');
+  let latest = '';
+  for (const x of stopped) if (x.stopDate > latest) latest = x.stopDate;
+  return latest;
 }
 
 function kmPoints(time: number[], event: (0 | 1)[]) {
