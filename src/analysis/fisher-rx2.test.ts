@@ -22,4 +22,15 @@ describe('Fisher exact test on r × 2 tables, as R fisher.test', () => {
       ]),
     ).toBeCloseTo(fisherExact2x2(3, 26, 10, 41).p, 13);
   });
+
+  test('too many tables to enumerate gives null rather than hanging', () => {
+    expect(
+      fisherExactRx2([
+        [1, 2],
+        [30_000, 30_000],
+        [30_000, 30_000],
+        [30_000, 30_000],
+      ]),
+    ).toBeNull();
+  });
 });

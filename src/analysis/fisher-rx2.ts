@@ -1,13 +1,19 @@
 import { lchoose } from './distributions.js';
 
+/** Most tables `fisherExactRx2` enumerates before it gives up (R's FEXACT runs out of workspace too). */
+export const FISHER_MAX_TABLES = 1e8;
+
 /**
  * Fisher's exact test on an r × 2 table of counts [[met, not met], ...], two-sided, as R
  * `fisher.test`: the p-value sums the probabilities (multivariate hypergeometric, margins fixed) of
- * every table no more probable than the observed one × (1 + 1e-7). Tables are enumerated row by row;
- * the last row is fixed by the column total.
+ * every table no more probable than the observed one × (1 + 1e-7). Tables are enumerated row by row,
+ * smallest rows first (the p-value does not depend on row order); the last row is fixed by the column
+ * total. Null when more than `FISHER_MAX_TABLES` tables would be enumerated.
  */
-export function fisherExactRx2(table: readonly (readonly [number, number] | readonly number[])[]): number {
-  const rows = table.map((r) => [r[0]!, r[1]!] as const);
+export function fisherExactRx2(
+  table: readonly (readonly [number, number] | readonly number[])[],
+): number | null {
+  const rows = table.map((r) => [r[0]!, r[1]!] as const).sort((a, b) => a[0] + a[1] - (b[0] + b[1]));
   for (const [a, b] of rows) {
     if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0) {
       throw new RangeError('fisherExactRx2 needs non-negative integer counts');
@@ -23,6 +29,10 @@ export function fisherExactRx2(table: readonly (readonly [number, number] | read
   const threshold = observed + Math.log1p(1e-7);
   // Largest number met in rows i.. (for pruning impossible partial tables).
   const capacity = sizes.map((_, i) => sizes.slice(i).reduce((s, n) => s + n, 0));
+  const bound = Math.min(met, total - met);
+  let count = 1;
+  for (let i = 0; i < rows.length - 1; i++) count *= Math.min(sizes[i]!, bound) + 1;
+  if (count > FISHER_MAX_TABLES) return null;
   let p = 0;
   const walk = (i: number, left: number, logSum: number): void => {
     if (i === rows.length - 1) {

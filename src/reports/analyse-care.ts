@@ -95,7 +95,7 @@ function eligible(cohort: Cohort, s: CohortSubject, afterDay: number): boolean {
  * eligible subject dropped first: Pearson's chi-square without continuity correction when every
  * expected count is at least 5 (compared exactly: row total × column total ≥ 5 × N), otherwise
  * Fisher's exact test (r × 2, as R fisher.test). Everybody or nobody meeting it: p = 1. Null with
- * fewer than two sites.
+ * fewer than two sites, or when the exact test would enumerate more than 10^8 tables.
  */
 export function sitesDiffer(bySite: readonly { x: number; n: number }[]): number | null {
   const rows = bySite.filter((s) => s.n > 0).map((s) => [s.x, s.n - s.x] as const);
