@@ -1,5 +1,5 @@
 import { expect, describe as group, test } from 'vitest';
-import { fitLmm } from './lmm.js';
+import { fitLmm, LmmFitError } from './lmm.js';
 
 // Balanced one-way layout: REML equals the ANOVA estimates when they are positive.
 // Subjects (1, 3), (4, 6), (8, 8): MSW = 4/3, MSB = 18, σ_b² = (MSB − MSW) / 2.
@@ -64,5 +64,20 @@ group('fitLmm', () => {
     expect(() => fitLmm({ y: [1, 2], subject: ['a', 'b'], fixed: { x: [1, 2] } })).toThrow(RangeError);
     expect(() => fitLmm({ y: [1, 2, 3], subject: ['a', 'a', 'a'] })).toThrow(/two subjects/);
     expect(() => fitLmm({ y, subject: ['a'] })).toThrow(RangeError);
+  });
+
+  test('data the model cannot support is an LmmFitError; a programming error is not', () => {
+    const unfit = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        return error instanceof LmmFitError;
+      }
+      return 'no error';
+    };
+    expect(unfit(() => fitLmm({ y, subject, fixed: { a: [1, 1, 1, 1, 1, 1] } }))).toBe(true);
+    expect(unfit(() => fitLmm({ y: [1, 2, 3], subject: ['a', 'a', 'a'] }))).toBe(true);
+    // Mismatched lengths are the caller's bug: reported, never turned into "model not fitted".
+    expect(unfit(() => fitLmm({ y, subject: ['a'] }))).toBe(false);
   });
 });
