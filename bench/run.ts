@@ -2,7 +2,9 @@
 // report, and — where R is installed — times R (stats + lme4 + survival) on the same exported data
 // in the same run, checks both give the same numbers, and writes BENCHMARKS.md.
 // Options: --subjects N (default 100000), --keep (keep the data dir), --only cli (just the CLI start
-// and serve cold start of bench/cli-start.ts). DATABASE_URL is honoured.
+// and serve cold start of bench/cli-start.ts), --only import (just the single-file import of
+// bench/import-bench.ts, --import-rows 1000000,13000000 by default, on embedded servers of its own).
+// DATABASE_URL is honoured.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,10 +25,30 @@ const { values } = parseArgs({
     subjects: { type: 'string', default: '100000' },
     keep: { type: 'boolean', default: false },
     only: { type: 'string' },
+    'import-rows': { type: 'string', default: '1000000,13000000' },
   },
 });
-if (values.only !== undefined && values.only !== 'cli') throw new Error('--only takes: cli');
+if (values.only !== undefined && values.only !== 'cli' && values.only !== 'import')
+  throw new Error('--only takes: cli, import');
 const benchmarksFile = path.resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
+
+// Import of single files (1 M and 13 M rows, --import-rows) beside bare COPY (bench/import-bench.ts).
+async function importPart(): Promise<void> {
+  const { benchImport, importSection } = await import('./import-bench.js');
+  const out = path.resolve(import.meta.dirname, 'out');
+  await mkdir(out, { recursive: true });
+  // Cohort days end 60 days before the real today: the import refuses dates after the real clock, and
+  // the generator draws some follow-up dates a few days past its own "today".
+  const cohortToday = new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10);
+  const measures = await benchImport(out, cohortToday, values['import-rows'].split(',').map(Number));
+  const section = importSection(measures, machine());
+  await writeSection(benchmarksFile, section);
+  console.log(section);
+}
+if (values.only === 'import') {
+  await importPart();
+  process.exit(0);
+}
 
 // CLI start and serve cold start first, on a quiet machine (bench/cli-start.ts).
 const cli = await benchCliStart();
@@ -158,3 +180,6 @@ The baseline is R's analysis time; reading its CSV is not counted against R.
   await handle.close();
   if (dataDir && !values.keep) await rm(dataDir, { recursive: true, force: true });
 }
+
+// The import part last, on its own embedded servers.
+if (!values.only) await importPart();
