@@ -59,11 +59,14 @@ export const ROWS_DIGEST = sql`encode(sha256(convert_to(string_agg(r.tbl || E'\t
  * Queues every current row of the audited tables in this transaction (a baseline, e.g. when the
  * row-level audit is introduced). Returns whether there was any row.
  */
-export async function captureAllRows(trx: Transaction<Database>): Promise<boolean> {
+export async function captureAllRows(
+  trx: Transaction<Database>,
+  tables: Readonly<Record<string, string>> = AUDITED_TABLES,
+): Promise<boolean> {
   await sql`set local timezone to 'UTC'`.execute(trx);
   await sql`set local extra_float_digits to 1`.execute(trx);
   let any = false;
-  for (const [table, key] of Object.entries(AUDITED_TABLES)) {
+  for (const [table, key] of Object.entries(tables)) {
     const result = await sql`insert into audit_pending (tbl, keys, hashes)
       select ${table}, array_agg(t.${sql.ref(key)}::text), array_agg(audit_row_hash(to_jsonb(t)))
       from ${sql.table(table)} t having count(*) > 0`.execute(trx);

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { AUDITED_TABLES, appendAuditBatch, captureAllRows } from '../audit.js';
+import { appendAuditBatch, captureAllRows } from '../audit.js';
 import type { Database } from '../schema.js';
 
 /*
@@ -9,6 +9,19 @@ import type { Database } from '../schema.js';
  * appendAudit moves the transaction's entries into the append-only audit_row, linked to the event
  * whose hash covers their digest. Plain SQL within PostgreSQL 15.
  */
+
+/**
+ * The tables this migration audits, frozen here: a table audited later gets its triggers from its
+ * own migration (and joins AUDITED_TABLES in audit.ts), so this one still runs on a new database.
+ */
+const TABLES: Readonly<Record<string, string>> = {
+  site: 'id',
+  app_user: 'id',
+  subject: 'study_id',
+  subject_identity: 'study_id',
+  response: 'id',
+  query: 'id',
+};
 
 const HASH_SETTINGS = sql.raw(`set timezone to 'UTC' set extra_float_digits to 1`);
 
@@ -71,7 +84,7 @@ const UP = [
     for each statement execute function audit_append_only()`,
   sql`create trigger audit_row_no_truncate before truncate on audit_row
     for each statement execute function audit_append_only()`,
-  ...Object.entries(AUDITED_TABLES).flatMap(([table, key]) => {
+  ...Object.entries(TABLES).flatMap(([table, key]) => {
     const fn = sql.raw(`audit_capture_${table}()`);
     const name = (op: string) => sql.raw(`${table}_audit_${op}`);
     const tbl = sql.table(table);
@@ -92,7 +105,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // A registry that already holds data: one baseline event records every existing row, so later
   // changes are measured against what was there at the upgrade.
   const trx = db as unknown as Transaction<Database>;
-  if (await captureAllRows(trx)) {
+  if (await captureAllRows(trx, TABLES)) {
     await appendAuditBatch(trx, [
       {
         at: new Date(),
@@ -108,7 +121,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of Object.keys(AUDITED_TABLES)) {
+  for (const table of Object.keys(TABLES)) {
     for (const op of ['insert', 'update', 'delete']) {
       await sql`drop trigger if exists ${sql.raw(`${table}_audit_${op}`)} on ${sql.table(table)}`.execute(db);
     }
