@@ -297,7 +297,10 @@ export function demoSubject(
         dxa_done: dxaDone || random() < 0.15,
         bone_med_recommended: random() < 0.5,
         bone_med: started ? (random() < 0.6 ? 'oral_bisphosphonate' : 'denosumab') : 'none',
-        ...(started ? { bone_med_start_date: addDays(indexDate, 20 + Math.floor(random() * 80)) } : {}),
+        // Started before this review, never after it (a start date cannot be in the review's future).
+        ...(started
+          ? { bone_med_start_date: minDay(addDays(indexDate, 20 + Math.floor(random() * 80)), seen) }
+          : {}),
         calcium_vitd_started: random() < 0.45,
         ...(random() < 0.3 ? { vitamin_d_25oh: Math.round(clamp(normal(random, 24, 9), 4, 80)) } : {}),
         falls_risk_assessed: random() < 0.4,
@@ -335,4 +338,8 @@ export function demoSubject(
     add('week52', 'end_of_study', { status, date: addDays(lastSeen, 30), reason });
   }
   return out;
+}
+
+function minDay(a: string, b: string): string {
+  return a < b ? a : b;
 }
