@@ -74,12 +74,16 @@ export async function inspectBackup(file: string, key: BackupKey, onProgress: Pr
           'backup format version 1 is not authenticated and is not accepted: back up again with this release',
         );
       else if (h.version !== BACKUP_VERSION)
-        fail(`backup format version ${String(h.version)} is not supported`);
-      else if (!Array.isArray(h.schema_migrations)) fail('the header has no schema_migrations');
+        fail(`backup format version ${JSON.stringify(h.version)} is not supported`);
+      else if (
+        !Array.isArray(h.schema_migrations) ||
+        !h.schema_migrations.every((m): m is string => typeof m === 'string')
+      )
+        fail('the header has no list of schema_migrations');
       else if (typeof h.key_id !== 'string' || typeof h.audit_head !== 'string')
         fail('the header has no key_id or audit_head');
       else {
-        migrations = h.schema_migrations.map(String);
+        migrations = h.schema_migrations;
         keyId = h.key_id;
         auditHead = h.audit_head;
       }
@@ -157,7 +161,8 @@ export function isTrailer(value: unknown): value is BackupTrailer {
     v.trailer === true &&
     typeof v.sha256 === 'string' &&
     typeof v.tables === 'object' &&
-    v.tables !== null
+    v.tables !== null &&
+    Object.values(v.tables).every((n) => Number.isSafeInteger(n))
   );
 }
 
