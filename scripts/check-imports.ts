@@ -27,6 +27,19 @@ function resolve(from: string, spec: string): string {
   return base;
 }
 
+/**
+ * store/ has three parts: the core (schema, migrations, audit, roles, connections) directly in
+ * store/, the server supervisor in store/supervisor/, the backup format in store/backup/. The
+ * supervisor and backup build on the core; the core and the two parts never import each other's
+ * files (store/index.ts re-exports all three).
+ */
+function storePart(file: string): string | null {
+  const [top, second, third] = path.relative(ROOT, file).split(path.sep);
+  if (top !== 'store' || second === undefined) return null;
+  if (third !== undefined) return second === 'migrations' ? 'core' : second;
+  return second === 'index.ts' ? 'index' : 'core';
+}
+
 const graph = new Map<string, string[]>();
 const problems: string[] = [];
 for (const file of files(ROOT)) {
@@ -40,6 +53,13 @@ for (const file of files(ROOT)) {
     const toTop = path.relative(ROOT, target).split(path.sep)[0]!;
     if (PURE.includes(fromTop) && IMPURE.includes(toTop)) {
       problems.push(`${path.relative(ROOT, file)} (pure) imports ${path.relative(ROOT, target)}`);
+    }
+    const fromStore = storePart(file);
+    const toStore = storePart(target);
+    if (fromStore && toStore && fromStore !== toStore && toStore !== 'core' && fromStore !== 'index') {
+      problems.push(
+        `${path.relative(ROOT, file)} (store ${fromStore}) imports ${path.relative(ROOT, target)}`,
+      );
     }
   }
   graph.set(file, deps);
@@ -67,4 +87,4 @@ if (problems.length > 0) {
   for (const p of problems) console.error(p);
   process.exit(1);
 }
-console.log(`imports OK: ${graph.size} files, no cycles, pure folders stay pure`);
+console.log(`imports OK: ${graph.size} files, no cycles, pure folders stay pure, store parts apart`);

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { openDatabase } from '../store/database.js';
-import { freePort, processAlive, sleep } from '../store/process-util.js';
+import { openDatabase } from '../store/supervisor/database.js';
+import { freePort, processAlive, sleep } from '../store/supervisor/process-util.js';
 
 const BIN = fileURLToPath(new URL('../../bin/sifreg.js', import.meta.url));
 

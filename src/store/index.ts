@@ -12,14 +12,14 @@ export {
   readAuditHead,
   verifyAudit,
 } from './audit-verify.js';
-export { type BackupOptions, type BackupProgress, type BackupSummary, backupDatabase } from './backup.js';
-export { type BackupKey, loadBackupKey } from './backup-key.js';
 export {
-  type DatabaseHandle,
-  embeddedRegistryExists,
-  type OpenDatabaseOptions,
-  openDatabase,
-} from './database.js';
+  type BackupOptions,
+  type BackupProgress,
+  type BackupSummary,
+  backupDatabase,
+} from './backup/backup.js';
+export { type BackupKey, loadBackupKey } from './backup/backup-key.js';
+export { restoreDatabase } from './backup/restore.js';
 export { appliedMigrations, MIGRATIONS, migrateToLatest } from './migrate.js';
 export { inOneTransaction } from './one-transaction.js';
 export {
@@ -30,7 +30,6 @@ export {
   redactSecrets,
   redactUrl,
 } from './pg-connection.js';
-export { restoreDatabase } from './restore.js';
 export { appRoleUrl, grantAppRole, migrateWithLeastPrivilege } from './roles.js';
 export type * from './schema.js';
 export {
@@ -39,4 +38,10 @@ export {
   ROLE_VALUES,
   SUBJECT_STATUS_VALUES,
 } from './schema.js';
-export { installShutdownHandlers, type ShutdownHandlers } from './shutdown.js';
+export {
+  type DatabaseHandle,
+  embeddedRegistryExists,
+  type OpenDatabaseOptions,
+  openDatabase,
+} from './supervisor/database.js';
+export { installShutdownHandlers, type ShutdownHandlers } from './supervisor/shutdown.js';

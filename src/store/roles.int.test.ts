@@ -2,10 +2,10 @@ import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { appendAudit } from './audit.js';
-import { openDatabase } from './database.js';
 import { createKysely } from './pg-connection.js';
 import { appRoleUrl } from './roles.js';
 import type { Database } from './schema.js';
+import { openDatabase } from './supervisor/database.js';
 
 let d: TestDatabase;
 let app: Kysely<Database>;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../src/store/database.js';
+import { openDatabase } from '../../src/store/supervisor/database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

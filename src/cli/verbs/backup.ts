@@ -10,7 +10,7 @@ const SYSTEM_USERNAME = 'system';
 
 /** The backup key: --key-file, SIFREG_BACKUP_KEY, or DIR/backup-key (made by a backup when missing). */
 async function registryBackupKey(io: CliIo, values: Record<string, unknown>, create: boolean) {
-  const { loadBackupKey } = await import('../../store/backup-key.js');
+  const { loadBackupKey } = await import('../../store/backup/backup-key.js');
   const keyFile = values['key-file'] as string | undefined;
   return loadBackupKey({
     keyFile: keyFile === undefined ? undefined : path.resolve(io.cwd, keyFile),
@@ -36,7 +36,7 @@ Restore it into an empty registry with "sifreg restore FILE".`,
     // Checked before the database is opened: a bad FILE fails at once and nothing is read.
     const target = await checkOutputFile(io.cwd, file, 'backup');
     const { openRegistry } = await import('../open-registry.js');
-    const { backupDatabase } = await import('../../store/backup.js');
+    const { backupDatabase } = await import('../../store/backup/backup.js');
     const key = await registryBackupKey(io, values, true);
     const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
@@ -71,7 +71,7 @@ from another registry needs that registry's key.`,
     const file = positionals[0];
     if (!file) throw new UsageError('restore needs the backup FILE to read');
     const { openRegistry } = await import('../open-registry.js');
-    const { restoreDatabase } = await import('../../store/restore.js');
+    const { restoreDatabase } = await import('../../store/backup/restore.js');
     const key = await registryBackupKey(io, values, false);
     const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });

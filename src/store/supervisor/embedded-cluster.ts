@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
 import { type PgLauncher, postgresBinaries, runPg } from './postgres-binaries.js';
 import { freePort, processAlive, processName, sleep, writeAtomically } from './process-util.js';
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
 
 /**
  * A backup is gzip'd NDJSON: a header line, then for each table (in foreign-key order) a line

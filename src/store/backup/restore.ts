@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { RegistryError } from '../errors.js';
-import { AUDIT_CHAIN_LOCK, appendAudit, discardPendingRows } from './audit.js';
-import { formatAuditHead, readAuditHead } from './audit-verify.js';
+import { RegistryError } from '../../errors.js';
+import { AUDIT_CHAIN_LOCK, appendAudit, discardPendingRows } from '../audit.js';
+import { formatAuditHead, readAuditHead } from '../audit-verify.js';
+import { appliedMigrations } from '../migrate.js';
+import type { Database } from '../schema.js';
 import {
   type BackupSummary,
   backupInvalid,
@@ -21,8 +23,6 @@ import {
   parseJson,
 } from './backup-inspect.js';
 import type { BackupKey } from './backup-key.js';
-import { appliedMigrations } from './migrate.js';
-import type { Database } from './schema.js';
 
 const NL = Buffer.from('\n');
 const BATCH = 1_000;

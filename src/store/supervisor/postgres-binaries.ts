@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
 import { type RunAs, run } from './process-util.js';
 
 interface Binaries {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestDatabase } from '../../test/helpers/database.js';
+import { createTestDatabase } from '../../../test/helpers/database.js';
 import { openDatabase } from './database.js';
 import { freePort } from './process-util.js';
 

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { appendAudit } from './audit.js';
-import { checkAuditedRows, parseAuditHead, verifyAudit } from './audit-verify.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { appendAudit } from '../audit.js';
+import { checkAuditedRows, parseAuditHead, verifyAudit } from '../audit-verify.js';
+import type { Database } from '../schema.js';
 import { type BackupOptions, backupDatabase } from './backup.js';
 import { describeTables } from './backup-format.js';
 import { type BackupKey, loadBackupKey } from './backup-key.js';
 import { restoreDatabase } from './restore.js';
-import type { Database } from './schema.js';
 
 let source: TestDatabase;
 let dir: string;

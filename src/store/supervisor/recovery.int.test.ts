@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { type StoreProcess, startStoreProcess } from '../../test/helpers/store-process.js';
-import { verifyAudit } from './audit-verify.js';
+import { type StoreProcess, startStoreProcess } from '../../../test/helpers/store-process.js';
+import { verifyAudit } from '../audit-verify.js';
 import { openDatabase } from './database.js';
 import { processAlive, sleep } from './process-util.js';
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
 
 /*
  * The secret that authenticates backups (HMAC-SHA256, backup-format.ts). It lives outside the

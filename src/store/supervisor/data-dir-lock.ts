@@ -1,5 +1,5 @@
 import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
 import type { DataDirLayout } from './embedded-cluster.js';
 import { bootId, processAlive, processStartTicks, sleep, writeAtomically } from './process-util.js';
 

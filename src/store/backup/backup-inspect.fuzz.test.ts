@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
 import { BACKUP_FORMAT, BACKUP_VERSION } from './backup-format.js';
 import { inspectBackup } from './backup-inspect.js';
 import { type BackupKey, backupKeyId } from './backup-key.js';

@@ -3,7 +3,16 @@ import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../../errors.js';
+import {
+  createMovableKysely,
+  type MovableKysely,
+  redactSecrets,
+  redactUrl,
+  serverAnswers,
+} from '../pg-connection.js';
+import { appRoleUrl, migrateWithLeastPrivilege } from '../roles.js';
+import type { Database } from '../schema.js';
 import {
   clientAlive,
   type LockInfo,
@@ -26,17 +35,8 @@ import {
   stopCluster,
   stopOrphanedServer,
 } from './embedded-cluster.js';
-import {
-  createMovableKysely,
-  type MovableKysely,
-  redactSecrets,
-  redactUrl,
-  serverAnswers,
-} from './pg-connection.js';
 import { pgLauncher } from './postgres-binaries.js';
 import { processAlive, sleep } from './process-util.js';
-import { appRoleUrl, migrateWithLeastPrivilege } from './roles.js';
-import type { Database } from './schema.js';
 
 /*
  * The embedded data directory (default ./sifreg-data):

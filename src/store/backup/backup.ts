@@ -5,8 +5,10 @@ import { open, rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { appendAudit } from './audit.js';
-import { formatAuditHead, readAuditHead } from './audit-verify.js';
+import { appendAudit } from '../audit.js';
+import { formatAuditHead, readAuditHead } from '../audit-verify.js';
+import { appliedMigrations } from '../migrate.js';
+import type { Database } from '../schema.js';
 import {
   BACKUP_FORMAT,
   BACKUP_VERSION,
@@ -18,8 +20,6 @@ import {
   type TableShape,
 } from './backup-format.js';
 import type { BackupKey } from './backup-key.js';
-import { appliedMigrations } from './migrate.js';
-import type { Database } from './schema.js';
 
 export type { BackupProgress, BackupSummary } from './backup-format.js';
 
