@@ -10,13 +10,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { analyseStudy } from '../src/analysis/study/analyse.js';
+import { cessationCsv, outcomesCsv } from '../src/analysis/study/analysis-data.js';
 import { SACROPLASTY_SIF } from '../src/protocol/index.js';
 import { demoCohortChunks, importTidy, SYSTEM_ACTOR, seededRandom } from '../src/registry/index.js';
-import { analyseStudy } from '../src/reports/analyse.js';
-import { cessationCsv, outcomesCsv } from '../src/reports/analysis-data.js';
-import { extractCohort } from '../src/reports/extract-cohort.js';
 import { renderReportHtml } from '../src/reports/render-html.js';
-import { openDatabase } from '../src/store/index.js';
+import { extractCohort, openDatabase } from '../src/store/index.js';
 import { compareWithR, type RResult } from '../test/helpers/compare-r.js';
 import { benchCliStart, writeSection } from './cli-start.js';
 

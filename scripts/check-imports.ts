@@ -28,10 +28,10 @@ function resolve(from: string, spec: string): string {
 }
 
 /**
- * store/ has three parts: the core (schema, migrations, audit, roles, connections) directly in
- * store/, the server supervisor in store/supervisor/, the backup format in store/backup/. The
- * supervisor and backup build on the core; the core and the two parts never import each other's
- * files (store/index.ts re-exports all three).
+ * store/ has four parts: the core (schema, migrations, audit, roles, connections) directly in
+ * store/, the server supervisor in store/supervisor/, the backup format in store/backup/ and the
+ * study cohort's extraction in store/extract/. Each part builds on the core; the core and the parts
+ * never import each other's files (store/index.ts re-exports them all).
  */
 function storePart(file: string): string | null {
   const [top, second, third] = path.relative(ROOT, file).split(path.sep);

@@ -2,14 +2,12 @@
 // rewrites it from the demo generator: 150 subjects, seed 1, as of 2026-03-02) into a scratch
 // embedded registry, writes the report's analysis data sets, and runs bench/report.R on them. The
 // CSVs and R's output are committed under test/fixtures/r/report-demo/ and pinned by
-// src/reports/report-vs-r.int.test.ts.
+// src/analysis/study/report-vs-r.int.test.ts.
 // Run: npx tsx scripts/r/make-report-fixture.ts   (needs R with lme4, lmerTest, survival, jsonlite)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
-import { demoCohortCsv, type RegistryDeps, seededRandom } from '../../src/registry/index.js';
 import {
   aeEventsCsv,
   aeFollowUpCsv,
@@ -18,9 +16,10 @@ import {
   kpiCsv,
   opioidsCsv,
   outcomesCsv,
-} from '../../src/reports/analysis-data.js';
-import { extractCohort } from '../../src/reports/extract-cohort.js';
-import { openDatabase } from '../../src/store/index.js';
+} from '../../src/analysis/study/analysis-data.js';
+import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
+import { demoCohortCsv, type RegistryDeps, seededRandom } from '../../src/registry/index.js';
+import { extractCohort, openDatabase } from '../../src/store/index.js';
 
 import {
   FIXTURE_COHORT,

@@ -3,9 +3,9 @@
 // the demo generator does not move the R numbers.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Cohort, CohortSubject } from '../../src/analysis/study/cohort.js';
 import type { RegistryDeps } from '../../src/registry/index.js';
 import { createSite, importTidy, SYSTEM_ACTOR } from '../../src/registry/index.js';
-import type { Cohort, CohortSubject } from '../../src/reports/cohort.js';
 import { formatDay, parseDay } from '../../src/schedule/index.js';
 
 export const FIXTURE_DAY = '2026-03-02';

@@ -1,7 +1,6 @@
+import { analyseStudy, type StudyReport } from '../analysis/study/index.js';
 import { RegistryError } from '../errors.js';
-import { buildStudyReport } from '../reports/study-report.js';
-import type { StudyReport } from '../reports/types.js';
-import { appendAudit } from '../store/index.js';
+import { appendAudit, extractCohort } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { requireScope } from './scope.js';
 
@@ -20,7 +19,9 @@ export async function studyReport<T>(
     throw new RegistryError('FORBIDDEN', `role ${actor.role} may not run the cross-site study report`);
   }
   const now = deps.clock();
-  const report = await buildStudyReport(deps.db, deps.protocol, now);
+  // One snapshot of the registry, then the pure analysis.
+  const cohort = await extractCohort(deps.db, deps.protocol, now.toISOString().slice(0, 10));
+  const report = analyseStudy(cohort, now.toISOString());
   const body = await render(report);
   await deps.db.transaction().execute((trx) =>
     appendAudit(trx, {

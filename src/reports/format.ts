@@ -1,6 +1,6 @@
 // Number formatting for the printed report, as journals set it: a true minus sign, fixed decimals,
 // p-values to three decimals or "<0.001", and an em dash for anything not estimable.
-import type { Num, Proportion } from './types.js';
+import type { Num, Proportion } from '../analysis/study/types.js';
 
 /** What a table cell shows when a value is null (not estimable, or no data); explained once in a footnote. */
 export const MISSING = '—';

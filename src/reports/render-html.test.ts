@@ -1,8 +1,8 @@
 import { parseHTML } from 'linkedom';
 import { describe, expect, test } from 'vitest';
 import { sampleReport } from '../../test/fixtures/sample-report.js';
+import type { StudyReport } from '../analysis/study/types.js';
 import { REPORT_SECTIONS, renderReportHtml } from './render-html.js';
-import type { StudyReport } from './types.js';
 
 const METHOD_KEYS = [
   'flow',

@@ -1,5 +1,7 @@
 // The study report as one self-contained HTML page: inline CSS and SVG, no scripts, no external
 // resources, so it can be mailed, archived, or printed to PDF as it is.
+
+import type { StudyReport } from '../analysis/study/types.js';
 import { fmtDate, fmtInt, MISSING } from './format.js';
 import { REPORT_CSS } from './report-css.js';
 import { BaselineSection } from './sections/baseline-section.js';
@@ -10,7 +12,6 @@ import { OpioidSection } from './sections/opioid-section.js';
 import { OutcomeSection } from './sections/outcome-section.js';
 import { SafetySection } from './sections/safety-section.js';
 import { CompletenessSection, FunnelSection } from './sections/sites-section.js';
-import type { StudyReport } from './types.js';
 
 /** Section ids and headings in report order (the table of contents and tests use it). */
 export const REPORT_SECTIONS: readonly { id: string; title: string }[] = [

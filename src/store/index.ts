@@ -1,5 +1,6 @@
 // The registry's PostgreSQL: starting it (embedded or DATABASE_URL), the typed schema and its
-// migrations, the hash-chained audit trail, and consistent backup and restore.
+// migrations, the hash-chained audit trail, consistent backup and restore, and the extraction of
+// the study cohort on one snapshot.
 export { AUDIT_CHAIN_LOCK, AUDITED_TABLES, type AuditInput, appendAudit, appendAuditBatch } from './audit.js';
 export { verifyRegistryAudit } from './audit-check.js';
 export { canonicalJson, GENESIS_HASH, hashAuditEvent, normaliseJson } from './audit-hash.js';
@@ -20,6 +21,7 @@ export {
 } from './backup/backup.js';
 export { type BackupKey, loadBackupKey } from './backup/backup-key.js';
 export { restoreDatabase } from './backup/restore.js';
+export { extractCohort } from './extract/extract-cohort.js';
 export { appliedMigrations, MIGRATIONS, migrateToLatest } from './migrate.js';
 export { inOneTransaction } from './one-transaction.js';
 export {

@@ -1,4 +1,4 @@
-import type { StudyReport } from '../../src/reports/types.js';
+import type { StudyReport } from '../../src/analysis/study/types.js';
 
 /**
  * R's output of bench/report.R: the same keys as the report's JSON (outcomes, time_to_event,

@@ -1,7 +1,7 @@
 import { parseHTML } from 'linkedom';
 import { describe, expect, test } from 'vitest';
 import { sampleReport } from '../../../test/fixtures/sample-report.js';
-import type { StudyReport } from '../types.js';
+import type { StudyReport } from '../../analysis/study/types.js';
 import { flowDiagramSvg, wrap } from './flow-diagram.js';
 import { funnelChartSvg, funnelSd } from './funnel-chart.js';
 import { AT_RISK_DAYS, atRisk, kmChartSvg } from './km-chart.js';

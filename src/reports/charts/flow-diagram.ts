@@ -1,6 +1,6 @@
 // The STROBE/CONSORT-style participant flow diagram, drawn by hand in SVG: a main column from
 // screening through each follow-up visit, side boxes for those who did not continue, with reasons.
-import type { FlowReport, ReportMeta } from '../types.js';
+import type { FlowReport, ReportMeta } from '../../analysis/study/types.js';
 import { chartDocument, finishSvg, svgEl } from './svg-kit.js';
 
 const WIDTH = 680;

@@ -1,7 +1,7 @@
 // Funnel plot of each site's value against its n, with 95% and 99.8% control limits around the pool
 // (Spiegelhalter 2005); Observable Plot on the server.
 import * as Plot from '@observablehq/plot';
-import type { ReportMeta, SiteReport } from '../types.js';
+import type { ReportMeta, SiteReport } from '../../analysis/study/types.js';
 import { chartDocument, finishSvg, OVERALL_COLOUR, seriesStyles, svgEl } from './svg-kit.js';
 
 const WIDTH = 680;

@@ -1,7 +1,7 @@
 // Kaplan–Meier curves of time to opioid cessation, overall and by site, with the numbers at risk
 // printed under the x axis as journals expect (Observable Plot plus a hand-set table in the SVG).
 import * as Plot from '@observablehq/plot';
-import type { KmPoint, ReportMeta, TimeToEventReport } from '../types.js';
+import type { KmPoint, ReportMeta, TimeToEventReport } from '../../analysis/study/types.js';
 import {
   appendLegend,
   attrText,

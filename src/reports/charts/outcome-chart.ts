@@ -1,6 +1,6 @@
 // Mean and 95% CI of a patient-reported outcome at each visit, overall and by site (Observable Plot).
 import * as Plot from '@observablehq/plot';
-import type { OutcomeReport, ReportMeta, VisitSummary } from '../types.js';
+import type { OutcomeReport, ReportMeta, VisitSummary } from '../../analysis/study/types.js';
 import {
   appendLegend,
   attrText,

@@ -1,7 +1,13 @@
 // Section 2, baseline characteristics ("Table 1") overall and by site: continuous variables as
 // mean (SD) and median [IQR], categorical as n (%), and missing values always shown.
+
+import type {
+  CategoricalSummary,
+  ContinuousSummary,
+  StudyReport,
+  Table1Row,
+} from '../../analysis/study/types.js';
 import { fmt, fmtInt, fmtMeanSd, fmtMedianIqr, MISSING } from '../format.js';
-import type { CategoricalSummary, ContinuousSummary, StudyReport, Table1Row } from '../types.js';
 import { Caption, Methods, Num, Section } from './parts.js';
 
 type Summary = ContinuousSummary | CategoricalSummary;

@@ -1,7 +1,8 @@
 // Section 8, the osteoporosis care gap: fracture liaison KPIs per site and overall, banded
 // red / amber / green, and the number of treated participants still without bone medication.
+
+import type { Band, Proportion, StudyReport } from '../../analysis/study/types.js';
 import { fmtCount, fmtInt, fmtP, fmtPropCi } from '../format.js';
-import type { Band, Proportion, StudyReport } from '../types.js';
 import { Caption, Methods, Section } from './parts.js';
 
 const BAND_TEXT: Record<Band, string> = {

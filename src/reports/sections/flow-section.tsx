@@ -1,8 +1,9 @@
 // Section 1, participant flow (STROBE): the diagram, status counts with reasons for leaving, and
 // who was seen at each visit.
+
+import type { StudyReport } from '../../analysis/study/types.js';
 import { flowDiagramSvg, STATUS_LABELS } from '../charts/flow-diagram.js';
 import { fmtInt, fmtPct, MISSING } from '../format.js';
-import type { StudyReport } from '../types.js';
 import { Caption, Figure, inVisitOrder, Methods, Num, Section, visitLabeller } from './parts.js';
 
 function StatusTable(props: { report: StudyReport }) {

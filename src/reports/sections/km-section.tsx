@@ -1,8 +1,9 @@
 // Section 6, time to opioid cessation: Kaplan–Meier curves with numbers at risk, medians with
 // their CIs, survival at fixed days, and the log-rank test across sites.
+
+import type { KmPoint, StudyReport } from '../../analysis/study/types.js';
 import { AT_RISK_DAYS, kmChartSvg } from '../charts/km-chart.js';
 import { fmt, fmtCi, fmtInt, fmtPct, fmtPText, MISSING } from '../format.js';
-import type { KmPoint, StudyReport } from '../types.js';
 import { Caption, Figure, Methods, Num, Section } from './parts.js';
 
 /** The Kaplan–Meier estimate at `day` (last step at or before it); null past the last time. */

@@ -1,7 +1,8 @@
 // The linear mixed model of one outcome: fixed effects with SE, t and p, then the variance
 // components and fit statistics, as lme4's summary prints them.
+
+import type { LmmMissing, LmmReport, ReportMeta } from '../../analysis/study/types.js';
 import { fmt, fmtInt, fmtP } from '../format.js';
-import type { LmmMissing, LmmReport, ReportMeta } from '../types.js';
 import { Caption, Num, visitLabeller } from './parts.js';
 
 /** Readable names for model terms: "visitweek12" → "Week 12 vs baseline", "siteOC" → "Site OC". */

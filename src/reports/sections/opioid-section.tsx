@@ -1,7 +1,8 @@
 // Section 5, opioid use: any opioid by visit with exact CIs and McNemar against baseline, MME/day
 // among users, then the MME outcome tables (by visit, change from baseline, mixed model).
+
+import type { StudyReport } from '../../analysis/study/types.js';
 import { fmt, fmtCount, fmtInt, fmtMedianIqr, fmtP, fmtPropCi, MISSING } from '../format.js';
-import type { StudyReport } from '../types.js';
 import { LmmTable } from './lmm-table.js';
 import { ByVisitTable, ChangeTable } from './outcome-tables.js';
 import { Caption, inVisitOrder, Methods, Num, Section, visitLabeller } from './parts.js';

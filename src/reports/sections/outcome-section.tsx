@@ -1,7 +1,8 @@
 // Sections 3 and 4: one patient-reported outcome (pain, ODI) with all its tables, each followed by
 // its methods paragraph, and the chart of means by visit and site.
+
+import type { OutcomeReport, StudyReport } from '../../analysis/study/types.js';
 import { outcomeChartSvg } from '../charts/outcome-chart.js';
-import type { OutcomeReport, StudyReport } from '../types.js';
 import { LmmTable } from './lmm-table.js';
 import { BySiteTable, ByVisitTable, ChangeTable, RespondersTable } from './outcome-tables.js';
 import { Figure, Methods, Section } from './parts.js';

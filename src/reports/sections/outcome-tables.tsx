@@ -1,7 +1,8 @@
 // The tables of one patient-reported outcome (pain, ODI, MME): by visit, by site, change from
 // baseline with paired tests, responders with exact CIs, and the linear mixed model.
+
+import type { OutcomeReport, Proportion, ReportMeta } from '../../analysis/study/types.js';
 import { fmt, fmtCi, fmtCount, fmtInt, fmtMedianIqr, fmtP, fmtPropCi, MISSING } from '../format.js';
-import type { OutcomeReport, Proportion, ReportMeta } from '../types.js';
 import { Caption, inVisitOrder, Num, visitLabeller } from './parts.js';
 
 export interface OutcomeTableProps {

@@ -1,7 +1,7 @@
 // Building blocks shared by the report sections: section heading, numbered table and figure
 // captions, the "Methods." paragraph, numeric cells, and inline SVG (the only unescaped HTML).
 import type { Child } from 'hono/jsx';
-import type { ReportMeta } from '../types.js';
+import type { ReportMeta } from '../../analysis/study/types.js';
 
 /** A numbered part of the report; `major` parts start on a new printed page. */
 export function Section(props: { id: string; no: number; title: string; major?: boolean; children?: Child }) {

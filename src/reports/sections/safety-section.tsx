@@ -1,7 +1,8 @@
 // Section 7, adverse events: incidence (participants with at least one event) with exact 95% CIs,
 // the one-sided upper bound when there were none, and events by CTCAE-style severity grade.
+
+import type { Num as N, StudyReport } from '../../analysis/study/types.js';
 import { fmt, fmtCi, fmtCount, fmtPct, fmtPropCi } from '../format.js';
-import type { Num as N, StudyReport } from '../types.js';
 import { Caption, Methods, Num, Section } from './parts.js';
 
 const GRADES: Record<number, string> = {

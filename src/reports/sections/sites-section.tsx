@@ -1,8 +1,9 @@
 // Sections 9 and 10: follow-up completeness per site and visit as a heat-style table, and each
 // site against the pool (funnel plot and its table).
+
+import type { StudyReport } from '../../analysis/study/types.js';
 import { funnelChartSvg } from '../charts/funnel-chart.js';
 import { fmt, fmtCi, fmtInt, fmtPct, MISSING } from '../format.js';
-import type { StudyReport } from '../types.js';
 import { Caption, Figure, Methods, Num, Section, visitLabeller } from './parts.js';
 
 /** Heat level of a completeness proportion: 0 (≥ 95%) … 4 (< 60%); none when nothing was due. */

@@ -1,9 +1,9 @@
 // Hand-built cohorts for the analysis tests: the default protocol's visits, a few subjects, and
 // exactly the values a test needs. Not used by the registry itself.
-import { SACROPLASTY_SIF } from '../protocol/index.js';
-import { formatDay, parseDay } from '../schedule/index.js';
+import { SACROPLASTY_SIF } from '../../protocol/index.js';
+import { formatDay, parseDay } from '../../schedule/index.js';
 import type { Cohort, CohortSubject, VisitValues } from './cohort.js';
-import { cohortVisits, kpiDaysOf } from './extract-cohort.js';
+import { cohortVisits, kpiDaysOf } from './cohort-visits.js';
 
 export function addDays(date: string, days: number): string {
   return formatDay(parseDay(date, 'date') + days);

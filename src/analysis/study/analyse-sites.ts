@@ -1,4 +1,4 @@
-import { describe, qnorm } from '../analysis/index.js';
+import { describe, qnorm } from '../index.js';
 import type { Cohort } from './cohort.js';
 import type { SiteReport, StudyReport } from './types.js';
 

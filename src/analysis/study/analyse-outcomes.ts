@@ -1,4 +1,4 @@
-import { clopperPearson, describe, holm, oneSampleTTest, wilcoxonSignedRank } from '../analysis/index.js';
+import { clopperPearson, describe, holm, oneSampleTTest, wilcoxonSignedRank } from '../index.js';
 import { expectedInFlow } from './analyse-flow.js';
 import { type Cohort, type CohortSubject, type Exact, exactValue, type VisitValues } from './cohort.js';
 import type { ChangeRow, OutcomeReport, Proportion, VisitSummary } from './types.js';

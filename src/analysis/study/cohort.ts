@@ -102,7 +102,7 @@ export interface Cohort {
 }
 
 // Day arithmetic has one home, the schedule's calendar (it refuses a date that is not real).
-export { daysBetween } from '../schedule/index.js';
+export { daysBetween } from '../../schedule/index.js';
 
 /**
  * An outcome value as an exact fraction num/den of integers, so thresholds and ties are decided

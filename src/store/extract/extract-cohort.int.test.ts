@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestRegistry } from '../../test/helpers/registry.js';
-import { enrolSubject, loadDemo, recordResponse, SYSTEM_ACTOR } from '../registry/index.js';
-import { analyseStudy } from './analyse.js';
-import { cessationTimes } from './analyse-opioids.js';
-import { addDays } from './analyse-test-cohort.js';
+import { createTestRegistry } from '../../../test/helpers/registry.js';
+import { analyseStudy } from '../../analysis/study/analyse.js';
+import { cessationTimes } from '../../analysis/study/analyse-opioids.js';
+import { addDays } from '../../analysis/study/analyse-test-cohort.js';
+import { enrolSubject, loadDemo, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
 import { extractCohort } from './extract-cohort.js';
 
 const DAY = '2026-03-02';

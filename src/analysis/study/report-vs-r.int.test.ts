@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FIXTURE_DAY, FIXTURE_DIR, loadFixtureCohort } from '../../scripts/r/report-fixture-cohort.js';
-import { compareWithR, type RResult } from '../../test/helpers/compare-r.js';
-import { createTestRegistry } from '../../test/helpers/registry.js';
+import { FIXTURE_DAY, FIXTURE_DIR, loadFixtureCohort } from '../../../scripts/r/report-fixture-cohort.js';
+import { compareWithR, type RResult } from '../../../test/helpers/compare-r.js';
+import { createTestRegistry } from '../../../test/helpers/registry.js';
+import { extractCohort } from '../../store/index.js';
 import { analyseStudy } from './analyse.js';
 import {
   aeEventsCsv,
@@ -15,7 +16,6 @@ import {
   outcomesCsv,
 } from './analysis-data.js';
 import type { Cohort } from './cohort.js';
-import { extractCohort } from './extract-cohort.js';
 import type { StudyReport } from './types.js';
 
 // Fixture made by scripts/r/make-report-fixture.ts: the committed fixture cohort (cohort.csv, once

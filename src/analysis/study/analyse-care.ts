@@ -1,4 +1,4 @@
-import { chiSquareTest, fisherExactRx2 } from '../analysis/index.js';
+import { chiSquareTest, fisherExactRx2 } from '../index.js';
 import { proportion } from './analyse-outcomes.js';
 import { type Cohort, type CohortSubject, daysBetween, type KpiDays } from './cohort.js';
 import type { Band, CareGapReport, KpiRow } from './types.js';

@@ -1,4 +1,4 @@
-import { clopperPearson, kaplanMeier, poissonRate } from '../analysis/index.js';
+import { clopperPearson, kaplanMeier, poissonRate } from '../index.js';
 import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
 import type { AdverseEventRow, CumulativeIncidenceRow, StudyReport } from './types.js';
 

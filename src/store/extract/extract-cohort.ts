@@ -1,51 +1,15 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { getInstrument } from '../instruments/index.js';
-import type { Protocol } from '../protocol/index.js';
-import type { Database } from '../store/index.js';
-import type { Cohort, CohortSubject, CohortVisit, KpiDays, VisitValues } from './cohort.js';
+import type { Cohort, CohortSubject, VisitValues } from '../../analysis/study/cohort.js';
+import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
+import { getInstrument } from '../../instruments/index.js';
+import type { Protocol } from '../../protocol/index.js';
+import type { Database } from '../schema.js';
 
 type Row = Record<string, unknown>;
 
 const bool = (v: unknown): boolean | null => (v === 'true' ? true : v === 'false' ? false : null);
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-/** The protocol's visits with their nominal day and window end relative to the procedure. */
-export function cohortVisits(protocol: Protocol): CohortVisit[] {
-  return protocol.visits.map((v) => {
-    const onProcedure = v.anchor === 'procedure';
-    const day = onProcedure ? (v.offset.days ?? 0) : null;
-    const after = v.window?.after.days ?? 0;
-    const has = (id: string) => v.instruments.includes(id);
-    return {
-      code: v.code,
-      label: v.label,
-      day,
-      windowEndDay: day === null ? null : day + after,
-      collectsPain: has('pain'),
-      collectsOdi: has('odi'),
-      collectsMedication: has('analgesic'),
-    };
-  });
-}
-
-/** Weeks within which bone medication should start (CLINICAL.md fracture-liaison KPI). */
-const BONE_MED_START_WEEKS = 16;
-
-/**
- * The KPI day limits from the protocol: the first and the last procedure-anchored visits that
- * collect the osteoporosis-care form (12 and 52 weeks), and 16 weeks for starting bone medication.
- */
-export function kpiDaysOf(protocol: Protocol): KpiDays {
-  const days = cohortVisits(protocol)
-    .filter((_, i) => protocol.visits[i]!.instruments.includes('osteoporosis_care'))
-    .flatMap((v) => (v.day !== null && v.day > 0 ? [v.day] : []));
-  return {
-    assessment: days[0] ?? 12 * 7,
-    boneMedStart: BONE_MED_START_WEEKS * 7,
-    persistence: days.at(-1) ?? 52 * 7,
-  };
-}
 
 /** Answers of one instrument, one row per subject (the first instance at any visit unless `all`). */
 async function answersOf(db: Kysely<Database>, instrument: string, items: string[]): Promise<Row[]> {

@@ -1,4 +1,4 @@
-import { describe } from '../analysis/index.js';
+import { describe } from '../index.js';
 import type { Cohort, CohortSubject } from './cohort.js';
 import type { CategoricalSummary, ContinuousSummary, Table1Row } from './types.js';
 

@@ -1,4 +1,4 @@
-import { fitLmm, LmmFitError } from '../analysis/index.js';
+import { fitLmm, LmmFitError } from '../index.js';
 import { analyseCareGap } from './analyse-care.js';
 import { analyseCompleteness, analyseFlow } from './analyse-flow.js';
 import { analyseCessation, analyseOpioids } from './analyse-opioids.js';

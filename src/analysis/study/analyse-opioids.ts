@@ -1,4 +1,4 @@
-import { kaplanMeier, logRank, mcnemar, quantile, turnbull } from '../analysis/index.js';
+import { kaplanMeier, logRank, mcnemar, quantile, turnbull } from '../index.js';
 import { proportion } from './analyse-outcomes.js';
 import { type Cohort, type CohortSubject, daysBetween, type VisitValues } from './cohort.js';
 import type { KmPoint, OpioidReport, TimeToEventReport } from './types.js';
