@@ -226,7 +226,8 @@ async function stage(
         if (!(error instanceof RegistryError)) throw error;
         p = error;
       }
-      placements.set(key, p);
+      // Known pairs are few; unknown ones are remembered only up to a bound, so memory stays flat.
+      if (!(p instanceof RegistryError) || placements.size < 1000) placements.set(key, p);
     }
     return p;
   };
