@@ -57,6 +57,13 @@ describe('renderReportHtml', () => {
     }
   });
 
+  test('ends with the audit chain head the report was read at (COUNT:HASH), or says there is none', () => {
+    const head = `1234:${'ab'.repeat(32)}`;
+    expect(doc.querySelector('footer.audit-head')?.textContent).toContain(`audit chain head ${head}`);
+    const none = parse(renderReportHtml({ ...report, meta: { ...report.meta, audit_head: null } }));
+    expect(none.querySelector('footer.audit-head')?.textContent).toContain('no audit chain head');
+  });
+
   test('prints no methods paragraph for a key the report does not have', () => {
     const r = sampleReport();
     delete r.methods.km;

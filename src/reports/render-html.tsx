@@ -82,6 +82,25 @@ function TitleBlock(props: { report: StudyReport }) {
   );
 }
 
+/** The audit chain head the report was read at, as `sifreg audit verify` prints it (COUNT:HASH). */
+function AuditFooter(props: { report: StudyReport }) {
+  const head = props.report.meta.audit_head;
+  return (
+    <footer class="audit-head">
+      {head ? (
+        <p>
+          Read from the registry at audit chain head <code>{`${head.count}:${head.hash}`}</code> (
+          {fmtInt(head.count)} events);{' '}
+          <code>sifreg audit verify --expect-head {`${head.count}:${head.hash}`}</code> checks that this state
+          is still in the chain.
+        </p>
+      ) : (
+        <p>Not read from a registry: no audit chain head.</p>
+      )}
+    </footer>
+  );
+}
+
 function ReportPage(props: { report: StudyReport }) {
   const r = props.report;
   return (
@@ -125,6 +144,7 @@ function ReportPage(props: { report: StudyReport }) {
           <CompletenessSection report={r} />
           <FunnelSection report={r} />
         </main>
+        <AuditFooter report={r} />
       </body>
     </html>
   );

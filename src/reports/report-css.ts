@@ -72,6 +72,8 @@ td.heat { text-align: right; white-space: nowrap; }
 .heat-0 { background: #fff; } .heat-1 { background: #eef3f8; } .heat-2 { background: #dde7f1; }
 .heat-3 { background: #f8e7c2; } .heat-4 { background: #f6d5d1; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+footer.audit-head { margin-top: 2em; border-top: 1px solid #ccc; font-size: 0.85em; color: #555; }
+footer.audit-head code { word-break: break-all; }
 
 @page { size: A4; margin: 16mm 15mm 18mm; }
 @media print {

@@ -80,6 +80,7 @@ export function analyseStudy(cohort: Cohort, generatedAt: string): StudyReport {
       n_subjects: cohort.subjects.length,
       sites: cohort.sites,
       visits: cohort.visits.map((v) => ({ code: v.code, label: v.label })),
+      audit_head: cohort.auditHead ?? null,
     },
     flow: analyseFlow(cohort),
     table1: analyseTable1(cohort),

@@ -91,6 +91,8 @@ export interface KpiDays {
 
 export interface Cohort {
   asOf: string;
+  /** Audit chain head (event count, last hash) on the snapshot the cohort was read from. */
+  auditHead?: { count: number; hash: string } | null;
   /** KPI day limits from the protocol; the fracture-liaison defaults when absent. */
   kpiDays?: KpiDays;
   protocol: { id: string; version: string; title: string };

@@ -11,6 +11,12 @@ export interface ReportMeta {
   sites: { id: string; name: string }[];
   /** Visit codes in protocol order, with labels. */
   visits: { code: string; label: string }[];
+  /**
+   * The audit chain head on the snapshot the report was read from (as `audit verify` prints it:
+   * event count and last hash), so the report can be tied to the exact registry state; null for a
+   * cohort not read from a registry.
+   */
+  audit_head: { count: number; hash: string } | null;
 }
 
 export interface FlowReport {

@@ -5,6 +5,7 @@ import { analyseStudy } from '../../analysis/study/analyse.js';
 import { cessationTimes } from '../../analysis/study/analyse-opioids.js';
 import { addDays } from '../../analysis/study/analyse-test-cohort.js';
 import { enrolSubject, loadDemo, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
+import { readAuditHead } from '../audit-verify.js';
 import { extractCohort } from './extract-cohort.js';
 
 const DAY = '2026-03-02';
@@ -105,5 +106,13 @@ describe('extraction: a listed analgesic with a stop date has stopped by that re
     const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
     // 42 days / 7 = 6.0 weeks; `symptom_duration_weeks` is not filled when the onset date is known.
     expect(cohort.subjects.find((s) => s.studyId === studyId)!.symptomWeeks).toBe(6);
+  });
+
+  test('the cohort carries the audit chain head of its snapshot, as `audit verify` prints it', async () => {
+    const head = await readAuditHead(registry.deps.db);
+    const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
+    expect(cohort.auditHead).toEqual(head);
+    expect(head.count).toBeGreaterThan(0);
+    expect(analyseStudy(cohort, `${DAY}T09:00:00.000Z`).meta.audit_head).toEqual(head);
   });
 });

@@ -3,6 +3,7 @@ import type { Cohort, CohortSubject, VisitValues } from '../../analysis/study/co
 import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
 import { getInstrument } from '../../instruments/index.js';
 import type { Protocol } from '../../protocol/index.js';
+import { readAuditHead } from '../audit-verify.js';
 import type { Database } from '../schema.js';
 
 type Row = Record<string, unknown>;
@@ -62,6 +63,8 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
       // PostgreSQL works on the next while this process parses the last.
       const run = await snapshotRunner(db, trx);
       const pending = {
+        // The chain head on this snapshot: the report names the exact registry state it shows.
+        auditHead: run((c) => readAuditHead(c)),
         sites: run((c) => c.selectFrom('site').select(['id', 'name']).orderBy('id').execute()),
         subjects: run((c) =>
           c
@@ -300,6 +303,7 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
       const ae = getInstrument('adverse_event').items.find((i) => i.id === 'term');
       return {
         asOf,
+        auditHead: await pending.auditHead,
         kpiDays: kpiDaysOf(protocol),
         protocol: { id: protocol.id, version: protocol.version, title: protocol.title },
         sites: sites.map((s) => ({ id: s.id, name: s.name })),
