@@ -347,6 +347,43 @@ describe('two imports at once', () => {
   });
 });
 
+describe('two sifreg import processes at once', () => {
+  test('one imports, the other waits and is refused with clear lines, never an internal error', async () => {
+    const source = await createTestRegistry();
+    const r = await createTestRegistry();
+    try {
+      await loadDemo(source.deps, SYSTEM_ACTOR, { subjects: 200, seed: 8 });
+      const dir = await mkdtemp(path.join(tmpdir(), 'sifreg-twice-'));
+      const file = path.join(dir, 'cohort.csv');
+      await writeFile(file, await exportText(source));
+      const bin = path.resolve(import.meta.dirname, '../../bin/sifreg.js');
+      const run = () =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, [bin, 'import', file], {
+            env: { ...process.env, DATABASE_URL: r.url },
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let stderr = '';
+          child.stderr.on('data', (d) => {
+            stderr += d;
+          });
+          child.once('exit', (code) => resolve({ code, stderr }));
+        });
+      const results = await Promise.all([run(), run()]);
+      expect(results.map((x) => x.code).sort()).toEqual([0, 1]);
+      const loser = results.find((x) => x.code === 1)!;
+      expect(loser.stderr).toMatch(/is already enrolled/);
+      expect(loser.stderr).toMatch(/sifreg import: import refused, nothing was written: \d+ problems/);
+      expect(loser.stderr).not.toMatch(/internal error|duplicate key/);
+      expect((await counts(r)).subjects).toBe(200);
+      expect((await verifyAudit(r.deps.db)).ok).toBe(true);
+    } finally {
+      await source.destroy();
+      await r.destroy();
+    }
+  });
+});
+
 describe('kill -9 during an import', () => {
   test('leaves nothing partial: after the crash the registry is as before the import', async () => {
     const r = await createTestRegistry();
