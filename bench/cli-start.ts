@@ -130,9 +130,10 @@ Measured by \`npm run bench -- --only cli\` (bench/cli-start.ts) on ${new Date()
 Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()};
 load average ${load} when the run began${scheduling()}.
 Wall time of the whole process through \`bin/sifreg.js\` (compiled \`dist/\`); serve is timed from spawn to
-the first \`200\` of \`GET /\` on the embedded PostgreSQL, then stopped with SIGINT. On a machine shared
-with other work, run it as root under \`chrt -f 10\` (PostgreSQL inherits the scheduling) so that the
-other work does not inflate every figure; \`node -e 0\` shows how quiet the run was.
+the first \`200\` of \`GET /\` on the embedded PostgreSQL, then stopped with SIGINT. Every figure grows
+with other work on the machine; \`node -e 0\` in the same run shows how quiet it was (on a shared
+machine, run it as root under \`nice -n -10\`; not under a real-time scheduler such as \`chrt -f\`,
+where Node's threads can starve each other).
 
 | measure | median | range | budget | |
 |---|---|---|---|---|
