@@ -181,8 +181,14 @@ async function runImport(
   const sha256 = hash.digest('hex');
   const writer = new Writer(deps, actor, trx, now, problems);
   await writer.init();
-  await walk(deps, trx, rows, problems, writer, options, now);
-  await writer.finish(sha256, rows);
+  try {
+    await walk(deps, trx, rows, problems, writer, options, now);
+    await writer.finish(sha256, rows);
+  } catch (error) {
+    // A query that failed because the forms' COPY had failed first: report the COPY's error.
+    await writer.settle();
+    throw error;
+  }
   return {
     rows,
     subjects: writer.newSubjects,
@@ -511,6 +517,8 @@ class Writer {
   private createdSites = new Set<string>();
   private topSeq = new Map<string, number>();
   private auditRows = 0;
+  private inflight: Promise<void> = Promise.resolve();
+  private failure: unknown;
   private readonly today: string;
 
   constructor(
@@ -546,6 +554,7 @@ class Writer {
 
   async finish(sha256: string, rows: number): Promise<void> {
     await this.flush();
+    await this.settle();
     if (this.problems.count > 0) return;
     // Keep each site's study id sequence past the highest imported number.
     for (const [site, top] of this.topSeq) {
@@ -592,6 +601,7 @@ class Writer {
   }
 
   private async flush(): Promise<void> {
+    await this.settle();
     const batch = this.batch;
     this.batch = [];
     this.batchForms = 0;
@@ -752,13 +762,23 @@ class Writer {
         .where('study_id', '=', u.studyId)
         .execute();
     }
-    await this.writeResponses(responseRows);
     await sql`insert into import_audit (study_id, site, existing, responses, status)
       select * from unnest(${audit.map((a) => a.study_id)}::text[], ${audit.map((a) => a.site)}::text[],
         ${audit.map((a) => a.existing)}::boolean[], ${audit.map((a) => a.responses)}::int[], ${audit.map((a) => a.status)}::text[])`.execute(
       trx,
     );
     this.auditRows += audit.length;
+    // The forms' COPY runs in the server while this process validates the next subjects: the
+    // transaction's queries queue behind it, and its outcome is collected at the next flush.
+    this.inflight = this.writeResponses(responseRows).catch((error: unknown) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** Waits for the forms being written; throws what went wrong there first, if anything did. */
+  async settle(): Promise<void> {
+    await this.inflight;
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private async writeSubjects(rows: Record<string, unknown>[]): Promise<void> {
