@@ -12,5 +12,16 @@ export {
 } from './identifiers.js';
 export { loadProtocol, loadProtocolFile } from './load-protocol.js';
 export { PROTOCOL_SCHEMA, SEMVER } from './schema.js';
+export {
+  type DayLimit,
+  dayLimit,
+  type ExactScale,
+  type KpiDefinition,
+  type KpiRule,
+  type OutcomeDefinition,
+  SACROPLASTY_STUDY,
+  type StudyDefinition,
+  type Table1Definition,
+} from './study-definition.js';
 export type { Duration, Protocol, Visit, VisitAnchor, VisitWindow } from './types.js';
 export { getVisit, leavingInstruments, subjectInstrument, visitCodes, visitInstruments } from './visits.js';

@@ -1,6 +1,7 @@
+import { type KpiDefinition, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { chiSquareTest, fisherExactRx2 } from '../index.js';
 import { proportion } from './analyse-outcomes.js';
-import { type Cohort, type CohortSubject, daysBetween, type KpiDays } from './cohort.js';
+import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
 import type { Band, CareGapReport, KpiRow } from './types.js';
 
 /** Fracture liaison KPI bands (CLINICAL.md): < 50% red, 50–80% amber, > 80% green. */
@@ -11,16 +12,6 @@ export function band(prop: number | null): Band {
   return 'green';
 }
 
-interface KpiSpec {
-  kpi: string;
-  label: string;
-  /** Which of the protocol's KPI day limits applies: the time point a subject must have passed. */
-  limit: keyof KpiDays;
-  /** Among the eligible subjects, who counts in the denominator (all when absent). */
-  among?: (s: CohortSubject) => boolean;
-  met: (s: CohortSubject, days: KpiDays) => boolean;
-}
-
 /** A date no later than index + `limit` days (no lower bound: a DXA before the fracture counts). */
 const within = (s: CohortSubject, date: string | null | undefined, limit: number) =>
   date != null && s.indexDate !== null && daysBetween(s.indexDate, date) <= limit;
@@ -28,63 +19,47 @@ const within = (s: CohortSubject, date: string | null | undefined, limit: number
 /** A bone medication recorded on any form, whatever its start date: the rule for "untreated" too. */
 const boneMedRecorded = (s: CohortSubject) => s.care.boneMedRecorded ?? s.care.boneMedStartDate !== null;
 
-/** The fracture-liaison day limits when the cohort carries none (12, 16 and 52 weeks). */
-export const DEFAULT_KPI_DAYS: KpiDays = { assessment: 84, boneMedStart: 112, persistence: 364 };
+/**
+ * What the cohort knows about one care item (`instrument.item` of the study definition): its
+ * earliest date, whether it was recorded, answered yes, or yes on the last form answering it.
+ */
+interface CareFact {
+  date?: (s: CohortSubject) => string | null | undefined;
+  recorded?: (s: CohortSubject) => boolean;
+  yes?: (s: CohortSubject) => boolean;
+  lastYes?: (s: CohortSubject) => boolean;
+}
 
-export const KPIS: KpiSpec[] = [
-  {
-    kpi: 'dxa_12w',
-    label: 'DXA done within 12 weeks',
-    limit: 'assessment',
-    met: (s, d) => within(s, s.care.dxaDate, d.assessment),
-  },
-  {
-    kpi: 'vitamin_d',
-    label: '25-OH vitamin D measured',
-    limit: 'assessment',
-    met: (s) => s.care.vitaminDMeasured,
-  },
-  {
-    kpi: 'calcium_vitd',
-    label: 'Calcium / vitamin D started',
-    limit: 'assessment',
-    met: (s) => s.care.calciumVitD,
-  },
-  {
-    kpi: 'bone_med_recommended',
-    label: 'Bone medication recommended',
-    limit: 'assessment',
-    met: (s) => s.care.boneMedRecommended,
-  },
-  {
-    kpi: 'bone_med_16w',
-    label: 'Bone medication started within 16 weeks',
-    limit: 'boneMedStart',
-    met: (s, d) => within(s, s.care.boneMedStartDate, d.boneMedStart),
-  },
-  {
-    kpi: 'bone_med_52w',
-    label: 'Bone medication still taken at 52 weeks',
-    limit: 'persistence',
-    among: boneMedRecorded,
-    met: (s) => s.care.boneMedPersisting === true,
-  },
-  {
-    kpi: 'falls_risk',
-    label: 'Falls-risk assessment',
-    limit: 'assessment',
-    met: (s) => s.care.fallsRiskAssessed,
-  },
-  {
-    kpi: 'physical_therapy',
-    label: 'Physical therapy started',
-    limit: 'assessment',
-    met: (s, d) => within(s, s.care.ptStartDate, d.assessment),
-  },
-];
+const CARE_FACTS: Record<string, CareFact> = {
+  'osteoporosis_care.dxa_done': { date: (s) => s.care.dxaDate, yes: (s) => s.care.dxaDone },
+  'osteoporosis_care.vitamin_d_25oh': { recorded: (s) => s.care.vitaminDMeasured },
+  'osteoporosis_care.calcium_vitd_started': { yes: (s) => s.care.calciumVitD },
+  'osteoporosis_care.bone_med_recommended': { yes: (s) => s.care.boneMedRecommended },
+  'osteoporosis_care.bone_med': { date: (s) => s.care.boneMedStartDate, recorded: boneMedRecorded },
+  'osteoporosis_care.bone_med_persisting': { lastYes: (s) => s.care.boneMedPersisting === true },
+  'osteoporosis_care.falls_risk_assessed': { yes: (s) => s.care.fallsRiskAssessed },
+  'physical_therapy.pt_start_date': { date: (s) => s.care.ptStartDate, recorded: (s) => s.care.ptStarted },
+};
 
-function eligible(cohort: Cohort, s: CohortSubject, afterDay: number): boolean {
-  if (!s.treated || !s.indexDate) return false;
+/** Whether a subject meets a KPI of the study definition by its rule, within its day limit. */
+export function meetsKpi(k: KpiDefinition, s: CohortSubject, limit: number): boolean {
+  const fact = CARE_FACTS[`${k.instrument}.${k.item}`];
+  if (!fact) return false;
+  switch (k.rule) {
+    case 'dated-within':
+      return within(s, fact.date?.(s), limit);
+    case 'recorded':
+      return fact.recorded?.(s) ?? false;
+    case 'yes':
+      return fact.yes?.(s) ?? false;
+    case 'last-yes':
+      return fact.lastYes?.(s) ?? false;
+  }
+}
+
+function eligible(cohort: Cohort, s: CohortSubject, afterDay: number | null): boolean {
+  // A limit the protocol cannot place (no visit collecting the form) leaves nobody eligible.
+  if (afterDay === null || !s.treated || !s.indexDate) return false;
   if (daysBetween(s.indexDate, cohort.asOf) < afterDay) return false;
   // Those who died or left before the KPI's time point are not counted against the site.
   return !(s.endDate && s.endStatus !== 'completed' && daysBetween(s.indexDate, s.endDate) < afterDay);
@@ -115,12 +90,12 @@ export function sitesDiffer(bySite: readonly { x: number; n: number }[]): number
 
 /** Osteoporosis care-gap KPIs per site and overall, each with its band, and the untreated count. */
 export function analyseCareGap(cohort: Cohort): CareGapReport {
-  const days = cohort.kpiDays ?? DEFAULT_KPI_DAYS;
-  const kpis: KpiRow[] = KPIS.map((k) => {
-    const denominator = cohort.subjects.filter(
-      (s) => eligible(cohort, s, days[k.limit]) && (k.among?.(s) ?? true),
-    );
-    const met = (s: CohortSubject) => k.met(s, days);
+  const definition = cohort.definition ?? SACROPLASTY_STUDY;
+  const kpis: KpiRow[] = definition.kpis.map((k) => {
+    const limit = cohort.kpiDays.kpis[k.kpi] ?? null;
+    const among = k.denominator === 'bone-med-recorded' ? boneMedRecorded : () => true;
+    const denominator = cohort.subjects.filter((s) => eligible(cohort, s, limit) && among(s));
+    const met = (s: CohortSubject) => limit !== null && meetsKpi(k, s, limit);
     const overall = proportion(denominator.filter(met).length, denominator.length);
     return {
       kpi: k.kpi,
@@ -135,9 +110,9 @@ export function analyseCareGap(cohort: Cohort): CareGapReport {
     };
   });
   for (const k of kpis) k.p_sites = sitesDiffer(k.by_site);
-  // Untreated: past the start limit with no bone medication recorded on any form.
+  // Untreated: past the bone medication's start limit with no bone medication recorded on any form.
   const untreated = cohort.subjects.filter(
-    (s) => eligible(cohort, s, days.boneMedStart) && !boneMedRecorded(s),
+    (s) => eligible(cohort, s, cohort.kpiDays.untreated) && !boneMedRecorded(s),
   ).length;
   return { kpis, untreated };
 }

@@ -1,53 +1,45 @@
+import { type OutcomeDefinition, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { clopperPearson, describe, holm, oneSampleTTest, wilcoxonSignedRank } from '../index.js';
 import { expectedInFlow } from './analyse-flow.js';
-import { type Cohort, type CohortSubject, type Exact, exactValue, type VisitValues } from './cohort.js';
+import {
+  type Cohort,
+  type CohortSubject,
+  type CohortVisit,
+  type Exact,
+  exactOn,
+  outcomeValue,
+} from './cohort.js';
 import type { ChangeRow, OutcomeReport, Proportion, VisitSummary } from './types.js';
 
-export type OutcomeKey = 'pain' | 'odi' | 'mme';
+export type OutcomeSpec = OutcomeDefinition;
 
-export interface OutcomeSpec {
-  key: OutcomeKey;
-  label: string;
-  unit: string;
-  /** Minimal clinically important improvement (CLINICAL.md: pain 2 points, ODI 10 points). */
-  mcid: number | null;
-  collected: (visit: Cohort['visits'][number]) => boolean;
+/** The reference study's outcomes by key (pain, odi, mme). */
+export const OUTCOMES: Readonly<Record<string, OutcomeSpec>> & Record<'pain' | 'odi' | 'mme', OutcomeSpec> =
+  Object.fromEntries(SACROPLASTY_STUDY.outcomes.map((o) => [o.key, o])) as Record<
+    'pain' | 'odi' | 'mme',
+    OutcomeSpec
+  >;
+
+/** Whether a visit collects the outcome: the protocol lists the outcome's instrument there. */
+export function collects(v: CohortVisit, spec: OutcomeSpec): boolean {
+  if (v.instruments) return v.instruments.includes(spec.instrument);
+  // Hand-built visits without an instrument list (older fixtures): the three typed outcomes.
+  if (spec.instrument === 'pain') return v.collectsPain;
+  if (spec.instrument === 'odi') return v.collectsOdi;
+  return spec.instrument === 'analgesic' && v.collectsMedication;
 }
-
-export const OUTCOMES: Record<OutcomeKey, OutcomeSpec> = {
-  pain: { key: 'pain', label: 'Pain (NRS 0–10)', unit: 'points', mcid: 2, collected: (v) => v.collectsPain },
-  odi: {
-    key: 'odi',
-    label: 'Oswestry Disability Index',
-    unit: '%',
-    mcid: 10,
-    collected: (v) => v.collectsOdi,
-  },
-  mme: {
-    key: 'mme',
-    label: 'Opioid dose (MME/day)',
-    unit: 'mg/day',
-    mcid: null,
-    collected: (v) => v.collectsMedication,
-  },
-};
 
 export function proportion(x: number, n: number): Proportion {
   const ci = clopperPearson(x, n);
   return { x, n, prop: n > 0 ? x / n : null, ci_low: ci.ci_low, ci_high: ci.ci_high };
 }
 
-function valueAt(s: CohortSubject, visit: string, key: OutcomeKey): number | null {
-  const v: VisitValues | undefined = s.visits.get(visit);
-  return v ? v[key] : null;
+function valueAt(s: CohortSubject, visit: string, key: string): number | null {
+  return outcomeValue(s.visits.get(visit), key);
 }
 
 /** n, mean, SD, t-based 95% CI, median and IQR (type 7) at one visit; seen-but-missing counted. */
-export function summariseVisit(
-  subjects: readonly CohortSubject[],
-  visit: string,
-  key: OutcomeKey,
-): VisitSummary {
+export function summariseVisit(subjects: readonly CohortSubject[], visit: string, key: string): VisitSummary {
   const values: number[] = [];
   let missing = 0;
   for (const s of subjects) {
@@ -74,20 +66,24 @@ export function summariseVisit(
 /** The follow-up visits of an outcome: every visit after the procedure that collects it (30 minutes included). */
 export function followUpVisits(cohort: Cohort, spec: OutcomeSpec) {
   const baseline = cohort.visits[0]!.code;
-  return cohort.visits.filter((v) => v.code !== baseline && v.day !== null && spec.collected(v));
+  return cohort.visits.filter((v) => v.code !== baseline && v.day !== null && collects(v, spec));
 }
 
-/** Whether follow-up f improved on baseline b by the three responder rules, decided on exact fractions. */
-export function responder(b: Exact, f: Exact, mcid: number | null) {
+/** (b − f) / b ≥ pct / 100 with b > 0, on exact fractions: 100 (b − f) ≥ pct · b. */
+export function reducedBy(b: Exact, f: Exact, pct: number): boolean {
   // b − f = (b.num·f.den − f.num·b.den) / (b.den·f.den); every product is an integer below 2^53.
   const gain = b.num * f.den - f.num * b.den;
+  return b.num > 0 && 100 * gain >= pct * b.num * f.den;
+}
+
+/** Whether follow-up f improved on baseline b by the MCID and by 30% / 50%, decided on exact fractions. */
+export function responder(b: Exact, f: Exact, mcid: number | null) {
+  const gain = b.num * f.den - f.num * b.den;
   const dens = b.den * f.den;
-  const relative = b.num > 0;
   return {
     mcid: mcid !== null && gain >= mcid * dens,
-    // (b − f) / b ≥ 0.3  ⇔  10 (b − f) ≥ 3 b, with b > 0.
-    pct30: relative && 10 * gain >= 3 * b.num * f.den,
-    pct50: relative && 2 * gain >= b.num * f.den,
+    pct30: reducedBy(b, f, 30),
+    pct50: reducedBy(b, f, 50),
     /** f − b as one correctly rounded division: equal changes give equal doubles (ties stay ties). */
     change: -gain / dens,
   };
@@ -105,37 +101,48 @@ export function changeFromBaseline(
   subjects: readonly CohortSubject[],
 ): ChangeRow[] {
   const baseline = cohort.visits[0]!.code;
+  const reductions = (cohort.definition ?? SACROPLASTY_STUDY).reductionsPct;
   const rows = followUpVisits(cohort, spec).map((v) => {
     const diffs: number[] = [];
     let mcid = 0;
-    let pct30 = 0;
-    let pct50 = 0;
+    const reduced = reductions.map(() => 0);
     let relN = 0;
     let ittN = 0;
     let ittRelN = 0;
     for (const s of subjects) {
       const b = valueAt(s, baseline, spec.key);
       if (b === null) continue;
-      const be = exactValue(spec.key, b);
+      const be = exactOn(spec.exact, b);
       if (expectedInFlow(cohort, s, v.code)) {
         ittN++;
         if (be.num > 0) ittRelN++;
       }
       const f = valueAt(s, v.code, spec.key);
       if (f === null) continue;
-      const r = responder(be, exactValue(spec.key, f), spec.mcid);
+      const fe = exactOn(spec.exact, f);
+      const r = responder(be, fe, spec.mcid);
       diffs.push(r.change);
       if (r.mcid) mcid++;
       // Relative improvement is defined only when there was something to improve.
       if (be.num > 0) {
         relN++;
-        if (r.pct30) pct30++;
-        if (r.pct50) pct50++;
+        reductions.forEach((pct, i) => {
+          if (reducedBy(be, fe, pct)) reduced[i]!++;
+        });
       }
     }
     const t = oneSampleTTest(diffs);
     const w = wilcoxonSignedRank(diffs);
     const none = spec.mcid === null;
+    // `responders_<p>pct` and `responders_<p>pct_itt` for each reduction rule of the definition.
+    type Reduced = Pick<ChangeRow, 'responders_30pct' | 'responders_50pct'>;
+    type ReducedItt = Pick<ChangeRow, 'responders_30pct_itt' | 'responders_50pct_itt'>;
+    const complete = Object.fromEntries(
+      reductions.map((pct, i) => [`responders_${pct}pct`, proportion(reduced[i]!, relN)]),
+    ) as Reduced;
+    const itt = Object.fromEntries(
+      reductions.map((pct, i) => [`responders_${pct}pct_itt`, proportion(reduced[i]!, ittRelN)]),
+    ) as ReducedItt;
     return {
       visit: v.code,
       n_pairs: diffs.length,
@@ -149,11 +156,9 @@ export function changeFromBaseline(
       p_wilcoxon: w.p,
       p_wilcoxon_holm: null as number | null,
       responders_mcid: none ? proportion(0, 0) : proportion(mcid, diffs.length),
-      responders_30pct: proportion(pct30, relN),
-      responders_50pct: proportion(pct50, relN),
+      ...complete,
       responders_mcid_itt: none ? proportion(0, 0) : proportion(mcid, ittN),
-      responders_30pct_itt: proportion(pct30, ittRelN),
-      responders_50pct_itt: proportion(pct50, ittRelN),
+      ...itt,
     };
   });
   const pt = holm(rows.map((r) => r.p_t));
@@ -168,7 +173,7 @@ export function changeFromBaseline(
 /** Outcome by visit overall and by site, and change from baseline; the mixed model is added by the caller. */
 export function analyseOutcome(cohort: Cohort, spec: OutcomeSpec): OutcomeReport {
   const treated = cohort.subjects.filter((s) => s.treated);
-  const visits = cohort.visits.filter((v) => spec.collected(v));
+  const visits = cohort.visits.filter((v) => collects(v, spec));
   return {
     label: spec.label,
     unit: spec.unit,

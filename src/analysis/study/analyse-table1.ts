@@ -1,57 +1,21 @@
+import { SACROPLASTY_STUDY, type Table1Definition } from '../../protocol/index.js';
 import { describe } from '../index.js';
-import type { Cohort, CohortSubject } from './cohort.js';
+import { type Cohort, type CohortSubject, outcomeValue } from './cohort.js';
 import type { CategoricalSummary, ContinuousSummary, Table1Row } from './types.js';
 
-type Getter = (s: CohortSubject, cohort: Cohort) => number | string | boolean | null;
+type Value = number | string | boolean | null;
 
-interface Variable {
-  variable: string;
-  label: string;
-  kind: 'continuous' | 'categorical';
-  get: Getter;
+/** A Table 1 variable's value for one subject, from where the study definition says it comes. */
+function table1Value(v: Table1Definition, s: CohortSubject, cohort: Cohort): Value {
+  const baseline = s.visits.get(cohort.visits[0]!.code);
+  const src = v.source;
+  if ('baselineOpioid' in src) return baseline?.opioid ?? null;
+  if ('baseline' in src) return outcomeValue(baseline, src.baseline);
+  const field = (s as unknown as Record<string, unknown>)[src.subject];
+  return typeof field === 'number' || typeof field === 'string' || typeof field === 'boolean' ? field : null;
 }
 
-const baselineValue =
-  (key: 'pain' | 'odi' | 'mme'): Getter =>
-  (s, c) =>
-    s.visits.get(c.visits[0]!.code)?.[key] ?? null;
-
-const VARIABLES: Variable[] = [
-  { variable: 'age', label: 'Age at procedure, years', kind: 'continuous', get: (s) => s.age },
-  { variable: 'sex', label: 'Sex', kind: 'categorical', get: (s) => s.sex },
-  {
-    variable: 'symptom_weeks',
-    label: 'Symptom duration, weeks',
-    kind: 'continuous',
-    get: (s) => s.symptomWeeks,
-  },
-  { variable: 'etiology', label: 'Etiology', kind: 'categorical', get: (s) => s.etiology },
-  { variable: 'denis_zone', label: 'Denis zone', kind: 'categorical', get: (s) => s.denisZone },
-  { variable: 'ffp_type', label: 'FFP type', kind: 'categorical', get: (s) => s.ffpType },
-  { variable: 'sides', label: 'Sides treated', kind: 'categorical', get: (s) => s.sides },
-  { variable: 't_score', label: 'Lowest DXA T-score', kind: 'continuous', get: (s) => s.tScore },
-  {
-    variable: 'prior_fracture',
-    label: 'Prior fragility fracture',
-    kind: 'categorical',
-    get: (s) => s.priorFragilityFracture,
-  },
-  { variable: 'steroid_use', label: 'Corticosteroid use', kind: 'categorical', get: (s) => s.steroidUse },
-  {
-    variable: 'opioid_use',
-    label: 'Opioid use at baseline',
-    kind: 'categorical',
-    get: (s, c) => s.visits.get(c.visits[0]!.code)?.opioid ?? null,
-  },
-  { variable: 'mme', label: 'Baseline MME/day', kind: 'continuous', get: baselineValue('mme') },
-  { variable: 'pain', label: 'Baseline pain (NRS 0–10)', kind: 'continuous', get: baselineValue('pain') },
-  { variable: 'odi', label: 'Baseline ODI, %', kind: 'continuous', get: baselineValue('odi') },
-  // A site's choice of VAS or NRS is confounded with the site; shown so the reader can see it.
-  { variable: 'pain_scale', label: 'Pain scale', kind: 'categorical', get: (s) => s.painScale ?? null },
-  { variable: 'setting', label: 'Setting', kind: 'categorical', get: (s) => s.setting },
-];
-
-function continuous(values: (number | string | boolean | null)[]): ContinuousSummary {
+function continuous(values: Value[]): ContinuousSummary {
   const x = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const d = describe(x);
   return {
@@ -65,7 +29,7 @@ function continuous(values: (number | string | boolean | null)[]): ContinuousSum
   };
 }
 
-function categorical(values: (number | string | boolean | null)[]): CategoricalSummary {
+function categorical(values: Value[]): CategoricalSummary {
   const counts = new Map<string, number>();
   let n = 0;
   for (const v of values) {
@@ -83,9 +47,9 @@ function categorical(values: (number | string | boolean | null)[]): CategoricalS
 /** Table 1: baseline characteristics of treated subjects, overall and by site, with missing counts. */
 export function analyseTable1(cohort: Cohort): Table1Row[] {
   const treated = cohort.subjects.filter((s) => s.treated);
-  return VARIABLES.map((v) => {
+  return (cohort.definition ?? SACROPLASTY_STUDY).table1.map((v) => {
     const summarise = (group: CohortSubject[]) => {
-      const values = group.map((s) => v.get(s, cohort));
+      const values = group.map((s) => table1Value(v, s, cohort));
       return v.kind === 'continuous' ? continuous(values) : categorical(values);
     };
     return {

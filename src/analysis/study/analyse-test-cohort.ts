@@ -1,6 +1,6 @@
 // Hand-built cohorts for the analysis tests: the default protocol's visits, a few subjects, and
 // exactly the values a test needs. Not used by the registry itself.
-import { SACROPLASTY_SIF } from '../../protocol/index.js';
+import { SACROPLASTY_SIF, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { formatDay, parseDay } from '../../schedule/index.js';
 import type { Cohort, CohortSubject, VisitValues } from './cohort.js';
 import { cohortVisits, kpiDaysOf } from './cohort-visits.js';
@@ -61,11 +61,16 @@ export function subject(studyId: string, over: Partial<CohortSubject> = {}): Coh
 }
 
 /** A cohort on the default protocol as of `asOf`, with the given subjects. */
-export function cohortOf(subjects: CohortSubject[], asOf = '2026-03-02'): Cohort {
+export function cohortOf(
+  subjects: CohortSubject[],
+  asOf = '2026-03-02',
+  definition: StudyDefinition = SACROPLASTY_STUDY,
+): Cohort {
   const sites = [...new Set(subjects.map((s) => s.site))].sort();
   return {
     asOf,
-    kpiDays: kpiDaysOf(SACROPLASTY_SIF),
+    definition,
+    kpiDays: kpiDaysOf(SACROPLASTY_SIF, definition),
     protocol: { id: 'sacroplasty-sif', version: '1.0.0', title: 'Test' },
     sites: sites.map((id) => ({ id, name: id })),
     visits: cohortVisits(SACROPLASTY_SIF),

@@ -1,12 +1,13 @@
+import { SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { fitLmm, LmmFitError } from '../index.js';
 import { analyseCareGap } from './analyse-care.js';
 import { analyseCompleteness, analyseFlow } from './analyse-flow.js';
 import { analyseCessation, analyseOpioids } from './analyse-opioids.js';
-import { analyseOutcome, OUTCOMES, type OutcomeSpec } from './analyse-outcomes.js';
+import { analyseOutcome, collects, type OutcomeSpec } from './analyse-outcomes.js';
 import { analyseAdverseEvents, analyseCumulativeIncidence, analyseSeverity } from './analyse-safety.js';
 import { analyseSites } from './analyse-sites.js';
 import { analyseTable1 } from './analyse-table1.js';
-import type { Cohort } from './cohort.js';
+import { type Cohort, outcomeValue } from './cohort.js';
 import { METHODS } from './methods.js';
 import type { LmmMissing, LmmReport, StudyReport } from './types.js';
 
@@ -16,12 +17,12 @@ export function outcomeRows(cohort: Cohort, spec: OutcomeSpec) {
   const subject: string[] = [];
   const visit: string[] = [];
   const site: string[] = [];
-  const visits = cohort.visits.filter((v) => spec.collected(v));
+  const visits = cohort.visits.filter((v) => collects(v, spec));
   for (const s of cohort.subjects) {
     if (!s.treated) continue;
     for (const v of visits) {
-      const value = s.visits.get(v.code)?.[spec.key];
-      if (value === null || value === undefined) continue;
+      const value = outcomeValue(s.visits.get(v.code), spec.key);
+      if (value === null) continue;
       y.push(value);
       subject.push(s.studyId);
       visit.push(v.code);
@@ -66,11 +67,11 @@ export function outcomeLmm(cohort: Cohort, spec: OutcomeSpec): LmmReport | LmmMi
 
 /** The whole study analysis over the cohort; pure and deterministic. */
 export function analyseStudy(cohort: Cohort, generatedAt: string): StudyReport {
-  const outcomes = {
-    pain: { ...analyseOutcome(cohort, OUTCOMES.pain), lmm: outcomeLmm(cohort, OUTCOMES.pain) },
-    odi: { ...analyseOutcome(cohort, OUTCOMES.odi), lmm: outcomeLmm(cohort, OUTCOMES.odi) },
-    mme: { ...analyseOutcome(cohort, OUTCOMES.mme), lmm: outcomeLmm(cohort, OUTCOMES.mme) },
-  };
+  // Every outcome of the study definition, in its order (pain, ODI and MME in the reference study).
+  const definition = cohort.definition ?? SACROPLASTY_STUDY;
+  const outcomes = Object.fromEntries(
+    definition.outcomes.map((o) => [o.key, { ...analyseOutcome(cohort, o), lmm: outcomeLmm(cohort, o) }]),
+  ) as StudyReport['outcomes'];
   const completeness = analyseCompleteness(cohort);
   return {
     meta: {

@@ -1,5 +1,5 @@
-// The protocol's visits and KPI day limits as the study analysis sees them.
-import type { Protocol } from '../../protocol/index.js';
+// The protocol's visits and the study definition's KPI day limits as the analysis sees them.
+import { dayLimit, type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import type { CohortVisit, KpiDays } from './cohort.js';
 
 /** The protocol's visits with their nominal day and window end relative to the procedure. */
@@ -17,24 +17,15 @@ export function cohortVisits(protocol: Protocol): CohortVisit[] {
       collectsPain: has('pain'),
       collectsOdi: has('odi'),
       collectsMedication: has('analgesic'),
+      instruments: v.instruments,
     };
   });
 }
 
-/** Weeks within which bone medication should start (CLINICAL.md fracture-liaison KPI). */
-const BONE_MED_START_WEEKS = 16;
-
-/**
- * The KPI day limits from the protocol: the first and the last procedure-anchored visits that
- * collect the osteoporosis-care form (12 and 52 weeks), and 16 weeks for starting bone medication.
- */
-export function kpiDaysOf(protocol: Protocol): KpiDays {
-  const days = cohortVisits(protocol)
-    .filter((_, i) => protocol.visits[i]!.instruments.includes('osteoporosis_care'))
-    .flatMap((v) => (v.day !== null && v.day > 0 ? [v.day] : []));
+/** The KPI day limits of a study definition under a protocol (`dayLimit` of each). */
+export function kpiDaysOf(protocol: Protocol, definition: StudyDefinition = SACROPLASTY_STUDY): KpiDays {
   return {
-    assessment: days[0] ?? 12 * 7,
-    boneMedStart: BONE_MED_START_WEEKS * 7,
-    persistence: days.at(-1) ?? 52 * 7,
+    kpis: Object.fromEntries(definition.kpis.map((k) => [k.kpi, dayLimit(protocol, k.limit)])),
+    untreated: dayLimit(protocol, definition.boneMedication.limit),
   };
 }

@@ -13,6 +13,19 @@ export interface VisitValues {
   opioidsTaken?: readonly string[];
   /** Opioids listed at this review with a stop date: stopped by this review. */
   opioidsStopped?: readonly { drug: string; stopDate: string }[];
+  /** Values of the study definition's other outcomes at this visit, by outcome key. */
+  scores?: Readonly<Record<string, number | null>>;
+}
+
+/**
+ * An outcome's value at a visit: the typed fields for pain, ODI and MME (read from the typed score
+ * columns), `scores` for every other outcome of the study definition.
+ */
+export function outcomeValue(v: VisitValues | undefined, key: string): number | null {
+  if (!v) return null;
+  const other = v.scores?.[key];
+  if (other !== undefined) return other;
+  return key === 'pain' || key === 'odi' || key === 'mme' ? v[key] : null;
 }
 
 export interface CohortSubject {
@@ -77,24 +90,27 @@ export interface CohortVisit {
   collectsPain: boolean;
   collectsOdi: boolean;
   collectsMedication: boolean;
+  /** Instruments the protocol collects at this visit (outcomes are analysed where theirs is). */
+  instruments?: readonly string[];
 }
 
-/** Day limits of the care-gap KPIs after the index date (the fracture-liaison definitions). */
+/**
+ * Day limits after the index date, from the study definition under the protocol: each KPI's, and
+ * the one of "untreated" (the bone medication's start limit). Null: the protocol has no such visit.
+ */
 export interface KpiDays {
-  /** DXA, vitamin D, calcium/vitamin D, recommendation, falls risk, physical therapy: the 12-week visit. */
-  assessment: number;
-  /** Bone medication started: 16 weeks. */
-  boneMedStart: number;
-  /** Bone medication still taken: the 52-week visit. */
-  persistence: number;
+  kpis: Readonly<Record<string, number | null>>;
+  untreated: number | null;
 }
 
 export interface Cohort {
   asOf: string;
   /** Audit chain head (event count, last hash) on the snapshot the cohort was read from. */
   auditHead?: { count: number; hash: string } | null;
-  /** KPI day limits from the protocol; the fracture-liaison defaults when absent. */
-  kpiDays?: KpiDays;
+  /** The study definition that drives the analysis (outcomes, KPIs, Table 1, AE terms). */
+  definition: StudyDefinition;
+  /** KPI day limits from the definition under the protocol. */
+  kpiDays: KpiDays;
   protocol: { id: string; version: string; title: string };
   sites: { id: string; name: string }[];
   visits: CohortVisit[];
@@ -103,28 +119,38 @@ export interface Cohort {
   aeTerms: { code: string; label: string }[];
 }
 
+import type { ExactScale, StudyDefinition } from '../../protocol/index.js';
+import { SACROPLASTY_STUDY } from '../../protocol/index.js';
+
 // Day arithmetic has one home, the schedule's calendar (it refuses a date that is not real).
 export { daysBetween } from '../../schedule/index.js';
 
 /**
  * An outcome value as an exact fraction num/den of integers, so thresholds and ties are decided
- * without rounding: pain in 1/10,000 points (stored rounded to 4 decimals: VAS mm / 10 and NRS
- * exact), ODI as 20 × sum / answered sections (recovered from the percentage: the smallest
- * answered count 1–10 that makes the sum whole), MME in hundredths (each drug's MME is rounded to 0.01).
+ * without rounding, on the outcome's exact scale (study definition): a grid (pain in 1/10,000 points,
+ * stored rounded to 4 decimals: VAS mm / 10 and NRS exact; MME in hundredths, each drug's MME is
+ * rounded to 0.01), or a section fraction (ODI as 20 × sum / answered sections, recovered from the
+ * percentage: the smallest answered count 1–10 that makes the sum whole).
  */
 export interface Exact {
   num: number;
   den: number;
 }
 
-export function exactValue(key: 'pain' | 'odi' | 'mme', value: number): Exact {
-  if (key === 'pain') return { num: Math.round(value * 10_000), den: 10_000 };
-  if (key === 'mme') return { num: Math.round(value * 100), den: 100 };
-  for (let answered = 1; answered <= 10; answered++) {
-    const sum = (value * answered) / 20;
+export function exactOn(scale: ExactScale, value: number): Exact {
+  if (scale.kind === 'grid') return { num: Math.round(value * scale.per), den: scale.per };
+  for (let answered = 1; answered <= scale.maxSections; answered++) {
+    const sum = (value * answered) / scale.points;
     const whole = Math.round(sum);
-    if (Math.abs(sum - whole) < 1e-9) return { num: 20 * whole, den: answered };
+    if (Math.abs(sum - whole) < 1e-9) return { num: scale.points * whole, den: answered };
   }
-  // Not an ODI v2.1a score (hand-entered): exact to 1e-6 %.
+  // Not a section score (hand-entered): exact to 1e-6.
   return { num: Math.round(value * 1e6), den: 1e6 };
+}
+
+/** `exactOn` with the scale of an outcome of the reference study definition, by key. */
+export function exactValue(key: string, value: number): Exact {
+  const outcome = SACROPLASTY_STUDY.outcomes.find((o) => o.key === key);
+  if (!outcome) throw new RangeError(`no outcome ${key} in the study definition`);
+  return exactOn(outcome.exact, value);
 }

@@ -245,7 +245,8 @@ export interface StudyReport {
   meta: ReportMeta;
   flow: FlowReport;
   table1: Table1Row[];
-  outcomes: { pain: OutcomeReport; odi: OutcomeReport; mme: OutcomeReport };
+  /** Every outcome of the study definition by key; the reference study's are pain, odi and mme. */
+  outcomes: { pain: OutcomeReport; odi: OutcomeReport; mme: OutcomeReport } & Record<string, OutcomeReport>;
   opioids: OpioidReport;
   time_to_event: TimeToEventReport;
   adverse_events: AdverseEventRow[];

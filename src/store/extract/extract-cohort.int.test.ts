@@ -4,6 +4,7 @@ import { createTestRegistry } from '../../../test/helpers/registry.js';
 import { analyseStudy } from '../../analysis/study/analyse.js';
 import { cessationTimes } from '../../analysis/study/analyse-opioids.js';
 import { addDays } from '../../analysis/study/analyse-test-cohort.js';
+import { SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { enrolSubject, loadDemo, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
 import { readAuditHead } from '../audit-verify.js';
 import { extractCohort } from './extract-cohort.js';
@@ -106,6 +107,35 @@ describe('extraction: a listed analgesic with a stop date has stopped by that re
     const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
     // 42 days / 7 = 6.0 weeks; `symptom_duration_weeks` is not filled when the onset date is known.
     expect(cohort.subjects.find((s) => s.studyId === studyId)!.symptomWeeks).toBe(6);
+  });
+
+  test('an outcome added to the study definition is read from its score and analysed: satisfaction at week 52', async () => {
+    const withSatisfaction = {
+      ...SACROPLASTY_STUDY,
+      outcomes: [
+        ...SACROPLASTY_STUDY.outcomes,
+        {
+          key: 'satisfaction',
+          label: 'Satisfaction (1–5)',
+          unit: 'points',
+          instrument: 'satisfaction',
+          score: 'satisfaction_score',
+          exact: { kind: 'grid', per: 1 },
+          mcid: null,
+        } as const,
+      ],
+    };
+    // The demo cohort records satisfaction at week 52; nothing else reads that score.
+    const { rows } = await sql<{ n: number; mean: number }>`
+      select count(*)::int as n, avg((scores->>'satisfaction_score')::float8) as mean
+      from response where instrument = 'satisfaction' and status <> 'draft'`.execute(registry.deps.db);
+    const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY, withSatisfaction);
+    const report = analyseStudy(cohort, `${DAY}T09:00:00.000Z`);
+    expect(Object.keys(report.outcomes)).toEqual(['pain', 'odi', 'mme', 'satisfaction']);
+    const week52 = report.outcomes.satisfaction!.by_visit.find((v) => v.visit === 'week52')!;
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(2);
+    expect(week52.n).toBe(rows[0]!.n);
+    expect(week52.mean).toBeCloseTo(rows[0]!.mean, 12);
   });
 
   test('the cohort carries the audit chain head of its snapshot, as `audit verify` prints it', async () => {

@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Cohort, CohortSubject, VisitValues } from '../../analysis/study/cohort.js';
 import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
 import { getInstrument } from '../../instruments/index.js';
-import type { Protocol } from '../../protocol/index.js';
+import { type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { readAuditHead } from '../audit-verify.js';
 import type { Database } from '../schema.js';
 
@@ -50,11 +50,21 @@ async function snapshotRunner(db: Kysely<Database>, trx: Transaction<Database>):
     });
 }
 
+/** Scores kept in typed columns of `response` (read there, fast); any other score is read from `scores`. */
+const TYPED_SCORES = new Set(['pain_nrs', 'odi_pct', 'mme_day']);
+
 /**
  * Reads the registry into the analysis cohort (one snapshot). Only the columns the analysis needs
- * travel: typed score columns aggregated per subject and visit, and a few answers per instrument.
+ * travel: typed score columns aggregated per subject and visit, the scores of the study
+ * definition's other outcomes, and a few answers per instrument.
  */
-export async function extractCohort(db: Kysely<Database>, protocol: Protocol, asOf: string): Promise<Cohort> {
+export async function extractCohort(
+  db: Kysely<Database>,
+  protocol: Protocol,
+  asOf: string,
+  definition: StudyDefinition = SACROPLASTY_STUDY,
+): Promise<Cohort> {
+  const otherOutcomes = definition.outcomes.filter((o) => !TYPED_SCORES.has(o.score));
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -153,6 +163,24 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
           answersOf(c, 'adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class']),
         ),
         endOfStudy: run((c) => answersOf(c, 'end_of_study', ['status', 'reason', 'date'])),
+        // An outcome without a typed column: its score per subject and visit (one form per visit).
+        otherOutcomes: Promise.all(
+          otherOutcomes.map((o) =>
+            run((c) =>
+              c
+                .selectFrom('response')
+                .select([
+                  'study_id',
+                  'visit',
+                  sql<string | null>`max((scores->>${o.score})::float8)`.as('value'),
+                ])
+                .where('instrument', '=', o.instrument)
+                .where('status', '!=', 'draft')
+                .groupBy(['study_id', 'visit'])
+                .execute(),
+            ),
+          ),
+        ),
       };
       // Awaited in order below; a failure there must not leave the others' rejections unhandled.
       for (const p of Object.values(pending)) p.catch(() => {});
@@ -300,11 +328,21 @@ export async function extractCohort(db: Kysely<Database>, protocol: Protocol, as
         s.endReason = str(r.reason);
         s.endDate = str(r.date);
       }
-      const ae = getInstrument('adverse_event').items.find((i) => i.id === 'term');
+      (await pending.otherOutcomes).forEach((rows, i) => {
+        const key = otherOutcomes[i]!.key;
+        for (const r of rows) {
+          const values = subjects.get(r.study_id)?.visits.get(r.visit);
+          if (!values || r.value === null) continue;
+          values.scores = { ...values.scores, [key]: Number(r.value) };
+        }
+      });
+      const { instrument: aeInstrument, termItem } = definition.adverseEvents;
+      const ae = getInstrument(aeInstrument).items.find((i) => i.id === termItem);
       return {
         asOf,
         auditHead: await pending.auditHead,
-        kpiDays: kpiDaysOf(protocol),
+        definition,
+        kpiDays: kpiDaysOf(protocol, definition),
         protocol: { id: protocol.id, version: protocol.version, title: protocol.title },
         sites: sites.map((s) => ({ id: s.id, name: s.name })),
         visits,
