@@ -443,9 +443,17 @@ async function walk(
     form = null;
   };
 
+  const fetchNext = () => {
+    const next = sql<StagedRow>`fetch forward ${sql.lit(FETCH)} from import_walk`.execute(trx);
+    next.catch(() => {}); // awaited below; never an unhandled rejection if the walk stops first
+    return next;
+  };
+  let pending = fetchNext();
   for (;;) {
-    const { rows } = await sql<StagedRow>`fetch forward ${sql.lit(FETCH)} from import_walk`.execute(trx);
+    const { rows } = await pending;
     if (rows.length === 0) break;
+    // The server reads the next rows while these are checked.
+    pending = fetchNext();
     for (const row of rows) {
       const line = Number(row.line);
       if (!subject || subject.studyId !== row.study_id) {
