@@ -1,5 +1,6 @@
 import type { AnswerValue } from '../instruments/index.js';
-import { formatDay, parseDay } from '../schedule/index.js';
+import { SACROPLASTY_SIF } from '../protocol/index.js';
+import { formatDay, parseDay, type VisitDays, visitDays } from '../schedule/index.js';
 import { normal } from './random.js';
 
 /** The reference study's three centers (DESIGN.md); codes prefix study ids. */
@@ -20,8 +21,6 @@ export interface DemoResponse {
 
 interface FollowUp {
   visit: string;
-  days: number;
-  windowDays: number;
   /** Probability that a subject still in the study attends (drop-out grows with time). */
   attend: number;
   /** Mean NRS pain at the visit (pooled analysis: 8.3 before, 3.6 at 24–48 h, 1.5 at 6 months, 0.9 at 12). */
@@ -32,12 +31,24 @@ interface FollowUp {
 }
 
 const FOLLOW_UPS: FollowUp[] = [
-  { visit: 'week2', days: 14, windowDays: 3, attend: 0.96, pain: 3.4, odi: 44, opioidStay: 0.8 },
-  { visit: 'week4', days: 28, windowDays: 7, attend: 0.95, pain: 2.9, odi: 38, opioidStay: 0.8 },
-  { visit: 'week12', days: 84, windowDays: 14, attend: 0.92, pain: 2.2, odi: 32, opioidStay: 0.7 },
-  { visit: 'week24', days: 168, windowDays: 28, attend: 0.9, pain: 1.6, odi: 28, opioidStay: 0.7 },
-  { visit: 'week52', days: 364, windowDays: 42, attend: 0.88, pain: 1.2, odi: 24, opioidStay: 0.65 },
+  { visit: 'week2', attend: 0.96, pain: 3.4, odi: 44, opioidStay: 0.8 },
+  { visit: 'week4', attend: 0.95, pain: 2.9, odi: 38, opioidStay: 0.8 },
+  { visit: 'week12', attend: 0.92, pain: 2.2, odi: 32, opioidStay: 0.7 },
+  { visit: 'week24', attend: 0.9, pain: 1.6, odi: 28, opioidStay: 0.7 },
+  { visit: 'week52', attend: 0.88, pain: 1.2, odi: 24, opioidStay: 0.65 },
 ];
+
+/** Visit timing of the default protocol in days after the procedure: the schedule's, never written here. */
+const TIMING = new Map<string, VisitDays>(visitDays(SACROPLASTY_SIF).map((v) => [v.code, v]));
+const timingOf = (visit: string) => {
+  const t = TIMING.get(visit);
+  if (!t || t.day === null || t.windowStartDay === null || t.windowEndDay === null) {
+    throw new RangeError(`the protocol has no follow-up visit ${visit} after the procedure`);
+  }
+  return { day: t.day, before: t.day - t.windowStartDay, after: t.windowEndDay - t.day };
+};
+/** The last day of the last visit window after the procedure (week 52: day 406). */
+const LAST_WINDOW_CLOSE = Math.max(...[...TIMING.values()].map((v) => v.windowEndDay ?? 0));
 
 const OPIOIDS = [
   { drug: 'oxycodone', strength: 5, unit: 'mg', route: 'oral', doses: [2, 3, 4], weight: 0.3 },
@@ -261,17 +272,19 @@ export function demoSubject(
   let inStudy = true;
   let lastSeen = indexDate;
   for (const f of FOLLOW_UPS) {
-    const target = addDays(indexDate, f.days);
+    const timing = timingOf(f.visit);
+    const target = addDays(indexDate, timing.day);
     if (target > today) break;
     if (!inStudy || random() > f.attend) {
       inStudy = false;
       break;
     }
+    // Most visits fall inside the window (sd half its width), one in twenty late.
     const offset =
       random() < 0.05
-        ? f.windowDays + 1 + Math.floor(random() * 10)
-        : Math.round(normal(random, 0, f.windowDays / 2));
-    const seen = addDays(target, clamp(offset, -f.windowDays * 2, f.windowDays * 3));
+        ? timing.after + 1 + Math.floor(random() * 10)
+        : Math.round(normal(random, 0, (timing.before + timing.after) / 4));
+    const seen = addDays(target, clamp(offset, -timing.before * 2, timing.after * 3));
     if (seen > today) break;
     lastSeen = seen;
     const pain = f.pain + subjectEffect + normal(random, 0, 1);
@@ -326,7 +339,7 @@ export function demoSubject(
     }
   }
   // Those who left before week 52 and whose week 52 has passed: lost, withdrawn, or died.
-  if (!inStudy && addDays(indexDate, 364 + 42) <= today) {
+  if (!inStudy && addDays(indexDate, LAST_WINDOW_CLOSE) <= today) {
     const u = random();
     const status = u < 0.15 ? 'died' : u < 0.45 ? 'withdrawn' : 'lost_to_follow_up';
     const reason =

@@ -27,7 +27,8 @@ export interface VisitTiming {
 
 /**
  * - `upcoming`: before the window opens (or, without a window, before the target day)
- * - `due`: window open, up to and including the target day (minute: target minute)
+ * - `open`: window open and nothing recorded yet, up to and including the target day (minute: target
+ *   minute); the worklist's state. Not the analysis' "due" (window closed, or seen: study-timing.ts)
  * - `overdue`: after the target but the window is still open
  * - `missed`: window closed and not done
  * - `done_in_window` / `done_out_of_window`: collected, inside or outside the window
@@ -36,7 +37,7 @@ export interface VisitTiming {
  */
 export type VisitStatus =
   | 'upcoming'
-  | 'due'
+  | 'open'
   | 'overdue'
   | 'missed'
   | 'done_in_window'

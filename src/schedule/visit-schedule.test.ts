@@ -22,8 +22,8 @@ function statusAt(
 describe('visitSchedule statuses for a day window (week2: 13–19 March, target 16 March)', () => {
   test.each([
     ['2026-03-12T23:59:59Z', 'upcoming'],
-    ['2026-03-13T00:00:00Z', 'due'],
-    ['2026-03-16T23:59:59Z', 'due'],
+    ['2026-03-13T00:00:00Z', 'open'],
+    ['2026-03-16T23:59:59Z', 'open'],
     ['2026-03-17T00:00:00Z', 'overdue'],
     ['2026-03-19T23:59:59Z', 'overdue'],
     ['2026-03-20T00:00:00Z', 'missed'],
@@ -44,8 +44,8 @@ describe('visitSchedule statuses for a day window (week2: 13–19 March, target 
 describe('visitSchedule statuses for a minute window (post30min: 10:15–12:00, target 10:30)', () => {
   test.each([
     ['2026-03-02T10:14:59Z', 'upcoming'],
-    ['2026-03-02T10:15:00Z', 'due'],
-    ['2026-03-02T10:30:59Z', 'due'],
+    ['2026-03-02T10:15:00Z', 'open'],
+    ['2026-03-02T10:30:59Z', 'open'],
     ['2026-03-02T10:31:00Z', 'overdue'],
     ['2026-03-02T12:00:59Z', 'overdue'],
     ['2026-03-02T12:01:00Z', 'missed'],
@@ -66,15 +66,15 @@ describe('visitSchedule statuses for a minute window (post30min: 10:15–12:00, 
 });
 
 describe('visits without a window', () => {
-  test('baseline is due from enrolment until done', () => {
-    expect(statusAt('baseline', '2026-02-20T00:00:00Z')).toBe('due');
-    expect(statusAt('baseline', '2026-06-01T00:00:00Z')).toBe('due');
+  test('baseline is open from enrolment until done', () => {
+    expect(statusAt('baseline', '2026-02-20T00:00:00Z')).toBe('open');
+    expect(statusAt('baseline', '2026-06-01T00:00:00Z')).toBe('open');
     expect(statusAt('baseline', '2026-06-01T00:00:00Z', { baseline: '2026-02-20' })).toBe('done_in_window');
   });
 
-  test('the procedure is upcoming before its planned day, then due until recorded', () => {
+  test('the procedure is upcoming before its planned day, then open until recorded', () => {
     expect(statusAt('procedure', '2026-03-01T12:00:00Z')).toBe('upcoming');
-    expect(statusAt('procedure', '2026-03-02T00:00:00Z')).toBe('due');
+    expect(statusAt('procedure', '2026-03-02T00:00:00Z')).toBe('open');
     expect(statusAt('procedure', '2026-03-03T00:00:00Z', { procedure: '2026-03-02' })).toBe('done_in_window');
   });
 });
@@ -88,7 +88,7 @@ describe('visitSchedule', () => {
       new Date('2026-02-21'),
     );
     expect(schedule.map((v) => [v.visit, v.status])).toEqual([
-      ['baseline', 'due'],
+      ['baseline', 'open'],
       ['procedure', 'not_scheduled'],
       ['post30min', 'not_scheduled'],
       ['week2', 'not_scheduled'],
@@ -133,11 +133,11 @@ describe('visitSchedule', () => {
     });
   });
 
-  test('week 52 across the new year: due on 4 January, missed after 15 February', () => {
+  test('week 52 across the new year: open until 4 January, missed after 15 February', () => {
     const subject = { enrolledOn: '2024-12-20', indexDate: '2025-01-05' };
     expect(statusAt('week52', '2025-11-22T12:00:00Z', {}, subject)).toBe('upcoming');
-    expect(statusAt('week52', '2025-12-31T12:00:00Z', {}, subject)).toBe('due');
-    expect(statusAt('week52', '2026-01-04T12:00:00Z', {}, subject)).toBe('due');
+    expect(statusAt('week52', '2025-12-31T12:00:00Z', {}, subject)).toBe('open');
+    expect(statusAt('week52', '2026-01-04T12:00:00Z', {}, subject)).toBe('open');
     expect(statusAt('week52', '2026-02-15T12:00:00Z', {}, subject)).toBe('overdue');
     expect(statusAt('week52', '2026-02-16T00:00:00Z', {}, subject)).toBe('missed');
   });

@@ -5,9 +5,9 @@ import { collectedInWindow, formatTiming, type NumericTiming, numericTiming } fr
 
 /** Status of a visit not yet done, at `now` (same unit as the timing: day or minute). */
 function openStatus(t: NumericTiming, now: number): VisitStatus {
-  if (t.start === null || t.end === null) return now < t.target ? 'upcoming' : 'due';
+  if (t.start === null || t.end === null) return now < t.target ? 'upcoming' : 'open';
   if (now < t.start) return 'upcoming';
-  if (now <= t.target) return 'due';
+  if (now <= t.target) return 'open';
   if (now <= t.end) return 'overdue';
   return 'missed';
 }

@@ -1,4 +1,5 @@
 import { type KpiDefinition, SACROPLASTY_STUDY } from '../../protocol/index.js';
+import { reachedDay } from '../../schedule/index.js';
 import { chiSquareTest, fisherExactRx2 } from '../index.js';
 import { proportion } from './analyse-outcomes.js';
 import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
@@ -60,9 +61,9 @@ export function meetsKpi(k: KpiDefinition, s: CohortSubject, limit: number): boo
 function eligible(cohort: Cohort, s: CohortSubject, afterDay: number | null): boolean {
   // A limit the protocol cannot place (no visit collecting the form) leaves nobody eligible.
   if (afterDay === null || !s.treated || !s.indexDate) return false;
-  if (daysBetween(s.indexDate, cohort.asOf) < afterDay) return false;
+  if (!reachedDay(s.indexDate, cohort.asOf, afterDay)) return false;
   // Those who died or left before the KPI's time point are not counted against the site.
-  return !(s.endDate && s.endStatus !== 'completed' && daysBetween(s.indexDate, s.endDate) < afterDay);
+  return !(s.endDate && s.endStatus !== 'completed' && !reachedDay(s.indexDate, s.endDate, afterDay));
 }
 
 /**

@@ -1,4 +1,5 @@
-import { type Cohort, type CohortSubject, daysBetween } from './cohort.js';
+import { dueForAnalysis, reachedDay, windowClosedBy } from '../../schedule/index.js';
+import type { Cohort, CohortSubject } from './cohort.js';
 import type { FlowReport, StudyReport } from './types.js';
 
 const ENDED = ['completed', 'withdrawn', 'lost_to_follow_up', 'died'];
@@ -11,17 +12,10 @@ export function expectedAt(cohort: Cohort, s: CohortSubject, visitCode: string):
   const v = cohort.visits.find((x) => x.code === visitCode);
   if (!v || !s.treated || !s.indexDate) return false;
   if (v.day === null) return true;
-  const closes = v.windowEndDay ?? v.day;
-  if (daysBetween(s.indexDate, cohort.asOf) < closes) return false;
-  if (
-    s.endDate &&
-    s.endStatus !== 'completed' &&
-    daysBetween(s.indexDate, s.endDate) < v.day &&
-    !s.visits.has(visitCode)
-  ) {
-    return false;
-  }
-  return true;
+  if (!windowClosedBy(v, s.indexDate, cohort.asOf)) return false;
+  // Left the study (other than completing it) before the visit's nominal day, and not seen there.
+  const left = s.endDate && s.endStatus !== 'completed' && !reachedDay(s.indexDate, s.endDate, v.day);
+  return !(left && !s.visits.has(visitCode));
 }
 
 /**
@@ -30,12 +24,6 @@ export function expectedAt(cohort: Cohort, s: CohortSubject, visitCode: string):
  */
 export function expectedInFlow(cohort: Cohort, s: CohortSubject, visitCode: string): boolean {
   return s.treated && (s.visits.has(visitCode) || expectedAt(cohort, s, visitCode));
-}
-
-function windowClosed(cohort: Cohort, s: CohortSubject, visitCode: string): boolean {
-  const v = cohort.visits.find((x) => x.code === visitCode);
-  if (!v || !s.indexDate || v.day === null) return false;
-  return daysBetween(s.indexDate, cohort.asOf) >= (v.windowEndDay ?? v.day);
 }
 
 /** Participant flow (STROBE): screened → enrolled → treated → seen at each visit, and how subjects left. */
@@ -62,8 +50,8 @@ export function analyseFlow(cohort: Cohort): FlowReport {
       .filter((v) => v.day !== null)
       .map((v) => {
         const treated = all.filter((s) => s.treated);
-        // Due: the window has closed, or the subject was already seen there.
-        const due = treated.filter((s) => s.visits.has(v.code) || windowClosed(cohort, s, v.code));
+        // Due (schedule/): the window has closed, or the subject was already seen there.
+        const due = treated.filter((s) => dueForAnalysis(v, s.indexDate, cohort.asOf, s.visits.has(v.code)));
         const expected = due.filter((s) => expectedInFlow(cohort, s, v.code));
         const seen = expected.filter((s) => s.visits.has(v.code)).length;
         return {

@@ -1,19 +1,16 @@
 // The protocol's visits and the study definition's KPI day limits as the analysis sees them.
+
 import { dayLimit, type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
+import { visitDays } from '../../schedule/index.js';
 import type { CohortVisit, KpiDays } from './cohort.js';
 
-/** The protocol's visits with their nominal day and window end relative to the procedure. */
+/** The protocol's visits with their nominal day and window in days after the procedure (schedule/). */
 export function cohortVisits(protocol: Protocol): CohortVisit[] {
-  return protocol.visits.map((v) => {
-    const onProcedure = v.anchor === 'procedure';
-    const day = onProcedure ? (v.offset.days ?? 0) : null;
-    const after = v.window?.after.days ?? 0;
+  const timing = visitDays(protocol);
+  return protocol.visits.map((v, i) => {
     const has = (id: string) => v.instruments.includes(id);
     return {
-      code: v.code,
-      label: v.label,
-      day,
-      windowEndDay: day === null ? null : day + after,
+      ...timing[i]!,
       collectsPain: has('pain'),
       collectsOdi: has('odi'),
       collectsMedication: has('analgesic'),

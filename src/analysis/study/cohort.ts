@@ -80,13 +80,8 @@ export interface CohortSubject {
   };
 }
 
-export interface CohortVisit {
-  code: string;
-  label: string;
-  /** Nominal day after the index date (procedure); null for visits before the procedure. */
-  day: number | null;
-  /** Last day of the visit window after the index date; null when the visit has no window. */
-  windowEndDay: number | null;
+/** A protocol visit with its timing in days after the index date (schedule/ `visitDays`). */
+export interface CohortVisit extends VisitDays {
   collectsPain: boolean;
   collectsOdi: boolean;
   collectsMedication: boolean;
@@ -121,6 +116,7 @@ export interface Cohort {
 
 import type { ExactScale, StudyDefinition } from '../../protocol/index.js';
 import { SACROPLASTY_STUDY } from '../../protocol/index.js';
+import type { VisitDays } from '../../schedule/index.js';
 
 // Day arithmetic has one home, the schedule's calendar (it refuses a date that is not real).
 export { daysBetween } from '../../schedule/index.js';
