@@ -15,15 +15,21 @@ export interface ShutdownHandlers {
 /**
  * On SIGINT or SIGTERM: run the registered work (close the HTTP server, close the database, so the
  * last process using the embedded server stops it cleanly and leaves no lock) and exit 130 or 143.
- * A signal during start-up is held until the database is open, then handled; a second signal exits
- * at once.
+ * A signal during start-up is held until the database is open, then handled. A second signal exits
+ * at once, unless it comes within `sameSignalMs` of the first: one Ctrl-C often arrives twice (from
+ * the terminal to the process group, and forwarded by a parent such as npm or tsx watch), and
+ * exiting on that echo would leave the embedded server running.
  */
 export function installShutdownHandlers(
   log: (line: string) => void,
   exit: (code: number) => void = (code) => process.exit(code),
+  options: { now?: () => number; sameSignalMs?: number } = {},
 ): ShutdownHandlers {
+  const now = options.now ?? Date.now;
+  const sameSignalMs = options.sameSignalMs ?? 1_000;
   const work: (() => Promise<void>)[] = [];
   let received: Signal | null = null;
+  let receivedAt = 0;
   let running = false;
   const shutdown = async (signal: Signal) => {
     running = true;
@@ -39,10 +45,11 @@ export function installShutdownHandlers(
   };
   const onSignal = (signal: Signal) => {
     if (received) {
-      exit(EXIT_CODES[signal]);
+      if (now() - receivedAt >= sameSignalMs) exit(EXIT_CODES[signal]);
       return;
     }
     received = signal;
+    receivedAt = now();
     if (work.length > 0) void shutdown(signal);
   };
   const onInt = () => onSignal('SIGINT');
