@@ -17,3 +17,4 @@ export { createSite } from './sites.js';
 export { studyReport } from './study-report.js';
 export { enrolSubject, formatStudyId, withdrawSubject } from './subjects.js';
 export { addUser, authenticate } from './users.js';
+export { recordVisit, type VisitInput } from './visits.js';

@@ -36,6 +36,8 @@ export const AUDITED_TABLES: Readonly<Record<string, string>> = {
   subject_identity: 'study_id',
   response: 'id',
   query: 'id',
+  // From 0003-visit.
+  visit: 'id',
 };
 
 /**

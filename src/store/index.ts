@@ -39,6 +39,7 @@ export {
   RESPONSE_STATUS_VALUES,
   ROLE_VALUES,
   SUBJECT_STATUS_VALUES,
+  VISIT_MODE_VALUES,
 } from './schema.js';
 export {
   type DatabaseHandle,

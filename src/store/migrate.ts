@@ -2,12 +2,14 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { RegistryError } from '../errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as rowAudit from './migrations/0002-row-audit.js';
+import * as visit from './migrations/0003-visit.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-row-audit': rowAudit,
+  '0003-visit': visit,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -135,8 +135,25 @@ describe('schema', () => {
         'phone',
         'email',
       ],
+      visit: [
+        'id',
+        'site_id',
+        'study_id',
+        'visit',
+        'visit_date',
+        'mode',
+        'missed_reason',
+        'entered_by',
+        'created_at',
+        'updated_at',
+        'version',
+      ],
     });
-    expect(await appliedMigrations(t.db as Kysely<unknown>)).toEqual(['0001-initial', '0002-row-audit']);
+    expect(await appliedMigrations(t.db as Kysely<unknown>)).toEqual([
+      '0001-initial',
+      '0002-row-audit',
+      '0003-visit',
+    ]);
   });
 
   test('running the migrations again changes nothing', async () => {

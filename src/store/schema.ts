@@ -106,6 +106,24 @@ export interface ResponseTable {
   signed_at: NullableTimestamp;
 }
 
+/** A subject's visit: done on a date in a mode, or missed with a reason (0003-visit). */
+export interface VisitTable {
+  id: Identity;
+  site_id: string;
+  study_id: string;
+  visit: string;
+  visit_date: IsoDate | null;
+  mode: VisitMode | null;
+  missed_reason: string | null;
+  entered_by: string;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  version: Defaulted<number>;
+}
+
+export const VISIT_MODE_VALUES = ['clinic', 'phone', 'epro'] as const;
+export type VisitMode = (typeof VISIT_MODE_VALUES)[number];
+
 export interface QueryTable {
   id: Identity;
   site_id: string;
@@ -169,6 +187,7 @@ export interface Database {
   subject_identity: SubjectIdentityTable;
   response: ResponseTable;
   query: QueryTable;
+  visit: VisitTable;
   audit_event: AuditEventTable;
   audit_row: AuditRowTable;
   audit_pending: AuditPendingTable;

@@ -1,5 +1,11 @@
-import { dueForAnalysis, reachedDay, windowClosedBy } from '../../schedule/index.js';
-import type { Cohort, CohortSubject } from './cohort.js';
+import {
+  dayOfVisit,
+  dueForAnalysis,
+  reachedDay,
+  windowClosedBy,
+  windowStatus,
+} from '../../schedule/index.js';
+import type { Cohort, CohortSubject, CohortVisit } from './cohort.js';
 import type { FlowReport, StudyReport } from './types.js';
 
 const ENDED = ['completed', 'withdrawn', 'lost_to_follow_up', 'died'];
@@ -24,6 +30,16 @@ export function expectedAt(cohort: Cohort, s: CohortSubject, visitCode: string):
  */
 export function expectedInFlow(cohort: Cohort, s: CohortSubject, visitCode: string): boolean {
   return s.treated && (s.visits.has(visitCode) || expectedAt(cohort, s, visitCode));
+}
+
+/**
+ * Whether a seen visit was done outside its window: by its recorded date when there is one, so a
+ * visit without a date (nominal day) is in window.
+ */
+function outOfWindow(v: CohortVisit, s: CohortSubject): boolean {
+  const done = s.visits.get(v.code);
+  if (!done?.date || !s.indexDate) return false;
+  return windowStatus(v, dayOfVisit(v, s.indexDate, done.date)!) !== 'in_window';
 }
 
 /** Participant flow (STROBE): screened → enrolled → treated → seen at each visit, and how subjects left. */
@@ -53,12 +69,13 @@ export function analyseFlow(cohort: Cohort): FlowReport {
         // Due (schedule/): the window has closed, or the subject was already seen there.
         const due = treated.filter((s) => dueForAnalysis(v, s.indexDate, cohort.asOf, s.visits.has(v.code)));
         const expected = due.filter((s) => expectedInFlow(cohort, s, v.code));
-        const seen = expected.filter((s) => s.visits.has(v.code)).length;
+        const seen = expected.filter((s) => s.visits.has(v.code));
         return {
           visit: v.code,
           expected: expected.length,
-          seen,
-          missed: expected.length - seen,
+          seen: seen.length,
+          missed: expected.length - seen.length,
+          out_of_window: seen.filter((s) => outOfWindow(v, s)).length,
           left_study: due.length - expected.length,
           not_yet_due: treated.length - due.length,
         };
@@ -79,13 +96,14 @@ export function analyseCompleteness(cohort: Cohort): StudyReport['completeness']
     const own = cohort.subjects.filter((s) => s.site === site.id && s.treated);
     for (const v of cohort.visits.filter((x) => x.day !== null && x.day > 0)) {
       const expected = own.filter((s) => expectedInFlow(cohort, s, v.code));
-      const seen = expected.filter((s) => s.visits.has(v.code)).length;
+      const seen = expected.filter((s) => s.visits.has(v.code));
       rows.push({
         site: site.id,
         visit: v.code,
         expected: expected.length,
-        seen,
-        pct: expected.length ? seen / expected.length : null,
+        seen: seen.length,
+        pct: expected.length ? seen.length / expected.length : null,
+        out_of_window: seen.filter((s) => outOfWindow(v, s)).length,
       });
     }
   }

@@ -1,3 +1,4 @@
+import { dayOfVisit } from '../../schedule/index.js';
 import { kaplanMeier, logRank, mcnemar, quantile, turnbull } from '../index.js';
 import { proportion } from './analyse-outcomes.js';
 import { type Cohort, type CohortSubject, daysBetween, type VisitValues } from './cohort.js';
@@ -72,14 +73,16 @@ export function cessationTimes(cohort: Cohort, subjects: readonly CohortSubject[
     for (const v of followUps) {
       const review = s.visits.get(v.code);
       if (review?.opioid == null) continue;
+      // The review's day: its recorded visit date when there is one, its nominal day otherwise.
+      const day = s.indexDate === null ? v.day! : dayOfVisit(v, s.indexDate, review.date)!;
       if (review.opioid === true) {
-        last = v.day!;
+        last = day;
         previous = review;
         continue;
       }
       const stopDate = recordedStop(previous, review);
       exact = stopDate !== null && s.indexDate !== null;
-      eventTime = exact ? Math.max(0, daysBetween(s.indexDate!, stopDate!)) : v.day!;
+      eventTime = exact ? Math.max(0, daysBetween(s.indexDate!, stopDate!)) : day;
       break;
     }
     if (eventTime === null && last === null) continue;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { analyseCareGap } from './analyse-care.js';
 import { analyseCompleteness, analyseFlow } from './analyse-flow.js';
-import { analyseOpioids } from './analyse-opioids.js';
+import { analyseOpioids, cessationTimes } from './analyse-opioids.js';
 import { analyseAdverseEvents, analyseSeverity } from './analyse-safety.js';
 import { analyseSites } from './analyse-sites.js';
 import { analyseTable1 } from './analyse-table1.js';
@@ -43,6 +43,7 @@ describe('participant flow and completeness (hand-worked, week 2: day 14, window
       expected: 2,
       seen: 1,
       pct: 0.5,
+      out_of_window: 0,
     });
   });
 
@@ -98,6 +99,21 @@ describe('opioid use (hand-worked)', () => {
     expect(week2.mcnemar).toMatchObject({ n_pairs: 3, b: 1, c: 1 });
     expect(week2.mme_median).toBe(15);
     expect(report.by_visit.find((v) => v.visit === 'baseline')!.any_opioid).toMatchObject({ x: 2, n: 3 });
+  });
+});
+
+describe('time to opioid cessation counts days from the review date when one is recorded', () => {
+  test('off opioids at week 2: the event is on its visit date (day 20), or on its nominal day 14 without one', () => {
+    const stopped = (date: string | null = null) =>
+      subject('VCU-0001', {
+        visits: new Map([
+          ['baseline', visit({ opioid: true, mme: 30, opioidsTaken: ['oxycodone'], opioidsStopped: [] })],
+          ['week2', visit({ opioid: false, mme: 0, opioidsTaken: [], opioidsStopped: [], date })],
+        ]),
+      });
+    const times = (s: CohortSubject) => cessationTimes(cohortOf([s]), [s]);
+    expect(times(stopped())).toMatchObject({ time: [14], event: [1], left: [0], right: [14] });
+    expect(times(stopped(addDays(INDEX, 20)))).toMatchObject({ time: [20], event: [1], left: [0], right: [20] });
   });
 });
 

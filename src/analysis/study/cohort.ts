@@ -13,6 +13,8 @@ export interface VisitValues {
   opioidsTaken?: readonly string[];
   /** Opioids listed at this review with a stop date: stopped by this review. */
   opioidsStopped?: readonly { drug: string; stopDate: string }[];
+  /** Date of assessment recorded for the visit (`visit` table), when there is one. */
+  date?: string | null;
   /** Values of the study definition's other outcomes at this visit, by outcome key. */
   scores?: Readonly<Record<string, number | null>>;
 }

@@ -35,6 +35,8 @@ export interface FlowReport {
     expected: number;
     seen: number;
     missed: number;
+    /** Seen with a recorded visit date outside the window (early or late; schedule/). */
+    out_of_window: number;
     left_study: number;
     not_yet_due: number;
   }[];
@@ -253,7 +255,15 @@ export interface StudyReport {
   adverse_events_cumulative: CumulativeIncidenceRow[];
   adverse_events_by_severity: { grade: number; count: number; rate: number; ci_low: Num; ci_high: Num }[];
   care_gap: CareGapReport;
-  completeness: { site: string; visit: string; expected: number; seen: number; pct: Num }[];
+  /** Seen / expected per site and visit; `out_of_window`: seen with a visit date outside the window. */
+  completeness: {
+    site: string;
+    visit: string;
+    expected: number;
+    seen: number;
+    pct: Num;
+    out_of_window: number;
+  }[];
   sites: SiteReport[];
   /**
    * Methods text printed in a small "Methods." paragraph under the tables of each part, keyed:

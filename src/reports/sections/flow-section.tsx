@@ -66,14 +66,15 @@ function VisitTable(props: { report: StudyReport }) {
   return (
     <table class="narrow">
       <Caption no="1.2">
-        Treated participants at each visit: due (still in the study, window closed), seen, missed, left the
-        study before the visit, and not yet due
+        Treated participants at each visit: due (still in the study, window closed), seen (and of those, seen
+        on a recorded date outside the visit window), missed, left the study before the visit, and not yet due
       </Caption>
       <thead>
         <tr>
           <th>Visit</th>
           <th class="num">Due</th>
           <th class="num">Seen</th>
+          <th class="num">Out of window</th>
           <th class="num">Missed</th>
           <th class="num">Left the study</th>
           <th class="num">Not yet due</th>
@@ -86,6 +87,7 @@ function VisitTable(props: { report: StudyReport }) {
             <td>{label(v.visit)}</td>
             <Num>{fmtInt(v.expected)}</Num>
             <Num>{fmtInt(v.seen)}</Num>
+            <Num>{fmtInt(v.out_of_window ?? 0)}</Num>
             <Num>{fmtInt(v.missed)}</Num>
             <Num>{fmtInt(v.left_study)}</Num>
             <Num>{fmtInt(v.not_yet_due)}</Num>

@@ -163,6 +163,14 @@ export async function extractCohort(
           answersOf(c, 'adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class']),
         ),
         endOfStudy: run((c) => answersOf(c, 'end_of_study', ['status', 'reason', 'date'])),
+        // Dates of assessment (done visits; a missed visit has none).
+        visitDates: run((c) =>
+          c
+            .selectFrom('visit')
+            .select(['study_id', 'visit', sql<string>`visit_date::text`.as('date')])
+            .where('visit_date', 'is not', null)
+            .execute(),
+        ),
         // An outcome without a typed column: its score per subject and visit (one form per visit).
         otherOutcomes: Promise.all(
           otherOutcomes.map((o) =>
@@ -251,6 +259,14 @@ export async function extractCohort(
           });
         }
         s.visits.set(r.visit, values);
+      }
+      // A visit done on a recorded date is seen there, with or without forms.
+      for (const r of await pending.visitDates) {
+        const s = subjects.get(r.study_id);
+        if (!s) continue;
+        const values = s.visits.get(r.visit);
+        if (values) values.date = r.date;
+        else s.visits.set(r.visit, { pain: null, odi: null, mme: null, opioid: null, date: r.date });
       }
       for (const r of await pending.enrollment) {
         const s = subjects.get(String(r.study_id));
