@@ -44,6 +44,43 @@ export function tidyRows(r: TidyResponse): TidyRow[] {
   return rows;
 }
 
+/**
+ * Rows of instrument `visit` carry when and how a visit took place (`date`, `mode`: clinic, phone,
+ * epro) or that it was missed (`missed_reason`); instance 1, after the visit's forms. Optional: a
+ * file without them is valid.
+ */
+export const VISIT_INSTRUMENT = 'visit';
+export const VISIT_ITEMS = ['date', 'mode', 'missed_reason'] as const;
+
+export interface TidyVisit {
+  studyId: string;
+  site: string;
+  visit: string;
+  date: string | null;
+  mode: string | null;
+  missedReason: string | null;
+}
+
+/** The tidy rows of one visit record, items in `VISIT_ITEMS` order. */
+export function visitTidyRows(v: TidyVisit): TidyRow[] {
+  const values = { date: v.date, mode: v.mode, missed_reason: v.missedReason };
+  return VISIT_ITEMS.flatMap((item) =>
+    values[item] === null
+      ? []
+      : [
+          {
+            study_id: v.studyId,
+            site: v.site,
+            visit: v.visit,
+            instrument: VISIT_INSTRUMENT,
+            instance: 1,
+            item,
+            value: values[item]!,
+          },
+        ],
+  );
+}
+
 /** One tidy row as a CSV line. */
 export function tidyLine(row: TidyRow): string {
   return csvLine([

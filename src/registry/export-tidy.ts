@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { TIDY_HEADER_LINE, tidyLine, tidyRows } from '../exchange/tidy.js';
+import { TIDY_HEADER_LINE, tidyLine, tidyRows, visitTidyRows } from '../exchange/tidy.js';
 import { type Answers, getInstrument } from '../instruments/index.js';
 import { appendAudit } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
@@ -58,8 +58,44 @@ export async function exportTidy(
           .orderBy('instrument')
           .orderBy('instance')
           .execute();
+        const visits = await snap
+          .selectFrom('visit')
+          .select([
+            'study_id',
+            'site_id',
+            'visit',
+            sql<string | null>`visit_date::text`.as('date'),
+            'mode',
+            'missed_reason',
+          ])
+          .where('study_id', 'in', ids)
+          .orderBy('study_id')
+          .orderBy(sql`array_position(${sql.val(visitCodes)}::text[], visit)`)
+          .execute();
         let chunk = '';
+        // Each visit's record follows the visit's forms (a missed visit may have none): merged by
+        // study id and protocol visit order, so the file order stays fixed.
+        const order = new Map(visitCodes.map((c, i) => [c, i]));
+        const before = (v: (typeof visits)[number], r: (typeof responses)[number]) =>
+          v.study_id < r.study_id || (v.study_id === r.study_id && order.get(v.visit)! < order.get(r.visit)!);
+        let next = 0;
+        const flushVisits = (upTo: (typeof responses)[number] | null) => {
+          while (next < visits.length && (upTo === null || before(visits[next]!, upTo))) {
+            const v = visits[next++]!;
+            const lines = visitTidyRows({
+              studyId: v.study_id,
+              site: v.site_id,
+              visit: v.visit,
+              date: v.date,
+              mode: v.mode,
+              missedReason: v.missed_reason,
+            });
+            for (const row of lines) chunk += tidyLine(row);
+            rows += lines.length;
+          }
+        };
         for (const r of responses) {
+          flushVisits(r);
           const lines = tidyRows({
             studyId: r.study_id,
             site: r.site_id,
@@ -71,6 +107,7 @@ export async function exportTidy(
           for (const row of lines) chunk += tidyLine(row);
           rows += lines.length;
         }
+        flushVisits(null);
         await write(chunk);
         subjects += ids.length;
         after = ids[ids.length - 1]!;

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestRegistry, rejects, VCU_COORDINATOR } from '../../test/helpers/registry.js';
 import { verifyAudit } from '../store/index.js';
-import { demoCohortCsv, exportTidy, importTidy, loadDemo, SYSTEM_ACTOR } from './index.js';
+import { demoCohortCsv, exportTidy, importTidy, loadDemo, recordVisit, SYSTEM_ACTOR } from './index.js';
 
 type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
 
@@ -422,6 +422,100 @@ describe('kill -9 during an import', () => {
       expect((await verifyAudit(r.deps.db)).ok).toBe(true);
     } finally {
       await r.destroy();
+    }
+  });
+});
+
+describe('visit dates in the tidy CSV', () => {
+  test('done and missed visits export as instrument `visit` rows, import, and export again byte for byte', async () => {
+    const source = await createTestRegistry();
+    const target = await createTestRegistry();
+    try {
+      await loadDemo(source.deps, SYSTEM_ACTOR, { subjects: 12, seed: 11 });
+      const { rows } = await sql<{ study_id: string; index_date: string }>`
+        select study_id, index_date::text as index_date from subject
+        where index_date is not null order by study_id limit 2`.execute(source.deps.db);
+      const [a, b] = rows as [(typeof rows)[number], (typeof rows)[number]];
+      await recordVisit(source.deps, SYSTEM_ACTOR, {
+        studyId: a.study_id,
+        visit: 'week2',
+        date: a.index_date,
+        mode: 'phone',
+      });
+      await recordVisit(source.deps, SYSTEM_ACTOR, {
+        studyId: b.study_id,
+        visit: 'week4',
+        missedReason: 'patient in hospital, "no call"',
+      });
+      const exported = await exportText(source);
+      const lines = exported.split('\n');
+      const at = (s: string) => lines.indexOf(s);
+      expect(
+        at(`${a.study_id},${a.study_id.split('-')[0]},week2,visit,1,date,${a.index_date}`),
+      ).toBeGreaterThan(0);
+      expect(at(`${a.study_id},${a.study_id.split('-')[0]},week2,visit,1,mode,phone`)).toBeGreaterThan(0);
+      expect(
+        at(
+          `${b.study_id},${b.study_id.split('-')[0]},week4,visit,1,missed_reason,"patient in hospital, ""no call"""`,
+        ),
+      ).toBeGreaterThan(0);
+      // The visit record follows the visit's forms and precedes the next visit's.
+      const visitLine = at(`${a.study_id},${a.study_id.split('-')[0]},week2,visit,1,date,${a.index_date}`);
+      expect(lines[visitLine - 1]).toMatch(new RegExp(`^${a.study_id},[A-Z]+,week2,`));
+      expect(lines[visitLine + 2] ?? '').not.toMatch(new RegExp(`^${a.study_id},[A-Z]+,week2,`));
+
+      await importTidy(target.deps, SYSTEM_ACTOR, exported);
+      expect(await exportText(target)).toBe(exported);
+      const visits = (r: Registry) =>
+        r.deps.db
+          .selectFrom('visit')
+          .select([
+            'study_id',
+            'site_id',
+            'visit',
+            sql<string>`visit_date::text`.as('date'),
+            'mode',
+            'missed_reason',
+          ])
+          .orderBy('study_id')
+          .execute();
+      expect(await visits(target)).toEqual(await visits(source));
+      expect((await verifyAudit(target.deps.db)).ok).toBe(true);
+    } finally {
+      await source.destroy();
+      await target.destroy();
+    }
+  });
+
+  test('a bad visit row refuses the file with its line and item: unknown mode, future date, done and missed', async () => {
+    const target = await createTestRegistry();
+    try {
+      const base = demoCohortCsv(2, 5, '2026-03-02').trimEnd().split('\n');
+      const id = base[1]!.split(',')[0]!;
+      const site = id.split('-')[0]!;
+      const file = [
+        ...base,
+        `${id},${site},week2,visit,1,date,2026-01-10`,
+        `${id},${site},week2,visit,1,mode,fax`,
+        `${id},${site},week4,visit,1,date,2027-01-01`,
+        `${id},${site},week4,visit,1,mode,clinic`,
+        `${id},${site},week12,visit,1,date,2026-01-10`,
+        `${id},${site},week12,visit,1,missed_reason,away`,
+        `${id},${site},week12,visit,1,colour,red`,
+      ].join('\n');
+      const error = await rejects(importTidy(target.deps, SYSTEM_ACTOR, file));
+      const n = base.length;
+      expect(error.issues.map((i) => i.message)).toEqual(
+        expect.arrayContaining([
+          `line ${n + 2}, value: mode must be clinic, phone or epro (got fax)`,
+          `line ${n + 3}, value: visit date 2027-01-01 is in the future (today is 2026-03-02)`,
+          `line ${n + 6}, value: a visit is either done (date and mode) or missed (reason), not both`,
+          `line ${n + 7}, item: visit has no item "colour"`,
+        ]),
+      );
+      expect(await counts(target)).toEqual({ subjects: 0, responses: 0, audit: 0, sites: 0 });
+    } finally {
+      await target.destroy();
     }
   });
 });

@@ -10,7 +10,7 @@ import {
   readCsv,
   showCell,
 } from '../exchange/csv.js';
-import { TIDY_HEADER } from '../exchange/tidy.js';
+import { TIDY_HEADER, VISIT_INSTRUMENT, VISIT_ITEMS } from '../exchange/tidy.js';
 import {
   type Answers,
   getInstrument,
@@ -21,7 +21,7 @@ import {
   validationContext,
 } from '../instruments/index.js';
 import { isSiteCode, parseStudyId } from '../protocol/identifiers.js';
-import { subjectInstrument, visitInstruments } from '../protocol/index.js';
+import { getVisit, subjectInstrument, visitInstruments } from '../protocol/index.js';
 import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { CopyIn, copyText } from './copy-in.js';
@@ -30,6 +30,20 @@ import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
 import { type SubjectState, secondEnds, stateOf, subjectStateAfter } from './subject-state.js';
 import { drawDateShift } from './subjects.js';
+import { checkVisitRecord, type VisitRecord } from './visits.js';
+
+/**
+ * Rows of instrument `visit` (a visit's date and mode, or its missed reason) stage like a form
+ * sorting after the visit's forms, and are checked by the visit record's own rules (visits.ts).
+ */
+const VISIT_ORD = 1_000_000;
+const VISIT_RECORD: InstrumentDef = {
+  id: VISIT_INSTRUMENT,
+  version: '1.0.0',
+  title: 'Visit record',
+  repeating: false,
+  items: VISIT_ITEMS.map((id) => ({ id, label: id, type: 'text' as const })),
+} as InstrumentDef;
 
 export interface ImportProblem {
   /** 1-based line in the file (the header is line 1). */
@@ -113,6 +127,8 @@ interface Form {
   lines: Record<string, number>;
   answers?: Answers;
   columns?: ReturnType<typeof responseColumns>;
+  /** For a visit record (instrument `visit`): the checked record. */
+  visitRecord?: VisitRecord;
 }
 
 interface SubjectGroup {
@@ -120,6 +136,8 @@ interface SubjectGroup {
   site: string;
   firstLine: number;
   forms: Form[];
+  /** Visit records (instrument `visit`), kept apart from the forms. */
+  visits?: Form[];
 }
 
 /**
@@ -218,6 +236,21 @@ async function stage(
   const place = (visit: string, instrument: string): Placement | RegistryError => {
     const key = `${visit}\u0000${instrument}`;
     let p = placements.get(key);
+    if (p === undefined && instrument === VISIT_INSTRUMENT) {
+      try {
+        getVisit(deps.protocol, visit);
+        p = {
+          visitOrd: deps.protocol.visits.findIndex((v) => v.code === visit),
+          instrOrd: VISIT_ORD,
+          def: VISIT_RECORD,
+          items: new Map(VISIT_ITEMS.map((item, i) => [item, i])),
+        };
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        p = error;
+      }
+      placements.set(key, p);
+    }
     if (p === undefined) {
       try {
         const def = checkPlacement(deps.protocol, visit, instrument, 1);
@@ -415,6 +448,19 @@ async function walk(
 
   const endForm = () => {
     if (!form || !subject) return;
+    if (form.def === VISIT_RECORD) {
+      const raw = form.raw;
+      const checked = checkVisitRecord(
+        { date: raw.date, mode: raw.mode, missedReason: raw.missed_reason },
+        now.toISOString().slice(0, 10),
+      );
+      if (checked.ok) form.visitRecord = checked.record;
+      else reportIssues(problems, form, checked.issues);
+      subject.visits ??= [];
+      subject.visits.push(form);
+      form = null;
+      return;
+    }
     const parsed = parseAnswers(form.def, form.raw, context);
     if (!parsed.ok) {
       reportIssues(problems, form, parsed.issues);
@@ -471,7 +517,12 @@ async function walk(
       }
       const key = `${row.visit_ord}\u0000${row.instr_ord}\u0000${row.instance}`;
       const visit = visits[row.visit_ord]!;
-      const def = row.instr_ord === -1 ? creating.def : visit.instruments[row.instr_ord]!;
+      const def =
+        row.instr_ord === -1
+          ? creating.def
+          : row.instr_ord === VISIT_ORD
+            ? VISIT_RECORD
+            : visit.instruments[row.instr_ord]!;
       const item = def.items[row.item_ord]!.id;
       if (key !== formKey) {
         endForm();
@@ -665,6 +716,16 @@ class Writer {
       }
     }
 
+    const recordedVisits = new Set<string>();
+    if (existing.size > 0 && batch.some((s) => s.visits?.length)) {
+      const stored = await trx
+        .selectFrom('visit')
+        .select(['study_id', 'visit'])
+        .where('study_id', '=', sql<string>`any(${[...existing.keys()]}::text[])`)
+        .execute();
+      for (const v of stored) recordedVisits.add(`${v.study_id}\u0000${v.visit}`);
+    }
+    const visitRows: { subject: PendingSubject; form: Form }[] = [];
     const subjectRows: Record<string, unknown>[] = [];
     const updates: { studyId: string; state: SubjectState; version: number }[] = [];
     const responseRows: { subject: PendingSubject; form: Form }[] = [];
@@ -753,6 +814,17 @@ class Writer {
         updates.push({ studyId: s.studyId, state: state!, version: inDb.version });
       }
       for (const form of s.forms) responseRows.push({ subject: s, form });
+      for (const form of s.visits ?? []) {
+        if (recordedVisits.has(`${s.studyId}\u0000${form.visit}`)) {
+          this.problems.add(
+            form.firstLine,
+            'instrument',
+            `the ${form.visit} visit of ${s.studyId} is already recorded`,
+          );
+        } else {
+          visitRows.push({ subject: s, form });
+        }
+      }
       audit.push({
         study_id: s.studyId,
         site: s.site,
@@ -776,6 +848,17 @@ class Writer {
       trx,
     );
     this.auditRows += audit.length;
+    if (this.problems.count > 0) return;
+    if (visitRows.length > 0) {
+      const col = <T>(f: (r: (typeof visitRows)[number]) => T) => visitRows.map(f);
+      await sql`insert into visit (site_id, study_id, visit, visit_date, mode, missed_reason, entered_by, created_at, updated_at)
+        select v.*, ${this.actor.username}, ${this.now}::timestamptz, ${this.now}::timestamptz
+        from unnest(${col((r) => r.subject.site)}::text[], ${col((r) => r.subject.studyId)}::text[],
+          ${col((r) => r.form.visit)}::text[], ${col((r) => r.form.visitRecord!.date)}::date[],
+          ${col((r) => r.form.visitRecord!.mode)}::text[], ${col((r) => r.form.visitRecord!.missedReason)}::text[]) v`.execute(
+        trx,
+      );
+    }
     // The forms' COPY runs in the server while this process validates the next subjects: the
     // transaction's queries queue behind it, and its outcome is collected at the next flush.
     this.inflight = this.writeResponses(responseRows).catch((error: unknown) => {

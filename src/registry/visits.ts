@@ -1,39 +1,76 @@
 import { z } from 'zod';
-import { RegistryError } from '../errors.js';
+import { type Issue, RegistryError } from '../errors.js';
 import { getVisit } from '../protocol/index.js';
-import { formatDay, isRealDate } from '../schedule/index.js';
-import { appendAudit, VISIT_MODE_VALUES } from '../store/index.js';
+import { dayOf, formatDay, isRealDate } from '../schedule/index.js';
+import { appendAudit, VISIT_MODE_VALUES, type VisitMode } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { parseInput } from './parse-input.js';
 
-const VISIT_INPUT = z
-  .object({
-    studyId: z.string().min(1, 'study id is required'),
-    visit: z.string().min(1, 'visit is required'),
-    /** Date of assessment, YYYY-MM-DD. */
-    date: z.string().refine(isRealDate, 'date must be a real date YYYY-MM-DD').optional(),
-    mode: z.enum(VISIT_MODE_VALUES, { message: 'mode must be clinic, phone or epro' }).optional(),
-    missedReason: z.string().trim().min(1).max(500).optional(),
-  })
-  .superRefine((v, ctx) => {
-    const done = v.date !== undefined || v.mode !== undefined;
-    if (v.missedReason !== undefined && done) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['missedReason'],
-        message: 'a visit is either done (date and mode) or missed (reason), not both',
-      });
-    } else if (v.missedReason === undefined && (v.date === undefined || v.mode === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [v.date === undefined ? 'date' : 'mode'],
-        message:
-          'a visit done needs its date and mode (clinic, phone, epro); a missed visit needs its reason',
-      });
-    }
-  });
+const VISIT_INPUT = z.object({
+  studyId: z.string().min(1, 'study id is required'),
+  visit: z.string().min(1, 'visit is required'),
+  /** Date of assessment, YYYY-MM-DD. */
+  date: z.string().optional(),
+  mode: z.string().optional(),
+  missedReason: z.string().trim().optional(),
+});
 
 export type VisitInput = z.input<typeof VISIT_INPUT>;
+
+/** A visit record: done on a date in a mode, or missed with a reason. */
+export interface VisitRecord {
+  date: string | null;
+  mode: VisitMode | null;
+  missedReason: string | null;
+}
+
+/**
+ * The rules of a visit record, in one place for the use case and the tidy import: done (a real
+ * date, not after today, and a mode: clinic, phone, epro) or missed (a reason of 1–500 characters),
+ * never both, never neither. Issue paths are the tidy items (`date`, `mode`, `missed_reason`).
+ */
+export function checkVisitRecord(
+  v: { date?: string | undefined; mode?: string | undefined; missedReason?: string | undefined },
+  today: string,
+): { ok: true; record: VisitRecord } | { ok: false; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const issue = (item: string, code: string, message: string) => issues.push({ path: [item], code, message });
+  const done = v.date !== undefined || v.mode !== undefined;
+  if (v.missedReason !== undefined && done) {
+    issue(
+      'missed_reason',
+      'invalid_visit',
+      'a visit is either done (date and mode) or missed (reason), not both',
+    );
+  } else if (v.missedReason === undefined) {
+    if (v.date === undefined || v.mode === undefined) {
+      issue(
+        v.date === undefined ? 'date' : 'mode',
+        'invalid_visit',
+        'a visit done needs its date and mode (clinic, phone, epro); a missed visit needs its reason',
+      );
+    }
+    if (v.date !== undefined && !isRealDate(v.date)) {
+      issue('date', 'invalid_date', `date ${v.date} is not a real date YYYY-MM-DD`);
+    } else if (v.date !== undefined && v.date > today) {
+      issue('date', 'in_future', `visit date ${v.date} is in the future (today is ${today})`);
+    }
+    if (v.mode !== undefined && !(VISIT_MODE_VALUES as readonly string[]).includes(v.mode)) {
+      issue('mode', 'invalid_choice', `mode must be clinic, phone or epro (got ${v.mode})`);
+    }
+  } else if (v.missedReason.length < 1 || v.missedReason.length > 500) {
+    issue('missed_reason', 'invalid_text', 'missed_reason must be 1 to 500 characters');
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  return {
+    ok: true,
+    record: {
+      date: v.date ?? null,
+      mode: (v.mode as VisitMode | undefined) ?? null,
+      missedReason: v.missedReason ?? null,
+    },
+  };
+}
 
 /**
  * Records when and how a subject's visit took place, or that it was missed and why (one row per
@@ -49,14 +86,8 @@ export async function recordVisit(
   const v = parseInput(VISIT_INPUT, input);
   getVisit(deps.protocol, v.visit);
   const now = deps.clock();
-  const today = formatDay(Math.floor(now.getTime() / 86_400_000));
-  if (v.date !== undefined && v.date > today) {
-    throw new RegistryError(
-      'VALIDATION_FAILED',
-      `visit date ${v.date} is in the future (today is ${today})`,
-      [{ path: ['date'], code: 'in_future', message: `date ${v.date} is in the future (today is ${today})` }],
-    );
-  }
+  const checked = checkVisitRecord(v, formatDay(dayOf(now)));
+  if (!checked.ok) throw new RegistryError('VALIDATION_FAILED', checked.issues[0]!.message, checked.issues);
   return deps.db.transaction().execute(async (trx) => {
     const subject = await trx
       .selectFrom('subject')
@@ -66,11 +97,8 @@ export async function recordVisit(
       .executeTakeFirst();
     if (!subject) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${v.studyId} not found`);
     requireSite(actor, 'response.write', subject.site_id, v.studyId);
-    const row = {
-      visit_date: v.date ?? null,
-      mode: v.mode ?? null,
-      missed_reason: v.missedReason ?? null,
-    };
+    const { record } = checked;
+    const row = { visit_date: record.date, mode: record.mode, missed_reason: record.missedReason };
     const before = await trx
       .selectFrom('visit')
       .select(['id', 'version', 'visit_date', 'mode', 'missed_reason'])

@@ -1,7 +1,7 @@
 // Visit scheduling, pure: targets, windows and open / overdue / missed / out-of-window statuses for a
 // subject under a protocol, and the same timing in days after the index date for the study analysis
 // (due, window closed, early / in window / late). The clock is always passed in.
-export { daysBetween, formatDay, isRealDate, parseDay } from './calendar.js';
+export { dayOf, daysBetween, formatDay, isRealDate, parseDay } from './calendar.js';
 export {
   dayOfVisit,
   dueForAnalysis,

@@ -40,6 +40,7 @@ export {
   ROLE_VALUES,
   SUBJECT_STATUS_VALUES,
   VISIT_MODE_VALUES,
+  type VisitMode,
 } from './schema.js';
 export {
   type DatabaseHandle,
