@@ -135,13 +135,15 @@ cursor subject by subject, validates and scores every form with the instruments'
 in batches, all in one transaction with its audit events. The bare COPY is the floor: the same file
 parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in the same run.
 
-Where the time goes (1 M-row file, phases timed in the process on 2026-11-30): reading, checking
-and staging the rows 5.1 s; the sorted cursor walk 4.3 s; validating and scoring ~170,000 forms with
-the instruments' code and the date rules 6.5 s; writing the forms 7.7 s, of which the row-level audit
-trigger on \`response\` (a sha256 of every new row's JSON) takes about two thirds (EXPLAIN ANALYZE of a
-2,000-row insert: trigger 220 ms of 339 ms); the audit events 1.9 s. The rows/s budget is not met:
-the trigger alone costs more per row than the budget allows, and the machine (2 cores) was shared
-with other work during the run.
+Where the time goes (1 M-row file, phases timed in the process with each phase waiting for the
+last): reading, checking and staging the rows 5.1 s; the sorted cursor walk 4.3 s; validating and
+scoring ~170,000 forms with the instruments' code and the date rules 6.5 s; writing the forms 7.7 s,
+of which the row-level audit trigger on \`response\` (a sha256 of every new row's JSON) takes about
+two thirds (EXPLAIN ANALYZE of a 2,000-row insert: trigger 220 ms of 339 ms); the audit events 1.9 s.
+The import now fetches the next rows and writes the last batch of forms while it checks the current
+ones, so the server and the process work at the same time. The rows/s budget is not met: the
+trigger alone costs more per row than the budget allows, and the machine (2 cores) was shared with
+other work during the run.
 
 Measured by \`npm run bench -- --only import\` (bench/import-bench.ts) on ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}; embedded PostgreSQL (fsync on).
