@@ -44,6 +44,7 @@ export function parseVerbArgs(args: string[], options: OptionSpec, positionals =
     ...options,
     help: { type: 'boolean', short: 'h' },
     'data-dir': { type: 'string' },
+    protocol: { type: 'string' },
   };
   try {
     parsed = parseArgs({

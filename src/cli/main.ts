@@ -64,8 +64,10 @@ Commands:
 ${VERBS.map((v) => `  ${v.name.padEnd(width)}  ${v.summary}`).join('\n')}
 
 Global options:
-  --data-dir DIR  embedded database directory (default ./sifreg-data)
-  DATABASE_URL    environment variable; when set, every command uses that PostgreSQL instead
+  --data-dir DIR   embedded database directory (default ./sifreg-data)
+  --protocol FILE  the study protocol as JSON (visits, windows, MME table) instead of the built-in
+                   sacroplasty-sif; also the SIFREG_PROTOCOL environment variable (the option wins)
+  DATABASE_URL     environment variable; when set, every command uses that PostgreSQL instead
 
 Run "sifreg <command> --help" for a command's options.
 `;

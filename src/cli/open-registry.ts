@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { RegistryError } from '../errors.js';
-import { SACROPLASTY_SIF } from '../protocol/index.js';
+import { loadProtocolFile, type Protocol, SACROPLASTY_SIF } from '../protocol/index.js';
 import type { RegistryDeps } from '../registry/index.js';
 import {
   type DatabaseHandle,
@@ -14,6 +14,18 @@ export interface GlobalOptions {
   dataDir?: string | undefined;
   /** Refuse, rather than create, a data directory that holds no registry yet (e.g. for --dry-run). */
   mustExist?: string | undefined;
+  /** A protocol file (JSON) instead of the built-in protocol; SIFREG_PROTOCOL when not given. */
+  protocol?: string | undefined;
+}
+
+/**
+ * The protocol a command runs under: the file given by --protocol, else SIFREG_PROTOCOL, else the
+ * built-in sacroplasty-sif. A file is read and validated before the database opens.
+ */
+export async function chooseProtocol(io: CliIo, options: GlobalOptions): Promise<Protocol> {
+  const file = options.protocol ?? io.env.SIFREG_PROTOCOL;
+  if (file === undefined || file === '') return SACROPLASTY_SIF;
+  return loadProtocolFile(path.resolve(io.cwd, file));
 }
 
 export interface OpenRegistry {
@@ -26,10 +38,11 @@ export interface OpenRegistry {
 
 /**
  * Opens the registry: DATABASE_URL when set, else the embedded database in --data-dir (default
- * ./sifreg-data). Until close, SIGINT and SIGTERM close the database cleanly and exit 130 / 143, so
+ * ./sifreg-data), under the chosen protocol (`chooseProtocol`). Until close, SIGINT and SIGTERM close the database cleanly and exit 130 / 143, so
  * no command leaves a PostgreSQL server or a lock behind.
  */
 export async function openRegistry(io: CliIo, options: GlobalOptions): Promise<OpenRegistry> {
+  const protocol = await chooseProtocol(io, options);
   const databaseUrl = io.env.DATABASE_URL;
   const dataDir = path.resolve(io.cwd, options.dataDir ?? 'sifreg-data');
   if (!databaseUrl && options.mustExist && !(await embeddedRegistryExists(dataDir))) {
@@ -51,7 +64,7 @@ export async function openRegistry(io: CliIo, options: GlobalOptions): Promise<O
     throw error;
   }
   signals.onShutdown(() => handle.close({ fast: true }));
-  const deps: RegistryDeps = { db: handle.db, clock: io.clock, random: io.random, protocol: SACROPLASTY_SIF };
+  const deps: RegistryDeps = { db: handle.db, clock: io.clock, random: io.random, protocol };
   return {
     deps,
     handle,

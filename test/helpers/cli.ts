@@ -13,7 +13,7 @@ class Capture extends Writable {
 /** Runs `sifreg ARGV` in-process against DATABASE_URL, capturing what it prints. */
 export async function sifreg(
   argv: string[],
-  options: { databaseUrl: string; cwd: string; stdin?: string; now?: string },
+  options: { databaseUrl: string; cwd: string; stdin?: string; now?: string; env?: Record<string, string> },
 ) {
   const stdout = new Capture();
   const stderr = new Capture();
@@ -21,7 +21,7 @@ export async function sifreg(
     stdout,
     stderr,
     stdin: Readable.from([options.stdin ?? '']),
-    env: { DATABASE_URL: options.databaseUrl },
+    env: { DATABASE_URL: options.databaseUrl, ...options.env },
     cwd: options.cwd,
     clock: () => new Date(options.now ?? '2026-03-02T09:00:00.000Z'),
     random: () => 0.5,

@@ -33,7 +33,7 @@ A chain cut short or emptied is still consistent, so keep its head outside the d
     const { progressBar } = await import('../progress.js');
     const { verifyRegistryAudit } = await import('../../store/audit-check.js');
     const dataDir = values['data-dir'] as string | undefined;
-    const registry = await openRegistry(io, { dataDir });
+    const registry = await openRegistry(io, { dataDir, protocol: values.protocol as string | undefined });
     try {
       const checkpoint = values.checkpoint
         ? path.resolve(io.cwd, values.checkpoint as string)

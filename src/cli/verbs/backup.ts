@@ -39,7 +39,10 @@ Restore it into an empty registry with "sifreg restore FILE".`,
     const { backupDatabase } = await import('../../store/backup/backup.js');
     const key = await registryBackupKey(io, values, true);
     const { progressBar } = await import('../progress.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+      protocol: values.protocol as string | undefined,
+    });
     try {
       const bar = progressBar(io, 'backup');
       const result = await backupDatabase(registry.deps.db, target, {
@@ -74,7 +77,10 @@ from another registry needs that registry's key.`,
     const { restoreDatabase } = await import('../../store/backup/restore.js');
     const key = await registryBackupKey(io, values, false);
     const { progressBar } = await import('../progress.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+      protocol: values.protocol as string | undefined,
+    });
     try {
       const bar = progressBar(io, 'restore');
       const result = await restoreDatabase(registry.deps.db, path.resolve(io.cwd, file), {

@@ -25,7 +25,10 @@ Synthetic data only.`,
     const { openRegistry } = await import('../open-registry.js');
     const { loadDemo, SYSTEM_ACTOR } = await import('../../registry/index.js');
     const { progressBar } = await import('../progress.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+      protocol: values.protocol as string | undefined,
+    });
     try {
       const bar = progressBar(io, 'demo');
       const summary = await loadDemo(registry.deps, SYSTEM_ACTOR, {

@@ -90,6 +90,7 @@ at a time, a second one waits for it.`,
       const { progressBar } = await import('../progress.js');
       const registry = await openRegistry(io, {
         dataDir: values['data-dir'] as string | undefined,
+        protocol: values.protocol as string | undefined,
         mustExist: values['dry-run'] ? 'a dry run' : undefined,
       });
       try {
@@ -159,6 +160,7 @@ never exported. Every export is recorded in the audit trail.`,
     const { progressBar } = await import('../progress.js');
     const registry = await openRegistry(io, {
       dataDir: values['data-dir'] as string | undefined,
+      protocol: values.protocol as string | undefined,
     }).catch(async (error: unknown) => {
       if (temp) await rm(temp, { force: true });
       throw error;

@@ -28,7 +28,10 @@ gap, completeness, sites against the pool) on one snapshot of the registry.
     const target = out ? await checkOutputFile(io.cwd, out, '--out') : null;
     const { openRegistry } = await import('../open-registry.js');
     const { SYSTEM_ACTOR, studyReport } = await import('../../registry/index.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+      protocol: values.protocol as string | undefined,
+    });
     try {
       // Loaded on demand: charts and the PDF printer are not needed by the other verbs.
       const { renderReportHtml } = await import('../../reports/render-html.js');

@@ -37,7 +37,10 @@ when no other sifreg process uses it, the database cleanly.`,
 
     let registry: Awaited<ReturnType<typeof openRegistry>>;
     try {
-      registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+      registry = await openRegistry(io, {
+        dataDir: values['data-dir'] as string | undefined,
+        protocol: values.protocol as string | undefined,
+      });
     } catch (error) {
       await closeServer();
       throw error;

@@ -53,7 +53,10 @@ repeats a few characters, is a keyboard or alphabet sequence, or contains the us
     const password = (await readAll(io.stdin)).replace(/\r?\n$/, '');
     const { openRegistry } = await import('../open-registry.js');
     const { addUser, SYSTEM_ACTOR } = await import('../../registry/index.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+      protocol: values.protocol as string | undefined,
+    });
     try {
       await asOptions(
         addUser(registry.deps, SYSTEM_ACTOR, {
@@ -90,7 +93,10 @@ CODE is 2–12 capital letters or digits (it prefixes the site's study ids, e.g.
     if (!values.name) throw new UsageError('--name is required');
     const { openRegistry } = await import('../open-registry.js');
     const { createSite, SYSTEM_ACTOR } = await import('../../registry/index.js');
-    const registry = await openRegistry(io, { dataDir: values['data-dir'] as string | undefined });
+    const registry = await openRegistry(io, {
+      dataDir: values['data-dir'] as string | undefined,
+      protocol: values.protocol as string | undefined,
+    });
     try {
       await asOptions(
         createSite(registry.deps, SYSTEM_ACTOR, {
