@@ -1,4 +1,5 @@
 import { dataDictionary, INSTRUMENT_LIST } from '../instruments/index.js';
+import { VISIT_INSTRUMENT } from './tidy.js';
 
 const cell = (v: string | number | boolean | null) => (v === null ? '' : String(v).replaceAll('|', '\\|'));
 
@@ -34,5 +35,20 @@ export function dictionaryMarkdown(): string {
     }
     parts.push('');
   }
+  // Not an instrument: the visit record rows of the tidy CSV (exchange/tidy.ts), optional.
+  parts.push(
+    `## Visit record (\`${VISIT_INSTRUMENT}\`, optional)`,
+    '',
+    'When and how a visit took place, or that it was missed: instance 1, after the visit’s forms. A visit is',
+    'either done (`date` and `mode`) or missed (`missed_reason`). Window status (early, in window, late) is',
+    'derived from the date and the protocol’s window, never stored. Files without these rows are valid.',
+    '',
+    '| item | label | type | unit | choices | min | max | required | code |',
+    '|---|---|---|---|---|---|---|---|---|',
+    '| `date` | Date of assessment | date |  |  |  | today | with `mode` |  |',
+    '| `mode` | How the visit was done | choice |  | clinic \\| phone \\| epro |  |  | with `date` |  |',
+    '| `missed_reason` | Why the visit was missed | text |  |  |  |  | when missed |  |',
+    '',
+  );
   return parts.join('\n');
 }
