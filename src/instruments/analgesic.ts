@@ -218,7 +218,8 @@ export const ANALGESIC: InstrumentDef = {
     },
     { id: 'doses_per_day', label: 'Doses per day', type: 'decimal', min: 0, max: 24, unit: '/d' },
     { id: 'start_date', label: 'Start date', type: 'date' },
-    { id: 'stop_date', label: 'Stop date', type: 'date' },
+    // Listed with a stop date: stopped by this review, so not after the review's own date.
+    { id: 'stop_date', label: 'Stop date', type: 'date', notAfterVisit: true },
   ],
   validate: validateAnalgesic,
   score: scoreAnalgesic,

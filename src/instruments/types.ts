@@ -46,6 +46,11 @@ export interface ItemDef {
   marks?: SubjectDateKind;
   /** Date items: must not be before these days of the same subject (registry/date-rules.ts). */
   notBefore?: readonly SubjectDateKind[];
+  /**
+   * Date items: must not be after the date of the visit the form is recorded at, when that visit has
+   * a recorded date (registry/date-rules.ts): the visit's own "today".
+   */
+  notAfterVisit?: true;
 }
 
 /** The days of a subject that fix the order of its other dates. */

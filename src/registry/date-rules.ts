@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { type Issue, RegistryError } from '../errors.js';
 import {
   type Answers,
@@ -97,8 +97,24 @@ export function dateOrderIssues(form: DatedForm, others: readonly DatedForm[]): 
 }
 
 /**
+ * Dates of a form that fall after the recorded date of the visit it is at (items marked
+ * `notAfterVisit`: an analgesic's stop date), checked like a date in the future; none when the visit
+ * has no recorded date.
+ */
+export function visitDateIssues(form: DatedForm, visitDate: string | null | undefined): Issue[] {
+  if (!visitDate) return [];
+  return datedItems(INSTRUMENTS.get(form.instrument), form.answers)
+    .filter(({ item, date }) => item.notAfterVisit && date > visitDate)
+    .map(({ item, date }) => ({
+      path: [item.id],
+      code: 'in_future',
+      message: `${form.instrument} ${item.id} ${date} is after the date of the ${form.visit} visit (${visitDate})`,
+    }));
+}
+
+/**
  * Refuses (VALIDATION_FAILED) a complete form whose dates are out of order with the subject's other
- * complete forms, read inside the caller's transaction. `replacing` is the id of the response being
+ * complete forms, or after its visit's recorded date, read inside the caller's transaction. `replacing` is the id of the response being
  * amended, left out of the comparison.
  */
 export async function checkDateOrder(
@@ -120,7 +136,13 @@ export async function checkDateOrder(
     instance: r.instance,
     answers: (typeof r.answers === 'string' ? JSON.parse(r.answers) : r.answers) as Answers,
   }));
-  const issues = dateOrderIssues(form, others);
+  const visit = await trx
+    .selectFrom('visit')
+    .select(sql<string | null>`visit_date::text`.as('date'))
+    .where('study_id', '=', studyId)
+    .where('visit', '=', form.visit)
+    .executeTakeFirst();
+  const issues = [...dateOrderIssues(form, others), ...visitDateIssues(form, visit?.date)];
   if (issues.length > 0) {
     throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
   }

@@ -487,7 +487,7 @@ describe('visit dates in the tidy CSV', () => {
     }
   });
 
-  test('a bad visit row refuses the file with its line and item: unknown mode, future date, done and missed', async () => {
+  test('a bad visit row refuses the file with its line and item: unknown mode, future date, done and missed, a stop date after the visit', async () => {
     const target = await createTestRegistry();
     try {
       const base = demoCohortCsv(2, 5, '2026-03-02').trimEnd().split('\n');
@@ -502,6 +502,14 @@ describe('visit dates in the tidy CSV', () => {
         `${id},${site},week12,visit,1,date,2026-01-10`,
         `${id},${site},week12,visit,1,missed_reason,away`,
         `${id},${site},week12,visit,1,colour,red`,
+        `${id},${site},week24,analgesic,9,drug,acetaminophen`,
+        `${id},${site},week24,analgesic,9,strength,500`,
+        `${id},${site},week24,analgesic,9,unit,mg`,
+        `${id},${site},week24,analgesic,9,route,oral`,
+        `${id},${site},week24,analgesic,9,doses_per_day,3`,
+        `${id},${site},week24,analgesic,9,stop_date,2026-01-20`,
+        `${id},${site},week24,visit,1,date,2026-01-10`,
+        `${id},${site},week24,visit,1,mode,phone`,
       ].join('\n');
       const error = await rejects(importTidy(target.deps, SYSTEM_ACTOR, file));
       const n = base.length;
@@ -511,6 +519,7 @@ describe('visit dates in the tidy CSV', () => {
           `line ${n + 3}, value: visit date 2027-01-01 is in the future (today is 2026-03-02)`,
           `line ${n + 6}, value: a visit is either done (date and mode) or missed (reason), not both`,
           `line ${n + 7}, item: visit has no item "colour"`,
+          `line ${n + 13}, value: analgesic stop_date 2026-01-20 is after the date of the week24 visit (2026-01-10)`,
         ]),
       );
       expect(await counts(target)).toEqual({ subjects: 0, responses: 0, audit: 0, sites: 0 });

@@ -25,7 +25,7 @@ import { getVisit, subjectInstrument, visitInstruments } from '../protocol/index
 import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { CopyIn, copyText } from './copy-in.js';
-import { type DatedForm, dateOrderIssues } from './date-rules.js';
+import { type DatedForm, dateOrderIssues, visitDateIssues } from './date-rules.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
 import { type SubjectState, secondEnds, stateOf, subjectStateAfter } from './subject-state.js';
@@ -195,13 +195,17 @@ async function runImport(
 ): Promise<ImportSummary> {
   const hash = createHash('sha256');
   const now = deps.clock();
+  const T0 = Date.now(); const T = (m: string) => process.env.IMPORT_TIMING && process.stderr.write(`${((Date.now() - T0) / 1000).toFixed(2)} ${m} fetchWait=${(globalThis as any).FW ?? 0} settleWait=${(globalThis as any).SW ?? 0}\n`);
   const rows = await stage(deps, trx, source, options, problems, hash);
+  T('staged');
   const sha256 = hash.digest('hex');
   const writer = new Writer(deps, actor, trx, now, problems);
   await writer.init();
   try {
     await walk(deps, trx, rows, problems, writer, options, now);
+    T('walked');
     await writer.finish(sha256, rows);
+    T('finished');
   } catch (error) {
     // A query that failed because the forms' COPY had failed first: report the COPY's error.
     await writer.settle();
@@ -496,7 +500,9 @@ async function walk(
   };
   let pending = fetchNext();
   for (;;) {
+    const tw = Date.now();
     const { rows } = await pending;
+    (globalThis as any).FW = ((globalThis as any).FW ?? 0) + Date.now() - tw;
     if (rows.length === 0) break;
     // The server reads the next rows while these are checked.
     pending = fetchNext();
@@ -623,6 +629,7 @@ class Writer {
         .where('site_id', '=', site)
         .execute();
     }
+    process.env.IMPORT_TIMING && process.stderr.write(`finish: seq done ${Date.now()}\n`);
     // Audit last, so the chain's lock is held only from here to COMMIT.
     for (let after = 0; after < this.auditRows; after += 5000) {
       const { rows: batch } = await sql<{
@@ -716,14 +723,15 @@ class Writer {
       }
     }
 
-    const recordedVisits = new Set<string>();
-    if (existing.size > 0 && batch.some((s) => s.visits?.length)) {
+    // Visits already recorded for these subjects, with their dates (null: missed).
+    const recordedVisits = new Map<string, string | null>();
+    if (existing.size > 0) {
       const stored = await trx
         .selectFrom('visit')
-        .select(['study_id', 'visit'])
+        .select(['study_id', 'visit', sql<string | null>`visit_date::text`.as('date')])
         .where('study_id', '=', sql<string>`any(${[...existing.keys()]}::text[])`)
         .execute();
-      for (const v of stored) recordedVisits.add(`${v.study_id}\u0000${v.visit}`);
+      for (const v of stored) recordedVisits.set(`${v.study_id}\u0000${v.visit}`, v.date);
     }
     const visitRows: { subject: PendingSubject; form: Form }[] = [];
     const subjectRows: Record<string, unknown>[] = [];
@@ -787,9 +795,14 @@ class Writer {
         ...db.filter((d) => !d.draft).map((d) => d.form),
         ...s.forms.filter((f) => f.answers).map((f) => dated(f)),
       ];
+      // A visit's date, from the file or stored, bounds the dates its forms may give (stop dates).
+      const visitDate = (visit: string) =>
+        s.visits?.find((v) => v.visit === visit)?.visitRecord?.date ??
+        recordedVisits.get(`${s.studyId}\u0000${visit}`);
       for (const f of s.forms) {
         if (!f.answers) continue;
         reportIssues(this.problems, f, dateOrderIssues(dated(f), complete));
+        reportIssues(this.problems, f, visitDateIssues(dated(f), visitDate(f.visit)));
       }
       if (this.problems.count > 0) continue;
       // The subject as if its forms were entered one by one, in study order.
@@ -868,7 +881,9 @@ class Writer {
 
   /** Waits for the forms being written; throws what went wrong there first, if anything did. */
   async settle(): Promise<void> {
+    const tw = Date.now();
     await this.inflight;
+    (globalThis as any).SW = ((globalThis as any).SW ?? 0) + Date.now() - tw;
     if (this.failure !== undefined) throw this.failure;
   }
 

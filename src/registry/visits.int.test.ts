@@ -9,7 +9,7 @@ import {
 import { analyseStudy } from '../analysis/study/index.js';
 import { formatDay, parseDay } from '../schedule/index.js';
 import { checkAuditedRows, extractCohort, verifyAudit } from '../store/index.js';
-import { loadDemo, SYSTEM_ACTOR } from './index.js';
+import { loadDemo, recordResponse, SYSTEM_ACTOR } from './index.js';
 import { recordVisit } from './visits.js';
 
 const DAY = '2026-03-02';
@@ -83,6 +83,47 @@ describe('visits have dates: a coordinator records when and how a visit took pla
     expect((await week2()).flow.out_of_window).toBe(0);
     expect(await verifyAudit(registry.deps.db)).toMatchObject({ ok: true });
     expect(await checkAuditedRows(registry.deps.db)).toMatchObject({ total: 0, rows: [] });
+  });
+
+  test('a stop date is checked against the visit’s recorded date: after it is refused, both ways', async () => {
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'week4',
+      date: '2026-02-20',
+      mode: 'clinic',
+    });
+    const drug = { drug: 'acetaminophen', strength: 500, unit: 'mg', route: 'oral', doses_per_day: 3 };
+    const late = await rejects(
+      recordResponse(registry.deps, VCU_COORDINATOR, {
+        studyId,
+        visit: 'week4',
+        instrument: 'analgesic',
+        instance: 9,
+        answers: { ...drug, stop_date: '2026-02-25' },
+      }),
+    );
+    expect(late).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'analgesic stop_date 2026-02-25 is after the date of the week4 visit (2026-02-20)',
+    });
+    await recordResponse(registry.deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'week4',
+      instrument: 'analgesic',
+      instance: 9,
+      answers: { ...drug, stop_date: '2026-02-18' },
+    });
+    const earlier = await rejects(
+      recordVisit(registry.deps, VCU_COORDINATOR, {
+        studyId,
+        visit: 'week4',
+        date: '2026-02-15',
+        mode: 'clinic',
+      }),
+    );
+    expect(earlier.message).toBe(
+      'analgesic stop_date 2026-02-18 is after the date of the week4 visit (2026-02-15)',
+    );
   });
 
   test('refused: another site’s subject, a future date, done and missed at once, an unknown visit or mode', async () => {

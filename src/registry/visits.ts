@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { type Issue, RegistryError } from '../errors.js';
+import type { Answers } from '../instruments/index.js';
 import { getVisit } from '../protocol/index.js';
 import { dayOf, formatDay, isRealDate } from '../schedule/index.js';
 import { appendAudit, VISIT_MODE_VALUES, type VisitMode } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { visitDateIssues } from './date-rules.js';
 import { parseInput } from './parse-input.js';
 
 const VISIT_INPUT = z.object({
@@ -98,6 +100,23 @@ export async function recordVisit(
     if (!subject) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${v.studyId} not found`);
     requireSite(actor, 'response.write', subject.site_id, v.studyId);
     const { record } = checked;
+    // Forms already at this visit must not date anything after the visit's new date.
+    if (record.date !== null) {
+      const forms = await trx
+        .selectFrom('response')
+        .select(['instrument', 'visit', 'instance', 'answers'])
+        .where('study_id', '=', v.studyId)
+        .where('visit', '=', v.visit)
+        .where('status', '!=', 'draft')
+        .execute();
+      const issues = forms.flatMap((f) =>
+        visitDateIssues(
+          { ...f, answers: (typeof f.answers === 'string' ? JSON.parse(f.answers) : f.answers) as Answers },
+          record.date,
+        ),
+      );
+      if (issues.length > 0) throw new RegistryError('VALIDATION_FAILED', issues[0]!.message, issues);
+    }
     const row = { visit_date: record.date, mode: record.mode, missed_reason: record.missedReason };
     const before = await trx
       .selectFrom('visit')
