@@ -20,41 +20,19 @@ const within = (s: CohortSubject, date: string | null | undefined, limit: number
 /** A bone medication recorded on any form, whatever its start date: the rule for "untreated" too. */
 const boneMedRecorded = (s: CohortSubject) => s.care.boneMedRecorded ?? s.care.boneMedStartDate !== null;
 
-/**
- * What the cohort knows about one care item (`instrument.item` of the study definition): its
- * earliest date, whether it was recorded, answered yes, or yes on the last form answering it.
- */
-interface CareFact {
-  date?: (s: CohortSubject) => string | null | undefined;
-  recorded?: (s: CohortSubject) => boolean;
-  yes?: (s: CohortSubject) => boolean;
-  lastYes?: (s: CohortSubject) => boolean;
-}
-
-const CARE_FACTS: Record<string, CareFact> = {
-  'osteoporosis_care.dxa_done': { date: (s) => s.care.dxaDate, yes: (s) => s.care.dxaDone },
-  'osteoporosis_care.vitamin_d_25oh': { recorded: (s) => s.care.vitaminDMeasured },
-  'osteoporosis_care.calcium_vitd_started': { yes: (s) => s.care.calciumVitD },
-  'osteoporosis_care.bone_med_recommended': { yes: (s) => s.care.boneMedRecommended },
-  'osteoporosis_care.bone_med': { date: (s) => s.care.boneMedStartDate, recorded: boneMedRecorded },
-  'osteoporosis_care.bone_med_persisting': { lastYes: (s) => s.care.boneMedPersisting === true },
-  'osteoporosis_care.falls_risk_assessed': { yes: (s) => s.care.fallsRiskAssessed },
-  'physical_therapy.pt_start_date': { date: (s) => s.care.ptStartDate, recorded: (s) => s.care.ptStarted },
-};
-
 /** Whether a subject meets a KPI of the study definition by its rule, within its day limit. */
 export function meetsKpi(k: KpiDefinition, s: CohortSubject, limit: number): boolean {
-  const fact = CARE_FACTS[`${k.instrument}.${k.item}`];
+  const fact = s.kpiFacts?.[`${k.instrument}.${k.item}`];
   if (!fact) return false;
   switch (k.rule) {
     case 'dated-within':
-      return within(s, fact.date?.(s), limit);
+      return within(s, k.dateItem === undefined ? null : fact.dates[k.dateItem], limit);
     case 'recorded':
-      return fact.recorded?.(s) ?? false;
+      return fact.recorded;
     case 'yes':
-      return fact.yes?.(s) ?? false;
+      return fact.yes;
     case 'last-yes':
-      return fact.lastYes?.(s) ?? false;
+      return fact.lastYes;
   }
 }
 

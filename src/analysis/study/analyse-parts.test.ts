@@ -113,7 +113,12 @@ describe('time to opioid cessation counts days from the review date when one is 
       });
     const times = (s: CohortSubject) => cessationTimes(cohortOf([s]), [s]);
     expect(times(stopped())).toMatchObject({ time: [14], event: [1], left: [0], right: [14] });
-    expect(times(stopped(addDays(INDEX, 20)))).toMatchObject({ time: [20], event: [1], left: [0], right: [20] });
+    expect(times(stopped(addDays(INDEX, 20)))).toMatchObject({
+      time: [20],
+      event: [1],
+      left: [0],
+      right: [20],
+    });
   });
 });
 

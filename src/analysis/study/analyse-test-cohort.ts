@@ -2,7 +2,7 @@
 // exactly the values a test needs. Not used by the registry itself.
 import { SACROPLASTY_SIF, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { formatDay, parseDay } from '../../schedule/index.js';
-import type { Cohort, CohortSubject, VisitValues } from './cohort.js';
+import type { Cohort, CohortSubject, ItemFacts, VisitValues } from './cohort.js';
 import { cohortVisits, kpiDaysOf } from './cohort-visits.js';
 
 export function addDays(date: string, days: number): string {
@@ -17,7 +17,41 @@ export const visit = (v: Partial<VisitValues> = {}): VisitValues => ({
   ...v,
 });
 
+/**
+ * The KPI facts the extraction would read for a hand-built subject's care fields, keyed as the
+ * reference study definition names the items (`instrument.item`).
+ */
+export function kpiFactsOf(care: CohortSubject['care']): Record<string, ItemFacts> {
+  const fact = (yes: boolean, dates: Record<string, string | null | undefined> = {}, last = yes) => ({
+    yes,
+    recorded: yes || Object.values(dates).some((d) => d != null),
+    lastYes: last,
+    dates: Object.fromEntries(Object.entries(dates).map(([k, v]) => [k, v ?? null])),
+  });
+  return {
+    'osteoporosis_care.dxa_done': fact(care.dxaDone, { dxa_date: care.dxaDate }),
+    'osteoporosis_care.vitamin_d_25oh': fact(care.vitaminDMeasured),
+    'osteoporosis_care.calcium_vitd_started': fact(care.calciumVitD),
+    'osteoporosis_care.bone_med_recommended': fact(care.boneMedRecommended),
+    'osteoporosis_care.bone_med': fact(care.boneMedRecorded ?? false, {
+      bone_med_start_date: care.boneMedStartDate,
+    }),
+    'osteoporosis_care.bone_med_persisting': fact(
+      care.boneMedPersisting !== null,
+      {},
+      care.boneMedPersisting === true,
+    ),
+    'osteoporosis_care.falls_risk_assessed': fact(care.fallsRiskAssessed),
+    'physical_therapy.pt_start_date': fact(care.ptStarted, { pt_start_date: care.ptStartDate }),
+  };
+}
+
 export function subject(studyId: string, over: Partial<CohortSubject> = {}): CohortSubject {
+  const s = subjectWithout(studyId, over);
+  return { ...s, kpiFacts: over.kpiFacts ?? kpiFactsOf(s.care) };
+}
+
+function subjectWithout(studyId: string, over: Partial<CohortSubject>): CohortSubject {
   return {
     studyId,
     site: studyId.split('-')[0]!,

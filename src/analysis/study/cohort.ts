@@ -30,6 +30,19 @@ export function outcomeValue(v: VisitValues | undefined, key: string): number | 
   return key === 'pain' || key === 'odi' || key === 'mme' ? v[key] : null;
 }
 
+/**
+ * What the registry records about one care item (`instrument.item` of a KPI in the study
+ * definition), over every form of the subject: answered yes on any form, recorded with any value,
+ * yes on the last form answering it, and the earliest date of each of its date items (on forms
+ * where the item is not answered no).
+ */
+export interface ItemFacts {
+  yes: boolean;
+  recorded: boolean;
+  lastYes: boolean;
+  dates: Readonly<Record<string, string | null>>;
+}
+
 export interface CohortSubject {
   studyId: string;
   site: string;
@@ -80,6 +93,8 @@ export interface CohortSubject {
     /** A bone medication (other than `none`) or its start date is recorded on any form. */
     boneMedRecorded?: boolean;
   };
+  /** The study definition's KPI items, by `instrument.item`: what the KPIs are decided on. */
+  kpiFacts?: Readonly<Record<string, ItemFacts>>;
 }
 
 /** A protocol visit with its timing in days after the index date (schedule/ `visitDays`). */

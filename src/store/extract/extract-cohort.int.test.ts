@@ -138,6 +138,36 @@ describe('extraction: a listed analgesic with a stop date has stopped by that re
     expect(week52.mean).toBeCloseTo(rows[0]!.mean, 12);
   });
 
+  test('a KPI added to the study definition is read from its item and counted: discharged the same day', async () => {
+    const withDischarge = {
+      ...SACROPLASTY_STUDY,
+      kpis: [
+        ...SACROPLASTY_STUDY.kpis,
+        {
+          kpi: 'same_day_discharge',
+          label: 'Discharged the same day',
+          instrument: 'procedure',
+          item: 'same_day_discharge',
+          rule: 'yes',
+          limit: { weeks: 0 },
+          denominator: 'eligible',
+        } as const,
+      ],
+    };
+    const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY, withDischarge);
+    const added = analyseStudy(cohort, `${DAY}T09:00:00.000Z`).care_gap.kpis.find(
+      (k) => k.kpi === 'same_day_discharge',
+    )!;
+    const { rows } = await sql<{ n: number; x: number }>`
+      select count(*)::int as n, count(*) filter (where r.answers->>'same_day_discharge' = 'true')::int as x
+      from response r join subject s using (study_id)
+      where r.instrument = 'procedure' and r.status <> 'draft' and s.index_date <= ${DAY}::date`.execute(
+      registry.deps.db,
+    );
+    expect(rows[0]!.x).toBeGreaterThan(0);
+    expect(added.overall).toMatchObject({ x: rows[0]!.x, n: rows[0]!.n });
+  });
+
   test('the cohort carries the audit chain head of its snapshot, as `audit verify` prints it', async () => {
     const head = await readAuditHead(registry.deps.db);
     const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);

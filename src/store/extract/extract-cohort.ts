@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Cohort, CohortSubject, VisitValues } from '../../analysis/study/cohort.js';
+import type { Cohort, CohortSubject, ItemFacts, VisitValues } from '../../analysis/study/cohort.js';
 import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
 import { getInstrument } from '../../instruments/index.js';
 import { type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
@@ -65,6 +65,15 @@ export async function extractCohort(
   definition: StudyDefinition = SACROPLASTY_STUDY,
 ): Promise<Cohort> {
   const otherOutcomes = definition.outcomes.filter((o) => !TYPED_SCORES.has(o.score));
+  // The KPIs' items, per instrument: each item once with the date items read beside it.
+  const kpiItems = new Map<string, Map<string, Set<string>>>();
+  for (const k of definition.kpis) {
+    const items = kpiItems.get(k.instrument) ?? new Map<string, Set<string>>();
+    const dates = items.get(k.item) ?? new Set<string>();
+    if (k.dateItem !== undefined) dates.add(k.dateItem);
+    items.set(k.item, dates);
+    kpiItems.set(k.instrument, items);
+  }
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -163,6 +172,16 @@ export async function extractCohort(
           answersOf(c, 'adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class']),
         ),
         endOfStudy: run((c) => answersOf(c, 'end_of_study', ['status', 'reason', 'date'])),
+        // The answers the KPIs are decided on, per instrument of the study definition's KPIs.
+        kpiAnswers: Promise.all(
+          [...kpiItems].map(([instrument, items]) =>
+            run((c) =>
+              answersOf(c, instrument, [
+                ...new Set([...items.keys(), ...[...items.values()].flatMap((d) => [...d])]),
+              ]),
+            ),
+          ),
+        ),
         // Dates of assessment (done visits; a missed visit has none).
         visitDates: run((c) =>
           c
@@ -260,6 +279,34 @@ export async function extractCohort(
         }
         s.visits.set(r.visit, values);
       }
+      // KPI facts per subject and `instrument.item`, over its forms in the order they were saved.
+      (await pending.kpiAnswers).forEach((rows, i) => {
+        const [instrument, items] = [...kpiItems][i]!;
+        for (const r of rows) {
+          const s = subjects.get(String(r.study_id));
+          if (!s) continue;
+          s.kpiFacts ??= {};
+          const facts = s.kpiFacts as Record<string, ItemFacts>;
+          for (const [item, dateItems] of items) {
+            const key = `${instrument}.${item}`;
+            facts[key] ??= { yes: false, recorded: false, lastYes: false, dates: {} };
+            const f = facts[key];
+            const value = str(r[item]);
+            if (value !== null) {
+              f.recorded = true;
+              if (value === 'true') f.yes = true;
+              if (value === 'true' || value === 'false') f.lastYes = value === 'true';
+            }
+            // The earliest date, on forms that do not answer the item no (a DXA "not done").
+            const dates = f.dates as Record<string, string | null>;
+            for (const d of dateItems) {
+              const date = str(r[d]);
+              if (date !== null && value !== 'false' && (dates[d] == null || date < dates[d]!))
+                dates[d] = date;
+            }
+          }
+        }
+      });
       // A visit done on a recorded date is seen there, with or without forms.
       for (const r of await pending.visitDates) {
         const s = subjects.get(r.study_id);
