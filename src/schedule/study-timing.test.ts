@@ -20,8 +20,9 @@ describe('visit timing in days after the index date (one rule for the analysis a
 
   test('due for the analysis: window closed by the report date, or seen', () => {
     const week2 = byCode('week2');
-    expect(windowClosedBy(week2, '2026-03-02', '2026-03-18')).toBe(false);
-    expect(windowClosedBy(week2, '2026-03-02', '2026-03-19')).toBe(true);
+    // Window 13–19 March: open through its last day, closed from the 20th (the worklist's `missed`).
+    expect(windowClosedBy(week2, '2026-03-02', '2026-03-19')).toBe(false);
+    expect(windowClosedBy(week2, '2026-03-02', '2026-03-20')).toBe(true);
     expect(dueForAnalysis(week2, '2026-03-02', '2026-03-05', true)).toBe(true);
     expect(dueForAnalysis(week2, '2026-03-02', '2026-03-05', false)).toBe(false);
     expect(dueForAnalysis(week2, null, '2027-03-05', false)).toBe(false);

@@ -42,13 +42,13 @@ export function visitDays(protocol: Protocol): VisitDays[] {
 }
 
 /**
- * Whether the report date has reached the last day of a visit's window for a subject with this
- * index date. With `seen`, this is when the analysis counts a visit as due: its window has closed,
+ * Whether a visit's window had closed by the report date for a subject with this index date: the
+ * report date is after the window's last day (the day the worklist calls the visit `missed`). With `seen`, this is when the analysis counts a visit as due: its window has closed,
  * or it was seen (the participant flow's "expected" builds on it). Not the worklist's `open` state.
  */
 export function windowClosedBy(v: VisitDays, indexDate: string, asOf: string): boolean {
   if (v.day === null) return false;
-  return daysBetween(indexDate, asOf) >= (v.windowEndDay ?? v.day);
+  return daysBetween(indexDate, asOf) > (v.windowEndDay ?? v.day);
 }
 
 /** The analysis' "due" at a visit: seen there, or its window closed by the report date. */

@@ -11,7 +11,7 @@ import type { CohortSubject } from './cohort.js';
 const INDEX = '2025-01-06';
 
 describe('participant flow and completeness (hand-worked, week 2: day 14, window days 11–17)', () => {
-  // Report date day 19 after the index: week 2's window has closed, week 4's (days 21–35) has not.
+  // Report date day 19 after the index: week 2's window (days 11–17) has closed, week 4's (21–35) has not.
   const asOf = addDays(INDEX, 19);
   const subjects = [
     subject('VCU-0001', { visits: new Map([['week2', visit({ pain: 3 })]]) }),
@@ -47,12 +47,12 @@ describe('participant flow and completeness (hand-worked, week 2: day 14, window
     });
   });
 
-  test('a visit is due on the last day of its window, not the day before', () => {
+  test('a visit is due the day after its window’s last day (the window is open through it), as the worklist’s missed', () => {
     const one = [subject('VCU-0001')];
     const on = (day: number) =>
       analyseFlow(cohortOf(one, addDays(INDEX, day))).by_visit.find((v) => v.visit === 'week2')!;
-    expect(on(16)).toMatchObject({ expected: 0, not_yet_due: 1 });
-    expect(on(17)).toMatchObject({ expected: 1, missed: 1 });
+    expect(on(17)).toMatchObject({ expected: 0, not_yet_due: 1 });
+    expect(on(18)).toMatchObject({ expected: 1, missed: 1 });
   });
 });
 
