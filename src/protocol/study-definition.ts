@@ -70,9 +70,15 @@ export interface Table1Definition {
   kind: 'continuous' | 'categorical';
   /**
    * `subject`: a field the cohort reads for each subject (from the instrument and item named in
-   * `from`); `baseline`: an outcome's value at the first visit; `baseline-opioid`: any opioid at it.
+   * `from`, or derived from it: age, symptom weeks, Denis zones); `answer`: an item `instrument.item`
+   * read as answered on the subject's first form that answers it; `baseline`: an outcome's value at
+   * the first visit; `baselineOpioid`: any opioid at it.
    */
-  source: { subject: string; from: string } | { baseline: string } | { baselineOpioid: true };
+  source:
+    | { subject: string; from: string }
+    | { answer: string }
+    | { baseline: string }
+    | { baselineOpioid: true };
 }
 
 /** The study defined as data: it drives the extraction and the analysis of the study report. */

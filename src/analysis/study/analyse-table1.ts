@@ -11,6 +11,12 @@ function table1Value(v: Table1Definition, s: CohortSubject, cohort: Cohort): Val
   const src = v.source;
   if ('baselineOpioid' in src) return baseline?.opioid ?? null;
   if ('baseline' in src) return outcomeValue(baseline, src.baseline);
+  if ('answer' in src) {
+    const text = s.answers?.[src.answer] ?? null;
+    if (text === null) return null;
+    if (text === 'true' || text === 'false') return text === 'true';
+    return v.kind === 'continuous' ? Number(text) : text;
+  }
   const field = (s as unknown as Record<string, unknown>)[src.subject];
   return typeof field === 'number' || typeof field === 'string' || typeof field === 'boolean' ? field : null;
 }

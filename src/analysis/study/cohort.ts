@@ -93,6 +93,8 @@ export interface CohortSubject {
     /** A bone medication (other than `none`) or its start date is recorded on any form. */
     boneMedRecorded?: boolean;
   };
+  /** Table 1 items read as answered (`instrument.item` → the first answer, canonical text). */
+  answers?: Readonly<Record<string, string | null>>;
   /** The study definition's KPI items, by `instrument.item`: what the KPIs are decided on. */
   kpiFacts?: Readonly<Record<string, ItemFacts>>;
 }

@@ -168,6 +168,35 @@ describe('extraction: a listed analgesic with a stop date has stopped by that re
     expect(added.overall).toMatchObject({ x: rows[0]!.x, n: rows[0]!.n });
   });
 
+  test('a Table 1 variable added to the study definition is read from its item: same-day discharge', async () => {
+    const withDischarge = {
+      ...SACROPLASTY_STUDY,
+      table1: [
+        ...SACROPLASTY_STUDY.table1,
+        {
+          variable: 'same_day_discharge',
+          label: 'Discharged the same day',
+          kind: 'categorical',
+          source: { answer: 'procedure.same_day_discharge' },
+        } as const,
+      ],
+    };
+    const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY, withDischarge);
+    const row = analyseStudy(cohort, `${DAY}T09:00:00.000Z`).table1.find(
+      (r) => r.variable === 'same_day_discharge',
+    )!;
+    const { rows } = await sql<{ level: string; n: number }>`
+      select case when answers->>'same_day_discharge' = 'true' then 'yes' else 'no' end as level,
+             count(*)::int as n
+      from response where instrument = 'procedure' and status <> 'draft'
+        and answers->>'same_day_discharge' is not null
+      group by 1 order by 2 desc`.execute(registry.deps.db);
+    expect(row.kind).toBe('categorical');
+    expect('levels' in row.overall && row.overall.levels.map((l) => [l.level, l.n])).toEqual(
+      rows.map((r) => [r.level, r.n]),
+    );
+  });
+
   test('the cohort carries the audit chain head of its snapshot, as `audit verify` prints it', async () => {
     const head = await readAuditHead(registry.deps.db);
     const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);

@@ -65,6 +65,13 @@ export async function extractCohort(
   definition: StudyDefinition = SACROPLASTY_STUDY,
 ): Promise<Cohort> {
   const otherOutcomes = definition.outcomes.filter((o) => !TYPED_SCORES.has(o.score));
+  // Table 1 items read as answered, per instrument.
+  const table1Items = new Map<string, Set<string>>();
+  for (const v of definition.table1) {
+    if (!('answer' in v.source)) continue;
+    const [instrument = '', item = ''] = v.source.answer.split('.');
+    table1Items.set(instrument, (table1Items.get(instrument) ?? new Set()).add(item));
+  }
   // The KPIs' items, per instrument: each item once with the date items read beside it.
   const kpiItems = new Map<string, Map<string, Set<string>>>();
   for (const k of definition.kpis) {
@@ -181,6 +188,9 @@ export async function extractCohort(
               ]),
             ),
           ),
+        ),
+        table1Answers: Promise.all(
+          [...table1Items].map(([instrument, items]) => run((c) => answersOf(c, instrument, [...items]))),
         ),
         // Dates of assessment (done visits; a missed visit has none).
         visitDates: run((c) =>
@@ -304,6 +314,20 @@ export async function extractCohort(
               if (date !== null && value !== 'false' && (dates[d] == null || date < dates[d]!))
                 dates[d] = date;
             }
+          }
+        }
+      });
+      // Table 1 items: the first answer on the subject's forms, in the order they were saved.
+      (await pending.table1Answers).forEach((rows, i) => {
+        const [instrument, items] = [...table1Items][i]!;
+        for (const r of rows) {
+          const s = subjects.get(String(r.study_id));
+          if (!s) continue;
+          s.answers ??= {};
+          const answers = s.answers as Record<string, string | null>;
+          for (const item of items) {
+            const key = `${instrument}.${item}`;
+            if (answers[key] == null) answers[key] = str(r[item]);
           }
         }
       });
