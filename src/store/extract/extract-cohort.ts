@@ -65,6 +65,30 @@ export async function extractCohort(
   definition: StudyDefinition = SACROPLASTY_STUDY,
 ): Promise<Cohort> {
   const otherOutcomes = definition.outcomes.filter((o) => !TYPED_SCORES.has(o.score));
+  // Items read by answers per instrument: the care forms' own, the KPIs' and Table 1's.
+  const wanted = new Map<string, Set<string>>([
+    [
+      'osteoporosis_care',
+      new Set([
+        'dxa_done',
+        'dxa_date',
+        'lowest_t_score',
+        'vitamin_d_25oh',
+        'calcium_vitd_started',
+        'bone_med_recommended',
+        'bone_med',
+        'bone_med_start_date',
+        'bone_med_persisting',
+        'falls_risk_assessed',
+      ]),
+    ],
+    ['physical_therapy', new Set(['pt_start_date'])],
+  ]);
+  const want = (instrument: string, items: Iterable<string>) => {
+    const set = wanted.get(instrument) ?? new Set<string>();
+    for (const item of items) set.add(item);
+    wanted.set(instrument, set);
+  };
   // Table 1 items read as answered, per instrument.
   const table1Items = new Map<string, Set<string>>();
   for (const v of definition.table1) {
@@ -81,6 +105,10 @@ export async function extractCohort(
     items.set(k.item, dates);
     kpiItems.set(k.instrument, items);
   }
+  for (const [instrument, items] of kpiItems) {
+    want(instrument, [...items.keys(), ...[...items.values()].flatMap((d) => [...d])]);
+  }
+  for (const [instrument, items] of table1Items) want(instrument, items);
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -88,6 +116,13 @@ export async function extractCohort(
       // Every query at once, each on its own connection but all on this transaction's snapshot:
       // PostgreSQL works on the next while this process parses the last.
       const run = await snapshotRunner(db, trx);
+      // One query per instrument read by answers, with every item any consumer wants from it.
+      const fetched = new Map(
+        [...wanted].map(([instrument, items]) => [
+          instrument,
+          run((c) => answersOf(c, instrument, [...items])),
+        ]),
+      );
       const pending = {
         // The chain head on this snapshot: the report names the exact registry state it shows.
         auditHead: run((c) => readAuditHead(c)),
@@ -160,38 +195,15 @@ export async function extractCohort(
           ]),
         ),
         procedure: run((c) => answersOf(c, 'procedure', ['denis_zone', 'ffp_type', 'sides', 'setting'])),
-        osteoporosisCare: run((c) =>
-          answersOf(c, 'osteoporosis_care', [
-            'dxa_done',
-            'dxa_date',
-            'lowest_t_score',
-            'vitamin_d_25oh',
-            'calcium_vitd_started',
-            'bone_med_recommended',
-            'bone_med',
-            'bone_med_start_date',
-            'bone_med_persisting',
-            'falls_risk_assessed',
-          ]),
-        ),
-        physicalTherapy: run((c) => answersOf(c, 'physical_therapy', ['pt_start_date'])),
+        osteoporosisCare: fetched.get('osteoporosis_care')!,
+        physicalTherapy: fetched.get('physical_therapy')!,
         adverseEvent: run((c) =>
           answersOf(c, 'adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class']),
         ),
         endOfStudy: run((c) => answersOf(c, 'end_of_study', ['status', 'reason', 'date'])),
         // The answers the KPIs are decided on, per instrument of the study definition's KPIs.
-        kpiAnswers: Promise.all(
-          [...kpiItems].map(([instrument, items]) =>
-            run((c) =>
-              answersOf(c, instrument, [
-                ...new Set([...items.keys(), ...[...items.values()].flatMap((d) => [...d])]),
-              ]),
-            ),
-          ),
-        ),
-        table1Answers: Promise.all(
-          [...table1Items].map(([instrument, items]) => run((c) => answersOf(c, instrument, [...items]))),
-        ),
+        kpiAnswers: Promise.all([...kpiItems.keys()].map((instrument) => fetched.get(instrument)!)),
+        table1Answers: Promise.all([...table1Items.keys()].map((instrument) => fetched.get(instrument)!)),
         // Dates of assessment (done visits; a missed visit has none).
         visitDates: run((c) =>
           c
