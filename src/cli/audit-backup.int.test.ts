@@ -12,10 +12,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase } from '../../test/helpers/database.js';
-import { type DatabaseHandle, openDatabase } from '../store/supervisor/database.js';
 import { createKysely } from '../store/pg-connection.js';
 import { appRoleUrl } from '../store/roles.js';
 import type { Database } from '../store/schema.js';
+import { type DatabaseHandle, openDatabase } from '../store/supervisor/database.js';
 
 const BIN = fileURLToPath(new URL('../../bin/sifreg.js', import.meta.url));
 
