@@ -112,7 +112,7 @@ describe('the sifreg command line', () => {
         .executeTakeFirstOrThrow();
       expect(Number(n.n)).toBe(0);
       expect((await run(['import', 'missing.csv'], c)).stderr).toBe(
-        'sifreg import: cannot read missing.csv (see "sifreg import --help")\n',
+        'sifreg import: cannot read missing.csv: no such file\n',
       );
     } finally {
       await c.destroy();
