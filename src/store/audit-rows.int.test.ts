@@ -162,7 +162,7 @@ describe('row-level audit', () => {
       await withTriggersOff(
         e.db,
         'audit_row',
-        sql`update audit_row set hash = (select audit_row_hash(to_jsonb(r)) from response r where r.id = ${Number(key)})
+        sql`update audit_row set hash = (select audit_row_hash_v2(r::text) from response r where r.id = ${Number(key)})
             where event_id = ${event_id} and tbl = 'response' and key = ${key}`,
       );
       expect(await verifyAudit(e.app!)).toMatchObject({ ok: false, reason: 'row records do not match' });

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { AUDITED_TABLES, ROWS_DIGEST } from './audit.js';
 import { GENESIS_HASH, hashAuditEvent } from './audit-hash.js';
+import { ROW_TEXT_SETTINGS } from './migrations/0004-faster-row-hash.js';
 import type { Database, JsonValue } from './schema.js';
 
 export type AuditVerification =
@@ -192,14 +193,19 @@ export async function checkAuditedRows(
       .setAccessMode('read only')
       .execute((trx) => checkAuditedRows(trx, limit));
   }
-  // The same settings as the capture triggers: a row's JSON form must not depend on the session.
-  await sql`select set_config('timezone', 'UTC', true), set_config('extra_float_digits', '1', true)`.execute(
-    db,
-  );
+  // The same settings as the capture triggers: a row's text and JSON forms must not depend on the session.
+  await sql`select ${sql.join(
+    Object.entries(ROW_TEXT_SETTINGS).map(([k, v]) => sql`set_config(${k}, ${v}, true)`),
+  )}`.execute(db);
+  // Each row hashed the way its latest record was: the text form (v2, 0004-faster-row-hash), or
+  // the JSON form for rows last recorded before it.
   const current = sql.join(
     Object.entries(AUDITED_TABLES).map(
       ([table, key]) =>
-        sql`select ${table}::text as tbl, t.${sql.ref(key)}::text as key, audit_row_hash(to_jsonb(t)) as hash from ${sql.table(table)} t`,
+        sql`select ${table}::text as tbl, t.${sql.ref(key)}::text as key,
+          case when l.hash is null or l.hash like 'v2:%' then audit_row_hash_v2(t::text)
+               else audit_row_hash(to_jsonb(t)) end as hash
+        from ${sql.table(table)} t left join latest l on l.tbl = ${table} and l.key = t.${sql.ref(key)}::text`,
     ),
     sql` union all `,
   );

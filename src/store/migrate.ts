@@ -3,6 +3,7 @@ import { RegistryError } from '../errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as rowAudit from './migrations/0002-row-audit.js';
 import * as visit from './migrations/0003-visit.js';
+import * as fasterRowHash from './migrations/0004-faster-row-hash.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
@@ -10,6 +11,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-row-audit': rowAudit,
   '0003-visit': visit,
+  '0004-faster-row-hash': fasterRowHash,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

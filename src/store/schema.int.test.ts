@@ -153,6 +153,7 @@ describe('schema', () => {
       '0001-initial',
       '0002-row-audit',
       '0003-visit',
+      '0004-faster-row-hash',
     ]);
   });
 
