@@ -74,8 +74,10 @@ export interface ImportOptions {
 export const IMPORT_LOCK = 5_349_465_202;
 
 const FETCH = 5000;
+/** Fetches sent ahead of the rows being checked. */
+const FETCH_AHEAD = 1;
 /** Forms written per statement; a batch always ends at a subject boundary. */
-const WRITE_BATCH = 2000;
+const WRITE_BATCH = 5000;
 
 class DryRun extends Error {}
 
@@ -195,17 +197,14 @@ async function runImport(
 ): Promise<ImportSummary> {
   const hash = createHash('sha256');
   const now = deps.clock();
-  const T0 = Date.now(); const T = (m: string) => process.env.IMPORT_TIMING && process.stderr.write(`${((Date.now() - T0) / 1000).toFixed(2)} ${m} fetchWait=${(globalThis as any).FW ?? 0} settleWait=${(globalThis as any).SW ?? 0}\n`);
-  const rows = await stage(deps, trx, source, options, problems, hash);
-  T('staged');
+  const order = new StudyOrder();
+  const rows = await stage(deps, trx, source, options, problems, hash, order);
   const sha256 = hash.digest('hex');
   const writer = new Writer(deps, actor, trx, now, problems);
   await writer.init();
   try {
-    await walk(deps, trx, rows, problems, writer, options, now);
-    T('walked');
+    await walk(deps, trx, rows, problems, writer, options, now, order.sorted);
     await writer.finish(sha256, rows);
-    T('finished');
   } catch (error) {
     // A query that failed because the forms' COPY had failed first: report the COPY's error.
     await writer.settle();
@@ -231,6 +230,7 @@ async function stage(
   options: ImportOptions,
   problems: Problems,
   hash: ReturnType<typeof createHash>,
+  order: StudyOrder,
 ): Promise<number> {
   await sql`create temp table import_row (
     line bigint not null, study_id text not null, site text not null, visit_ord int not null,
@@ -295,7 +295,7 @@ async function stage(
           continue;
         }
         rows++;
-        const row = checkRow(record, place, problems);
+        const row = checkRow(record, place, problems, order);
         if (row) text += row;
       }
       if (text) await copy.write(text);
@@ -340,6 +340,7 @@ function checkRow(
   record: CsvRecord,
   place: (visit: string, instrument: string) => Placement | RegistryError,
   problems: Problems,
+  order: StudyOrder,
 ): string | null {
   const { line, fields } = record;
   if (fields.length !== TIDY_HEADER.length) {
@@ -407,7 +408,42 @@ function checkRow(
     problems.add(line, 'value', unstorable);
     return null;
   }
+  order.see(studyId, p.visitOrd, p.instrOrd, instance, itemOrd);
   return `${line}\t${studyId}\t${site}\t${p.visitOrd}\t${p.instrOrd}\t${instance}\t${itemOrd}\t${copyText(value)}\n`;
+}
+
+/**
+ * Whether the staged rows came in the walk's order (study id in C order, visit, form, instance,
+ * item; lines ascending): a file exported by the registry does, and then the walk needs no sort.
+ */
+class StudyOrder {
+  sorted = true;
+  private studyId = '';
+  private keys = [0, 0, 0, 0];
+  see(studyId: string, visitOrd: number, instrOrd: number, instance: number, itemOrd: number): void {
+    if (!this.sorted) return;
+    const k = this.keys;
+    if (studyId !== this.studyId) {
+      // Study ids are ASCII (parseStudyId), so UTF-16 order is C order.
+      if (studyId < this.studyId) this.sorted = false;
+      this.studyId = studyId;
+    } else if (
+      visitOrd !== k[0]
+        ? visitOrd < k[0]!
+        : instrOrd !== k[1]
+          ? instrOrd < k[1]!
+          : instance !== k[2]
+            ? instance < k[2]!
+            : itemOrd <= k[3]!
+    ) {
+      // A repeated item (equal keys) is left to the sort too: the walk names it with both lines.
+      this.sorted = false;
+    }
+    k[0] = visitOrd;
+    k[1] = instrOrd;
+    k[2] = instance;
+    k[3] = itemOrd;
+  }
 }
 
 interface StagedRow {
@@ -433,6 +469,7 @@ async function walk(
   writer: Writer,
   options: ImportOptions,
   now: Date,
+  sorted: boolean,
 ): Promise<void> {
   const visits = deps.protocol.visits.map((v) => ({
     code: v.code,
@@ -442,13 +479,20 @@ async function walk(
   const creating = subjectInstrument(deps.protocol);
   // Room for the sort in the server (not in this process), so 13 M rows sort in fewer passes.
   await sql`set local work_mem = '64MB'`.execute(trx);
+  // The walk's sort and the batch statements are simple: compiling them (JIT) costs more than it saves.
+  await sql`set local jit = off`.execute(trx);
+  // Rows staged in walk order are read as COPY appended them (a temporary table read from its first
+  // page); the walk checks that order row by row below, so a wrong assumption stops the import.
   await sql`declare import_walk no scroll cursor for
     select line, study_id, site, visit_ord, instr_ord, instance, item_ord, value from import_row
-    order by study_id collate "C", visit_ord, instr_ord, instance, item_ord, line`.execute(trx);
+    ${sorted ? sql`` : sql`order by study_id collate "C", visit_ord, instr_ord, instance, item_ord, line`}`.execute(
+    trx,
+  );
   let subject: SubjectGroup | null = null;
   let form: Form | null = null;
   let formKey = '';
   let done = 0;
+  let lastLine = 0;
 
   const endForm = () => {
     if (!form || !subject) return;
@@ -498,16 +542,20 @@ async function walk(
     next.catch(() => {}); // awaited below; never an unhandled rejection if the walk stops first
     return next;
   };
-  let pending = fetchNext();
+  // Fetches queue on the connection with the writes: several ahead, so this process has rows to
+  // check while the server writes the last batch of forms.
+  const pending = Array.from({ length: FETCH_AHEAD }, fetchNext);
   for (;;) {
-    const tw = Date.now();
-    const { rows } = await pending;
-    (globalThis as any).FW = ((globalThis as any).FW ?? 0) + Date.now() - tw;
+    const { rows } = await pending.shift()!;
     if (rows.length === 0) break;
-    // The server reads the next rows while these are checked.
-    pending = fetchNext();
+    pending.push(fetchNext());
     for (const row of rows) {
       const line = Number(row.line);
+      if (sorted) {
+        // Unsorted, the rows of one form or subject could be split: never walk them so.
+        if (line <= lastLine) throw new RegistryError('INTERNAL', 'the staged rows were read out of order');
+        lastLine = line;
+      }
       if (!subject || subject.studyId !== row.study_id) {
         endForm();
         if (subject) await writer.add(subject, creating);
@@ -629,7 +677,6 @@ class Writer {
         .where('site_id', '=', site)
         .execute();
     }
-    process.env.IMPORT_TIMING && process.stderr.write(`finish: seq done ${Date.now()}\n`);
     // Audit last, so the chain's lock is held only from here to COMMIT.
     for (let after = 0; after < this.auditRows; after += 5000) {
       const { rows: batch } = await sql<{
@@ -881,9 +928,7 @@ class Writer {
 
   /** Waits for the forms being written; throws what went wrong there first, if anything did. */
   async settle(): Promise<void> {
-    const tw = Date.now();
     await this.inflight;
-    (globalThis as any).SW = ((globalThis as any).SW ?? 0) + Date.now() - tw;
     if (this.failure !== undefined) throw this.failure;
   }
 
