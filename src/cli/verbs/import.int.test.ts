@@ -29,6 +29,7 @@ describe('sifreg import', () => {
     expect(r.stderr).toBe(`sifreg import: cannot read ${file}: ${reason}\n`);
   });
 
+  // Skipped as root only: root reads a file of mode 000 anyway, so there is no refusal to see.
   test.skipIf(process.getuid?.() === 0)('an unreadable file says permission denied', async () => {
     const file = path.join(dir, 'locked.csv');
     await writeFile(file, `${HEADER}\n`);
