@@ -63,11 +63,14 @@ const where = (f: DatedForm) => `${f.instrument} at ${f.visit}${f.instance > 1 ?
  */
 export function dateOrderIssues(form: DatedForm, others: readonly DatedForm[]): Issue[] {
   const def = INSTRUMENTS.get(form.instrument);
+  // Only the form's own dates that follow or mark a day can be out of order: most forms have none.
+  const own = datedItems(def, form.answers).filter(({ item }) => item.notBefore?.length || item.marks);
+  if (own.length === 0) return [];
   const rest = others.filter((o) => !sameForm(o, form));
   // The new form's own days win over the stored ones it would replace.
   const days = subjectDays([form, ...rest]);
   const issues: Issue[] = [];
-  for (const { item, date } of datedItems(def, form.answers)) {
+  for (const { item, date } of own) {
     for (const kind of item.notBefore ?? []) {
       const day = days[kind];
       if (day && !sameForm(day.form, form) && date < day.date) {
