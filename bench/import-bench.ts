@@ -19,6 +19,8 @@ export interface ImportMeasure {
   copySeconds: number;
   importSeconds: number;
   importPeakMb: number;
+  /** 1-minute load average before the bare COPY and after the import (a shared machine). */
+  load: [number, number];
 }
 
 const ROWS_PER_SUBJECT = 132; // the cohort's average, to size the files
@@ -99,13 +101,21 @@ export async function benchImport(
     const megabytes = (await stat(file)).size / 2 ** 20;
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sifreg-bench-import-'));
     try {
+      const loadBefore = os.loadavg()[0]!;
       const copySeconds = await bareCopy(dataDir, file);
       process.stderr.write(`bare COPY of ${rows.toLocaleString('en')} rows: ${copySeconds.toFixed(1)} s\n`);
       const { seconds: importSeconds, peakMb } = timedImport(dataDir, file);
       process.stderr.write(
         `sifreg import: ${importSeconds.toFixed(1)} s, peak RSS ${peakMb.toFixed(0)} MB\n`,
       );
-      measures.push({ rows, megabytes, copySeconds, importSeconds, importPeakMb: peakMb });
+      measures.push({
+        rows,
+        megabytes,
+        copySeconds,
+        importSeconds,
+        importPeakMb: peakMb,
+        load: [loadBefore, os.loadavg()[0]!],
+      });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
       await rm(file, { force: true });
@@ -119,12 +129,12 @@ export function importSection(measures: ImportMeasure[], machine: string): strin
   const rate = (rows: number, s: number) => `${Math.round(rows / s).toLocaleString('en')} rows/s`;
   const lines = measures.map(
     (m) =>
-      `| ${m.rows.toLocaleString('en')} (${m.megabytes.toFixed(0)} MB) | ${m.copySeconds.toFixed(1)} s = ${rate(m.rows, m.copySeconds)} | ${m.importSeconds.toFixed(1)} s = **${rate(m.rows, m.importSeconds)}** | **${m.importPeakMb.toFixed(0)} MB** |`,
+      `| ${m.rows.toLocaleString('en')} (${m.megabytes.toFixed(0)} MB) | ${m.copySeconds.toFixed(1)} s = ${rate(m.rows, m.copySeconds)} | ${m.importSeconds.toFixed(1)} s = **${rate(m.rows, m.importSeconds)}** | **${m.importPeakMb.toFixed(0)} MB** | ${m.load[0].toFixed(1)} / ${m.load[1].toFixed(1)} |`,
   );
   return `## Tidy CSV import, one file
 
-| rows (file size) | bare COPY of the same rows | \`sifreg import FILE\` (all-or-nothing) | peak RSS of the import |
-|---|---|---|---|
+| rows (file size) | bare COPY of the same rows | \`sifreg import FILE\` (all-or-nothing) | peak RSS of the import | load average (1 min) before / after |
+|---|---|---|---|---|
 ${lines.join('\n')}
 
 Budgets: ≥ 150,000 rows/s on the 13 M-row file, peak RSS < 300 MB at any size. The import is the
@@ -135,15 +145,22 @@ cursor subject by subject, validates and scores every form with the instruments'
 in batches, all in one transaction with its audit events. The bare COPY is the floor: the same file
 parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in the same run.
 
-Where the time goes (1 M-row file, phases timed in the process with each phase waiting for the
-last): reading, checking and staging the rows 5.1 s; the sorted cursor walk 4.3 s; validating and
-scoring ~170,000 forms with the instruments' code and the date rules 6.5 s; writing the forms 7.7 s,
-of which the row-level audit trigger on \`response\` (a sha256 of every new row's JSON) takes about
-two thirds (EXPLAIN ANALYZE of a 2,000-row insert: trigger 220 ms of 339 ms); the audit events 1.9 s.
-The import now fetches the next rows and writes the last batch of forms while it checks the current
-ones, so the server and the process work at the same time. The rows/s budget is not met: the
-trigger alone costs more per row than the budget allows, and the machine (2 cores) was shared with
-other work during the run.
+Where the time goes (1 M-row file, 169,201 forms, phases timed in the process): reading, checking
+and staging the rows 3.2 s (this process; the server idles); the walk about 18 s, in which the
+server's work is the bottleneck: the forms' COPY about 10 s (per 2,000 forms, EXPLAIN ANALYZE: the
+foreign key check to the subject 12–19 ms, the row-level audit trigger 24 ms since
+0004-faster-row-hash, 43 ms before it), the subjects, visits and locks of each batch about 3 s;
+the audit events at the end 2 s. The process validates and scores the next subjects while the server
+writes (CPU time of the process: 11–12 s of the wall time).
+
+Changes measured A/B back to back on the 1 M-row file (the machine was shared; load 3–5 on 2 cores):
+the row hash of the audit trigger from the row's text form instead of its JSON (0004-faster-row-hash;
+trigger 43 to 24 ms per 2,000 forms); a file already in study order (as the registry exports it) is
+walked without the sort of its staged rows, forms are written 5,000 per batch and no statement is
+JIT-compiled (24.8 s to 22.8 s); the date-order rule skips forms without the dates it orders
+(process CPU 12.5 to 11.3 s). The rows/s budget is not met: the server's own work per form (its
+COPY with four indexes, the foreign key check and the audit hash) is more than the budget allows
+per row on this machine, and a bare COPY has none of it.
 
 Measured by \`npm run bench -- --only import\` (bench/import-bench.ts) on ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}; embedded PostgreSQL (fsync on).
