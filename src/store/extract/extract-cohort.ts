@@ -50,6 +50,28 @@ async function snapshotRunner(db: Kysely<Database>, trx: Transaction<Database>):
     });
 }
 
+/**
+ * A visit's values with every optional property present (undefined until set): one object shape for
+ * every visit of every subject, so the analysis reads them monomorphically.
+ */
+function visitValues(
+  pain: number | null,
+  odi: number | null,
+  mme: number | null,
+  opioid: boolean | null,
+): VisitValues {
+  return {
+    pain,
+    odi,
+    mme,
+    opioid,
+    opioidsTaken: undefined,
+    opioidsStopped: undefined,
+    date: undefined,
+    scores: undefined,
+  } as unknown as VisitValues;
+}
+
 /** Scores kept in typed columns of `response` (read there, fast); any other score is read from `scores`. */
 const TYPED_SCORES = new Set(['pain_nrs', 'odi_pct', 'mme_day']);
 
@@ -234,13 +256,24 @@ export async function extractCohort(
       // Awaited in order below; a failure there must not leave the others' rejections unhandled.
       for (const p of Object.values(pending)) p.catch(() => {});
       const sites = await pending.sites;
+      // Codes read 100,000 times over (visit, site, status) become one string each: the analysis
+      // compares and hashes them by identity instead of by content.
+      const interned = new Map<string, string>();
+      for (const v of protocol.visits) interned.set(v.code, v.code);
+      for (const site of sites) interned.set(site.id, site.id);
+      const intern = <T extends string>(x: T): T => {
+        const known = interned.get(x);
+        if (known !== undefined) return known as T;
+        interned.set(x, x);
+        return x;
+      };
       const rows = await pending.subjects;
       const subjects = new Map<string, CohortSubject>();
       for (const r of rows) {
         subjects.set(r.study_id, {
           studyId: r.study_id,
-          site: r.site_id,
-          status: r.status,
+          site: intern(r.site_id),
+          status: intern(r.status),
           enrolledOn: r.enrolled_on,
           indexDate: r.index_date,
           treated: false,
@@ -275,7 +308,11 @@ export async function extractCohort(
             ptStartDate: null,
             boneMedRecorded: false,
           },
-        });
+          // Every subject gets the same properties up front (filled below or left empty): one object
+          // shape for the whole cohort keeps the analysis' property reads monomorphic and fast.
+          answers: undefined,
+          kpiFacts: undefined,
+        } as unknown as CohortSubject);
       }
       const perVisit = await pending.perVisit;
       const visits = cohortVisits(protocol);
@@ -286,12 +323,12 @@ export async function extractCohort(
         if (!s || !r.seen) continue;
         // A visit's medication review without any opioid counts as "no opioid", MME 0.
         const reviewed = medVisits.has(r.visit);
-        const values: VisitValues = {
-          pain: r.pain === null ? null : Number(r.pain),
-          odi: r.odi === null ? null : Number(r.odi),
-          mme: r.mme_unknown ? null : r.mme !== null ? Number(r.mme) : reviewed ? 0 : null,
-          opioid: r.opioid !== null ? r.opioid : reviewed ? false : null,
-        };
+        const values = visitValues(
+          r.pain === null ? null : Number(r.pain),
+          r.odi === null ? null : Number(r.odi),
+          r.mme_unknown ? null : r.mme !== null ? Number(r.mme) : reviewed ? 0 : null,
+          r.opioid !== null ? r.opioid : reviewed ? false : null,
+        );
         if (reviewed) {
           values.opioidsTaken = r.taken ?? [];
           values.opioidsStopped = (r.stopped ?? []).map((x) => {
@@ -299,7 +336,7 @@ export async function extractCohort(
             return { drug, stopDate };
           });
         }
-        s.visits.set(r.visit, values);
+        s.visits.set(intern(r.visit), values);
       }
       // KPI facts per subject and `instrument.item`, over its forms in the order they were saved.
       (await pending.kpiAnswers).forEach((rows, i) => {
@@ -349,7 +386,11 @@ export async function extractCohort(
         if (!s) continue;
         const values = s.visits.get(r.visit);
         if (values) values.date = r.date;
-        else s.visits.set(r.visit, { pain: null, odi: null, mme: null, opioid: null, date: r.date });
+        else {
+          const seen = visitValues(null, null, null, null);
+          seen.date = r.date;
+          s.visits.set(intern(r.visit), seen);
+        }
       }
       for (const r of await pending.enrollment) {
         const s = subjects.get(String(r.study_id));
@@ -443,7 +484,7 @@ export async function extractCohort(
         definition,
         kpiDays: kpiDaysOf(protocol, definition),
         protocol: { id: protocol.id, version: protocol.version, title: protocol.title },
-        sites: sites.map((s) => ({ id: s.id, name: s.name })),
+        sites: sites.map((s) => ({ id: intern(s.id), name: s.name })),
         visits,
         subjects: [...subjects.values()],
         aeTerms: (ae?.choices ?? []).map((c) => ({ code: c.code, label: c.label })),
