@@ -40,6 +40,10 @@ async function snapshotRunner(db: Kysely<Database>, trx: Transaction<Database>):
       await sql`begin isolation level repeatable read read only`.execute(c);
       try {
         await sql`set transaction snapshot ${sql.lit(snapshot)}`.execute(c);
+        // The queries already run side by side: parallel workers of each would only contend for the
+        // same cores; enough memory keeps each sort and aggregate off disk.
+        await sql`set local max_parallel_workers_per_gather = 0`.execute(c);
+        await sql`set local work_mem = '64MB'`.execute(c);
         const result = await query(c);
         await sql`commit`.execute(c);
         return result;
