@@ -345,13 +345,18 @@ export async function extractCohort(
       // KPI facts per subject and `instrument.item`, over its forms in the order they were saved.
       (await pending.kpiAnswers).forEach((rows, i) => {
         const [instrument, items] = [...kpiItems][i]!;
+        // Keys and date items once per instrument, not once per form.
+        const itemList = [...items].map(([item, dateItems]) => ({
+          item,
+          key: `${instrument}.${item}`,
+          dateItems: [...dateItems],
+        }));
         for (const r of rows) {
           const s = subjects.get(String(r.study_id));
           if (!s) continue;
           s.kpiFacts ??= {};
           const facts = s.kpiFacts as Record<string, ItemFacts>;
-          for (const [item, dateItems] of items) {
-            const key = `${instrument}.${item}`;
+          for (const { item, key, dateItems } of itemList) {
             facts[key] ??= { yes: false, recorded: false, lastYes: false, dates: {} };
             const f = facts[key];
             const value = str(r[item]);
@@ -373,13 +378,13 @@ export async function extractCohort(
       // Table 1 items: the first answer on the subject's forms, in the order they were saved.
       (await pending.table1Answers).forEach((rows, i) => {
         const [instrument, items] = [...table1Items][i]!;
+        const itemList = [...items].map((item) => ({ item, key: `${instrument}.${item}` }));
         for (const r of rows) {
           const s = subjects.get(String(r.study_id));
           if (!s) continue;
           s.answers ??= {};
           const answers = s.answers as Record<string, string | null>;
-          for (const item of items) {
-            const key = `${instrument}.${item}`;
+          for (const { item, key } of itemList) {
             if (answers[key] == null) answers[key] = str(r[item]);
           }
         }
