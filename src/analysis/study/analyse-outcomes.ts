@@ -102,6 +102,11 @@ export function changeFromBaseline(
 ): ChangeRow[] {
   const baseline = cohort.visits[0]!.code;
   const reductions = (cohort.definition ?? SACROPLASTY_STUDY).reductionsPct;
+  // Each subject's exact baseline value once, for every follow-up visit.
+  const baseValues = subjects.map((s) => {
+    const b = valueAt(s, baseline, spec.key);
+    return b === null ? null : exactOn(spec.exact, b);
+  });
   const rows = followUpVisits(cohort, spec).map((v) => {
     const diffs: number[] = [];
     let mcid = 0;
@@ -109,10 +114,10 @@ export function changeFromBaseline(
     let relN = 0;
     let ittN = 0;
     let ittRelN = 0;
-    for (const s of subjects) {
-      const b = valueAt(s, baseline, spec.key);
-      if (b === null) continue;
-      const be = exactOn(spec.exact, b);
+    for (let i = 0; i < subjects.length; i++) {
+      const s = subjects[i]!;
+      const be = baseValues[i];
+      if (be === null || be === undefined) continue;
       if (expectedInFlow(cohort, s, v.code)) {
         ittN++;
         if (be.num > 0) ittRelN++;

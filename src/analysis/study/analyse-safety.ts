@@ -19,7 +19,8 @@ export function followUpDays(cohort: Cohort, s: CohortSubject): number {
 
 /** Events with onset in [procedure date, end of follow-up], both ends included, as days after the index date. */
 function eventDays(cohort: Cohort, s: CohortSubject, has: (e: AdverseEvent) => boolean): number[] {
-  if (s.indexDate === null) return [];
+  // Most subjects have no event: their follow-up need not be worked out (once per AE-table row).
+  if (s.indexDate === null || s.adverseEvents.length === 0) return [];
   const end = followUpDays(cohort, s);
   return s.adverseEvents.flatMap((e) => {
     if (!has(e) || !e.onsetDate) return [];

@@ -54,17 +54,17 @@ function categorical(values: Value[]): CategoricalSummary {
 export function analyseTable1(cohort: Cohort): Table1Row[] {
   const treated = cohort.subjects.filter((s) => s.treated);
   return (cohort.definition ?? SACROPLASTY_STUDY).table1.map((v) => {
-    const summarise = (group: CohortSubject[]) => {
-      const values = group.map((s) => table1Value(v, s, cohort));
-      return v.kind === 'continuous' ? continuous(values) : categorical(values);
-    };
+    // Each subject's value once; a site's summary takes its subjects' values in the same order.
+    const all = treated.map((s) => table1Value(v, s, cohort));
+    const summarise = (values: Value[]) =>
+      v.kind === 'continuous' ? continuous(values) : categorical(values);
     return {
       variable: v.variable,
       label: v.label,
       kind: v.kind,
-      overall: summarise(treated),
+      overall: summarise(all),
       by_site: Object.fromEntries(
-        cohort.sites.map((site) => [site.id, summarise(treated.filter((s) => s.site === site.id))]),
+        cohort.sites.map((site) => [site.id, summarise(all.filter((_, i) => treated[i]!.site === site.id))]),
       ),
     };
   });
