@@ -3,7 +3,9 @@
 // in the same run, checks both give the same numbers, and writes BENCHMARKS.md.
 // Options: --subjects N (default 100000), --keep (keep the data dir), --only cli (just the CLI start
 // and serve cold start of bench/cli-start.ts), --only import (just the single-file import of
-// bench/import-bench.ts, --import-rows 1000000,13000000 by default, on embedded servers of its own).
+// bench/import-bench.ts, --import-rows 1000000,13000000 by default, on embedded servers of its own),
+// --only report (just the study report against R), --data-dir DIR (keep the registry there; one
+// already imported there by an earlier run is reused, without importing again).
 // DATABASE_URL is honoured.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -133,9 +135,14 @@ try {
   }
   process.stderr.write('\n');
 
-  // 2. The full report: extraction (SQL) + every analysis + HTML with charts, by phase; then the
-  // registry's use case (studyReport: extraction, analyses, JSON, audit event) end to end.
+  // 2. The report: the registry's use case end to end (studyReport: extraction, analyses, JSON, audit
+  // event), then the same by phase: extraction (SQL), every analysis, HTML with charts.
+
   const loadAtReport = loadAverage();
+  // The use case first, in a fresh process, as a user runs it.
+  const t2b = process.hrtime.bigint();
+  await studyReport(deps, SYSTEM_ACTOR, 'json', (r) => JSON.stringify(r));
+  const useCaseSeconds = seconds(t2b);
   const t0 = process.hrtime.bigint();
   const cohort = await extractCohort(handle.db, SACROPLASTY_SIF, today);
   const extractSeconds = seconds(t0);
@@ -147,9 +154,6 @@ try {
   const renderSeconds = seconds(t2);
   await writeFile(path.join(outDir, 'report.json'), JSON.stringify(report));
   await writeFile(path.join(outDir, 'report.html'), html);
-  const t2b = process.hrtime.bigint();
-  await studyReport(deps, SYSTEM_ACTOR, 'json', (r) => JSON.stringify(r));
-  const useCaseSeconds = seconds(t2b);
 
   // 3. The same analysis data for R.
   const files: [string, (c: typeof cohort) => string][] = [
@@ -193,16 +197,16 @@ try {
     reuse
       ? '| tidy CSV import | not in this run: the registry imported by an earlier run was reused (--data-dir) |'
       : `| tidy CSV import (all-or-nothing, 5,000 subjects per file) | ${importSeconds.toFixed(1)} s = ${Math.round(rows / importSeconds).toLocaleString('en')} rows/s |`,
-    `| report: extraction from PostgreSQL | ${extractSeconds.toFixed(2)} s |`,
+    `| report: extraction from PostgreSQL (budget < 3 s) | ${extractSeconds.toFixed(2)} s (${extractSeconds < 3 ? 'met' : 'NOT met'}) |`,
     `| report: all analyses (descriptives, tests, 3 LMMs, KM, log-rank, KPIs) | ${analysisSeconds.toFixed(2)} s |`,
     `| report: HTML with SVG charts | ${renderSeconds.toFixed(2)} s |`,
     `| **sifreg report (extraction + analyses)** | **${ours.toFixed(2)} s** |`,
-    `| the registry's use case end to end (studyReport: extraction, analyses, JSON, audit event) | ${useCaseSeconds.toFixed(2)} s |`,
+    `| **the registry's use case end to end** (studyReport: extraction, analyses, JSON, audit event; run first) | **${useCaseSeconds.toFixed(2)} s** |`,
     r
       ? `| R ${r.timing.r_version.replace('R version ', '')}, lme4 ${r.timing.lme4}, lmerTest ${r.timing.lmerTest}, survival ${r.timing.survival}: same analyses on the exported data (excluding reading the CSV) | ${rAnalysis!.toFixed(2)} s (whole Rscript run ${rWall!.toFixed(2)} s) |`
       : '| R | not installed on this machine: no ratio measured |',
     r
-      ? `| **ratio R / sifreg** | **${(rAnalysis! / ours).toFixed(2)}× (sifreg is ${rAnalysis! > ours ? 'faster' : 'SLOWER'})** |`
+      ? `| **ratio R / sifreg** | **${(rAnalysis! / ours).toFixed(2)}× on extraction + analyses; ${(rAnalysis! / useCaseSeconds).toFixed(2)}× on the use case end to end (sifreg is ${rAnalysis! > Math.max(ours, useCaseSeconds) ? 'faster' : 'SLOWER'})** |`
       : '',
     comparison
       ? `| largest relative difference from R over ${comparison.compared} numbers | ${comparison.maxRel.toExponential(2)} (${comparison.worst}); Turnbull ${comparison.maxTurnbull.toExponential(2)}; keys missing: ${comparison.missing.length} |`
@@ -210,7 +214,7 @@ try {
   ].filter(Boolean);
   const text = `## Study report on ${subjects.toLocaleString('en')} subjects × ${cohort.visits.length} visits
 
-Measured by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
+Measured by \`${['npm run bench', ...process.argv.slice(2)].join(' ').replace(/bench (-)/, 'bench -- $1')}\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine()}. Database: ${handle.embedded ? 'embedded PostgreSQL (fsync on)' : 'DATABASE_URL'}.
 Load average (1, 5, 15 min) when the report began: ${loadAtReport}; when R began: ${loadAtR}.
 
