@@ -105,6 +105,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       return 1;
     }
+    // The reader of our output went away (`sifreg export | head`): like SIGPIPE, nothing to say. An
+    // EPIPE on the database's socket leaves stdout open and is a lost connection below.
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE' && io.stdout.destroyed) return 0;
     if (isConnectionLost(error)) {
       const why = (error as Error).message.split('\n')[0];
       io.stderr.write(
