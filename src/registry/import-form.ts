@@ -1,0 +1,46 @@
+// The forms an import gathers from its staged rows, grouped by subject, and the visit record's form.
+import { VISIT_INSTRUMENT, VISIT_ITEMS } from '../exchange/tidy.js';
+import type { Answers, InstrumentDef } from '../instruments/index.js';
+import type { DatedForm } from './date-rules.js';
+import type { responseColumns } from './response-columns.js';
+import type { VisitRecord } from './visits.js';
+
+/**
+ * Rows of instrument `visit` (a visit's date and mode, or its missed reason) stage like a form
+ * sorting after the visit's forms, and are checked by the visit record's own rules (visits.ts).
+ */
+export const VISIT_ORD = 1_000_000;
+export const VISIT_RECORD: InstrumentDef = {
+  id: VISIT_INSTRUMENT,
+  version: '1.0.0',
+  title: 'Visit record',
+  repeating: false,
+  items: VISIT_ITEMS.map((id) => ({ id, label: id, type: 'text' as const })),
+} as InstrumentDef;
+
+/** One form gathered from consecutive staged rows. */
+export interface Form {
+  visit: string;
+  def: InstrumentDef;
+  instance: number;
+  firstLine: number;
+  raw: Record<string, string>;
+  lines: Record<string, number>;
+  answers?: Answers;
+  columns?: ReturnType<typeof responseColumns>;
+  /** For a visit record (instrument `visit`): the checked record. */
+  visitRecord?: VisitRecord;
+}
+
+export interface SubjectGroup {
+  studyId: string;
+  site: string;
+  firstLine: number;
+  forms: Form[];
+  /** Visit records (instrument `visit`), kept apart from the forms. */
+  visits?: Form[];
+}
+
+export function dated(f: Form): DatedForm {
+  return { instrument: f.def.id, visit: f.visit, instance: f.instance, answers: f.answers! };
+}

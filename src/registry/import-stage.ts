@@ -1,0 +1,258 @@
+// Reading a tidy CSV, checking each row on its own and COPYing the good ones into a staging table.
+import type { createHash } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import { RegistryError } from '../errors.js';
+import {
+  CsvError,
+  type CsvRecord,
+  type CsvSource,
+  escapeControls,
+  readCsv,
+  showCell,
+} from '../exchange/csv.js';
+import { TIDY_HEADER, VISIT_INSTRUMENT, VISIT_ITEMS } from '../exchange/tidy.js';
+import { type InstrumentDef, MAX_INT4, unstorableText } from '../instruments/index.js';
+import { isSiteCode, parseStudyId } from '../protocol/identifiers.js';
+import { getVisit, visitInstruments } from '../protocol/index.js';
+import type { Database } from '../store/index.js';
+import type { RegistryDeps } from './context.js';
+import { CopyIn, copyText } from './copy-in.js';
+import { VISIT_ORD, VISIT_RECORD } from './import-form.js';
+import type { ImportOptions } from './import-options.js';
+import type { Problems } from './import-problems.js';
+import { checkPlacement } from './protocol-rules.js';
+
+/** Where a (visit, instrument) pair sorts, and its instrument, resolved once per pair. */
+interface Placement {
+  visitOrd: number;
+  instrOrd: number;
+  def: InstrumentDef;
+  items: Map<string, number>;
+}
+
+/**
+ * Reads the file, checks each row on its own (shape, codes, placement, item) and COPYs the good
+ * ones, with their line and sort keys, into `import_row`. Returns the number of data rows.
+ */
+export async function stage(
+  deps: RegistryDeps,
+  trx: Transaction<Database>,
+  source: CsvSource,
+  options: ImportOptions,
+  problems: Problems,
+  hash: ReturnType<typeof createHash>,
+  order: StudyOrder,
+): Promise<number> {
+  await sql`create temp table import_row (
+    line bigint not null, study_id text not null, site text not null, visit_ord int not null,
+    instr_ord int not null, instance int not null, item_ord int not null, value text not null
+  ) on commit drop`.execute(trx);
+  const placements = new Map<string, Placement | RegistryError>();
+  const place = (visit: string, instrument: string): Placement | RegistryError => {
+    const key = `${visit}\u0000${instrument}`;
+    let p = placements.get(key);
+    if (p === undefined && instrument === VISIT_INSTRUMENT) {
+      try {
+        getVisit(deps.protocol, visit);
+        p = {
+          visitOrd: deps.protocol.visits.findIndex((v) => v.code === visit),
+          instrOrd: VISIT_ORD,
+          def: VISIT_RECORD,
+          items: new Map(VISIT_ITEMS.map((item, i) => [item, i])),
+        };
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        p = error;
+      }
+      placements.set(key, p);
+    }
+    if (p === undefined) {
+      try {
+        const def = checkPlacement(deps.protocol, visit, instrument, 1);
+        p = {
+          visitOrd: deps.protocol.visits.findIndex((v) => v.code === visit),
+          // The creating form sorts first within its visit, the rest in the protocol's order.
+          instrOrd: def.createsSubject ? -1 : visitInstruments(deps.protocol, visit).indexOf(instrument),
+          def,
+          items: new Map(def.items.map((item, i) => [item.id, i])),
+        };
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        p = error;
+      }
+      // Known pairs are few; unknown ones are remembered only up to a bound, so memory stays flat.
+      if (!(p instanceof RegistryError) || placements.size < 1000) placements.set(key, p);
+    }
+    return p;
+  };
+
+  const copy = await CopyIn.start(
+    trx,
+    'copy import_row (line, study_id, site, visit_ord, instr_ord, instance, item_ord, value) from stdin',
+  );
+  let rows = 0;
+  let header = true;
+  try {
+    const records = readCsv(source, {
+      encoding: options.encoding ?? 'utf8',
+      onBytes: (chunk) => hash.update(chunk),
+    });
+    for await (const batch of records) {
+      let text = '';
+      for (const record of batch) {
+        if (header) {
+          checkHeader(record);
+          header = false;
+          continue;
+        }
+        rows++;
+        const row = checkRow(record, place, problems, order);
+        if (row) text += row;
+      }
+      if (text) await copy.write(text);
+    }
+  } catch (error) {
+    await copy.fail('import stopped');
+    if (error instanceof CsvError) {
+      if (error.line === 1 && header)
+        throw new RegistryError('IMPORT_FAILED', `line 1: ${escapeControls(error.reason)}`);
+      problems.add(
+        error.line,
+        error.field !== null ? (TIDY_HEADER[error.field - 1] ?? `field ${error.field}`) : 'row',
+        error.reason,
+      );
+      throw problems.refusal();
+    }
+    throw error;
+  }
+  if (header) {
+    await copy.fail('empty file');
+    throw new RegistryError(
+      'IMPORT_FAILED',
+      `the file is empty: a tidy CSV starts with the header ${TIDY_HEADER.join(',')}`,
+    );
+  }
+  await copy.end();
+  return rows;
+}
+
+function checkHeader(record: CsvRecord): void {
+  const got = record.fields.join(',');
+  if (got !== TIDY_HEADER.join(',')) {
+    throw new RegistryError(
+      'IMPORT_FAILED',
+      `line ${record.line}: the header must be exactly ${TIDY_HEADER.join(',')} (got ${showCell(got, 120)})`,
+    );
+  }
+}
+
+/** Checks one data row on its own; returns its COPY line, or null after reporting its problem. */
+function checkRow(
+  record: CsvRecord,
+  place: (visit: string, instrument: string) => Placement | RegistryError,
+  problems: Problems,
+  order: StudyOrder,
+): string | null {
+  const { line, fields } = record;
+  if (fields.length !== TIDY_HEADER.length) {
+    problems.add(line, 'row', `expected ${TIDY_HEADER.length} columns, found ${fields.length}`);
+    return null;
+  }
+  const [studyId, site, visit, instrument, instanceText, item, value] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const id = parseStudyId(studyId);
+  if (!id.ok && id.code === 'invalid_study_id') {
+    problems.add(line, 'study_id', `${showCell(studyId)} is not a study id like VCU-0007`);
+    return null;
+  }
+  if (!isSiteCode(site)) {
+    problems.add(line, 'site', `${showCell(site)} is not a site code (2–12 capital letters or digits)`);
+    return null;
+  }
+  if (!studyId.startsWith(`${site}-`)) {
+    problems.add(
+      line,
+      'study_id',
+      `${studyId} does not belong to site ${site} (study ids start with their site code)`,
+    );
+    return null;
+  }
+  // One spelling per subject: VCU-0040, never VCU-00040 beside it; the number fits the database.
+  if (!id.ok) {
+    problems.add(line, 'study_id', id.message);
+    return null;
+  }
+  if (!/^[1-9]\d{0,9}$/.test(instanceText) || Number(instanceText) > MAX_INT4) {
+    problems.add(line, 'instance', `${showCell(instanceText)} is not a whole number from 1 to ${MAX_INT4}`);
+    return null;
+  }
+  const instance = Number(instanceText);
+  const p = place(visit, instrument);
+  if (p instanceof RegistryError) {
+    problems.add(line, p.code === 'UNKNOWN_VISIT' ? 'visit' : 'instrument', p.message);
+    return null;
+  }
+  if (!p.def.repeating && instance !== 1) {
+    problems.add(
+      line,
+      'instance',
+      `instrument ${instrument} is not repeating, so instance must be 1 (got ${instance})`,
+    );
+    return null;
+  }
+  const itemOrd = p.items.get(item);
+  if (itemOrd === undefined) {
+    problems.add(line, 'item', `${instrument} has no item ${showCell(item)}`);
+    return null;
+  }
+  // The other cells matched a pattern or a known code above; a value the database cannot hold
+  // (NUL) would break the staging COPY, so it is refused here with the value rules' own words.
+  const unstorable = unstorableText(value);
+  if (unstorable !== undefined) {
+    problems.add(line, 'value', unstorable);
+    return null;
+  }
+  order.see(studyId, p.visitOrd, p.instrOrd, instance, itemOrd);
+  return `${line}\t${studyId}\t${site}\t${p.visitOrd}\t${p.instrOrd}\t${instance}\t${itemOrd}\t${copyText(value)}\n`;
+}
+
+/**
+ * Whether the staged rows came in the walk's order (study id in C order, visit, form, instance,
+ * item; lines ascending): a file exported by the registry does, and then the walk needs no sort.
+ */
+export class StudyOrder {
+  sorted = true;
+  private studyId = '';
+  private keys = [0, 0, 0, 0];
+  see(studyId: string, visitOrd: number, instrOrd: number, instance: number, itemOrd: number): void {
+    if (!this.sorted) return;
+    const k = this.keys;
+    if (studyId !== this.studyId) {
+      // Study ids are ASCII (parseStudyId), so UTF-16 order is C order.
+      if (studyId < this.studyId) this.sorted = false;
+      this.studyId = studyId;
+    } else if (
+      visitOrd !== k[0]
+        ? visitOrd < k[0]!
+        : instrOrd !== k[1]
+          ? instrOrd < k[1]!
+          : instance !== k[2]
+            ? instance < k[2]!
+            : itemOrd <= k[3]!
+    ) {
+      // A repeated item (equal keys) is left to the sort too: the walk names it with both lines.
+      this.sorted = false;
+    }
+    k[0] = visitOrd;
+    k[1] = instrOrd;
+    k[2] = instance;
+    k[3] = itemOrd;
+  }
+}
