@@ -2,7 +2,13 @@
 // exactly the values a test needs. Not used by the registry itself.
 import { SACROPLASTY_SIF, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { formatDay, parseDay } from '../../schedule/index.js';
-import type { Cohort, CohortSubject, ItemFacts, VisitValues } from './cohort.js';
+import {
+  type Cohort,
+  type CohortSubject,
+  emptyCohortSubject,
+  type ItemFacts,
+  type VisitValues,
+} from './cohort.js';
 import { cohortVisits, kpiDaysOf } from './cohort-visits.js';
 
 export function addDays(date: string, days: number): string {
@@ -53,43 +59,19 @@ export function subject(studyId: string, over: Partial<CohortSubject> = {}): Coh
 
 function subjectWithout(studyId: string, over: Partial<CohortSubject>): CohortSubject {
   return {
-    studyId,
-    site: studyId.split('-')[0]!,
-    status: 'enrolled',
-    enrolledOn: '2025-01-01',
-    indexDate: '2025-01-06',
+    ...emptyCohortSubject({
+      studyId,
+      site: studyId.split('-')[0]!,
+      status: 'enrolled',
+      enrolledOn: '2025-01-01',
+      indexDate: '2025-01-06',
+    }),
     treated: true,
     sex: 'female',
     age: 78,
     symptomWeeks: 4,
     painScale: 'nrs',
-    etiology: null,
     eligible: true,
-    priorFragilityFracture: null,
-    steroidUse: null,
-    denisZone: null,
-    ffpType: null,
-    sides: null,
-    setting: null,
-    tScore: null,
-    visits: new Map(),
-    endStatus: null,
-    endReason: null,
-    endDate: null,
-    adverseEvents: [],
-    care: {
-      dxaDone: false,
-      dxaDate: null,
-      vitaminDMeasured: false,
-      calciumVitD: false,
-      boneMedRecommended: false,
-      boneMedStartDate: null,
-      boneMedRecorded: false,
-      boneMedPersisting: null,
-      fallsRiskAssessed: false,
-      ptStarted: false,
-      ptStartDate: null,
-    },
     ...over,
   };
 }

@@ -99,6 +99,57 @@ export interface CohortSubject {
   kpiFacts?: Readonly<Record<string, ItemFacts>>;
 }
 
+/**
+ * A subject as enrolled, with nothing recorded from its forms yet: every other field null, false or
+ * empty. Every subject gets the same properties up front (filled later or left empty): one object
+ * shape for the whole cohort keeps the analysis' property reads monomorphic and fast.
+ */
+export function emptyCohortSubject(
+  enrolment: Pick<CohortSubject, 'studyId' | 'site' | 'status' | 'enrolledOn' | 'indexDate'>,
+): CohortSubject {
+  return {
+    studyId: enrolment.studyId,
+    site: enrolment.site,
+    status: enrolment.status,
+    enrolledOn: enrolment.enrolledOn,
+    indexDate: enrolment.indexDate,
+    treated: false,
+    sex: null,
+    age: null,
+    symptomWeeks: null,
+    painScale: null,
+    etiology: null,
+    eligible: null,
+    priorFragilityFracture: null,
+    steroidUse: null,
+    denisZone: null,
+    ffpType: null,
+    sides: null,
+    setting: null,
+    tScore: null,
+    visits: new Map(),
+    endStatus: null,
+    endReason: null,
+    endDate: null,
+    adverseEvents: [],
+    care: {
+      dxaDone: false,
+      vitaminDMeasured: false,
+      calciumVitD: false,
+      boneMedRecommended: false,
+      boneMedStartDate: null,
+      boneMedPersisting: null,
+      fallsRiskAssessed: false,
+      ptStarted: false,
+      dxaDate: null,
+      ptStartDate: null,
+      boneMedRecorded: false,
+    },
+    answers: undefined,
+    kpiFacts: undefined,
+  } as unknown as CohortSubject;
+}
+
 /** A protocol visit with its timing in days after the index date (schedule/ `visitDays`). */
 export interface CohortVisit extends VisitDays {
   collectsPain: boolean;
