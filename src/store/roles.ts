@@ -166,15 +166,33 @@ async function ownedByAnother(db: Kysely<Database>): Promise<boolean> {
 /** Creates the login role unless it exists (another database or process may create it at once). */
 async function ensureRole(db: Kysely<Database>, role: string, password: string): Promise<void> {
   const exists = await sql`select from pg_roles where rolname = ${role}`.execute(db);
-  if (exists.rows.length > 0) return;
-  try {
-    await sql`create role ${sql.id(role)} login password ${sql.lit(password)}
-      nosuperuser nocreatedb nocreaterole noreplication nobypassrls`.execute(db);
-  } catch (error) {
-    // 42710 duplicate_object, or 23505 when two sessions race on pg_authid's unique index.
-    const code = (error as { code?: string }).code;
-    if (code !== '42710' && code !== '23505') throw error;
+  if (exists.rows.length === 0) {
+    try {
+      await sql`create role ${sql.id(role)} login password ${sql.lit(password)}
+        nosuperuser nocreatedb nocreaterole noreplication nobypassrls`.execute(db);
+    } catch (error) {
+      // 42710 duplicate_object, or 23505 when two sessions race on pg_authid's unique index.
+      const code = (error as { code?: string }).code;
+      if (code !== '42710' && code !== '23505') throw error;
+    }
   }
+  await ownerMayEndAppSessions(db, role);
+}
+
+/**
+ * Makes the owner a member of the application role, so that it may end the application's sessions
+ * (pg_terminate_backend, DROP DATABASE … WITH (FORCE)) as an administrator must: a role that is not
+ * superuser may end only the sessions of roles whose privileges it has (PostgreSQL 15 does not make
+ * the creator a member). Membership gives the owner nothing it lacks; the application gains nothing.
+ */
+async function ownerMayEndAppSessions(db: Kysely<Database>, role: string): Promise<void> {
+  const { rows } = await sql<{ member: boolean }>`
+    select pg_has_role(current_user, ${role}, 'USAGE') as member`.execute(db);
+  if (rows[0]?.member) return;
+  await sql`grant ${sql.id(role)} to current_user`.execute(db).catch((error: { code?: string }) => {
+    // 42501: this owner did not create the role and has no admin option on it; 0LP01: circular.
+    if (error.code !== '42501' && error.code !== '0LP01') throw error;
+  });
 }
 
 /**
