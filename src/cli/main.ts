@@ -105,9 +105,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       return 1;
     }
-    // The reader of our output went away (`sifreg export | head`): like SIGPIPE, nothing to say. An
-    // EPIPE on the database's socket leaves stdout open and is a lost connection below.
-    if ((error as NodeJS.ErrnoException).code === 'EPIPE' && io.stdout.destroyed) return 0;
+    // The reader of our output went away (`sifreg export | head`): like SIGPIPE, nothing to say,
+    // whatever failed after it (the write itself, or the database closing under the shutdown).
+    if (outputClosed(io)) return 0;
     if (isConnectionLost(error)) {
       const why = (error as Error).message.split('\n')[0];
       io.stderr.write(
@@ -122,11 +122,19 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+const closedOutputs = new WeakSet<object>();
+
+/** True once standard output's reader has gone away (EPIPE on stdout, recorded by `run`). */
+function outputClosed(io: CliIo): boolean {
+  return closedOutputs.has(io.stdout) || io.stdout.destroyed;
+}
+
 /** Process entry used by bin/sifreg.js. */
 export async function run(argv: string[]): Promise<void> {
   // A reader that goes away (`sifreg report --format json | head`) ends the command the way SIGPIPE
   // ends any Unix tool, through the same clean shutdown as Ctrl-C: no stack trace, no server left.
   process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+    closedOutputs.add(process.stdout);
     if (error.code !== 'EPIPE') process.stderr.write(`sifreg: cannot write the output: ${error.message}\n`);
     process.stdout.on('error', () => {});
     process.kill(process.pid, 'SIGTERM');
