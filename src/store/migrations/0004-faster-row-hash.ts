@@ -41,14 +41,21 @@ const FUNCTION_SETTINGS = sql.raw(
     .join(' '),
 );
 
-function captureFunction(table: string, key: string) {
+/** The row hash of each version: v2 from the row's text form, the JSON hash of 0002 for `down`. */
+const V2 = { settings: FUNCTION_SETTINGS, hash: sql.raw('audit_row_hash_v2(n::text)') };
+const V1 = {
+  settings: sql.raw(`set timezone to 'UTC' set extra_float_digits to 1`),
+  hash: sql.raw('audit_row_hash(to_jsonb(n))'),
+};
+
+function captureFunction(table: string, key: string, version: typeof V2) {
   const k = sql.raw(`${key}::text`);
   const t = sql.lit(table);
-  return sql`create or replace function ${sql.raw(`audit_capture_${table}`)}() returns trigger language plpgsql ${FUNCTION_SETTINGS} as $$
+  return sql`create or replace function ${sql.raw(`audit_capture_${table}`)}() returns trigger language plpgsql ${version.settings} as $$
     begin
       if tg_op in ('INSERT', 'UPDATE') then
         insert into audit_pending (tbl, keys, hashes)
-        select ${t}, array_agg(n.${k}), array_agg(audit_row_hash_v2(n::text)) from new_rows n having count(*) > 0;
+        select ${t}, array_agg(n.${k}), array_agg(${version.hash}) from new_rows n having count(*) > 0;
       end if;
       if tg_op = 'UPDATE' then
         -- A key changed by the update (ON UPDATE CASCADE): the old key is gone.
@@ -71,7 +78,7 @@ const UP = [
   sql`create function audit_row_hash_v2(row_text text) returns text language sql immutable parallel safe as $$
     select 'v2:' || encode(sha256(convert_to(rtrim(row_text, ',)'), 'UTF8')), 'hex')
   $$`,
-  ...Object.entries(TABLES).map(([table, key]) => captureFunction(table, key)),
+  ...Object.entries(TABLES).map(([table, key]) => captureFunction(table, key, V2)),
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -80,26 +87,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   // Back to the JSON hash of 0002 (and 0003 for visit); rows recorded meanwhile keep their v2 hashes.
-  for (const [table, key] of Object.entries(TABLES)) {
-    const k = sql.raw(`${key}::text`);
-    const t = sql.lit(table);
-    await sql`create or replace function ${sql.raw(`audit_capture_${table}`)}() returns trigger language plpgsql set timezone to 'UTC' set extra_float_digits to 1 as $$
-      begin
-        if tg_op in ('INSERT', 'UPDATE') then
-          insert into audit_pending (tbl, keys, hashes)
-          select ${t}, array_agg(n.${k}), array_agg(audit_row_hash(to_jsonb(n))) from new_rows n having count(*) > 0;
-        end if;
-        if tg_op = 'UPDATE' then
-          insert into audit_pending (tbl, keys, hashes)
-          select ${t}, array_agg(o.${k}), array_agg(null::text) from old_rows o
-          where not exists (select from new_rows n where n.${k} = o.${k}) having count(*) > 0;
-        elsif tg_op = 'DELETE' then
-          insert into audit_pending (tbl, keys, hashes)
-          select ${t}, array_agg(o.${k}), array_agg(null::text) from old_rows o having count(*) > 0;
-        end if;
-        return null;
-      end
-    $$`.execute(db);
-  }
+  for (const [table, key] of Object.entries(TABLES)) await captureFunction(table, key, V1).execute(db);
   await sql`drop function if exists audit_row_hash_v2(text)`.execute(db);
 }
