@@ -3,16 +3,59 @@
 export * from './context.js';
 export { demoCohortChunks, demoCohortCsv, loadDemo } from './demo.js';
 export { type ExportSummary, exportTidy } from './export-tidy.js';
-export { type ImportOptions, type ImportProblem, type ImportSummary, importTidy } from './import-tidy.js';
-export { seededRandom } from './random.js';
 export {
-  type AmendInput,
-  amendResponse,
+  type FieldChange,
+  type ResponseForEdit,
+  readResponse,
+  responseHistory,
+  STATUS_ITEM,
+} from './history.js';
+export { type ImportOptions, type ImportProblem, type ImportSummary, importTidy } from './import-tidy.js';
+export {
+  type AnswerQueryInput,
+  answerQuery,
+  type CloseQueryInput,
+  closeQuery,
+  type QueryFilter,
+  type QueryMessageView,
+  type QueryRef,
+  type QueryView,
+  queriesFor,
+  type RaiseQueryInput,
+  type ReopenQueryInput,
+  raiseQuery,
+  reopenQuery,
+} from './queries.js';
+export { seededRandom } from './random.js';
+export { type AmendInput, amendResponse, type RecordInput, recordResponse } from './responses.js';
+export { markSdv, type SdvInput, type SdvMark, type SdvState, type SdvStatus, sdvStatus } from './sdv.js';
+export {
+  loadSession,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+  type SessionUser,
+  SIGN_IN_REFUSED,
+  type SignInResult,
+  sessionHash,
+  signIn,
+  signOut,
+  switchSite,
+  userSites,
+} from './sessions.js';
+export {
+  type LockInput,
+  type LockVisitInput,
   lockResponse,
-  type RecordInput,
-  recordResponse,
+  lockVisit,
+  SIGNATURE_MEANING,
+  type SignatureView,
+  type SignInput,
+  type SignVisitInput,
+  signaturesFor,
   signResponse,
-} from './responses.js';
+  signVisit,
+  unlockResponse,
+} from './signatures.js';
 export { createSite } from './sites.js';
 export { studyReport } from './study-report.js';
 export { enrolSubject, formatStudyId, withdrawSubject } from './subjects.js';

@@ -63,6 +63,7 @@ export async function addUser(deps: RegistryDeps, actor: Actor, input: UserInput
       .values({ username: user.username, password_hash: passwordHash, role: user.role, site_id: siteId })
       .returning('id')
       .executeTakeFirstOrThrow();
+    if (siteId) await trx.insertInto('user_site').values({ user_id: row.id, site_id: siteId }).execute();
     await appendAudit(trx, {
       at: deps.clock(),
       actor: actor.username,

@@ -1,10 +1,21 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { NONCE, secureHeaders } from 'hono/secure-headers';
 import { RegistryError } from '../errors.js';
-import type { RegistryDeps } from '../registry/index.js';
+import { loadSession, type RegistryDeps } from '../registry/index.js';
 import { isConnectionLost } from '../store/index.js';
-import { HomePage } from '../web/home-page.js';
+import { APP_CSS } from '../web/static/app-css.js';
+import { APP_JS } from '../web/static/app-js.js';
+import { clearSessionCookie, type Origin, readSessionCookie } from './client.js';
+import type { AppEnv } from './env.js';
+import { errorPage } from './render.js';
+import { RouteTable } from './router.js';
+import { accountRoutes, authRoutes } from './routes/auth.js';
 
-export interface AppDeps {
+export interface AppDeps extends Origin {
   registry: RegistryDeps;
   log: (line: string) => void;
   /** The database's state as `serve` watches it; absent: always available. */
@@ -21,6 +32,9 @@ export interface DatabaseState {
 /** Seconds a client should wait before trying again while the database is down. */
 export const RETRY_AFTER_SECONDS = 2;
 
+/** Largest request body accepted (a form with many repeating rows stays far below it). */
+const MAX_BODY_BYTES = 1_000_000;
+
 const unavailable = () =>
   new Response(
     JSON.stringify({
@@ -28,21 +42,79 @@ const unavailable = () =>
     }),
     {
       status: 503,
-      headers: { 'content-type': 'application/json', 'retry-after': String(RETRY_AFTER_SECONDS) },
+      headers: {
+        'content-type': 'application/json',
+        'retry-after': String(RETRY_AFTER_SECONDS),
+        'cache-control': 'no-store',
+      },
     },
   );
 
-/** Builds the HTTP app without listening; `server/main.ts` and the `serve` verb listen. */
-export function buildApp(deps: AppDeps): Hono {
-  const app = new Hono();
+/** The app and the table of its routes' access rules (for the route-rule test). */
+export interface BuiltApp {
+  app: Hono<AppEnv>;
+  rules: RouteTable['rules'];
+}
 
+/** Builds the HTTP app without listening; the `serve` verb listens. */
+export function buildApp(deps: AppDeps): Hono<AppEnv> {
+  return buildAppWithRules(deps).app;
+}
+
+export function buildAppWithRules(deps: AppDeps): BuiltApp {
+  const app = new Hono<AppEnv>();
+  const tls = deps.appOrigin?.startsWith('https:') ?? false;
+
+  app.use(requestId());
   // While the database is down every answer, /health included, is 503 with Retry-After.
   app.use(async (_c, next) => {
     if (deps.database && !deps.database.available()) return unavailable();
     return next();
   });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: [NONCE],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: tls ? 'max-age=31536000; includeSubDomains' : false,
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  // Pages carry patient data: nothing is cached, except the static assets below.
+  app.use(async (c, next) => {
+    await next();
+    if (!c.req.path.startsWith('/static/')) c.header('cache-control', 'no-store');
+  });
+  app.use(
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorPage(c, 400, 'The form is too large.') }),
+  );
+  // CSRF: a state-changing request must come from this app's own origin (APP_ORIGIN when set), on
+  // top of the SameSite=Lax cookie.
+  app.use(
+    csrf({
+      origin: (origin, c) => origin === (deps.appOrigin ?? new URL(c.req.url).origin),
+    }),
+  );
+  app.use(async (c, next) => {
+    const token = readSessionCookie(c, deps);
+    const user = token ? await loadSession(deps.registry, token) : null;
+    c.set('sessionToken', user ? token : null);
+    c.set('user', user);
+    if (token && !user) clearSessionCookie(c, deps);
+    return next();
+  });
 
-  app.get('/health', async (c) => {
+  const routes = new RouteTable(app);
+  routes.get('/health', 'public', async (c) => {
     await deps.registry.db.selectFrom('site').select('id').limit(1).execute();
     return c.json({
       status: 'ok',
@@ -50,26 +122,60 @@ export function buildApp(deps: AppDeps): Hono {
       version: deps.registry.protocol.version,
     });
   });
+  routes.get('/static/app.css', 'public', (c) =>
+    c.body(APP_CSS, 200, {
+      'content-type': 'text/css; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+    }),
+  );
+  routes.get('/static/app.js', 'public', (c) =>
+    c.body(APP_JS, 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+    }),
+  );
+  authRoutes(routes, deps);
+  accountRoutes(routes);
 
-  app.get('/', (c) => c.html(<HomePage protocol={deps.registry.protocol} />));
+  app.notFound((c) => errorPage(c, 404, 'There is no such page, or it is not yours to see.'));
 
   app.onError((error, c) => {
     if (isConnectionLost(error)) {
       deps.database?.lost();
-      deps.log(`${c.req.method} ${c.req.path}: the database connection was lost`);
+      deps.log(`${c.req.method} ${c.req.routePath}: the database connection was lost`);
       return unavailable();
     }
-    if (error instanceof RegistryError) {
-      return c.json(
-        { error: { code: error.code, message: error.message, issues: error.issues } },
-        error.status as 400,
-      );
+    if (error instanceof HTTPException && error.status < 500) {
+      // hono/csrf refuses a cross-origin form with 403.
+      const message =
+        error.status === 403
+          ? 'The form was refused because it did not come from this registry. Reload the page and try again.'
+          : 'The request was not understood.';
+      return errorPage(c, error.status === 403 ? 403 : 400, message);
     }
-    // 5xx never echo the internal message; the log has it with a request id.
-    const requestId = crypto.randomUUID();
-    deps.log(`request ${requestId} ${c.req.method} ${c.req.path} failed: ${(error as Error).stack ?? error}`);
-    return c.json({ error: { code: 'INTERNAL', message: 'internal error', request_id: requestId } }, 500);
+    if (error instanceof RegistryError) {
+      if (c.req.path === '/health' || c.req.header('accept')?.includes('application/json')) {
+        return c.json(
+          { error: { code: error.code, message: error.message, issues: error.issues } },
+          error.status as 400,
+        );
+      }
+      return errorPage(c, error.status as 400, error.message);
+    }
+    // 5xx never echo the internal message; the log has it with the request id and the route
+    // pattern (never the path, which may carry a study id).
+    const id = c.get('requestId') ?? crypto.randomUUID();
+    deps.log(`request ${id} ${c.req.method} ${c.req.routePath} failed: ${(error as Error).stack ?? error}`);
+    if (c.req.path === '/health') {
+      return c.json({ error: { code: 'INTERNAL', message: 'internal error', request_id: id } }, 500);
+    }
+    return errorPage(
+      c,
+      500,
+      'The request could not be completed. If you were saving, check the record before you try again.',
+      id,
+    );
   });
 
-  return app;
+  return { app, rules: routes.rules };
 }

@@ -4,6 +4,10 @@ import * as initial from './migrations/0001-initial.js';
 import * as rowAudit from './migrations/0002-row-audit.js';
 import * as visit from './migrations/0003-visit.js';
 import * as fasterRowHash from './migrations/0004-faster-row-hash.js';
+import * as clinicalWorkflow from './migrations/0005-clinical-workflow.js';
+import * as subjectProgress from './migrations/0006-subject-progress.js';
+import * as missingDataCodes from './migrations/0007-missing-data-codes.js';
+import * as webSessions from './migrations/0010-web-sessions.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
@@ -12,6 +16,10 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-row-audit': rowAudit,
   '0003-visit': visit,
   '0004-faster-row-hash': fasterRowHash,
+  '0006-subject-progress': subjectProgress,
+  '0007-missing-data-codes': missingDataCodes,
+  '0005-clinical-workflow': clinicalWorkflow,
+  '0010-web-sessions': webSessions,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

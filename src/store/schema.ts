@@ -50,6 +50,33 @@ export interface AppUserTable {
   site_id: string | null;
   created_at: TimestampDefault;
   disabled_at: NullableTimestamp;
+  /** Shown with the user's signature (0010-web-sessions); null: the username is shown. */
+  full_name: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** The sites a user works at (0010-web-sessions); coordinators and investigators may have several. */
+export interface UserSiteTable {
+  user_id: string;
+  site_id: string;
+}
+
+/** A staff sign-in: only the sha256 of the browser's random id is stored. */
+export interface WebSessionTable {
+  id_hash: string;
+  user_id: string;
+  active_site_id: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ended_at: NullableTimestamp;
+}
+
+/** One failed sign-in, for backoff per account and per address and the account lockout. */
+export interface LoginFailureTable {
+  id: Identity;
+  username: string;
+  ip: string;
+  at: Timestamp;
 }
 
 export interface SubjectTable {
@@ -104,6 +131,8 @@ export interface ResponseTable {
   locked_at: NullableTimestamp;
   signed_by: string | null;
   signed_at: NullableTimestamp;
+  /** Items marked missing with a code, item id → code; null when none (0007-missing-data-codes). */
+  missing: NullableJsonb;
 }
 
 /** A subject's visit: done on a date in a mode, or missed with a reason (0003-visit). */
@@ -139,6 +168,57 @@ export interface QueryTable {
   answered_at: NullableTimestamp;
   closed_by: string | null;
   closed_at: NullableTimestamp;
+  /** A user of the subject's site the query is assigned to; null: the site's staff (0005). */
+  assigned_to: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export const QUERY_MESSAGE_KIND_VALUES = ['raise', 'answer', 'close', 'reopen'] as const;
+export type QueryMessageKind = (typeof QUERY_MESSAGE_KIND_VALUES)[number];
+
+/** One message of a query's thread (0005-clinical-workflow); never deleted. */
+export interface QueryMessageTable {
+  id: Identity;
+  query_id: number;
+  site_id: string;
+  study_id: string;
+  kind: QueryMessageKind;
+  author: string;
+  at: Timestamp;
+  text: string;
+  /** An answer by amendment: the response version the amendment made. */
+  response_version: number | null;
+}
+
+/** An investigator's signature of one form, bound to a sha256 of the signed version (0005). */
+export interface SignatureTable {
+  id: Identity;
+  site_id: string;
+  study_id: string;
+  response_id: number;
+  response_version: number;
+  content_sha256: string;
+  signed_by: string;
+  signer_role: string;
+  meaning: string;
+  signed_at: Timestamp;
+  scope: 'form' | 'visit';
+  void_at: NullableTimestamp;
+  void_by: string | null;
+  void_reason: string | null;
+}
+
+/** Source data verification of a form (item null) or one item, at a version (0005). */
+export interface SdvTable {
+  id: Identity;
+  site_id: string;
+  study_id: string;
+  response_id: number;
+  item: string | null;
+  response_version: number;
+  verified_by: string;
+  verified_at: Timestamp;
+  stale_at: NullableTimestamp;
+  stale_reason: string | null;
 }
 
 export interface AuditEventTable {
@@ -178,6 +258,22 @@ export interface AuditPendingTable {
   hashes: (string | null)[];
 }
 
+/**
+ * A subject's progress, derived by triggers from response and visit (0006-subject-progress): the
+ * visits seen by their forms, those with forms not signed or not locked, the dates of visits recorded
+ * done, the visits recorded missed. Read only.
+ */
+export interface SubjectProgressTable {
+  study_id: string;
+  site_id: string;
+  seen: ColumnType<string[], never, never>;
+  /** Visits with an entered form not signed, and not locked. */
+  unsigned: ColumnType<string[], never, never>;
+  unlocked: ColumnType<string[], never, never>;
+  visit_dates: ColumnType<Record<string, string>, never, never>;
+  missed: ColumnType<string[], never, never>;
+}
+
 /** The registry's tables as Kysely sees them; column names are the SQL names. */
 export interface Database {
   site: SiteTable;
@@ -185,10 +281,17 @@ export interface Database {
   app_user: AppUserTable;
   subject: SubjectTable;
   subject_identity: SubjectIdentityTable;
+  subject_progress: SubjectProgressTable;
   response: ResponseTable;
   query: QueryTable;
+  query_message: QueryMessageTable;
+  signature: SignatureTable;
+  sdv: SdvTable;
   visit: VisitTable;
   audit_event: AuditEventTable;
   audit_row: AuditRowTable;
   audit_pending: AuditPendingTable;
+  user_site: UserSiteTable;
+  web_session: WebSessionTable;
+  login_failure: LoginFailureTable;
 }

@@ -9,7 +9,8 @@ export const SERVE: Verb = {
   help: `Usage: sifreg serve [--port P] [--host H] [--data-dir DIR]
 
 Starts the embedded database (or uses DATABASE_URL) and serves the registry on http://H:P
-(default 127.0.0.1:8080, or the PORT environment variable). If the database goes away, pages
+(default 127.0.0.1:8080, or the PORT environment variable). Behind a proxy, set APP_ORIGIN to
+the public origin (e.g. https://registry.example.org): CSRF checks and links use it. If the database goes away, pages
 answer 503 with Retry-After while serve restarts or reconnects it. Ctrl-C stops the server and,
 when no other sifreg process uses it, the database cleanly.`,
   async run(args, io) {
@@ -21,6 +22,7 @@ when no other sifreg process uses it, the database cleanly.`,
           ? parsePort(io.env.PORT, 'PORT')
           : 8080;
     const host = (values.host as string | undefined) ?? '127.0.0.1';
+    const appOrigin = io.env.APP_ORIGIN !== undefined ? parseOrigin(io.env.APP_ORIGIN) : undefined;
     const log = (line: string) => io.stderr.write(`${line}\n`);
 
     const { createAdaptorServer } = await import('@hono/node-server');
@@ -47,7 +49,12 @@ when no other sifreg process uses it, the database cleanly.`,
     }
     const watch = watchDatabase(registry.handle, log);
     const { buildApp } = await appModule;
-    const app = buildApp({ registry: registry.deps, log, database: watch });
+    const app = buildApp({
+      registry: registry.deps,
+      log,
+      database: watch,
+      ...(appOrigin ? { appOrigin } : {}),
+    });
     respond = (request) => app.fetch(request);
     // Stop taking requests and watching first; the database closes after (openRegistry's handler).
     registry.onShutdown(async () => {
@@ -61,6 +68,23 @@ when no other sifreg process uses it, the database cleanly.`,
     return 0;
   },
 };
+
+/**
+ * APP_ORIGIN: the public origin users reach the registry at behind a proxy (scheme, host, optional
+ * port; nothing else). CSRF checks and links use it rather than the Host header.
+ */
+export function parseOrigin(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== text.replace(/\/$/, '')) {
+    throw new UsageError(`APP_ORIGIN must be an origin such as https://registry.example.org (got "${text}")`);
+  }
+  return url.origin;
+}
 
 /** A TCP port from the command line or PORT: a whole number 1–65535. */
 export function parsePort(text: string | boolean, name: string): number {

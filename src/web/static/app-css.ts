@@ -1,0 +1,44 @@
+/** The staff application's stylesheet, served at /static/app.css (no inline styles: the CSP has no unsafe-inline). */
+export const APP_CSS = `
+:root{--ink:#1d2733;--muted:#4f5d6d;--line:#cfd8e3;--bg:#f6f8fb;--accent:#0b5cad;--ok:#1d6b38;--warn:#8a5300;--bad:#a4161a;--focus:#ffbf47}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--ink);background:var(--bg)}
+a{color:var(--accent)}
+:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem}
+.skip:focus{left:.5rem;z-index:10}
+.top{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;background:#12304f;color:#fff;padding:.5rem 1rem}
+.top a{color:#fff}
+.brand{font-weight:700;text-decoration:none;font-size:1.1rem}
+.top nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}
+.top nav a[aria-current=page]{text-decoration:underline;text-underline-offset:4px;font-weight:600}
+.userbox{margin-left:auto;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
+.userbox .muted{color:#d5e2f0}
+.userbox button,.userbox select{font:inherit;font-size:.9rem}
+main{max-width:80rem;margin:1rem auto;padding:0 1rem}
+h1{font-size:1.5rem;margin:.5rem 0 1rem}
+h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+.panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:1rem 1.25rem;margin-bottom:1rem}
+.muted{color:var(--muted)}
+form.inline{display:inline-flex;gap:.4rem;align-items:center;margin:0}
+label{font-weight:600}
+input,select,textarea,button{font:inherit}
+input[type=text],input[type=password],input[type=number],input[type=date],input[type=time],input[type=email],select,textarea{padding:.4rem .5rem;border:1px solid #7a8899;border-radius:4px;max-width:100%}
+button,.button{display:inline-block;padding:.45rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:4px;cursor:pointer;text-decoration:none}
+button.secondary,.button.secondary{background:#fff;color:var(--accent)}
+.field{margin:0 0 1rem}
+.field label,.field legend{display:block;margin-bottom:.25rem}
+.hint{color:var(--muted);font-size:.9rem;margin:.1rem 0 .3rem}
+.field-error{color:var(--bad);font-weight:600;margin:.1rem 0 .3rem}
+.field.invalid input,.field.invalid select,.field.invalid textarea{border:2px solid var(--bad)}
+.error-summary{border:3px solid var(--bad);background:#fff;padding:.75rem 1rem;margin-bottom:1rem}
+.error-summary h2{margin-top:0;color:var(--bad)}
+.notice{border-left:5px solid var(--ok);background:#fff;padding:.5rem 1rem;margin-bottom:1rem}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{background:#eef2f7}
+.table-wrap{overflow-x:auto}
+.badge{display:inline-block;padding:0 .4rem;border-radius:3px;font-size:.85rem;border:1px solid currentColor}
+.band-green{color:var(--ok)}.band-amber{color:var(--warn)}.band-red{color:var(--bad)}
+.login{max-width:24rem;margin:3rem auto}
+`;
