@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { RegistryError } from '../errors.js';
 import { MAX_INT4, type ScoreResult } from '../instruments/index.js';
 import { appendAudit, type Database } from '../store/index.js';
-import { type Actor, type Permission, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { checkDateOrder } from './date-rules.js';
 import { parseInput } from './parse-input.js';
 import { checkAnswers, checkPlacement } from './protocol-rules.js';
 import { insertResponse, responseColumns } from './response-columns.js';
-import { inScope, scopeFor } from './scope.js';
+import { checkVersion, loadResponse, type ResponseRow } from './response-row.js';
+import { staleSdv } from './sdv.js';
 import { loadSubjectForUpdate, refuseSecondEnd, writeSubjectState } from './subject-state.js';
 
 const RECORD_INPUT = z.object({
@@ -96,7 +97,7 @@ export async function recordResponse(
   });
 }
 
-const AMEND_INPUT = z.object({
+export const AMEND_INPUT = z.object({
   id: z.number().int().positive(),
   version: z
     .number()
@@ -109,30 +110,7 @@ const AMEND_INPUT = z.object({
 });
 
 export type AmendInput = z.input<typeof AMEND_INPUT>;
-
-async function loadResponse(trx: Transaction<Database>, actor: Actor, permission: Permission, id: number) {
-  const row = await trx
-    .selectFrom('response')
-    .selectAll()
-    .where('id', '=', id)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!row) throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
-  // Another site's form is "not found", so its existence does not leak.
-  if (!inScope(scopeFor(actor, permission), row.site_id)) {
-    throw new RegistryError('RESPONSE_NOT_FOUND', `response ${id} not found`);
-  }
-  return row;
-}
-
-function checkVersion(id: number, current: number, expected: number): void {
-  if (current !== expected) {
-    throw new RegistryError(
-      'VERSION_CONFLICT',
-      `response ${id} was changed by someone else (now version ${current}, you had ${expected}); reload and try again`,
-    );
-  }
-}
+export type AmendFields = z.output<typeof AMEND_INPUT>;
 
 /**
  * Amends a response. Optimistic locking on `version`; once a response is complete, an amendment
@@ -147,117 +125,78 @@ export async function amendResponse(
   const a = parseInput(AMEND_INPUT, input);
   return deps.db.transaction().execute(async (trx) => {
     const row = await loadResponse(trx, actor, 'response.write', a.id);
-    if (row.status === 'locked' || row.status === 'signed') {
-      throw new RegistryError('RESPONSE_LOCKED', `response ${a.id} is ${row.status} and cannot be amended`);
-    }
-    checkVersion(a.id, row.version, a.version);
-    if (row.status === 'complete' && !a.reason) {
-      throw new RegistryError('REASON_REQUIRED', 'a reason is required to amend a completed form', [
-        { path: ['reason'], code: 'required', message: 'reason: say why the completed form is changed' },
-      ]);
-    }
-    const status = a.status ?? (row.status === 'complete' ? 'complete' : 'draft');
-    if (row.status === 'complete' && status === 'draft') {
-      throw new RegistryError('INVALID_STATE', 'a completed form cannot go back to draft');
-    }
-    const def = checkPlacement(deps.protocol, row.visit, row.instrument, row.instance);
-    const { answers, scored } = checkAnswers(
-      deps.protocol,
-      def,
-      a.answers,
-      status === 'draft',
-      { studyId: row.study_id, siteId: row.site_id },
-      deps.clock(),
-    );
-    if (status === 'complete') await checkDateOrder(trx, row.study_id, { ...row, answers }, a.id);
-    const now = deps.clock();
-    const updated = await trx
-      .updateTable('response')
-      .set({
-        ...responseColumns(def, answers, scored),
-        instrument_version: def.version,
-        status,
-        version: row.version + 1,
-        updated_at: now,
-      })
-      .where('id', '=', a.id)
-      .where('version', '=', a.version)
-      .returning(['id', 'version', 'status'])
-      .executeTakeFirst();
-    if (!updated) checkVersion(a.id, -1, a.version);
-    if (status === 'complete') {
-      const subject = await loadSubjectForUpdate(trx, row.study_id);
-      await writeSubjectState(trx, subject, def, answers, now);
-    }
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: 'response.amend',
-      siteId: row.site_id,
-      entity: 'response',
-      entityId: String(a.id),
-      before: { status: row.status, version: row.version, answers: row.answers },
-      after: { status, version: row.version + 1, answers },
-      reason: a.reason ?? null,
-    });
-    return { id: a.id, version: row.version + 1, status, scores: scored.scores };
+    return amendLoaded(deps, trx, actor, row, a);
   });
 }
 
-const STATE_INPUT = z.object({
-  id: z.number().int().positive(),
-  version: z.number().int().positive().max(MAX_INT4),
-});
-
-async function changeState(
+/**
+ * The amendment rule on a response already loaded for update, inside the caller's transaction
+ * (amendResponse, and a query answered by amendment). Items changed make their source data
+ * verification stale.
+ */
+export async function amendLoaded(
   deps: RegistryDeps,
+  trx: Transaction<Database>,
   actor: Actor,
-  input: z.input<typeof STATE_INPUT>,
-  to: 'locked' | 'signed',
+  row: ResponseRow,
+  a: AmendFields,
 ): Promise<ResponseRef> {
-  const permission = to === 'locked' ? 'response.lock' : 'response.sign';
-  requirePermission(actor, permission);
-  const s = parseInput(STATE_INPUT, input);
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await loadResponse(trx, actor, permission, s.id);
-    checkVersion(s.id, row.version, s.version);
-    const allowedFrom = to === 'locked' ? ['complete'] : ['complete', 'locked'];
-    if (!allowedFrom.includes(row.status)) {
-      throw new RegistryError(
-        'INVALID_STATE',
-        `response ${s.id} is ${row.status}; only a ${allowedFrom.join(' or ')} form can be ${to}`,
-      );
-    }
-    const now = deps.clock();
-    const stamp =
-      to === 'locked'
-        ? { locked_by: actor.username, locked_at: now }
-        : { signed_by: actor.username, signed_at: now };
-    await trx
-      .updateTable('response')
-      .set({ status: to, version: row.version + 1, updated_at: now, ...stamp })
-      .where('id', '=', s.id)
-      .execute();
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: to === 'locked' ? 'response.lock' : 'response.sign',
-      siteId: row.site_id,
-      entity: 'response',
-      entityId: String(s.id),
-      before: { status: row.status, version: row.version },
-      after: { status: to, version: row.version + 1 },
-    });
-    return { id: s.id, version: row.version + 1, status: to, scores: row.scores as ResponseRef['scores'] };
+  if (row.status === 'locked' || row.status === 'signed') {
+    throw new RegistryError(
+      'RESPONSE_LOCKED',
+      `response ${a.id} is ${row.status} and cannot be amended; an investigator unlocks it first`,
+    );
+  }
+  await checkVersion(trx, row, a.version, a.answers);
+  if (row.status === 'complete' && !a.reason) {
+    throw new RegistryError('REASON_REQUIRED', 'a reason is required to amend a completed form', [
+      { path: ['reason'], code: 'required', message: 'reason: say why the completed form is changed' },
+    ]);
+  }
+  const status = a.status ?? (row.status === 'complete' ? 'complete' : 'draft');
+  if (row.status === 'complete' && status === 'draft') {
+    throw new RegistryError('INVALID_STATE', 'a completed form cannot go back to draft');
+  }
+  const def = checkPlacement(deps.protocol, row.visit, row.instrument, row.instance);
+  const { answers, scored } = checkAnswers(
+    deps.protocol,
+    def,
+    a.answers,
+    status === 'draft',
+    { studyId: row.study_id, siteId: row.site_id },
+    deps.clock(),
+  );
+  if (status === 'complete') await checkDateOrder(trx, row.study_id, { ...row, answers }, a.id);
+  const now = deps.clock();
+  const updated = await trx
+    .updateTable('response')
+    .set({
+      ...responseColumns(def, answers, scored),
+      instrument_version: def.version,
+      status,
+      version: row.version + 1,
+      updated_at: now,
+    })
+    .where('id', '=', a.id)
+    .where('version', '=', a.version)
+    .returning(['id', 'version', 'status'])
+    .executeTakeFirst();
+  if (!updated) await checkVersion(trx, { ...row, version: -1 }, a.version);
+  await staleSdv(trx, row, answers, row.version + 1, now);
+  if (status === 'complete') {
+    const subject = await loadSubjectForUpdate(trx, row.study_id);
+    await writeSubjectState(trx, subject, def, answers, now);
+  }
+  await appendAudit(trx, {
+    at: now,
+    actor: actor.username,
+    action: 'response.amend',
+    siteId: row.site_id,
+    entity: 'response',
+    entityId: String(a.id),
+    before: { status: row.status, version: row.version, answers: row.answers },
+    after: { status, version: row.version + 1, answers },
+    reason: a.reason ?? null,
   });
-}
-
-/** Locks a complete form against amendment (investigator). */
-export function lockResponse(deps: RegistryDeps, actor: Actor, input: z.input<typeof STATE_INPUT>) {
-  return changeState(deps, actor, input, 'locked');
-}
-
-/** Signs a complete or locked form (investigator); a signed form is locked too. */
-export function signResponse(deps: RegistryDeps, actor: Actor, input: z.input<typeof STATE_INPUT>) {
-  return changeState(deps, actor, input, 'signed');
+  return { id: a.id, version: row.version + 1, status, scores: scored.scores };
 }

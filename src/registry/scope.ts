@@ -23,7 +23,16 @@ export type Permission =
   | 'data.export_deidentified'
   /** The aggregated study report. */
   | 'report.generate'
-  | 'data.import';
+  | 'data.import'
+  /** Raise a query on an item; close and reopen it (the monitor). */
+  | 'query.raise'
+  | 'query.close'
+  /** Answer a query: amend the item with a reason or explain why it stays (site staff). */
+  | 'query.answer'
+  /** Mark source data verification of a form or item. */
+  | 'sdv.mark'
+  /** Read the audit trail (the audit trail viewer). */
+  | 'audit.read';
 
 /** Which sites' data an actor reaches with one permission: every site, a list of sites, or none. */
 export type Scope = { kind: 'all' } | { kind: 'sites'; sites: readonly string[] } | { kind: 'none' };
@@ -37,13 +46,14 @@ type Reach = 'all' | 'own site';
  * admin manages sites and users and reaches no patient data; `system` is the operator on the server.
  */
 const ROLE_SCOPES: Record<ScopedActor['role'], Partial<Record<Permission, Reach>>> = {
-  admin: { 'site.manage': 'all', 'user.manage': 'all' },
+  admin: { 'site.manage': 'all', 'user.manage': 'all', 'audit.read': 'all' },
   coordinator: {
     'subject.enrol': 'own site',
     'response.write': 'own site',
     'subject.withdraw': 'own site',
     'data.read': 'own site',
     'data.export_deidentified': 'own site',
+    'query.answer': 'own site',
   },
   investigator: {
     'subject.enrol': 'own site',
@@ -53,8 +63,17 @@ const ROLE_SCOPES: Record<ScopedActor['role'], Partial<Record<Permission, Reach>
     'subject.withdraw': 'own site',
     'data.read': 'own site',
     'data.export_deidentified': 'own site',
+    'query.answer': 'own site',
   },
-  monitor: { 'data.read': 'all', 'data.export_deidentified': 'all', 'report.generate': 'all' },
+  monitor: {
+    'data.read': 'all',
+    'data.export_deidentified': 'all',
+    'report.generate': 'all',
+    'query.raise': 'all',
+    'query.close': 'all',
+    'sdv.mark': 'all',
+    'audit.read': 'all',
+  },
   statistician: { 'data.export_deidentified': 'all', 'report.generate': 'all' },
   system: {
     'site.manage': 'all',
@@ -68,6 +87,11 @@ const ROLE_SCOPES: Record<ScopedActor['role'], Partial<Record<Permission, Reach>
     'data.export_deidentified': 'all',
     'report.generate': 'all',
     'data.import': 'all',
+    'query.raise': 'all',
+    'query.close': 'all',
+    'query.answer': 'all',
+    'sdv.mark': 'all',
+    'audit.read': 'all',
   },
 };
 

@@ -297,10 +297,11 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
 
   test('only an investigator locks and signs, and a locked form cannot be amended', async () => {
     const pain = await recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0001', 'week12', 2));
-    expect((await rejects(lockResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1 }))).code).toBe(
-      'FORBIDDEN',
-    );
-    const locked = await lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1 });
+    const reason = 'visit reviewed';
+    expect(
+      (await rejects(lockResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1, reason }))).code,
+    ).toBe('FORBIDDEN');
+    const locked = await lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1, reason });
     expect(locked.status).toBe('locked');
     expect(
       (
@@ -314,11 +315,18 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
         )
       ).code,
     ).toBe('RESPONSE_LOCKED');
-    const signed = await signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 2 });
+    await addUser(r.deps, ADMIN, {
+      username: VCU_INVESTIGATOR.username,
+      role: 'investigator',
+      siteId: 'VCU',
+      password: 'investigator passphrase',
+    });
+    const password = 'investigator passphrase';
+    const signed = await signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 2, password });
     expect(signed).toMatchObject({ status: 'signed', version: 3 });
-    expect((await rejects(lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 3 }))).code).toBe(
-      'INVALID_STATE',
-    );
+    expect(
+      (await rejects(lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 3, reason }))).code,
+    ).toBe('INVALID_STATE');
   });
 
   test('withdrawal needs a reason, records the end-of-study form and ends the subject', async () => {

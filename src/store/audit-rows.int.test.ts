@@ -219,6 +219,12 @@ describe('every use case, as the application role', () => {
         siteId: 'VCU',
         password: 'correct horse battery',
       });
+      await addUser(deps, admin, {
+        username: 'ivan.vcu',
+        role: 'investigator',
+        siteId: 'VCU',
+        password: 'correct horse battery',
+      });
       const answers = {
         sex: 'female',
         birth_year: 1948,
@@ -243,8 +249,8 @@ describe('every use case, as the application role', () => {
         answers: { scale: 'nrs', score: 6 },
         reason: 'transcription error',
       });
-      await lockResponse(deps, investigator, { id: pain.id, version: 2 });
-      await signResponse(deps, investigator, { id: pain.id, version: 3 });
+      await lockResponse(deps, investigator, { id: pain.id, version: 2, reason: 'reviewed' });
+      await signResponse(deps, investigator, { id: pain.id, version: 3, password: 'correct horse battery' });
       await withdrawSubject(deps, coordinator, {
         studyId: second.studyId,
         date: '2026-03-01',
@@ -258,6 +264,7 @@ describe('every use case, as the application role', () => {
       expect(audited.rows.map((r) => r.tbl)).toEqual([
         'app_user',
         'response',
+        'signature',
         'site',
         'subject',
         'subject_identity',

@@ -38,6 +38,10 @@ export const AUDITED_TABLES: Readonly<Record<string, string>> = {
   query: 'id',
   // From 0003-visit.
   visit: 'id',
+  // From 0005-clinical-workflow.
+  query_message: 'id',
+  signature: 'id',
+  sdv: 'id',
 };
 
 /**

@@ -83,7 +83,17 @@ describe('schema', () => {
         'closed_at',
         'assigned_to',
       ],
-      query_message: ['id', 'query_id', 'site_id', 'study_id', 'kind', 'author', 'at', 'text', 'response_version'],
+      query_message: [
+        'id',
+        'query_id',
+        'site_id',
+        'study_id',
+        'kind',
+        'author',
+        'at',
+        'text',
+        'response_version',
+      ],
       sdv: [
         'id',
         'site_id',
