@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { appendAudit } from '../store/index.js';
 import type { Actor, RegistryDeps, Role } from './context.js';
 import { authenticate } from './users.js';
@@ -8,6 +9,8 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
 /** last_seen_at is written at most this often, so a page view is not always a write. */
 const TOUCH_EVERY_MS = 60_000;
+/** First key of the advisory lock that serialises sign-in attempts for one username. */
+const SIGN_IN_LOCK = 53_494_653;
 
 /** A signed-in staff member as a request sees them: the active site is the actor's site. */
 export interface SessionUser {
@@ -39,25 +42,110 @@ export async function userSites(deps: RegistryDeps, userId: string): Promise<str
 /** The one message for every refused sign-in, so it never tells whether the user exists. */
 export const SIGN_IN_REFUSED = 'The username or password is not right, or the account is locked for now.';
 
+/*
+ * Sign-in backoff and lockout (OWASP ASVS 5.0 §6.3.1, NIST SP 800-63B §5.2.2: limit failed attempts
+ * per account; OWASP Authentication Cheat Sheet: count per account and per address). The counters are
+ * rows of login_failure in PostgreSQL, so every `serve` process sees the same ones. While a sign-in is
+ * held back its password is not even checked and the attempt is not counted, so waiting out the delay
+ * is always enough.
+ */
+/** Failures in this window count towards the delay and the lockout. */
+export const FAILURE_WINDOW_MS = 15 * 60_000;
+/** Account failures allowed before each further attempt must wait (1 s, 2 s, 4 s, … after the last). */
+export const ACCOUNT_FREE_FAILURES = 3;
+/** Failures within the window that lock the account, and for how long after the last of them. */
+export const LOCKOUT_FAILURES = 10;
+export const LOCKOUT_MS = 15 * 60_000;
+/** One address may serve a whole clinic behind NAT: more free failures, then the same growing delay. */
+export const IP_FREE_FAILURES = 10;
+const MAX_DELAY_MS = 15 * 60_000;
+/** Rows older than this can no longer matter (the window plus the lockout) and are purged. */
+const KEEP_FAILURES_MS = FAILURE_WINDOW_MS + LOCKOUT_MS;
+
 export type SignInResult =
   | { kind: 'ok'; token: string; user: SessionUser }
   | { kind: 'refused' | 'throttled'; message: string };
 
+/** Until when failures at these times (ascending) hold back the next attempt; null when they do not. */
+export function heldUntil(failures: readonly Date[], freeFailures: number, lockout: boolean): Date | null {
+  const times = failures.map((f) => f.getTime());
+  let until = Number.NEGATIVE_INFINITY;
+  if (lockout) {
+    // The account locks at the LOCKOUT_FAILURES-th failure within one window, for LOCKOUT_MS after it.
+    for (let k = LOCKOUT_FAILURES - 1; k < times.length; k++) {
+      if (times[k]! - times[k - LOCKOUT_FAILURES + 1]! <= FAILURE_WINDOW_MS) {
+        until = Math.max(until, times[k]! + LOCKOUT_MS);
+      }
+    }
+  }
+  const last = times.at(-1);
+  if (last !== undefined) {
+    const recent = times.filter((t) => t > last - FAILURE_WINDOW_MS).length;
+    if (recent >= freeFailures) {
+      until = Math.max(until, last + Math.min(1000 * 2 ** (recent - freeFailures), MAX_DELAY_MS));
+    }
+  }
+  return Number.isFinite(until) ? new Date(until) : null;
+}
+
+/** Whether this sign-in must wait: the account (known or not) or the address has failed too often. */
+async function throttled(db: RegistryDeps['db'], username: string, ip: string, now: Date): Promise<boolean> {
+  const since = new Date(now.getTime() - KEEP_FAILURES_MS);
+  const times = async (column: 'username' | 'ip', value: string) =>
+    (
+      await db
+        .selectFrom('login_failure')
+        .select('at')
+        .where(column, '=', value)
+        .where('at', '>', since)
+        .orderBy('at')
+        .execute()
+    ).map((r) => r.at);
+  const account = heldUntil(await times('username', username), ACCOUNT_FREE_FAILURES, true);
+  if (account && account > now) return true;
+  const address = heldUntil(await times('ip', ip), IP_FREE_FAILURES, false);
+  return address !== null && address > now;
+}
+
 /**
  * Checks the password and opens a session with a new 256-bit random id (a new id at every sign-in, so
- * a planted id is never promoted). The answer is the same for an unknown user and a wrong password.
- * Success and failure are audit events; a failure is also counted for backoff.
+ * a planted id is never promoted). The answer is the same for an unknown user and a wrong password,
+ * and unknown usernames are counted like known ones. Success, failure and a held-back attempt are
+ * audit events; a failure is counted for backoff, and success clears the account's count (not the
+ * address's, so one good account does not reset an address that guesses at others).
  */
 export async function signIn(
   deps: RegistryDeps,
   input: { username: string; password: string; ip: string },
 ): Promise<SignInResult> {
   const username = input.username.trim().toLowerCase().slice(0, 64);
-  const actor = await authenticate(deps, username, input.password);
+  const ip = input.ip.slice(0, 64);
   const now = deps.clock();
-  if (!actor) {
-    await deps.db.transaction().execute(async (trx) => {
-      await trx.insertInto('login_failure').values({ username, ip: input.ip, at: now }).execute();
+  // One attempt per account at a time, across every process: concurrent guesses cannot all slip
+  // through before the first one is counted.
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${sql.lit(SIGN_IN_LOCK)}::int, hashtext(${username}))`.execute(
+      trx,
+    );
+    if (await throttled(trx, username, ip, now)) {
+      await appendAudit(trx, {
+        at: now,
+        actor: username,
+        action: 'session.login_failed',
+        siteId: null,
+        entity: 'app_user',
+        entityId: username,
+        after: { held_back: true },
+      });
+      return 'throttled' as const;
+    }
+    const actor = await authenticate({ ...deps, db: trx }, username, input.password);
+    if (!actor) {
+      await trx
+        .deleteFrom('login_failure')
+        .where('at', '<', new Date(now.getTime() - KEEP_FAILURES_MS))
+        .execute();
+      await trx.insertInto('login_failure').values({ username, ip, at: now }).execute();
       await appendAudit(trx, {
         at: now,
         actor: username,
@@ -66,9 +154,13 @@ export async function signIn(
         entity: 'app_user',
         entityId: username,
       });
-    });
-    return { kind: 'refused', message: SIGN_IN_REFUSED };
-  }
+      return 'refused' as const;
+    }
+    await trx.deleteFrom('login_failure').where('username', '=', username).execute();
+    return actor;
+  });
+  if (outcome === 'throttled' || outcome === 'refused') return { kind: outcome, message: SIGN_IN_REFUSED };
+  const actor = outcome;
   const row = await deps.db
     .selectFrom('app_user')
     .select(['id', 'full_name'])
