@@ -13,3 +13,10 @@ test('the dictionary lists every ODI section and the pain LOINC code', () => {
   for (let i = 1; i <= 10; i++) expect(md).toMatch(new RegExp(`\\| \`s${i}_[a-z_]+\` \\|`));
   expect(md).toContain('72514-3');
 });
+
+test('the dictionary lists every missing-data code with its tidy, FHIR and REDCap forms', () => {
+  const md = dictionaryMarkdown();
+  expect(md).toContain('| `declined` | `[missing:declined]` | Declined |');
+  expect(md).toContain('| asked-declined | DC |');
+  expect(md).toContain('| `not_applicable` | `[missing:not_applicable]` | Not applicable |');
+});

@@ -1,4 +1,4 @@
-import { dataDictionary, INSTRUMENT_LIST } from '../instruments/index.js';
+import { dataDictionary, formatMissing, INSTRUMENT_LIST, MISSING_CODES } from '../instruments/index.js';
 import { VISIT_INSTRUMENT } from './tidy.js';
 
 const cell = (v: string | number | boolean | null) => (v === null ? '' : String(v).replaceAll('|', '\\|'));
@@ -11,6 +11,20 @@ export function dictionaryMarkdown(): string {
     '',
     'Generated from the instrument definitions (`npx tsx scripts/write-dictionary.ts`); a test fails when',
     'this file is out of date. Item ids are the `item` column of the tidy CSV.',
+    '',
+    '## Missing-data codes',
+    '',
+    'Any item of any form may be marked missing with one of these codes instead of an answer. A coded',
+    'item is not blank (the reason is known) and is never an answer: scores and the analysis count it as',
+    'missing, and a required item with a code lets the form be complete. The tidy CSV writes the code as',
+    'the item’s value in its reserved form, which no answer can take; FHIR and REDCap use their own codes.',
+    '',
+    '| code | tidy CSV value | label | meaning | FHIR data-absent-reason | REDCap |',
+    '|---|---|---|---|---|---|',
+    ...MISSING_CODES.map(
+      (c) =>
+        `| \`${c.code}\` | \`${formatMissing(c.code)}\` | ${cell(c.label)} | ${cell(c.description)} | ${c.fhirDataAbsentReason} | ${c.redcap} |`,
+    ),
     '',
   ];
   for (const def of INSTRUMENT_LIST) {

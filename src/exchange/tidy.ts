@@ -1,8 +1,8 @@
-import type { Answers, InstrumentDef } from '../instruments/index.js';
-import { formatAnswer } from '../instruments/index.js';
+import type { Answers, InstrumentDef, MissingMap } from '../instruments/index.js';
+import { formatAnswer, formatMissing } from '../instruments/index.js';
 import { csvLine } from './csv.js';
 
-/** Tidy CSV contract (DESIGN.md): one row per answered item. */
+/** Tidy CSV contract (DESIGN.md): one row per answered item, or per item marked missing with a code. */
 export const TIDY_HEADER = ['study_id', 'site', 'visit', 'instrument', 'instance', 'item', 'value'] as const;
 export type TidyColumn = (typeof TIDY_HEADER)[number];
 
@@ -23,14 +23,20 @@ export interface TidyResponse {
   instance: number;
   def: InstrumentDef;
   answers: Answers;
+  /** Items marked missing with a code: written `[missing:<code>]` (instruments/missing-codes.ts). */
+  missing?: MissingMap;
 }
 
-/** The tidy rows of one response, items in the instrument's order. */
+/**
+ * The tidy rows of one response, items in the instrument's order; an item marked missing has the
+ * reserved value `[missing:<code>]`, which no answer can take, so it reads back as the code.
+ */
 export function tidyRows(r: TidyResponse): TidyRow[] {
   const rows: TidyRow[] = [];
   for (const item of r.def.items) {
     const value = r.answers[item.id];
-    if (value === undefined) continue;
+    const code = r.missing?.[item.id];
+    if (value === undefined && code === undefined) continue;
     rows.push({
       study_id: r.studyId,
       site: r.site,
@@ -38,7 +44,7 @@ export function tidyRows(r: TidyResponse): TidyRow[] {
       instrument: r.def.id,
       instance: r.instance,
       item: item.id,
-      value: formatAnswer(item, value),
+      value: value === undefined ? formatMissing(code!) : formatAnswer(item, value),
     });
   }
   return rows;

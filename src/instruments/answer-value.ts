@@ -1,4 +1,5 @@
 import { isRealDate } from '../schedule/calendar.js';
+import { reservedText } from './missing-codes.js';
 import type { AnswerValue, ItemDef } from './types.js';
 
 /** One answer read from its text or typed form: the value, or why it is not acceptable. */
@@ -81,6 +82,9 @@ function checkText(item: ItemDef, text: string): ParsedAnswer {
   }
   const unstorable = unstorableText(text);
   if (unstorable !== undefined) return fail('invalid_text', `${item.id} ${unstorable}`);
+  // A text answer never looks like a missing-data code, so a tidy CSV cell in that form is always a code.
+  const reserved = reservedText(text);
+  if (reserved !== undefined) return fail('reserved', `${item.id} ${reserved}`);
   if (item.pattern !== undefined && !new RegExp(item.pattern).test(text)) {
     const example = item.patternExample ? ` (like ${item.patternExample})` : '';
     return fail('pattern', `${item.id} ${JSON.stringify(text)} is not in the expected form${example}`);

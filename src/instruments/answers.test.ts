@@ -120,6 +120,7 @@ describe('parseAnswers', () => {
     expect(parseAnswers(PAIN, { scale: 'nrs', score: '7' })).toEqual({
       ok: true,
       answers: { scale: 'nrs', score: 7 },
+      missing: {},
     });
   });
 
@@ -156,10 +157,12 @@ describe('validateAnswers', () => {
     expect(validateAnswers(PHYSICAL_THERAPY, { pt_referred: 'yes', sessions: '12' })).toEqual({
       ok: true,
       answers: { pt_referred: true, sessions: 12 },
+      missing: {},
     });
     expect(validateAnswers(PHYSICAL_THERAPY, { pt_referred: true, sessions: 12 })).toEqual({
       ok: true,
       answers: { pt_referred: true, sessions: 12 },
+      missing: {},
     });
   });
 
@@ -169,6 +172,7 @@ describe('validateAnswers', () => {
     ).toEqual({
       ok: true,
       answers: {},
+      missing: {},
     });
   });
 
@@ -208,8 +212,12 @@ describe('validateAnswers', () => {
       repeating: false,
       items: [{ ...MULTI }],
     };
-    expect(validateAnswers(def, { x: ['c', 'b'] })).toEqual({ ok: true, answers: { x: ['b', 'c'] } });
-    expect(validateAnswers(def, { x: 'c|b' })).toEqual({ ok: true, answers: { x: ['b', 'c'] } });
+    expect(validateAnswers(def, { x: ['c', 'b'] })).toEqual({
+      ok: true,
+      answers: { x: ['b', 'c'] },
+      missing: {},
+    });
+    expect(validateAnswers(def, { x: 'c|b' })).toEqual({ ok: true, answers: { x: ['b', 'c'] }, missing: {} });
   });
 });
 

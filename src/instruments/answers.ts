@@ -6,6 +6,7 @@ import {
   type ParsedAnswer,
   parseAnswerText,
 } from './answer-value.js';
+import { checkMissing, parseMissingText } from './missing-codes.js';
 import {
   type Answers,
   DEFAULT_SCORING,
@@ -51,17 +52,24 @@ function itemMap(def: InstrumentDef): ReadonlyMap<string, ItemDef> {
   return map;
 }
 
-/** Reads every answer with `read`, then checks required items and the instrument's cross-item rules. */
+/**
+ * Reads every answer with `read`, takes the missing-data codes (given apart, or in a text cell's
+ * reserved form when `codesInText`), then checks required items and the instrument's cross-item
+ * rules. A coded item is not an answer: it satisfies "required" and is absent from the answers.
+ */
 function collect(
   def: InstrumentDef,
   input: Record<string, unknown>,
   isBlank: (value: unknown) => boolean,
   read: (item: ItemDef, value: unknown) => ParsedAnswer,
   context: ValidationContext,
+  missingInput: Readonly<Record<string, unknown>>,
+  codesInText: boolean,
 ): ValidationResult {
   const items = itemMap(def);
   const issues: Issue[] = [];
   const answers: Answers = {};
+  const codes: Record<string, unknown> = { ...missingInput };
   for (const [id, raw] of Object.entries(input)) {
     const item = items.get(id);
     if (!item) {
@@ -74,6 +82,25 @@ function collect(
       continue;
     }
     if (isBlank(raw)) continue;
+    const coded = codesInText && typeof raw === 'string' ? parseMissingText(raw) : undefined;
+    if (coded) {
+      if (coded.ok) codes[id] = coded.code;
+      else
+        issues.push({
+          path: [id],
+          code: 'invalid_missing_code',
+          message: `${def.id} ${id} ${coded.message}`,
+        });
+      continue;
+    }
+    if (codes[id] !== undefined && codes[id] !== null && codes[id] !== '') {
+      issues.push({
+        path: [id],
+        code: 'answered_and_missing',
+        message: `${def.id} ${id} is answered and also marked missing (${String(codes[id])}); give one or the other`,
+      });
+      continue;
+    }
     let parsed = read(item, raw);
     if (parsed.ok && item.type === 'date') {
       parsed = checkNotFuture(item, parsed.value as string, context.today);
@@ -81,21 +108,35 @@ function collect(
     if (parsed.ok) answers[id] = parsed.value;
     else issues.push({ path: [id], code: parsed.code, message: `${def.id} ${parsed.message}` });
   }
+  const checked = checkMissing(def, codes);
+  issues.push(...checked.issues.filter((i) => !issues.some((j) => j.path[0] === i.path[0])));
+  const missing = checked.missing;
   for (const item of def.items) {
-    if (item.required && answers[item.id] === undefined && !issues.some((i) => i.path[0] === item.id)) {
+    if (
+      item.required &&
+      answers[item.id] === undefined &&
+      missing[item.id] === undefined &&
+      !issues.some((i) => i.path[0] === item.id)
+    ) {
       issues.push({ path: [item.id], code: 'required', message: `${def.id} ${item.id} is required` });
     }
   }
   // Cross-item rules see only answers that parsed, so every problem is reported in one pass; an item
-  // already refused is not reported again (a bad strength is not also "required").
+  // already refused is not reported again (a bad strength is not also "required"), and an item a rule
+  // requires is satisfied by a missing-data code (an opioid's strength "unknown": MME not computed).
   const refused = new Set(issues.map((i) => i.path[0]));
-  issues.push(...(def.validate?.(answers, context) ?? []).filter((i) => !refused.has(i.path[0])));
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, answers };
+  issues.push(
+    ...(def.validate?.(answers, context) ?? []).filter(
+      (i) => !refused.has(i.path[0]) && !(i.code === 'required' && missing[String(i.path[0])] !== undefined),
+    ),
+  );
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, answers, missing };
 }
 
 /**
  * Parses the text answers of one response (CSV import): unknown item ids and missing required
- * items are issues; blank cells count as unanswered; then the instrument's own checks run.
+ * items are issues; blank cells count as unanswered; a cell `[missing:<code>]` marks the item
+ * missing with that code (missing-codes.ts); then the instrument's own checks run.
  */
 export function parseAnswers(
   def: InstrumentDef,
@@ -108,26 +149,32 @@ export function parseAnswers(
     (v) => typeof v === 'string' && v.trim() === '',
     (item, v) => parseAnswerText(item, String(v)),
     context,
+    {},
+    true,
   );
 }
 
-/** Validates typed answers (JSON from a form or the API); null, '' and [] count as unanswered. */
+/** A typed answer that counts as unanswered: absent, null, blank text or an empty list. */
+export function isBlankValue(v: unknown): boolean {
+  return (
+    v === undefined ||
+    v === null ||
+    (typeof v === 'string' && v.trim() === '') ||
+    (Array.isArray(v) && v.length === 0)
+  );
+}
+
+/**
+ * Validates typed answers (JSON from a form or the API); null, '' and [] count as unanswered.
+ * `missing` marks items missing with a code (item id → code, missing-codes.ts), apart from the answers.
+ */
 export function validateAnswers(
   def: InstrumentDef,
   input: Record<string, unknown>,
   context: ValidationContext = NO_CLOCK_CONTEXT,
+  missing: Readonly<Record<string, unknown>> = {},
 ): ValidationResult {
-  return collect(
-    def,
-    input,
-    (v) =>
-      v === undefined ||
-      v === null ||
-      (typeof v === 'string' && v.trim() === '') ||
-      (Array.isArray(v) && v.length === 0),
-    checkAnswerValue,
-    context,
-  );
+  return collect(def, input, isBlankValue, checkAnswerValue, context, missing, false);
 }
 
 /** Scores valid answers with the instrument's own rule; instruments without one give no scores. */

@@ -60,6 +60,7 @@ describe('eligibility', () => {
     expect(parseAnswers(ELIGIBILITY, { eligible: 'yes', imaging_confirmation: 'ct|mri_stir' })).toEqual({
       ok: true,
       answers: { eligible: true, imaging_confirmation: ['mri_stir', 'ct'] },
+      missing: {},
     });
   });
 });

@@ -21,6 +21,7 @@ describe('enrollment', () => {
         birth_year: 1948,
         consent_date: '2026-03-02',
       },
+      missing: {},
     });
   });
 

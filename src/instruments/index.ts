@@ -6,6 +6,7 @@ export {
   checkAnswerValue,
   EARLIEST_DATE,
   formatAnswer,
+  isBlankValue,
   isIsoDate,
   latestToday,
   MAX_INT4,
@@ -23,6 +24,18 @@ export { type DictionaryRow, dataDictionary } from './data-dictionary.js';
 export { ELIGIBILITY, MRI_CT_FLAG_THRESHOLD, SUSPICION_FLAGS, scoreEligibility } from './eligibility.js';
 export { END_OF_STUDY } from './end-of-study.js';
 export { ENROLLMENT, scoreEnrollment } from './enrollment.js';
+export {
+  checkMissing,
+  formatMissing,
+  hasMissing,
+  isMissingCode,
+  MISSING_CODES,
+  type MissingCodeDef,
+  missingCodeDef,
+  parseMissingText,
+  reservedText,
+  storedMissing,
+} from './missing-codes.js';
 export {
   type DrugClass,
   drugClass,
@@ -50,6 +63,8 @@ export type {
   InstrumentDef,
   ItemDef,
   ItemType,
+  MissingCode,
+  MissingMap,
   PlausibilityLimits,
   ScoreResult,
   ScoringOptions,

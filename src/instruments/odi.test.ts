@@ -102,6 +102,7 @@ describe('ODI answers', () => {
     expect(parseAnswers(ODI, { s1_pain_intensity: '4|2' })).toEqual({
       ok: true,
       answers: { s1_pain_intensity: ['2', '4'] },
+      missing: {},
     });
   });
 

@@ -17,6 +17,12 @@ export type AnswerValue = string | number | boolean | string[];
 /** Answers of one response keyed by item id; an unanswered item is absent. */
 export type Answers = Record<string, AnswerValue>;
 
+/** Why an item has no answer (missing-codes.ts defines each: label, FHIR and REDCap forms). */
+export type MissingCode = 'not_done' | 'declined' | 'unknown' | 'not_applicable';
+
+/** The code of each coded item of one response, keyed by item id; an item without a code is absent. */
+export type MissingMap = Partial<Record<string, MissingCode>>;
+
 export interface Choice {
   code: string;
   label: string;
@@ -120,7 +126,10 @@ export const DEFAULT_PLAUSIBILITY: PlausibilityLimits = {
 
 export const DEFAULT_SCORING: ScoringOptions = { mmeTable: 'cdc-2022', odiMaxMissingSections: 2 };
 
-export type ValidationResult = { ok: true; answers: Answers } | { ok: false; issues: Issue[] };
+/** Valid answers, and the items marked missing with a code (absent from the answers), or the issues. */
+export type ValidationResult =
+  | { ok: true; answers: Answers; missing: MissingMap }
+  | { ok: false; issues: Issue[] };
 
 /** An instrument as data: the definition drives parsing, validation, scoring, the form and the dictionary. */
 export interface InstrumentDef {

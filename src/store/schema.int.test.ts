@@ -148,6 +148,7 @@ describe('schema', () => {
         'locked_at',
         'signed_by',
         'signed_at',
+        'missing',
       ],
       site: ['id', 'name', 'created_at'],
       site_sequence: ['site_id', 'last_seq'],
@@ -197,6 +198,7 @@ describe('schema', () => {
       '0004-faster-row-hash',
       '0005-clinical-workflow',
       '0006-subject-progress',
+      '0007-missing-data-codes',
       '0010-web-sessions',
     ]);
   });
