@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { TIDY_HEADER_LINE, tidyLine, tidyRows, visitTidyRows } from '../exchange/tidy.js';
-import { type Answers, getInstrument } from '../instruments/index.js';
+import { type Answers, getInstrument, storedMissing } from '../instruments/index.js';
 import { appendAudit } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { requireScope, siteFilter } from './scope.js';
@@ -50,7 +50,7 @@ export async function exportTidy(
         if (ids.length === 0) break;
         const responses = await snap
           .selectFrom('response')
-          .select(['study_id', 'site_id', 'visit', 'instrument', 'instance', 'answers'])
+          .select(['study_id', 'site_id', 'visit', 'instrument', 'instance', 'answers', 'missing'])
           .where('study_id', 'in', ids)
           .where('status', '!=', 'draft')
           .orderBy('study_id')
@@ -103,6 +103,7 @@ export async function exportTidy(
             instance: r.instance,
             def: getInstrument(r.instrument),
             answers: r.answers as Answers,
+            missing: storedMissing(r.missing),
           });
           for (const row of lines) chunk += tidyLine(row);
           rows += lines.length;

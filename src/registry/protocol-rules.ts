@@ -1,5 +1,5 @@
 import { RegistryError } from '../errors.js';
-import type { Answers, InstrumentDef, ScoreResult } from '../instruments/index.js';
+import type { Answers, InstrumentDef, MissingMap, ScoreResult } from '../instruments/index.js';
 import {
   getInstrument,
   MAX_INT4,
@@ -43,6 +43,8 @@ export function checkPlacement(
 
 export interface CheckedAnswers {
   answers: Answers;
+  /** Items marked missing with a code; never among the answers, so scoring sees them as missing. */
+  missing: MissingMap;
   scored: ScoreResult;
 }
 
@@ -54,7 +56,8 @@ function asDraft(def: InstrumentDef): InstrumentDef {
 
 /**
  * Validates and scores answers. A draft may leave required items out and is not scored; everything
- * it does hold must still be valid. `now` (the injected clock) refuses dates after today.
+ * it does hold must still be valid. `now` (the injected clock) refuses dates after today. `missing`
+ * marks items missing with a code (item id → code): a coded required item lets the form be complete.
  */
 export function checkAnswers(
   protocol: Protocol,
@@ -63,6 +66,7 @@ export function checkAnswers(
   draft: boolean,
   subject?: { studyId: string; siteId: string },
   now?: Date,
+  missing: Readonly<Record<string, unknown>> = {},
 ): CheckedAnswers {
   // Items that name the subject (the creating form's study id and site) cannot point elsewhere.
   const items = def.createsSubject;
@@ -82,7 +86,7 @@ export function checkAnswers(
   }
   // With the clock, dates after today are refused too; the protocol's plausibility limits always apply.
   const context = now ? validationContext(protocol.rules, now) : { rules: protocol.rules };
-  const result = validateAnswers(draft ? asDraft(def) : def, input, context);
+  const result = validateAnswers(draft ? asDraft(def) : def, input, context, missing);
   if (!result.ok) {
     throw new RegistryError(
       'VALIDATION_FAILED',
@@ -91,5 +95,5 @@ export function checkAnswers(
     );
   }
   const scored = draft ? { scores: {}, main: {} } : scoreAnswers(def, result.answers, protocol.rules);
-  return { answers: result.answers, scored };
+  return { answers: result.answers, missing: result.missing, scored };
 }

@@ -1,11 +1,26 @@
 import type { Transaction } from 'kysely';
-import type { Answers, InstrumentDef, ScoreResult } from '../instruments/index.js';
+import {
+  type Answers,
+  hasMissing,
+  type InstrumentDef,
+  type MissingMap,
+  type ScoreResult,
+} from '../instruments/index.js';
 import type { Database } from '../store/index.js';
 
-/** The typed columns and json of a scored response, as stored. */
-export function responseColumns(def: InstrumentDef, answers: Answers, scored: ScoreResult) {
+/**
+ * The typed columns and json of a scored response, as stored. Items marked missing are kept apart
+ * from the answers (null when there are none), so the scores and typed columns never see them.
+ */
+export function responseColumns(
+  def: InstrumentDef,
+  answers: Answers,
+  scored: ScoreResult,
+  missing: MissingMap = {},
+) {
   return {
     answers: JSON.stringify(answers),
+    missing: hasMissing(missing) ? JSON.stringify(missing) : null,
     scores: JSON.stringify(scored.scores),
     pain_nrs: scored.main.pain_nrs ?? null,
     odi_pct: scored.main.odi_pct ?? null,
@@ -22,6 +37,8 @@ export interface NewResponse {
   def: InstrumentDef;
   instance: number;
   answers: Answers;
+  /** Items marked missing with a code; none when absent. */
+  missing?: MissingMap;
   scored: ScoreResult;
   status: 'draft' | 'complete';
   protocolVersion: string;
@@ -42,7 +59,7 @@ export async function insertResponse(trx: Transaction<Database>, r: NewResponse)
       instance: r.instance,
       instrument_version: r.def.version,
       protocol_version: r.protocolVersion,
-      ...responseColumns(r.def, r.answers, r.scored),
+      ...responseColumns(r.def, r.answers, r.scored, r.missing),
       status: r.status,
       version: 1,
       entered_by: r.enteredBy,

@@ -1,7 +1,14 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
-import { MAX_INT4, type ScoreResult } from '../instruments/index.js';
+import {
+  hasMissing,
+  isBlankValue,
+  MAX_INT4,
+  type MissingMap,
+  type ScoreResult,
+  storedMissing,
+} from '../instruments/index.js';
 import { appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { checkDateOrder } from './date-rules.js';
@@ -18,6 +25,8 @@ const RECORD_INPUT = z.object({
   instrument: z.string().min(1, 'instrument is required'),
   instance: z.number().int().min(1).max(MAX_INT4).default(1),
   answers: z.record(z.string(), z.unknown()),
+  /** Items marked missing with a reason: item id → missing-data code (instruments/missing-codes.ts). */
+  missing: z.record(z.string(), z.unknown()).default({}),
   status: z.enum(['draft', 'complete']).default('complete'),
   enteredByKind: z.enum(['staff', 'patient']).default('staff'),
 });
@@ -41,7 +50,15 @@ export async function recordResponse(
   const r = parseInput(RECORD_INPUT, input);
   const def = checkPlacement(deps.protocol, r.visit, r.instrument, r.instance);
   const draft = r.status === 'draft';
-  const { answers, scored } = checkAnswers(deps.protocol, def, r.answers, draft, undefined, deps.clock());
+  const { answers, missing, scored } = checkAnswers(
+    deps.protocol,
+    def,
+    r.answers,
+    draft,
+    undefined,
+    deps.clock(),
+    r.missing,
+  );
   return deps.db.transaction().execute(async (trx) => {
     const subject = await loadSubjectForUpdate(trx, r.studyId);
     requireSite(actor, 'response.write', subject.site_id, r.studyId);
@@ -69,6 +86,7 @@ export async function recordResponse(
       def,
       instance: r.instance,
       answers,
+      missing,
       scored,
       status: r.status,
       protocolVersion: deps.protocol.version,
@@ -91,6 +109,7 @@ export async function recordResponse(
         instance: r.instance,
         status: r.status,
         answers,
+        ...(hasMissing(missing) ? { missing } : {}),
       },
     });
     return { id: row.id, version: row.version, status: row.status, scores: scored.scores };
@@ -105,12 +124,22 @@ export const AMEND_INPUT = z.object({
     .positive({ message: 'version is required to amend (optimistic locking)' })
     .max(MAX_INT4),
   answers: z.record(z.string(), z.unknown()),
+  /**
+   * The form's missing-data codes after the amendment (item id → code), the whole set like answers;
+   * `{}` clears them all. Left out: the stored codes stay, except on items the amendment answers.
+   */
+  missing: z.record(z.string(), z.unknown()).optional(),
   status: z.enum(['draft', 'complete']).optional(),
   reason: z.string().trim().max(2000).optional(),
 });
 
 export type AmendInput = z.input<typeof AMEND_INPUT>;
 export type AmendFields = z.output<typeof AMEND_INPUT>;
+
+/** The stored codes an amendment without `missing` keeps: those of the items it leaves unanswered. */
+function keptCodes(stored: MissingMap, answers: Record<string, unknown>): MissingMap {
+  return Object.fromEntries(Object.entries(stored).filter(([id]) => isBlankValue(answers[id])));
+}
 
 /**
  * Amends a response. Optimistic locking on `version`; once a response is complete, an amendment
@@ -158,20 +187,22 @@ export async function amendLoaded(
     throw new RegistryError('INVALID_STATE', 'a completed form cannot go back to draft');
   }
   const def = checkPlacement(deps.protocol, row.visit, row.instrument, row.instance);
-  const { answers, scored } = checkAnswers(
+  const before = storedMissing(row.missing);
+  const { answers, missing, scored } = checkAnswers(
     deps.protocol,
     def,
     a.answers,
     status === 'draft',
     { studyId: row.study_id, siteId: row.site_id },
     deps.clock(),
+    a.missing ?? keptCodes(before, a.answers),
   );
   if (status === 'complete') await checkDateOrder(trx, row.study_id, { ...row, answers }, a.id);
   const now = deps.clock();
   const updated = await trx
     .updateTable('response')
     .set({
-      ...responseColumns(def, answers, scored),
+      ...responseColumns(def, answers, scored, missing),
       instrument_version: def.version,
       status,
       version: row.version + 1,
@@ -182,6 +213,10 @@ export async function amendLoaded(
     .returning(['id', 'version', 'status'])
     .executeTakeFirst();
   if (!updated) await checkVersion(trx, { ...row, version: -1 }, a.version);
+  const codes =
+    hasMissing(before) || hasMissing(missing)
+      ? { before: { missing: before }, after: { missing } }
+      : { before: {}, after: {} };
   await staleSdv(trx, row, answers, row.version + 1, now);
   if (status === 'complete') {
     const subject = await loadSubjectForUpdate(trx, row.study_id);
@@ -194,8 +229,9 @@ export async function amendLoaded(
     siteId: row.site_id,
     entity: 'response',
     entityId: String(a.id),
-    before: { status: row.status, version: row.version, answers: row.answers },
-    after: { status, version: row.version + 1, answers },
+    // Codes appear on both sides whenever either side has one, so a code set or cleared shows.
+    before: { status: row.status, version: row.version, answers: row.answers, ...codes.before },
+    after: { status, version: row.version + 1, answers, ...codes.after },
     reason: a.reason ?? null,
   });
   return { id: a.id, version: row.version + 1, status, scores: scored.scores };

@@ -40,6 +40,8 @@ const IDENTITY = z
 const ENROL_INPUT = z.object({
   siteId: z.string().min(1, 'site is required'),
   answers: z.record(z.string(), z.unknown()),
+  /** Items of the enrolment form marked missing with a reason (item id → code, missing-codes.ts). */
+  missing: z.record(z.string(), z.unknown()).default({}),
   identity: IDENTITY.optional(),
 });
 
@@ -69,13 +71,14 @@ export async function enrolSubject(
       .executeTakeFirst();
     if (!seqRow) throw new RegistryError('SITE_NOT_FOUND', `site ${e.siteId} does not exist`);
     const studyId = formatStudyId(e.siteId, seqRow.last_seq);
-    const { answers, scored } = checkAnswers(
+    const { answers, missing, scored } = checkAnswers(
       deps.protocol,
       def,
       { ...e.answers, [items.studyIdItem]: studyId, [items.siteItem]: e.siteId },
       false,
       undefined,
       deps.clock(),
+      e.missing,
     );
     const now = deps.clock();
     const state = newSubjectState([{ def, answers }], now.toISOString().slice(0, 10))!;
@@ -104,6 +107,7 @@ export async function enrolSubject(
       def,
       instance: 1,
       answers,
+      missing,
       scored,
       status: 'complete',
       protocolVersion: deps.protocol.version,
@@ -119,7 +123,11 @@ export async function enrolSubject(
       entity: 'subject',
       entityId: studyId,
       // Identifiers stay out of the audit trail's payload: only which fields were given.
-      after: { answers, identity_fields: Object.keys(e.identity ?? {}).sort() },
+      after: {
+        answers,
+        ...(Object.keys(missing).length > 0 ? { missing } : {}),
+        identity_fields: Object.keys(e.identity ?? {}).sort(),
+      },
     });
     return { studyId, responseId: row.id };
   });
