@@ -1,0 +1,367 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  APMSS_COORDINATOR,
+  MONITOR,
+  rejects,
+  VCU_COORDINATOR,
+  VCU_INVESTIGATOR,
+} from '../../test/helpers/registry.js';
+import {
+  APMSS_INVESTIGATOR,
+  createWorkflowRegistry,
+  PASSWORD,
+  recordPain,
+} from '../../test/helpers/workflow.js';
+import { canonicalJson, checkAuditedRows, verifyAudit } from '../store/index.js';
+import {
+  amendResponse,
+  closeQuery,
+  lockResponse,
+  lockVisit,
+  raiseQuery,
+  readResponse,
+  SIGNATURE_MEANING,
+  signaturesFor,
+  signResponse,
+  signVisit,
+  unlockResponse,
+} from './index.js';
+
+type Registry = Awaited<ReturnType<typeof createWorkflowRegistry>>;
+
+describe('the VCU investigator signs a form with the password again', () => {
+  let r: Registry;
+  let pain: { id: number; version: number };
+  beforeAll(async () => {
+    r = await createWorkflowRegistry();
+    pain = await recordPain(r, VCU_COORDINATOR, 'VCU-0001', 'week2', 4);
+  });
+  afterAll(() => r.destroy());
+
+  test('a wrong password signs nothing, says so on the password field, and is an audit event', async () => {
+    const wrong = await rejects(
+      signResponse(r.deps, VCU_INVESTIGATOR, {
+        id: pain.id,
+        version: pain.version,
+        password: 'not my password',
+      }),
+    );
+    expect(wrong).toMatchObject({
+      code: 'PASSWORD_INCORRECT',
+      message: 'password: not correct; nothing was signed',
+    });
+    expect(wrong.issues[0]?.path).toEqual(['password']);
+    const empty = await rejects(
+      signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1, password: '' }),
+    );
+    expect(empty.issues[0]?.path).toEqual(['password']);
+    const refused = await r.deps.db
+      .selectFrom('audit_event')
+      .select(['actor', 'entity', 'entity_id', 'after'])
+      .where('action', '=', 'signature.refused')
+      .execute();
+    expect(refused).toEqual([
+      {
+        actor: VCU_INVESTIGATOR.username,
+        entity: 'response',
+        entity_id: String(pain.id),
+        after: { reason: 'password incorrect' },
+      },
+    ]);
+    expect((await readResponse(r.deps, VCU_COORDINATOR, pain.id)).status).toBe('complete');
+  });
+
+  test('only an investigator of the subject’s site signs; another site’s form is not found', async () => {
+    const input = { id: pain.id, version: pain.version, password: PASSWORD };
+    expect((await rejects(signResponse(r.deps, VCU_COORDINATOR, input))).code).toBe('FORBIDDEN');
+    expect((await rejects(signResponse(r.deps, MONITOR, input))).code).toBe('FORBIDDEN');
+    expect((await rejects(signResponse(r.deps, APMSS_INVESTIGATOR, input))).code).toBe('RESPONSE_NOT_FOUND');
+    expect((await rejects(signResponse(r.deps, VCU_INVESTIGATOR, { ...input, version: 9 }))).code).toBe(
+      'VERSION_CONFLICT',
+    );
+  });
+
+  test('the signature records name, UTC time and meaning, bound to a sha256 of the signed version', async () => {
+    r.setTime('2026-03-03T14:30:00.000Z');
+    const signed = await signResponse(r.deps, VCU_INVESTIGATOR, {
+      id: pain.id,
+      version: 1,
+      password: PASSWORD,
+    });
+    expect(signed).toMatchObject({ status: 'signed', version: 2 });
+    const row = await r.deps.db
+      .selectFrom('response')
+      .selectAll()
+      .where('id', '=', pain.id)
+      .executeTakeFirstOrThrow();
+    const expected = createHash('sha256')
+      .update(
+        canonicalJson({
+          response_id: pain.id,
+          study_id: 'VCU-0001',
+          visit: 'week2',
+          instrument: 'pain',
+          instance: 1,
+          instrument_version: row.instrument_version,
+          answers: { scale: 'nrs', score: 4 },
+          scores: row.scores,
+          version: 2,
+        }),
+      )
+      .digest('hex');
+    const [signature] = (await signaturesFor(r.deps, MONITOR, [pain.id])).get(pain.id)!;
+    expect(signature).toMatchObject({
+      signedBy: VCU_INVESTIGATOR.username,
+      role: 'investigator',
+      meaning: SIGNATURE_MEANING,
+      signedAt: '2026-03-03T14:30:00.000Z',
+      scope: 'form',
+      version: 2,
+      contentSha256: expected,
+      state: 'in force',
+      void: null,
+    });
+    expect(row).toMatchObject({ status: 'signed', signed_by: VCU_INVESTIGATOR.username });
+    expect((await readResponse(r.deps, VCU_COORDINATOR, pain.id)).signature?.state).toBe('in force');
+    // Another site reads nothing of it.
+    expect((await signaturesFor(r.deps, APMSS_COORDINATOR, [pain.id])).size).toBe(0);
+    expect(
+      (await rejects(signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 2, password: PASSWORD })))
+        .code,
+    ).toBe('INVALID_STATE');
+  });
+
+  test('a signed form is locked: amending it is refused until an investigator unlocks it', async () => {
+    const amend = await rejects(
+      amendResponse(r.deps, VCU_COORDINATOR, {
+        id: pain.id,
+        version: 2,
+        answers: { scale: 'nrs', score: 5 },
+        reason: 'late correction',
+      }),
+    );
+    expect(amend.code).toBe('RESPONSE_LOCKED');
+    const noReason = await rejects(
+      unlockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 2, reason: ' ' }),
+    );
+    expect(noReason.issues[0]?.path).toEqual(['reason']);
+    expect(
+      (await rejects(unlockResponse(r.deps, VCU_COORDINATOR, { id: pain.id, version: 2, reason: 'fix' })))
+        .code,
+    ).toBe('FORBIDDEN');
+  });
+
+  test('unlocking voids the signature visibly (kept, with when, who and why); a new signature binds the new version', async () => {
+    r.setTime('2026-03-04T08:00:00.000Z');
+    const unlocked = await unlockResponse(r.deps, VCU_INVESTIGATOR, {
+      id: pain.id,
+      version: 2,
+      reason: 'source shows 5',
+    });
+    expect(unlocked).toMatchObject({ status: 'complete', version: 3 });
+    const amended = await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: pain.id,
+      version: 3,
+      answers: { scale: 'nrs', score: 5 },
+      reason: 'source shows 5',
+    });
+    const [voided] = (await signaturesFor(r.deps, VCU_COORDINATOR, [pain.id])).get(pain.id)!;
+    expect(voided).toMatchObject({
+      state: 'void',
+      void: {
+        at: '2026-03-04T08:00:00.000Z',
+        by: VCU_INVESTIGATOR.username,
+        reason: 'form unlocked: source shows 5',
+      },
+    });
+    expect((await readResponse(r.deps, VCU_COORDINATOR, pain.id)).signature).toBeNull();
+    await signResponse(r.deps, VCU_INVESTIGATOR, {
+      id: pain.id,
+      version: amended.version,
+      password: PASSWORD,
+    });
+    const both = (await signaturesFor(r.deps, VCU_COORDINATOR, [pain.id])).get(pain.id)!;
+    expect(both.map((s) => [s.state, s.version])).toEqual([
+      ['in force', 5],
+      ['void', 2],
+    ]);
+  });
+
+  test('a change made behind the registry’s back shows the signature as broken', async () => {
+    await sql`update response set answers = '{"scale":"nrs","score":9}' where id = ${pain.id}`.execute(
+      r.deps.db,
+    );
+    const [current] = (await signaturesFor(r.deps, VCU_COORDINATOR, [pain.id])).get(pain.id)!;
+    expect(current?.state).toBe('broken');
+    await sql`update response set answers = '{"scale":"nrs","score":5}' where id = ${pain.id}`.execute(
+      r.deps.db,
+    );
+    const [restored] = (await signaturesFor(r.deps, VCU_COORDINATOR, [pain.id])).get(pain.id)!;
+    expect(restored?.state).toBe('in force');
+  });
+
+  test('lock needs a reason and a closed query; an open query blocks sign and lock alike', async () => {
+    const week4 = await recordPain(r, VCU_COORDINATOR, 'VCU-0001', 'week4', 3);
+    expect(
+      (await rejects(lockResponse(r.deps, VCU_INVESTIGATOR, { id: week4.id, version: 1 } as never))).issues[0]
+        ?.path,
+    ).toEqual(['reason']);
+    const q = await raiseQuery(r.deps, MONITOR, { responseId: week4.id, item: 'score', text: 'check' });
+    expect(
+      (
+        await rejects(
+          lockResponse(r.deps, VCU_INVESTIGATOR, { id: week4.id, version: 1, reason: 'reviewed' }),
+        )
+      ).code,
+    ).toBe('QUERY_OPEN');
+    const sign = await rejects(
+      signResponse(r.deps, VCU_INVESTIGATOR, { id: week4.id, version: 1, password: PASSWORD }),
+    );
+    expect(sign.code).toBe('QUERY_OPEN');
+    expect(sign.issues[0]).toMatchObject({ path: ['responses', week4.id, 'score'], code: 'query_open' });
+    await closeQuery(r.deps, MONITOR, { queryId: q.id, text: 'fine' });
+    const locked = await lockResponse(r.deps, VCU_INVESTIGATOR, {
+      id: week4.id,
+      version: 1,
+      reason: 'reviewed',
+    });
+    expect(locked.status).toBe('locked');
+    const reason = await r.deps.db
+      .selectFrom('audit_event')
+      .select('reason')
+      .where('action', '=', 'response.lock')
+      .where('entity_id', '=', String(week4.id))
+      .executeTakeFirstOrThrow();
+    expect(reason.reason).toBe('reviewed');
+    // A locked form may then be signed.
+    expect(
+      await signResponse(r.deps, VCU_INVESTIGATOR, { id: week4.id, version: 2, password: PASSWORD }),
+    ).toMatchObject({ status: 'signed', version: 3 });
+  });
+});
+
+describe('bulk: one visit across many subjects, all or nothing', () => {
+  let r: Registry;
+  const forms: Record<string, { id: number; version: number }> = {};
+  beforeAll(async () => {
+    r = await createWorkflowRegistry();
+    forms.one = await recordPain(r, VCU_COORDINATOR, 'VCU-0001', 'week12', 2);
+    forms.two = await recordPain(r, VCU_COORDINATOR, 'VCU-0002', 'week12', 6, 'draft');
+    forms.apmss = await recordPain(r, APMSS_COORDINATOR, 'APMSS-0001', 'week12', 1);
+  });
+  afterAll(() => r.destroy());
+
+  const statuses = async () =>
+    (
+      await r.deps.db
+        .selectFrom('response')
+        .select(['study_id', 'status'])
+        .where('visit', '=', 'week12')
+        .orderBy('study_id')
+        .execute()
+    ).map((x) => `${x.study_id}:${x.status}`);
+
+  test('another site’s subject in the list is "not found", and nothing is signed', async () => {
+    const other = await rejects(
+      signVisit(r.deps, VCU_INVESTIGATOR, {
+        visit: 'week12',
+        studyIds: ['VCU-0001', 'APMSS-0001'],
+        password: PASSWORD,
+      }),
+    );
+    expect(other).toMatchObject({ code: 'SUBJECT_NOT_FOUND', message: 'subject APMSS-0001 not found' });
+    expect(await statuses()).toEqual(['APMSS-0001:complete', 'VCU-0001:complete', 'VCU-0002:draft']);
+  });
+
+  test('a draft in the batch refuses the whole batch; a wrong password too', async () => {
+    const draft = await rejects(
+      lockVisit(r.deps, VCU_INVESTIGATOR, {
+        visit: 'week12',
+        studyIds: ['VCU-0001', 'VCU-0002'],
+        reason: 'done',
+      }),
+    );
+    expect(draft.code).toBe('INVALID_STATE');
+    expect(draft.message).toContain('VCU-0002 pain');
+    const wrong = await rejects(
+      signVisit(r.deps, VCU_INVESTIGATOR, { visit: 'week12', studyIds: ['VCU-0001'], password: 'nope nope' }),
+    );
+    expect(wrong.code).toBe('PASSWORD_INCORRECT');
+    const visit = await rejects(
+      signVisit(r.deps, VCU_INVESTIGATOR, { visit: 'week99', studyIds: ['VCU-0001'], password: PASSWORD }),
+    );
+    expect(visit.code).toBe('UNKNOWN_VISIT');
+    expect(await statuses()).toEqual(['APMSS-0001:complete', 'VCU-0001:complete', 'VCU-0002:draft']);
+  });
+
+  test('an open query on one form refuses the whole batch', async () => {
+    await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: forms.two!.id,
+      version: 1,
+      answers: { scale: 'nrs', score: 6 },
+      status: 'complete',
+    });
+    const q = await raiseQuery(r.deps, MONITOR, { responseId: forms.two!.id, item: 'score', text: 'six?' });
+    const open = await rejects(
+      lockVisit(r.deps, VCU_INVESTIGATOR, {
+        visit: 'week12',
+        studyIds: ['VCU-0001', 'VCU-0002'],
+        reason: 'done',
+      }),
+    );
+    expect(open.code).toBe('QUERY_OPEN');
+    expect(await statuses()).toEqual(['APMSS-0001:complete', 'VCU-0001:complete', 'VCU-0002:complete']);
+    await closeQuery(r.deps, MONITOR, { queryId: q.id });
+  });
+
+  test('sign the visit for both subjects: one signature and one audit event per form; then lock skips them', async () => {
+    const before = await r.deps.db
+      .selectFrom('audit_event')
+      .select('id')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const signed = await signVisit(r.deps, VCU_INVESTIGATOR, {
+      visit: 'week12',
+      studyIds: ['VCU-0001', 'VCU-0002'],
+      password: PASSWORD,
+    });
+    expect(signed).toEqual({ signed: 2, alreadySigned: 0 });
+    const events = await r.deps.db
+      .selectFrom('audit_event')
+      .select(['action', 'entity_id'])
+      .where('id', '>', before.id)
+      .orderBy('id')
+      .execute();
+    expect(events).toEqual([
+      { action: 'response.sign', entity_id: String(forms.one!.id) },
+      { action: 'response.sign', entity_id: String(forms.two!.id) },
+    ]);
+    const sigs = await signaturesFor(r.deps, VCU_COORDINATOR, [forms.one!.id, forms.two!.id]);
+    expect([...sigs.values()].map((s) => [s[0]?.scope, s[0]?.state])).toEqual([
+      ['visit', 'in force'],
+      ['visit', 'in force'],
+    ]);
+    expect(
+      await lockVisit(r.deps, VCU_INVESTIGATOR, {
+        visit: 'week12',
+        studyIds: ['VCU-0001', 'VCU-0002'],
+        reason: 'x',
+      }),
+    ).toEqual({ locked: 0, alreadyLocked: 2 });
+    expect(
+      await signVisit(r.deps, VCU_INVESTIGATOR, {
+        visit: 'week12',
+        studyIds: ['VCU-0001'],
+        password: PASSWORD,
+      }),
+    ).toEqual({ signed: 0, alreadySigned: 1 });
+  });
+
+  test('the chain and every audited row still verify', async () => {
+    expect(await verifyAudit(r.deps.db)).toMatchObject({ ok: true });
+    expect(await checkAuditedRows(r.deps.db)).toMatchObject({ total: 0, orphans: 0 });
+  });
+});
