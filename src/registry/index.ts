@@ -30,6 +30,7 @@ export { seededRandom } from './random.js';
 export { type AmendInput, amendResponse, type RecordInput, recordResponse } from './responses.js';
 export { markSdv, type SdvInput, type SdvMark, type SdvState, type SdvStatus, sdvStatus } from './sdv.js';
 export {
+  heldUntil,
   loadSession,
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
@@ -59,5 +60,18 @@ export {
 export { createSite } from './sites.js';
 export { studyReport } from './study-report.js';
 export { enrolSubject, formatStudyId, withdrawSubject } from './subjects.js';
-export { addUser, authenticate } from './users.js';
+export {
+  addMembership,
+  addUser,
+  authenticate,
+  changeOwnPassword,
+  changeRole,
+  getUser,
+  listUsers,
+  removeMembership,
+  resetPassword,
+  setFullName,
+  setUserDisabled,
+  type UserView,
+} from './users.js';
 export { recordVisit, type VisitInput } from './visits.js';

@@ -23,6 +23,7 @@ const USER_INPUT = z
     role: z.enum(ROLES, { message: `role must be one of ${ROLES.join(', ')}` }),
     siteId: z.string().nullable().optional(),
     password: z.string(),
+    fullName: z.string().trim().max(200, 'full name must have at most 200 characters').nullable().optional(),
   })
   .superRefine((u, ctx) => {
     const problem = passwordProblem(u.password, { username: u.username });
@@ -60,7 +61,13 @@ export async function addUser(deps: RegistryDeps, actor: Actor, input: UserInput
     if (existing) throw new RegistryError('USER_EXISTS', `user ${user.username} already exists`);
     const row = await trx
       .insertInto('app_user')
-      .values({ username: user.username, password_hash: passwordHash, role: user.role, site_id: siteId })
+      .values({
+        username: user.username,
+        password_hash: passwordHash,
+        role: user.role,
+        site_id: siteId,
+        full_name: user.fullName || null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     if (siteId) await trx.insertInto('user_site').values({ user_id: row.id, site_id: siteId }).execute();
@@ -71,7 +78,7 @@ export async function addUser(deps: RegistryDeps, actor: Actor, input: UserInput
       siteId,
       entity: 'app_user',
       entityId: row.id,
-      after: { username: user.username, role: user.role, site_id: siteId },
+      after: { username: user.username, role: user.role, site_id: siteId, full_name: user.fullName || null },
     });
     return { id: row.id };
   });
@@ -95,4 +102,377 @@ export async function authenticate(
   const ok = await verify(user?.password_hash ?? (await dummyHash), password);
   if (!user || user.disabled_at || !ok) return null;
   return { username: user.username, role: user.role as Role, siteId: user.site_id };
+}
+
+/*
+ * Accounts (issue 8 §1, §2): the admin manages roles, site membership, names, passwords and disabled
+ * accounts; every user changes their own password. Each change is one transaction with its audit
+ * event; a password (old or new) never reaches the audit trail, only the fact of the change.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A user as the admin pages show them (no password hash). */
+export interface UserView {
+  id: string;
+  username: string;
+  fullName: string | null;
+  role: Role;
+  sites: string[];
+  disabledAt: Date | null;
+  createdAt: Date;
+}
+
+type Db = RegistryDeps['db'];
+
+async function userRow(db: Db, userId: string) {
+  const row = UUID.test(userId)
+    ? await db
+        .selectFrom('app_user')
+        .select(['id', 'username', 'full_name', 'role', 'site_id', 'disabled_at', 'created_at'])
+        .where('id', '=', userId)
+        .executeTakeFirst()
+    : undefined;
+  if (!row) throw new RegistryError('USER_NOT_FOUND', 'user not found');
+  return row;
+}
+
+async function sitesOf(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('user_site')
+    .select('site_id')
+    .where('user_id', '=', userId)
+    .orderBy('site_id')
+    .execute();
+  return rows.map((r) => r.site_id);
+}
+
+/** Ends every live session of a user, except the one whose hash is given (the user's own, kept). */
+async function endSessions(db: Db, userId: string, now: Date, exceptHash?: string): Promise<number> {
+  let query = db
+    .updateTable('web_session')
+    .set({ ended_at: now })
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null);
+  if (exceptHash) query = query.where('id_hash', '!=', exceptHash);
+  const result = await query.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+function validation(path: string, message: string): RegistryError {
+  return new RegistryError('VALIDATION_FAILED', `${path}: ${message}`, [
+    { path: [path], code: 'custom', message: `${path}: ${message}` },
+  ]);
+}
+
+function passwordIssue(password: string, username: string, path: string): RegistryError | null {
+  const problem = passwordProblem(password, { username });
+  return problem ? validation(path, `password ${problem}`) : null;
+}
+
+/** Every user, by username (admin). */
+export async function listUsers(deps: RegistryDeps, actor: Actor): Promise<UserView[]> {
+  requirePermission(actor, 'user.manage');
+  const rows = await deps.db
+    .selectFrom('app_user')
+    .select(['id', 'username', 'full_name', 'role', 'disabled_at', 'created_at'])
+    .orderBy('username')
+    .execute();
+  const memberships = await deps.db
+    .selectFrom('user_site')
+    .select(['user_id', 'site_id'])
+    .orderBy('site_id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    username: r.username,
+    fullName: r.full_name,
+    role: r.role as Role,
+    sites: memberships.filter((m) => m.user_id === r.id).map((m) => m.site_id),
+    disabledAt: r.disabled_at,
+    createdAt: r.created_at,
+  }));
+}
+
+/** One user (admin); an unknown id is USER_NOT_FOUND. */
+export async function getUser(deps: RegistryDeps, actor: Actor, userId: string): Promise<UserView> {
+  requirePermission(actor, 'user.manage');
+  const r = await userRow(deps.db, userId);
+  return {
+    id: r.id,
+    username: r.username,
+    fullName: r.full_name,
+    role: r.role as Role,
+    sites: await sitesOf(deps.db, r.id),
+    disabledAt: r.disabled_at,
+    createdAt: r.created_at,
+  };
+}
+
+/**
+ * The signed-in user changes their own password: the current one must be right and the new one must
+ * pass the policy. Every other session of theirs ends (a session opened by whoever knew the old one).
+ */
+export async function changeOwnPassword(
+  deps: RegistryDeps,
+  who: { userId: string; sessionHash: string },
+  input: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  const row = await deps.db
+    .selectFrom('app_user')
+    .select(['id', 'username', 'password_hash', 'site_id'])
+    .where('id', '=', who.userId)
+    .executeTakeFirst();
+  if (!row) throw new RegistryError('USER_NOT_FOUND', 'user not found');
+  if (!(await verify(row.password_hash, input.currentPassword))) {
+    throw validation('currentPassword', 'the current password is not right');
+  }
+  const problem = passwordIssue(input.newPassword, row.username, 'newPassword');
+  if (problem) throw problem;
+  if (input.newPassword === input.currentPassword) {
+    throw validation('newPassword', 'the new password must differ from the current one');
+  }
+  const passwordHash = await hash(input.newPassword, ARGON2);
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('app_user').set({ password_hash: passwordHash }).where('id', '=', row.id).execute();
+    const ended = await endSessions(trx, row.id, now, who.sessionHash);
+    await appendAudit(trx, {
+      at: now,
+      actor: row.username,
+      action: 'user.password_change',
+      siteId: null,
+      entity: 'app_user',
+      entityId: row.id,
+      after: { other_sessions_ended: ended },
+    });
+  });
+}
+
+/** The admin sets a new password for a user: their sessions end and their failed sign-ins are cleared. */
+export async function resetPassword(
+  deps: RegistryDeps,
+  actor: Actor,
+  userId: string,
+  input: { newPassword: string },
+): Promise<void> {
+  requirePermission(actor, 'user.manage');
+  const row = await userRow(deps.db, userId);
+  const problem = passwordIssue(input.newPassword, row.username, 'newPassword');
+  if (problem) throw problem;
+  const passwordHash = await hash(input.newPassword, ARGON2);
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('app_user').set({ password_hash: passwordHash }).where('id', '=', row.id).execute();
+    const ended = await endSessions(trx, row.id, now);
+    await trx.deleteFrom('login_failure').where('username', '=', row.username).execute();
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'user.password_reset',
+      siteId: null,
+      entity: 'app_user',
+      entityId: row.id,
+      after: { username: row.username, sessions_ended: ended },
+    });
+  });
+}
+
+/** Whether the actor is the user (an admin may not disable or demote themselves: no one could undo it). */
+function isSelf(actor: Actor, username: string): boolean {
+  return actor.username === username;
+}
+
+/** The admin disables a user (every session ends at once) or enables them again. */
+export async function setUserDisabled(
+  deps: RegistryDeps,
+  actor: Actor,
+  userId: string,
+  disabled: boolean,
+): Promise<void> {
+  requirePermission(actor, 'user.manage');
+  const row = await userRow(deps.db, userId);
+  if (disabled && isSelf(actor, row.username)) {
+    throw new RegistryError('INVALID_STATE', 'you cannot disable your own account');
+  }
+  if ((row.disabled_at !== null) === disabled) return;
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('app_user')
+      .set({ disabled_at: disabled ? now : null })
+      .where('id', '=', row.id)
+      .execute();
+    const ended = disabled ? await endSessions(trx, row.id, now) : 0;
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: disabled ? 'user.disable' : 'user.enable',
+      siteId: null,
+      entity: 'app_user',
+      entityId: row.id,
+      before: { disabled: row.disabled_at !== null },
+      after: { disabled, sessions_ended: ended },
+    });
+  });
+}
+
+/**
+ * The admin changes a user's role. A coordinator or investigator needs a site: a user without one
+ * must be given one in the same change. The cross-site roles (admin, monitor, statistician) have no
+ * sites, so their memberships end with the change. A live session takes the new role at its next
+ * request (sessions read the role from app_user).
+ */
+export async function changeRole(
+  deps: RegistryDeps,
+  actor: Actor,
+  userId: string,
+  input: { role: string; siteId?: string | null },
+): Promise<void> {
+  requirePermission(actor, 'user.manage');
+  const parsed = z.enum(ROLES, { message: `role must be one of ${ROLES.join(', ')}` }).safeParse(input.role);
+  if (!parsed.success) throw validation('role', `must be one of ${ROLES.join(', ')}`);
+  const role = parsed.data;
+  const row = await userRow(deps.db, userId);
+  if (isSelf(actor, row.username) && role !== row.role) {
+    throw new RegistryError('INVALID_STATE', 'you cannot change your own role');
+  }
+  if (role === row.role) return;
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    const sites = await sitesOf(trx, row.id);
+    let siteId: string | null = null;
+    if (SITE_ROLES.includes(role)) {
+      siteId = sites[0] ?? input.siteId ?? null;
+      if (!siteId) throw validation('siteId', `a ${role} must belong to a site; choose one`);
+      if (sites.length === 0) {
+        await requireSiteExists(trx, siteId);
+        await trx.insertInto('user_site').values({ user_id: row.id, site_id: siteId }).execute();
+      }
+    } else {
+      await trx.deleteFrom('user_site').where('user_id', '=', row.id).execute();
+    }
+    await trx.updateTable('app_user').set({ role, site_id: siteId }).where('id', '=', row.id).execute();
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'user.role_change',
+      siteId,
+      entity: 'app_user',
+      entityId: row.id,
+      before: { role: row.role, sites },
+      after: { role, sites: siteId ? (sites.length ? sites : [siteId]) : [] },
+    });
+  });
+}
+
+async function requireSiteExists(db: Db, siteId: string): Promise<void> {
+  const site = await db.selectFrom('site').select('id').where('id', '=', siteId).executeTakeFirst();
+  if (!site) throw new RegistryError('SITE_NOT_FOUND', `site ${siteId} does not exist`);
+}
+
+/** The admin adds a site to a coordinator's or investigator's sites. */
+export async function addMembership(
+  deps: RegistryDeps,
+  actor: Actor,
+  userId: string,
+  siteId: string,
+): Promise<void> {
+  requirePermission(actor, 'user.manage');
+  const row = await userRow(deps.db, userId);
+  if (!SITE_ROLES.includes(row.role as Role)) {
+    throw validation('siteId', `a ${row.role} works across sites and has no site`);
+  }
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    await requireSiteExists(trx, siteId);
+    const added = await trx
+      .insertInto('user_site')
+      .values({ user_id: row.id, site_id: siteId })
+      .onConflict((oc) => oc.doNothing())
+      .returning('site_id')
+      .executeTakeFirst();
+    if (!added) return;
+    if (!row.site_id)
+      await trx.updateTable('app_user').set({ site_id: siteId }).where('id', '=', row.id).execute();
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'user.site_add',
+      siteId,
+      entity: 'app_user',
+      entityId: row.id,
+      after: { site_id: siteId },
+    });
+  });
+}
+
+/** The admin removes a site from a user's sites; a coordinator or investigator keeps at least one. */
+export async function removeMembership(
+  deps: RegistryDeps,
+  actor: Actor,
+  userId: string,
+  siteId: string,
+): Promise<void> {
+  requirePermission(actor, 'user.manage');
+  const row = await userRow(deps.db, userId);
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    const sites = await sitesOf(trx, row.id);
+    if (!sites.includes(siteId))
+      throw new RegistryError('SITE_NOT_FOUND', `site ${siteId} is not among the user's sites`);
+    const rest = sites.filter((s) => s !== siteId);
+    if (rest.length === 0 && SITE_ROLES.includes(row.role as Role)) {
+      throw validation('siteId', `a ${row.role} must keep at least one site; add another first`);
+    }
+    await trx.deleteFrom('user_site').where('user_id', '=', row.id).where('site_id', '=', siteId).execute();
+    if (row.site_id === siteId) {
+      await trx
+        .updateTable('app_user')
+        .set({ site_id: rest[0] ?? null })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'user.site_remove',
+      siteId,
+      entity: 'app_user',
+      entityId: row.id,
+      before: { site_id: siteId },
+    });
+  });
+}
+
+const FULL_NAME = z
+  .string()
+  .trim()
+  .max(200, 'must have at most 200 characters')
+  .transform((v) => (v === '' ? null : v));
+
+/** The admin sets a user's full name (shown with their signature); blank clears it. Stored as typed. */
+export async function setFullName(
+  deps: RegistryDeps,
+  actor: Actor,
+  userId: string,
+  fullName: string,
+): Promise<void> {
+  requirePermission(actor, 'user.manage');
+  const name = parseInput(z.object({ fullName: FULL_NAME }), { fullName }).fullName;
+  const row = await userRow(deps.db, userId);
+  if (name === row.full_name) return;
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('app_user').set({ full_name: name }).where('id', '=', row.id).execute();
+    await appendAudit(trx, {
+      at: deps.clock(),
+      actor: actor.username,
+      action: 'user.update',
+      siteId: null,
+      entity: 'app_user',
+      entityId: row.id,
+      before: { full_name: row.full_name },
+      after: { full_name: name },
+    });
+  });
 }
