@@ -14,6 +14,7 @@ import type { AppEnv } from './env.js';
 import { errorPage } from './render.js';
 import { RouteTable } from './router.js';
 import { accountRoutes, authRoutes } from './routes/auth.js';
+import { formRoutes } from './routes/forms.js';
 
 export interface AppDeps extends Origin {
   registry: RegistryDeps;
@@ -136,6 +137,7 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
   );
   authRoutes(routes, deps);
   accountRoutes(routes);
+  formRoutes(routes, deps);
 
   app.notFound((c) => errorPage(c, 404, 'There is no such page, or it is not yours to see.'));
 
