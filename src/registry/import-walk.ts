@@ -95,9 +95,10 @@ export async function walk(
           false,
           { studyId: subject.studyId, siteId: subject.site },
           now,
+          parsed.missing,
         );
         form.answers = checked.answers;
-        form.columns = responseColumns(form.def, checked.answers, checked.scored);
+        form.columns = responseColumns(form.def, checked.answers, checked.scored, checked.missing);
       } catch (error) {
         if (!(error instanceof RegistryError)) throw error;
         reportIssues(

@@ -364,7 +364,7 @@ export class Writer {
     const copy = await CopyIn.start(
       this.trx,
       `copy "response" (site_id, study_id, visit, instrument, instance, instrument_version, answers, scores,
-        pain_nrs, odi_pct, mme_day, opioid_any, collected_on,
+        pain_nrs, odi_pct, mme_day, opioid_any, collected_on, missing,
         protocol_version, status, version, entered_by, entered_by_kind, created_at, updated_at) from stdin`,
     );
     try {
@@ -384,6 +384,7 @@ export class Writer {
           c.mme_day ?? null,
           c.opioid_any === null || c.opioid_any === undefined ? null : c.opioid_any ? 't' : 'f',
           c.collected_on ?? null,
+          c.missing,
         ];
         await copy.write(`${fields.map(copyText).join('\t')}\t${fixed}\n`);
       }
