@@ -76,7 +76,7 @@ export async function checkVersion(
   );
 }
 
-/** What a signature binds: the form's identity, instrument version, answers, scores and version. */
+/** What a signature binds: the form's identity, instrument version, answers, codes, scores and version. */
 export function signedContent(row: ResponseRow, version: number): JsonObject {
   return {
     response_id: row.id,
@@ -87,6 +87,8 @@ export function signedContent(row: ResponseRow, version: number): JsonObject {
     instrument_version: row.instrument_version,
     answers: row.answers as JsonObject,
     scores: row.scores as JsonObject,
+    // Missing-data codes are part of what was signed (0007); absent when the form has none.
+    ...(row.missing && Object.keys(row.missing).length > 0 ? { missing: row.missing } : {}),
     version,
   };
 }

@@ -217,7 +217,7 @@ export async function amendLoaded(
     hasMissing(before) || hasMissing(missing)
       ? { before: { missing: before }, after: { missing } }
       : { before: {}, after: {} };
-  await staleSdv(trx, row, answers, row.version + 1, now);
+  await staleSdv(trx, row, { answers, missing }, row.version + 1, now);
   if (status === 'complete') {
     const subject = await loadSubjectForUpdate(trx, row.study_id);
     await writeSubjectState(trx, subject, def, answers, now);

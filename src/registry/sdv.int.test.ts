@@ -145,6 +145,35 @@ describe('the monitor verifies forms against source; a later change makes the ve
     expect(after.status).toBe('partial');
     expect(after.items.scale?.stale).toBeNull();
     expect(after.items.score?.stale).not.toBeNull();
+  });
+
+  test('marking an item missing with a code is a change too: its verification goes stale', async () => {
+    const form = await recordPain(r, VCU_COORDINATOR, 'VCU-0002', 'week4', 4);
+    await markSdv(r.deps, MONITOR, { forms: [{ id: form.id, version: 1, items: ['score'] }] });
+    await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: form.id,
+      version: 1,
+      answers: { scale: 'nrs' },
+      missing: { score: 'declined' },
+      reason: 'the patient declined; 4 was a guess',
+    });
+    expect((await sdvStatus(r.deps, MONITOR, [form.id])).get(form.id)).toMatchObject({
+      status: 'stale',
+      items: { score: { stale: { reason: 'item changed in version 2' } } },
+    });
+    // Only the code changes (declined -> unknown): still a change of the verified item.
+    await markSdv(r.deps, MONITOR, { forms: [{ id: form.id, version: 2, items: ['score'] }] });
+    await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: form.id,
+      version: 2,
+      answers: { scale: 'nrs' },
+      missing: { score: 'unknown' },
+      reason: 'the source does not say whether she declined',
+    });
+    expect((await sdvStatus(r.deps, MONITOR, [form.id])).get(form.id)).toMatchObject({
+      status: 'stale',
+      items: { score: { version: 2, stale: { reason: 'item changed in version 3' } } },
+    });
     expect(await verifyAudit(r.deps.db)).toMatchObject({ ok: true });
     expect(await checkAuditedRows(r.deps.db)).toMatchObject({ total: 0, orphans: 0 });
   });

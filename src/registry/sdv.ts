@@ -111,21 +111,32 @@ export async function markSdv(
 }
 
 /**
- * Inside an amendment: marks stale the SDV in force on the items the amendment changed (and any
- * whole-form mark when anything changed). Returns the number of marks made stale.
+ * Inside an amendment: marks stale the SDV in force on the items the amendment changed (an answer or
+ * a missing-data code), and any whole-form mark when anything changed. Returns the marks made stale.
  */
 export async function staleSdv(
   trx: Transaction<Database>,
   before: ResponseRow,
-  answers: Record<string, unknown>,
+  after: { answers: Record<string, unknown>; missing?: Record<string, unknown> | null },
   newVersion: number,
   now: Date,
 ): Promise<number> {
-  const old = before.answers as JsonObject;
-  const next = JSON.parse(JSON.stringify(answers)) as JsonObject;
-  const changed = [...new Set([...Object.keys(old), ...Object.keys(next)])].filter(
-    (k) => canonicalJson(old[k] ?? null) !== canonicalJson(next[k] ?? null),
-  );
+  const item = (answers: unknown, missing: unknown) => {
+    const a = (JSON.parse(JSON.stringify(answers ?? {})) ?? {}) as JsonObject;
+    const m = (JSON.parse(JSON.stringify(missing ?? {})) ?? {}) as JsonObject;
+    return (k: string) => canonicalJson([a[k] ?? null, m[k] ?? null]);
+  };
+  const old = item(before.answers, before.missing);
+  const next = item(after.answers, after.missing);
+  const keys = (x: unknown) => Object.keys((x ?? {}) as object);
+  const changed = [
+    ...new Set([
+      ...keys(before.answers),
+      ...keys(before.missing),
+      ...keys(after.answers),
+      ...keys(after.missing),
+    ]),
+  ].filter((k) => old(k) !== next(k));
   if (changed.length === 0) return 0;
   const items = await trx
     .updateTable('sdv')
