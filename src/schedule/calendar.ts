@@ -29,14 +29,21 @@ export function isRealDate(text: string): boolean {
   return dayNumberOf(text) !== null;
 }
 
-/** Days since 1970-01-01 of a real date `YYYY-MM-DD` (UTC calendar: no daylight-saving shifts). */
+const DAY_NUMBERS = new Map<string, number>();
+
+/**
+ * Days since 1970-01-01 of a real date `YYYY-MM-DD` (UTC calendar: no daylight-saving shifts).
+ * Memoised: the schedule of every subject of a page reads the same few hundred dates.
+ */
 export function parseDay(text: string, what: string): number {
+  const known = DAY_NUMBERS.get(text);
+  if (known !== undefined) return known;
   const day = dayNumberOf(text);
   if (day === null) throw invalid(what, text, 'a real date YYYY-MM-DD');
+  if (DAY_NUMBERS.size > 100_000) DAY_NUMBERS.clear();
+  DAY_NUMBERS.set(text, day);
   return day;
 }
-
-const DAY_NUMBERS = new Map<string, number>();
 
 /**
  * Whole days from one date `YYYY-MM-DD` to another (UTC calendar arithmetic); throws
@@ -57,9 +64,17 @@ function memoDay(date: string): number {
   return n;
 }
 
-/** `YYYY-MM-DD` of a day number. */
+const DAY_TEXTS = new Map<number, string>();
+
+/** `YYYY-MM-DD` of a day number (memoised, as `parseDay`). */
 export function formatDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  let text = DAY_TEXTS.get(day);
+  if (text === undefined) {
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (DAY_TEXTS.size > 100_000) DAY_TEXTS.clear();
+    DAY_TEXTS.set(day, text);
+  }
+  return text;
 }
 
 /** The UTC calendar day of an instant. */

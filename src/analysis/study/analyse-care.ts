@@ -89,9 +89,14 @@ export function analyseCareGap(cohort: Cohort): CareGapReport {
     };
   });
   for (const k of kpis) k.p_sites = sitesDiffer(k.by_site);
-  // Untreated: past the bone medication's start limit with no bone medication recorded on any form.
-  const untreated = cohort.subjects.filter(
-    (s) => eligible(cohort, s, cohort.kpiDays.untreated) && !boneMedRecorded(s),
-  ).length;
-  return { kpis, untreated };
+  return { kpis, untreated: untreatedSubjects(cohort).length };
+}
+
+/**
+ * The care gap's untreated subjects (the staff worklist, and the report's count): treated, past
+ * the bone medication's start limit without having left before it, with no bone medication
+ * recorded on any form.
+ */
+export function untreatedSubjects(cohort: Cohort): CohortSubject[] {
+  return cohort.subjects.filter((s) => eligible(cohort, s, cohort.kpiDays.untreated) && !boneMedRecorded(s));
 }

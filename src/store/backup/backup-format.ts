@@ -38,8 +38,11 @@ export interface BackupSummary {
   audit_head: string;
 }
 
-/** Tables a backup leaves out: the audit triggers' queue of transactions in progress. */
-export const TRANSIENT_TABLES = ['audit_pending'];
+/**
+ * Tables a backup leaves out: the audit triggers' queue of transactions in progress, and the
+ * subjects' progress that triggers derive from response and visit (rebuilt as those are restored).
+ */
+export const TRANSIENT_TABLES = ['audit_pending', 'subject_progress'];
 
 export interface BackupProgress {
   /** 'read' while writing a backup; 'verify' then 'load' while restoring. */

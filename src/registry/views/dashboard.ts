@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import { analyseCareGap, untreatedSubjects } from '../../analysis/study/analyse-care.js';
+import { analyseCompleteness } from '../../analysis/study/analyse-flow.js';
+import type { Band, StudyReport } from '../../analysis/study/types.js';
+import { SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
+import { dayOf, formatDay } from '../../schedule/index.js';
+import type { Actor, RegistryDeps } from '../context.js';
+import { siteCohort } from './site-cohort.js';
+import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
+import { visitCells } from './visit-cells.js';
+import { SIGNED_INSTRUMENTS } from './worklists.js';
+
+export interface SiteDashboard {
+  siteId: string;
+  siteName: string;
+  /** Subjects enrolled (past screening) by month of enrolment, and the running total. */
+  enrolment: { month: string; enrolled: number; cumulative: number }[];
+  /** Follow-up completeness by visit: seen / expected, as the study report counts them. */
+  completeness: StudyReport['completeness'];
+  /** Care-gap KPIs of the site with the report's bands (< 50% red, 50–80% amber, > 80% green). */
+  kpis: { kpi: string; label: string; x: number; n: number; prop: number | null; band: Band }[];
+  /** Patients with no bone medication past its start limit (the care-gap worklist's count). */
+  untreated: number;
+  openQueries: number;
+  /** Entered procedures and adverse events not signed (the worklist's). */
+  unsignedForms: number;
+  overdueVisits: number;
+}
+
+/**
+ * The dashboard of each of the actor's sites (issue 8 §3.1): enrolment over time, follow-up
+ * completeness by visit and the care-gap KPIs (the study report's own analyses on the sites'
+ * subjects), open queries, unsigned forms and overdue visits (the schedule's `overdue`).
+ */
+export async function siteDashboards(
+  deps: RegistryDeps,
+  actor: Actor,
+  definition: StudyDefinition = SACROPLASTY_STUDY,
+): Promise<SiteDashboard[]> {
+  const sites = readableSites(actor);
+  const now = deps.clock();
+  const asOf = formatDay(dayOf(now));
+  const [facts, queries, enrolment, openQueries, unsigned] = await Promise.all([
+    readSubjectFacts(deps.db, sites),
+    readOpenQueries(deps.db, sites),
+    deps.db
+      .selectFrom('subject')
+      .select([
+        'site_id',
+        sql<string>`to_char(enrolled_on, 'YYYY-MM')`.as('month'),
+        sql<number>`count(*)::int`.as('n'),
+      ])
+      .where('status', '!=', 'screened')
+      .groupBy(['site_id', sql`to_char(enrolled_on, 'YYYY-MM')`])
+      .orderBy('site_id')
+      .orderBy(sql`to_char(enrolled_on, 'YYYY-MM')`)
+      .$if(sites !== null, (q) => q.where('site_id', 'in', sites!))
+      .execute(),
+    deps.db
+      .selectFrom('query')
+      .select(['site_id', sql<number>`count(*)::int`.as('n')])
+      .where('status', '=', 'open')
+      .groupBy('site_id')
+      .$if(sites !== null, (q) => q.where('site_id', 'in', sites!))
+      .execute(),
+    deps.db
+      .selectFrom('response')
+      .select(['site_id', sql<number>`count(*)::int`.as('n')])
+      .where('instrument', 'in', SIGNED_INSTRUMENTS)
+      .where('status', '!=', 'draft')
+      .where('signed_at', 'is', null)
+      .groupBy('site_id')
+      .$if(sites !== null, (q) => q.where('site_id', 'in', sites!))
+      .execute(),
+  ]);
+  const cohort = await siteCohort(deps.db, deps.protocol, sites, facts, asOf, definition);
+  const care = analyseCareGap(cohort);
+  const completeness = analyseCompleteness(cohort);
+  const untreated = new Map<string, number>();
+  for (const s of untreatedSubjects(cohort)) untreated.set(s.site, (untreated.get(s.site) ?? 0) + 1);
+  const overdue = new Map<string, number>();
+  for (const f of facts) {
+    const n = visitCells(deps.protocol, f, now, queries.get(f.studyId)).filter(
+      (c) => c.state === 'overdue',
+    ).length;
+    if (n > 0) overdue.set(f.siteId, (overdue.get(f.siteId) ?? 0) + n);
+  }
+  const count = (rows: { site_id: string; n: number }[], site: string) =>
+    rows.find((r) => r.site_id === site)?.n ?? 0;
+  return cohort.sites.map((site) => {
+    let cumulative = 0;
+    return {
+      siteId: site.id,
+      siteName: site.name,
+      enrolment: enrolment
+        .filter((r) => r.site_id === site.id)
+        .map((r) => {
+          cumulative += r.n;
+          return { month: r.month, enrolled: r.n, cumulative };
+        }),
+      completeness: completeness.filter((c) => c.site === site.id),
+      kpis: care.kpis.map((k) => {
+        const own = k.by_site.find((b) => b.site === site.id);
+        return {
+          kpi: k.kpi,
+          label: k.label,
+          x: own?.x ?? 0,
+          n: own?.n ?? 0,
+          prop: own?.prop ?? null,
+          band: own?.band ?? 'none',
+        };
+      }),
+      untreated: untreated.get(site.id) ?? 0,
+      openQueries: count(openQueries, site.id),
+      unsignedForms: count(unsigned, site.id),
+      overdueVisits: overdue.get(site.id) ?? 0,
+    };
+  });
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { RegistryError } from '../../errors.js';
+import type { Actor, RegistryDeps } from '../context.js';
+import { parseInput } from '../parse-input.js';
+import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
+import { CELL_STATES, type CellState, nextDue, type VisitCell, visitCells } from './visit-cells.js';
+
+const GRID_QUERY = z.object({
+  state: z.enum(CELL_STATES).optional(),
+  visit: z.string().min(1).optional(),
+  sort: z.enum(['study_id', 'next_due']).default('study_id'),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  pageSize: z.coerce.number().int().min(10).max(100).default(50),
+});
+
+export type GridQuery = z.input<typeof GRID_QUERY>;
+
+/** One row of the grid: a subject (study id only, never identifiers) and a cell per protocol visit. */
+export interface GridRow {
+  studyId: string;
+  siteId: string;
+  status: string;
+  indexDate: string | null;
+  /** Earliest target among the visits still to do; null when none is left. */
+  nextDue: string | null;
+  cells: VisitCell[];
+}
+
+export interface GridPage {
+  /** The protocol's visits, in order: the grid's columns. */
+  visits: { code: string; label: string }[];
+  rows: GridRow[];
+  /** Subjects matching the filter, and the page shown. */
+  total: number;
+  page: number;
+  pageSize: number;
+  pages: number;
+  query: { state: CellState | null; visit: string | null; sort: 'study_id' | 'next_due' };
+}
+
+function row(
+  deps: RegistryDeps,
+  f: Awaited<ReturnType<typeof readSubjectFacts>>[number],
+  now: Date,
+  q?: Map<string, number>,
+): GridRow {
+  const cells = visitCells(deps.protocol, f, now, q);
+  return {
+    studyId: f.studyId,
+    siteId: f.siteId,
+    status: f.status,
+    indexDate: f.indexDate,
+    nextDue: nextDue(cells),
+    cells,
+  };
+}
+
+/**
+ * The participants × visits grid (issue 8 §3.2): one row per subject of the actor's sites, one
+ * cell per protocol visit, its state from the schedule and the forms (visit-cells.ts). Filters by
+ * a cell state (at one visit, or at any), pages 10–100 subjects at a time, sorts by study id or by
+ * next due date (no date last, then study id). Everybody sees study ids only. Unfiltered pages by
+ * study id read only their own subjects; a filter or the next-due sort reads the sites' subjects.
+ */
+export async function participantGrid(
+  deps: RegistryDeps,
+  actor: Actor,
+  query: GridQuery = {},
+): Promise<GridPage> {
+  const sites = readableSites(actor);
+  const q = parseInput(GRID_QUERY, query);
+  if (q.visit !== undefined && !deps.protocol.visits.some((v) => v.code === q.visit)) {
+    throw new RegistryError('VALIDATION_FAILED', `visit: ${q.visit} is not a visit of the protocol`, [
+      {
+        path: ['visit'],
+        code: 'invalid_choice',
+        message: `visit: ${q.visit} is not a visit of the protocol`,
+      },
+    ]);
+  }
+  const now = deps.clock();
+  const visits = deps.protocol.visits.map((v) => ({ code: v.code, label: v.label }));
+  const shown = { state: q.state ?? null, visit: q.visit ?? null, sort: q.sort };
+  const offset = (q.page - 1) * q.pageSize;
+  if (q.state === undefined && q.sort === 'study_id') {
+    // One page of subjects by study id: the database pages, only those subjects are read.
+    let ids = deps.db
+      .selectFrom('subject')
+      .select('study_id')
+      .orderBy('study_id')
+      .offset(offset)
+      .limit(q.pageSize);
+    let count = deps.db.selectFrom('subject').select((e) => e.fn.countAll<string>().as('n'));
+    if (sites !== null) {
+      ids = ids.where('site_id', 'in', sites);
+      count = count.where('site_id', 'in', sites);
+    }
+    const [page, counted] = await Promise.all([ids.execute(), count.executeTakeFirstOrThrow()]);
+    const studyIds = page.map((r) => r.study_id);
+    const [facts, queries] = await Promise.all([
+      readSubjectFacts(deps.db, sites, studyIds),
+      readOpenQueries(deps.db, sites, studyIds),
+    ]);
+    const total = Number(counted.n);
+    return {
+      visits,
+      rows: facts.map((f) => row(deps, f, now, queries.get(f.studyId))),
+      total,
+      page: q.page,
+      pageSize: q.pageSize,
+      pages: Math.max(1, Math.ceil(total / q.pageSize)),
+      query: shown,
+    };
+  }
+  const [facts, queries] = await Promise.all([
+    readSubjectFacts(deps.db, sites),
+    readOpenQueries(deps.db, sites),
+  ]);
+  let rows = facts.map((f) => row(deps, f, now, queries.get(f.studyId)));
+  if (q.state !== undefined) {
+    const state = q.state;
+    rows = rows.filter((r) =>
+      r.cells.some((c) => c.state === state && (q.visit === undefined || c.visit === q.visit)),
+    );
+  }
+  if (q.sort === 'next_due') {
+    rows.sort((a, b) => {
+      if (a.nextDue !== b.nextDue) {
+        if (a.nextDue === null) return 1;
+        if (b.nextDue === null) return -1;
+        return a.nextDue < b.nextDue ? -1 : 1;
+      }
+      return a.studyId < b.studyId ? -1 : a.studyId > b.studyId ? 1 : 0;
+    });
+  }
+  return {
+    visits,
+    rows: rows.slice(offset, offset + q.pageSize),
+    total: rows.length,
+    page: q.page,
+    pageSize: q.pageSize,
+    pages: Math.max(1, Math.ceil(rows.length / q.pageSize)),
+    query: shown,
+  };
+}
