@@ -57,7 +57,7 @@ export {
   signVisit,
   unlockResponse,
 } from './signatures.js';
-export { createSite } from './sites.js';
+export { createSite, listSites } from './sites.js';
 export { studyReport } from './study-report.js';
 export { enrolSubject, formatStudyId, withdrawSubject } from './subjects.js';
 export {

@@ -39,3 +39,9 @@ export async function createSite(
     return { id: site.id };
   });
 }
+
+/** Every site, by code (admin pages and membership choices); no patient data. */
+export async function listSites(deps: RegistryDeps, actor: Actor): Promise<{ id: string; name: string }[]> {
+  requirePermission(actor, 'site.manage');
+  return deps.db.selectFrom('site').select(['id', 'name']).orderBy('id').execute();
+}

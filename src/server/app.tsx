@@ -13,6 +13,8 @@ import { clearSessionCookie, type Origin, readSessionCookie } from './client.js'
 import type { AppEnv } from './env.js';
 import { errorPage } from './render.js';
 import { RouteTable } from './router.js';
+import { accountPasswordRoutes } from './routes/account.js';
+import { adminRoutes } from './routes/admin.js';
 import { accountRoutes, authRoutes } from './routes/auth.js';
 import { formRoutes } from './routes/forms.js';
 
@@ -137,6 +139,8 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
   );
   authRoutes(routes, deps);
   accountRoutes(routes);
+  accountPasswordRoutes(routes, deps);
+  adminRoutes(routes, deps);
   formRoutes(routes, deps);
 
   app.notFound((c) => errorPage(c, 404, 'There is no such page, or it is not yours to see.'));

@@ -1,0 +1,136 @@
+// The admin and account forms' fields: a label, the issues beside the field (named by
+// aria-describedby), and an error summary at the top linked to the fields (GOV.UK error summary).
+import type { Issue } from '../../errors.js';
+
+/** Issues of one form by field name, each message without its technical `field: ` prefix. */
+export type FormIssues = Record<string, string[]>;
+
+/** A use case's issues by field name, keeping only the fields the form has (others under `''`). */
+export function formIssues(issues: readonly Issue[], fields: readonly string[]): FormIssues {
+  const out: FormIssues = {};
+  for (const issue of issues) {
+    const name = String(issue.path[0] ?? '');
+    const key = fields.includes(name) ? name : '';
+    const message = issue.message.startsWith(`${name}: `)
+      ? issue.message.slice(name.length + 2)
+      : issue.message;
+    out[key] = [...(out[key] ?? []), message];
+  }
+  return out;
+}
+
+/** The error summary: one entry per issue, each a link to its field (`prefix-name`). */
+export function ErrorSummary(props: {
+  issues: FormIssues | undefined;
+  labels: Record<string, string>;
+  prefix: string;
+}) {
+  const entries = Object.entries(props.issues ?? {}).flatMap(([name, messages]) =>
+    messages.map((m) => ({ name, text: name && props.labels[name] ? `${props.labels[name]}: ${m}` : m })),
+  );
+  if (entries.length === 0) return null;
+  return (
+    <div
+      class="error-summary"
+      role="alert"
+      tabindex={-1}
+      id="error-summary"
+      aria-labelledby="error-summary-title"
+    >
+      <h2 id="error-summary-title">There is a problem</h2>
+      <ul>
+        {entries.map((e) => (
+          <li>
+            {e.name && props.labels[e.name] ? <a href={`#${props.prefix}-${e.name}`}>{e.text}</a> : e.text}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+interface FieldProps {
+  prefix: string;
+  name: string;
+  label: string;
+  issues: FormIssues | undefined;
+  hint?: string;
+}
+
+function Described(props: FieldProps & { children: unknown }) {
+  const id = `${props.prefix}-${props.name}`;
+  const messages = props.issues?.[props.name];
+  return (
+    <div class={messages ? 'field invalid' : 'field'}>
+      <label for={id}>{props.label}</label>
+      {props.hint ? (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      {messages ? (
+        <p class="field-error" id={`${id}-error`}>
+          {messages.join(' ')}
+        </p>
+      ) : null}
+      {props.children}
+    </div>
+  );
+}
+
+function describedBy(props: FieldProps): string | undefined {
+  const id = `${props.prefix}-${props.name}`;
+  const ids = [props.hint ? `${id}-hint` : '', props.issues?.[props.name] ? `${id}-error` : ''].filter(
+    Boolean,
+  );
+  return ids.length ? ids.join(' ') : undefined;
+}
+
+/** A text or password input with its label and issues. */
+export function TextField(
+  props: FieldProps & {
+    value?: string;
+    type?: 'text' | 'password';
+    autocomplete?: string;
+    required?: boolean;
+  },
+) {
+  const id = `${props.prefix}-${props.name}`;
+  return (
+    <Described {...props}>
+      <input
+        type={props.type ?? 'text'}
+        id={id}
+        name={props.name}
+        value={props.type === 'password' ? undefined : (props.value ?? '')}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        aria-invalid={props.issues?.[props.name] ? 'true' : undefined}
+        aria-describedby={describedBy(props)}
+      />
+    </Described>
+  );
+}
+
+/** A select with its label and issues. */
+export function SelectField(
+  props: FieldProps & { value?: string; options: readonly { value: string; label: string }[] },
+) {
+  const id = `${props.prefix}-${props.name}`;
+  return (
+    <Described {...props}>
+      <select
+        id={id}
+        name={props.name}
+        aria-invalid={props.issues?.[props.name] ? 'true' : undefined}
+        aria-describedby={describedBy(props)}
+      >
+        {props.options.map((o) => (
+          <option value={o.value} selected={o.value === (props.value ?? '')}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </Described>
+  );
+}

@@ -1,0 +1,61 @@
+import { ErrorSummary, type FormIssues, TextField } from './form.js';
+
+export const SITE_LABELS: Record<string, string> = { id: 'Site code', name: 'Site name' };
+
+/** Every site and the form that adds one (admin; no patient data). */
+export function SitesPage(props: {
+  sites: readonly { id: string; name: string }[];
+  form?: Record<string, string>;
+  issues?: FormIssues;
+}) {
+  const form = props.form ?? {};
+  return (
+    <>
+      <h1>Sites</h1>
+      <ErrorSummary issues={props.issues} labels={SITE_LABELS} prefix="site" />
+      <section class="panel">
+        <h2>All sites</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Code</th>
+              <th scope="col">Name</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.sites.map((s) => (
+              <tr>
+                <td>{s.id}</td>
+                <td>{s.name}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="panel">
+        <h2>Add a site</h2>
+        <form method="post" action="/admin/sites">
+          {props.issues?.[''] ? <p class="field-error">{props.issues[''].join(' ')}</p> : null}
+          <TextField
+            prefix="site"
+            name="id"
+            label="Site code"
+            issues={props.issues}
+            value={form.id ?? ''}
+            hint="2–12 capital letters or digits, starting with a letter; it prefixes the site's study ids"
+            required
+          />
+          <TextField
+            prefix="site"
+            name="name"
+            label="Site name"
+            issues={props.issues}
+            value={form.name ?? ''}
+            required
+          />
+          <button type="submit">Add site</button>
+        </form>
+      </section>
+    </>
+  );
+}
