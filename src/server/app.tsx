@@ -17,6 +17,8 @@ import { accountPasswordRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { accountRoutes, authRoutes } from './routes/auth.js';
 import { formRoutes } from './routes/forms.js';
+import { reportRoutes } from './routes/reports.js';
+import { subjectRoutes } from './routes/subjects.js';
 
 export interface AppDeps extends Origin {
   registry: RegistryDeps;
@@ -142,6 +144,8 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
   accountPasswordRoutes(routes, deps);
   adminRoutes(routes, deps);
   formRoutes(routes, deps);
+  subjectRoutes(routes, deps);
+  reportRoutes(routes, deps);
 
   app.notFound((c) => errorPage(c, 404, 'There is no such page, or it is not yours to see.'));
 
