@@ -80,7 +80,7 @@ describe('enrolment and the subject page', () => {
       'identity-birth_date',
       'Date of birth: birth_date must be a real date',
     ],
-    [{ 'item.consent_date': '' }, 'item-consent_date', 'Date of consent: is required'],
+    [{ 'item.consent_date': '' }, 'item-consent_date', 'Date of consent is required'],
     [{ 'item.birth_year': '1850' }, 'item-birth_year', 'Year of birth:'],
     [{ 'item.sex': 'robot' }, 'item-sex', 'Sex:'],
   ])(

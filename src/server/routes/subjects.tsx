@@ -12,7 +12,7 @@ import {
   itemFieldId,
 } from '../../web/subjects/enrol-page.js';
 import type { FieldIssue } from '../../web/subjects/field-issues.js';
-import { plainMessage } from '../../web/subjects/field-issues.js';
+import { fieldSentence, plainMessage } from '../../web/subjects/field-issues.js';
 import { SubjectPage, type WithdrawState } from '../../web/subjects/subject-page.js';
 import type { AppDeps } from '../app.js';
 import type { AppEnv } from '../env.js';
@@ -62,7 +62,10 @@ function enrolIssues(
       return {
         fieldId: f ? identityFieldId(sub) : null,
         label: f?.label ?? 'Identifiers',
-        message: plainMessage(i, [`identity.${sub}: `, `identity.${sub} `]),
+        message: fieldSentence(
+          f?.label ?? 'Identifiers',
+          plainMessage(i, [`identity.${sub}: `, `identity.${sub} `]),
+        ),
       };
     }
     const item = head === 'answers' ? sub : head;
@@ -71,7 +74,10 @@ function enrolIssues(
       return {
         fieldId: itemFieldId(item),
         label,
-        message: plainMessage(i, [`${defId} ${item} `, `answers.${item}: `, `${defId} `]),
+        message: fieldSentence(
+          label,
+          plainMessage(i, [`${defId} ${item} `, `answers.${item}: `, `${defId} `]),
+        ),
       };
     }
     return { fieldId: null, label: 'Enrolment', message: i.message };

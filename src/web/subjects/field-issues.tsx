@@ -34,6 +34,19 @@ export function plainMessage(issue: Issue, prefixes: readonly string[]): string 
   return text.trim();
 }
 
+/** An issue's line in the summary: its message, led by the field's label unless it already is. */
+function summaryText(i: FieldIssue): string {
+  return i.message.startsWith(i.label) ? i.message : `${i.label}: ${i.message}`;
+}
+
+/**
+ * A message of a use case as a sentence about a field: "is required" becomes "Date of consent is
+ * required"; other messages stay as they are (the summary puts the label in front).
+ */
+export function fieldSentence(label: string, message: string): string {
+  return /^(is|must|should|cannot|may) /.test(message) ? `${label} ${message}` : message;
+}
+
 /** The error summary: a heading and one link per issue to its field; focused by app.js when present. */
 export function ErrorSummary(props: { issues: readonly FieldIssue[] }) {
   if (props.issues.length === 0) return null;
@@ -48,15 +61,7 @@ export function ErrorSummary(props: { issues: readonly FieldIssue[] }) {
       <h2 id="error-summary-title">There is a problem</h2>
       <ul>
         {props.issues.map((i) => (
-          <li>
-            {i.fieldId ? (
-              <a href={`#${i.fieldId}`}>
-                {i.label}: {i.message}
-              </a>
-            ) : (
-              `${i.label}: ${i.message}`
-            )}
-          </li>
+          <li>{i.fieldId ? <a href={`#${i.fieldId}`}>{summaryText(i)}</a> : summaryText(i)}</li>
         ))}
       </ul>
     </div>

@@ -6,7 +6,14 @@ import type { AnswerValue, ItemDef } from '../../instruments/index.js';
 import { formatAnswer, getInstrument, INSTRUMENTS } from '../../instruments/index.js';
 import { type Protocol, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import type { CellState, SubjectView } from '../../registry/views/index.js';
-import { ErrorSummary, FieldErrors, type FieldIssue, issuesByField, plainMessage } from './field-issues.js';
+import {
+  ErrorSummary,
+  FieldErrors,
+  type FieldIssue,
+  fieldSentence,
+  issuesByField,
+  plainMessage,
+} from './field-issues.js';
 import { type TrajectoryPoint, trajectorySvg } from './trajectory-chart.js';
 
 /** What the page charts for each outcome: its title, axis and the scale's full range (as the report). */
@@ -296,7 +303,7 @@ function WithdrawForm(props: { studyId: string; state: WithdrawState | null; tod
     return {
       fieldId: known?.[0] ?? null,
       label: known?.[1] ?? 'Withdrawal',
-      message: plainMessage(i, [`${key}: `]),
+      message: fieldSentence(known?.[1] ?? 'Withdrawal', plainMessage(i, [`${key}: `])),
     };
   });
   const errors = issuesByField(issues);

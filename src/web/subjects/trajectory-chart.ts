@@ -1,7 +1,7 @@
 // One subject's outcome over its visits as an SVG line chart with the MCID line, drawn with the
 // study report's chart code (Observable Plot on a linkedom document, src/reports/charts/svg-kit.ts).
 import * as Plot from '@observablehq/plot';
-import { attrText, chartDocument, finishSvg, OVERALL_COLOUR } from '../../reports/charts/svg-kit.js';
+import { chartDocument, finishSvg, OVERALL_COLOUR } from '../../reports/charts/svg-kit.js';
 
 /** One visit of the trajectory: its label and the outcome's value there (null: not recorded). */
 export interface TrajectoryPoint {
@@ -25,12 +25,18 @@ const HEIGHT = 260;
 const MCID_COLOUR = '#a4161a';
 
 /**
- * Plot writes a `<style>` element and a `style` attribute into its SVG; the page's CSP allows only
- * the app's stylesheet (style-src 'self'), so both go and `.chart svg` in app-css.ts styles it.
+ * Fits Plot's SVG to the staff pages. Plot writes a `<style>` element and a `style` attribute; the
+ * page's CSP allows only the app's stylesheet (style-src 'self'), so both go and `.chart svg` in
+ * app-css.ts styles it. Plot also labels its mark groups (`<g aria-label>`), which WCAG forbids on an
+ * element without a role; the chart is one image (role="img") described by its own aria-label.
  */
-function dropInlineStyle(svg: Element): void {
+function fitForPage(svg: Element): void {
   for (const el of Array.from(svg.querySelectorAll('style'))) el.remove();
   for (const el of [svg, ...Array.from(svg.querySelectorAll('[style]'))]) el.removeAttribute('style');
+  for (const el of Array.from(svg.querySelectorAll('[aria-label],[aria-description]'))) {
+    el.removeAttribute('aria-label');
+    el.removeAttribute('aria-description');
+  }
 }
 
 /**
@@ -50,14 +56,12 @@ export function trajectorySvg(points: readonly TrajectoryPoint[], opts: Trajecto
       y: 'value',
       stroke: OVERALL_COLOUR,
       strokeWidth: 2,
-      ariaDescription: attrText(`${opts.title}, line`),
     }),
     Plot.dot(recorded, {
       x: 'label',
       y: 'value',
       r: 4,
       fill: OVERALL_COLOUR,
-      ariaDescription: attrText(`${opts.title}, values`),
     }),
     Plot.text(recorded, {
       x: 'label',
@@ -72,7 +76,6 @@ export function trajectorySvg(points: readonly TrajectoryPoint[], opts: Trajecto
       Plot.ruleY([threshold], {
         stroke: MCID_COLOUR,
         strokeDasharray: '5,4',
-        ariaDescription: attrText(`MCID line at ${threshold}`),
       }),
       Plot.text([threshold], {
         y: (d: number) => d,
@@ -96,7 +99,7 @@ export function trajectorySvg(points: readonly TrajectoryPoint[], opts: Trajecto
     y: { domain: opts.yDomain, grid: true, label: opts.yLabel, labelAnchor: 'center', labelArrow: 'none' },
     marks,
   }) as unknown as Element;
-  dropInlineStyle(svg);
+  fitForPage(svg);
   const values = recorded.map((p) => `${p.label} ${p.value}`).join(', ');
   const mcidText =
     threshold === null ? '' : ` MCID line at ${threshold} (baseline ${baseline} minus ${opts.mcid}).`;
