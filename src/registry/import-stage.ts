@@ -10,7 +10,7 @@ import {
   readCsv,
   showCell,
 } from '../exchange/csv.js';
-import { TIDY_HEADER, VISIT_INSTRUMENT, VISIT_ITEMS } from '../exchange/tidy.js';
+import { SIGNATURE_ITEM, TIDY_HEADER, VISIT_INSTRUMENT, VISIT_ITEMS } from '../exchange/tidy.js';
 import { type InstrumentDef, MAX_INT4, unstorableText } from '../instruments/index.js';
 import { isSiteCode, parseStudyId } from '../protocol/identifiers.js';
 import { getVisit, visitInstruments } from '../protocol/index.js';
@@ -207,6 +207,8 @@ function checkRow(
     );
     return null;
   }
+  // The export's signature rows: a signature is never imported (see SIGNATURE_ITEM).
+  if (item === SIGNATURE_ITEM) return null;
   const itemOrd = p.items.get(item);
   if (itemOrd === undefined) {
     problems.add(line, 'item', `${instrument} has no item ${showCell(item)}`);
