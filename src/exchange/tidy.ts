@@ -6,6 +6,13 @@ import { csvLine } from './csv.js';
 export const TIDY_HEADER = ['study_id', 'site', 'visit', 'instrument', 'instance', 'item', 'value'] as const;
 export type TidyColumn = (typeof TIDY_HEADER)[number];
 
+/**
+ * A signed form's signature in force, written as one more row after the form's items (value:
+ * `name=…; username=…; signed_at=…; meaning=…; sha256=…; state=…`, registry/signatures.ts). An import
+ * skips these rows: a signature is taken only from its signer, with their password.
+ */
+export const SIGNATURE_ITEM = '_signature';
+
 export interface TidyRow {
   study_id: string;
   site: string;

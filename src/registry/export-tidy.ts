@@ -4,6 +4,7 @@ import { type Answers, getInstrument, storedMissing } from '../instruments/index
 import { appendAudit } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { requireScope, siteFilter } from './scope.js';
+import { SIGNATURE_ITEM, signatureValues } from './signatures.js';
 
 export interface ExportSummary {
   subjects: number;
@@ -72,6 +73,8 @@ export async function exportTidy(
           .orderBy('study_id')
           .orderBy(sql`array_position(${sql.val(visitCodes)}::text[], visit)`)
           .execute();
+        // A signed form's signature follows its items as the pseudo-item `_signature`.
+        const signatures = await signatureValues(snap, ids);
         let chunk = '';
         // Each visit's record follows the visit's forms (a missed visit may have none): merged by
         // study id and protocol visit order, so the file order stays fixed.
@@ -105,6 +108,18 @@ export async function exportTidy(
             answers: r.answers as Answers,
             missing: storedMissing(r.missing),
           });
+          const signature = signatures.get([r.study_id, r.visit, r.instrument, r.instance].join('\t'));
+          if (signature !== undefined) {
+            lines.push({
+              study_id: r.study_id,
+              site: r.site_id,
+              visit: r.visit,
+              instrument: r.instrument,
+              instance: r.instance,
+              item: SIGNATURE_ITEM,
+              value: signature,
+            });
+          }
           for (const row of lines) chunk += tidyLine(row);
           rows += lines.length;
         }

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  ADMIN,
   APMSS_COORDINATOR,
+  createTestRegistry,
   MONITOR,
   rejects,
   VCU_COORDINATOR,
@@ -18,11 +20,15 @@ import { canonicalJson, checkAuditedRows, verifyAudit } from '../store/index.js'
 import {
   amendResponse,
   closeQuery,
+  createSite,
+  exportTidy,
+  importTidy,
   lockResponse,
   lockVisit,
   raiseQuery,
   readResponse,
   SIGNATURE_MEANING,
+  SYSTEM_ACTOR,
   signaturesFor,
   signResponse,
   signVisit,
@@ -358,6 +364,43 @@ describe('bulk: one visit across many subjects, all or nothing', () => {
         password: PASSWORD,
       }),
     ).toEqual({ signed: 0, alreadySigned: 1 });
+  });
+
+  test('the tidy export shows each signature in force as a `_signature` row; an import skips it', async () => {
+    let csv = '';
+    await exportTidy(r.deps, MONITOR, (chunk) => {
+      csv += chunk;
+    });
+    const lines = csv.trimEnd().split('\n');
+    const signature = lines.filter((l) => l.includes(',_signature,'));
+    expect(signature).toHaveLength(2);
+    const [hash] = (await signaturesFor(r.deps, MONITOR, [forms.one!.id])).get(forms.one!.id)!;
+    expect(signature[0]).toBe(
+      `VCU-0001,VCU,week12,pain,1,_signature,name=${VCU_INVESTIGATOR.username}; username=${VCU_INVESTIGATOR.username}; signed_at=2026-03-02T09:00:00.000Z; meaning=${SIGNATURE_MEANING}; sha256=${hash!.contentSha256}; state=in force`,
+    );
+    // The row follows the form's items.
+    const at = lines.indexOf(signature[0]!);
+    expect(lines[at - 1]).toMatch(/^VCU-0001,VCU,week12,pain,1,score,2$/);
+    const target = await createTestRegistry();
+    try {
+      await createSite(target.deps, ADMIN, { id: 'VCU', name: 'Virginia Commonwealth University' });
+      await createSite(target.deps, ADMIN, { id: 'APMSS', name: 'Atlantic Pain Management & Spine Surgery' });
+      await importTidy(target.deps, SYSTEM_ACTOR, csv);
+      const imported = await target.deps.db
+        .selectFrom('response')
+        .select(['study_id', 'status'])
+        .where('visit', '=', 'week12')
+        .orderBy('study_id')
+        .execute();
+      expect(imported.map((x) => `${x.study_id}:${x.status}`)).toEqual([
+        'APMSS-0001:complete',
+        'VCU-0001:complete',
+        'VCU-0002:complete',
+      ]);
+      expect(await target.deps.db.selectFrom('signature').selectAll().execute()).toEqual([]);
+    } finally {
+      await target.destroy();
+    }
   });
 
   test('the chain and every audited row still verify', async () => {
