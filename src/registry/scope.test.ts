@@ -35,6 +35,30 @@ describe('scopeFor: who reaches which sites', () => {
     }
   });
 
+  test.each([
+    // permission: the roles that reach it, and where
+    ['query.raise', { monitor: 'all', system: 'all' }],
+    ['query.close', { monitor: 'all', system: 'all' }],
+    ['sdv.mark', { monitor: 'all', system: 'all' }],
+    ['query.answer', { coordinator: 'VCU', investigator: 'VCU', system: 'all' }],
+    ['response.sign', { investigator: 'VCU', system: 'all' }],
+    ['response.lock', { investigator: 'VCU', system: 'all' }],
+    ['audit.read', { admin: 'all', monitor: 'all', system: 'all' }],
+  ] as const)('the clinical workflow: %s', (permission, expected) => {
+    const shown = Object.fromEntries(
+      [...ROLES, 'system' as const]
+        .map((role) => {
+          const s = scopeFor(
+            site(role, role === 'coordinator' || role === 'investigator' ? 'VCU' : null),
+            permission,
+          );
+          return [role, s.kind === 'sites' ? s.sites.join('+') : s.kind] as const;
+        })
+        .filter(([, reach]) => reach !== 'none'),
+    );
+    expect(shown).toEqual(expected);
+  });
+
   test('an unknown role or permission is refused, never widened', () => {
     expect(scopeFor({ role: 'superuser' as never, siteId: null }, 'data.read')).toEqual({ kind: 'none' });
     expect(scopeFor(site('monitor'), 'data.write' as never)).toEqual({ kind: 'none' });
