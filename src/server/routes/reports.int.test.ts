@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestWeb } from '../../../test/helpers/web.js';
-import { enrolSubject, recordResponse } from '../../registry/index.js';
+import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
+import { addUser, enrolSubject, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
 
 describe('reports and exports', () => {
   let web: Awaited<ReturnType<typeof createTestWeb>>;
@@ -145,6 +145,33 @@ describe('reports and exports', () => {
       expect((await client.get('/exports/tidy.csv')).status).toBe(403);
     },
   );
+
+  test('a refusal inside the export comes before any byte: an error page, not a broken download', async () => {
+    // A coordinator whose site membership was removed while signed in reaches no site's data.
+    await addUser(web.registry.deps, SYSTEM_ACTOR, {
+      username: 'cleo.vcu',
+      role: 'coordinator',
+      siteId: 'VCU',
+      password: STAFF_PASSWORD,
+    });
+    const { userId } = await web.registry.deps.db
+      .selectFrom('app_user')
+      .select('id as userId')
+      .where('username', '=', 'cleo.vcu')
+      .executeTakeFirstOrThrow();
+    const cleo = await web.as('cleo.vcu');
+    await web.registry.deps.db.deleteFrom('user_site').where('user_id', '=', userId).execute();
+    const before = (await audits('export.tidy')).length;
+    const res = await cleo.get('/exports/tidy.csv');
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('content-disposition')).toBeNull();
+    expect(await res.text()).toContain('<h1>Not allowed</h1>');
+    expect((await audits('export.tidy')).length).toBe(before);
+    const page = await (await cleo.get('/reports')).text();
+    expect(page).toContain('Your role has no reports or exports at the active site.');
+    expect(page).not.toContain('href="/exports/tidy.csv"');
+  });
 
   test('without a session, a download sends to sign-in', async () => {
     const res = await web.client().get('/exports/tidy.csv');
