@@ -28,10 +28,15 @@ function describedBy(item: ItemDef, errors: readonly string[]): string | undefin
 
 function Hint(props: { item: ItemDef }) {
   const { item } = props;
+  const unit = item.unit ? ` ${item.unit}` : '';
   const range =
-    item.min !== undefined || item.max !== undefined
-      ? ` Range ${item.min ?? '…'} to ${item.max ?? '…'}${item.unit ? ` ${item.unit}` : ''}.`
-      : '';
+    item.min !== undefined && item.max !== undefined
+      ? ` From ${item.min} to ${item.max}${unit}.`
+      : item.min !== undefined
+        ? ` At least ${item.min}${unit}.`
+        : item.max !== undefined
+          ? ` At most ${item.max}${unit}.`
+          : '';
   if (!item.help && !range) return null;
   return (
     <p class="hint" id={`${controlId(item.id)}-hint`}>

@@ -1,7 +1,7 @@
 import type { Issue } from '../../errors.js';
 import type { InstrumentDef, MissingCodeDef } from '../../instruments/index.js';
 import { ErrorSummary, ItemField } from './form-fields.js';
-import { controlId, type FormValues, issuesByField, shownValue } from './form-values.js';
+import { controlId, type FormValues, issuesByField, issueText, shownValue } from './form-values.js';
 import type { LiveScore } from './live-scores.js';
 
 /** The stored response a form page shows (null: not recorded yet). */
@@ -162,9 +162,13 @@ export function FormPage(props: FormPageProps) {
     const key = String(issue.path[0] === 'answers' ? (issue.path[1] ?? '') : (issue.path[0] ?? ''));
     if (conflictItems.has(key)) continue;
     const item = items.get(key);
-    if (item) summary.push({ href: `#${controlId(item.id)}`, text: `${item.label}: ${issue.message}` });
+    if (item)
+      summary.push({
+        href: `#${controlId(item.id)}`,
+        text: `${item.label}: ${issueText(key, issue.message)}`,
+      });
     else if (key === 'reason')
-      summary.push({ href: '#f-reason', text: `Reason for the change: ${issue.message}` });
+      summary.push({ href: '#f-reason', text: `Reason for the change: ${issueText(key, issue.message)}` });
     else summary.push({ href: '#form-fields', text: issue.message });
   }
   if (props.problem) summary.unshift({ href: '#form-fields', text: props.problem });

@@ -96,7 +96,12 @@ export function issuesByField(issues: readonly Issue[]): Map<string, string[]> {
   for (const issue of issues) {
     // A version conflict names `answers.<item>`; every other issue names the item first.
     const key = String(issue.path[0] === 'answers' ? (issue.path[1] ?? '') : (issue.path[0] ?? ''));
-    out.set(key, [...(out.get(key) ?? []), issue.message]);
+    out.set(key, [...(out.get(key) ?? []), issueText(key, issue.message)]);
   }
   return out;
+}
+
+/** An issue's sentence without a leading "<field>: " (the page puts the field's label there). */
+export function issueText(key: string, message: string): string {
+  return message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
 }
