@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RegistryError } from '../../errors.js';
 import type { Actor, RegistryDeps } from '../context.js';
 import { parseInput } from '../parse-input.js';
+import { addSdv } from './sdv-cells.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
 import { CELL_STATES, type CellState, nextDue, type VisitCell, visitCells } from './visit-cells.js';
 
@@ -59,7 +60,8 @@ function row(
  * The participants × visits grid (issue 8 §3.2): one row per subject of the actor's sites, one
  * cell per protocol visit, its state from the schedule and the forms (visit-cells.ts). Filters by
  * a cell state (at one visit, or at any), pages 10–100 subjects at a time, sorts by study id or by
- * next due date (no date last, then study id). Everybody sees study ids only. Unfiltered pages by
+ * next due date (no date last, then study id). Each cell of the page carries its SDV status.
+ * Everybody sees study ids only. Unfiltered pages by
  * study id read only their own subjects; a filter or the next-due sort reads the sites' subjects.
  */
 export async function participantGrid(
@@ -102,9 +104,11 @@ export async function participantGrid(
       readOpenQueries(deps.db, sites, studyIds),
     ]);
     const total = Number(counted.n);
+    const rows = facts.map((f) => row(deps, f, now, queries.get(f.studyId)));
+    await addSdv(deps, actor, rows);
     return {
       visits,
-      rows: facts.map((f) => row(deps, f, now, queries.get(f.studyId))),
+      rows,
       total,
       page: q.page,
       pageSize: q.pageSize,
@@ -133,9 +137,11 @@ export async function participantGrid(
       return a.studyId < b.studyId ? -1 : a.studyId > b.studyId ? 1 : 0;
     });
   }
+  const shownRows = rows.slice(offset, offset + q.pageSize);
+  await addSdv(deps, actor, shownRows);
   return {
     visits,
-    rows: rows.slice(offset, offset + q.pageSize),
+    rows: shownRows,
     total: rows.length,
     page: q.page,
     pageSize: q.pageSize,

@@ -19,6 +19,7 @@ export {
   visitCells,
 } from './visit-cells.js';
 export {
+  assignedQueries,
   type CareGapRow,
   careGapPatients,
   type DueVisitRow,
@@ -26,6 +27,7 @@ export {
   type FormLink,
   formsMissingItems,
   type MissingItemsRow,
+  type QueryRow,
   type UnsignedRow,
   unsignedForms,
 } from './worklists.js';

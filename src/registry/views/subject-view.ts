@@ -6,6 +6,7 @@ import { dayOfVisit, visitDays } from '../../schedule/index.js';
 import { appendAudit, type JsonObject } from '../../store/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
 import { scopeFor } from '../scope.js';
+import { type SdvState, sdvStatus } from '../sdv.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
 import { type VisitCell, visitCells } from './visit-cells.js';
 
@@ -33,6 +34,8 @@ export interface SubjectForm {
   enteredBy: string;
   updatedAt: string;
   openQueries: number;
+  /** Source data verification (sdv.ts); drafts are not verified. */
+  sdv: SdvState;
 }
 
 /** An outcome over the visits, for the trajectory chart: the value and its day after the index date. */
@@ -157,6 +160,11 @@ export async function subjectView(
         }),
       };
     });
+  const sdv = await sdvStatus(
+    deps,
+    actor,
+    forms.map((f) => f.id),
+  );
   const openByForm = new Map(queryCounts.map((q) => [Number(q.response_id), q.n]));
   const repeating = (instrument: string) =>
     forms
@@ -193,6 +201,7 @@ export async function subjectView(
       enteredBy: f.entered_by,
       updatedAt: f.updated_at.toISOString(),
       openQueries: openByForm.get(f.id) ?? 0,
+      sdv: sdv.get(f.id)?.status ?? 'not verified',
     })),
     adverseEvents: repeating(definition.adverseEvents.instrument),
     medications: repeating(medication),

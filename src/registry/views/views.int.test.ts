@@ -10,8 +10,17 @@ import {
 } from '../../../test/helpers/registry.js';
 import { analyseStudy } from '../../analysis/study/index.js';
 import { extractCohort } from '../../store/index.js';
-import { enrolSubject, loadDemo, recordResponse, recordVisit, SYSTEM_ACTOR } from '../index.js';
 import {
+  enrolSubject,
+  loadDemo,
+  markSdv,
+  raiseQuery,
+  recordResponse,
+  recordVisit,
+  SYSTEM_ACTOR,
+} from '../index.js';
+import {
+  assignedQueries,
   careGapPatients,
   dueVisits,
   formsMissingItems,
@@ -160,8 +169,12 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
           target: '2026-03-02',
         }),
       ]);
-      const unsigned = await unsignedForms(registry.deps, VCU_COORDINATOR);
-      expect(unsigned.filter((r) => r.studyId === studyId)).toMatchObject([
+      const unsigned = await unsignedForms(registry.deps, VCU_COORDINATOR, { limit: 1000 });
+      expect(unsigned.total).toBe(unsigned.rows.length);
+      expect((await unsignedForms(registry.deps, VCU_COORDINATOR, { limit: 2 })).rows).toEqual(
+        unsigned.rows.slice(0, 2),
+      );
+      expect(unsigned.rows.filter((r) => r.studyId === studyId)).toMatchObject([
         { visit: 'procedure', instrument: 'procedure', instance: 1 },
       ]);
     });
@@ -235,20 +248,57 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
         registry.deps.db,
       );
       expect((await cell('procedure')).state).toBe('signed');
-      expect((await unsignedForms(registry.deps, VCU_COORDINATOR)).some((r) => r.studyId === studyId)).toBe(
-        false,
-      );
+      const unsigned = await unsignedForms(registry.deps, VCU_COORDINATOR, { limit: 1000 });
+      expect(unsigned.rows.some((r) => r.studyId === studyId)).toBe(false);
       await sql`update response set locked_at = now(), locked_by = 'ivan.vcu' where id = ${form.id}`.execute(
         registry.deps.db,
       );
       expect((await cell('procedure')).state).toBe('locked');
-      await sql`insert into query (site_id, study_id, response_id, item, text, raised_by)
-        values ('VCU', ${studyId}, ${form.id}, 'sides', 'Both sides?', 'mona.monitor')`.execute(
-        registry.deps.db,
-      );
+      await raiseQuery(registry.deps, MONITOR, { responseId: form.id, item: 'sides', text: 'Both sides?' });
       expect(await cell('procedure', MONITOR)).toMatchObject({ state: 'open_query', openQueries: 1 });
+      expect(
+        (await assignedQueries(registry.deps, VCU_COORDINATOR)).filter((q) => q.studyId === studyId),
+      ).toMatchObject([
+        { visit: 'procedure', instrument: 'procedure', responseId: form.id, item: 'sides', status: 'open' },
+      ]);
+      expect(await assignedQueries(registry.deps, APMSS_COORDINATOR)).toEqual([]);
       const view = await subjectView(registry.deps, MONITOR, studyId);
-      expect(view.forms.find((f) => f.instrument === 'procedure')).toMatchObject({ openQueries: 1 });
+      expect(view.forms.find((f) => f.instrument === 'procedure')).toMatchObject({
+        openQueries: 1,
+        sdv: 'not verified',
+      });
+    });
+
+    test('source data verification shows on the grid cell and the subject page', async () => {
+      const forms = await registry.deps.db
+        .selectFrom('response')
+        .select(['id', 'version', 'visit'])
+        .where('study_id', '=', studyId)
+        .where('status', '!=', 'draft')
+        .execute();
+      const baseline = forms.filter((f) => f.visit === 'baseline');
+      await markSdv(registry.deps, MONITOR, {
+        forms: [{ id: baseline[0]!.id, version: baseline[0]!.version }],
+      });
+      const sdvOf = async () =>
+        (await participantGrid(registry.deps, MONITOR, { sort: 'next_due', pageSize: 100, page: 2 })).rows
+          .concat((await participantGrid(registry.deps, MONITOR, { sort: 'next_due', pageSize: 100 })).rows)
+          .find((r) => r.studyId === studyId)!
+          .cells.find((c) => c.visit === 'baseline')!.sdv;
+      expect(await sdvOf()).toBe('partial');
+      await markSdv(registry.deps, MONITOR, {
+        forms: baseline.slice(1).map((f) => ({ id: f.id, version: f.version })),
+      });
+      expect(await sdvOf()).toBe('verified');
+      const page = (await participantGrid(registry.deps, MONITOR, { pageSize: 100, page: 2 })).rows.find(
+        (r) => r.studyId === studyId,
+      );
+      expect(page?.cells.find((c) => c.visit === 'week12')!.sdv ?? null).toBeNull();
+      const view = await subjectView(registry.deps, VCU_COORDINATOR, studyId, { identifiers: false });
+      expect(view.forms.filter((f) => f.visit === 'baseline').map((f) => f.sdv)).toEqual([
+        'verified',
+        'verified',
+      ]);
     });
 
     test('the subject page: pain trajectory, forms, identifiers for the own site only, the read audited', async () => {

@@ -54,7 +54,7 @@ export interface VisitCell {
   /** Date recorded for the visit, when there is one. */
   visitDate: string | null;
   openQueries: number;
-  /** Source data verification of the visit's forms; null until SDV is read (sdv.ts). */
+  /** Source data verification of the visit's entered forms (sdv.ts); null: none entered, or not read. */
   sdv: 'none' | 'partial' | 'verified' | null;
 }
 

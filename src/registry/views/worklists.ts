@@ -4,6 +4,7 @@ import { INSTRUMENTS } from '../../instruments/index.js';
 import { dayLimit, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { dayOf, daysBetween, formatDay, visitDays } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
+import { queriesFor } from '../queries.js';
 import { siteCohort } from './site-cohort.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
 import { type CellState, visitCells } from './visit-cells.js';
@@ -102,28 +103,69 @@ export async function dueVisits(
   return { weekEnd, due: due.sort(byTarget), overdue: overdue.sort(byTarget) };
 }
 
-/** Entered procedures and adverse events not yet signed, oldest first. */
-export async function unsignedForms(deps: RegistryDeps, actor: Actor): Promise<UnsignedRow[]> {
+export interface QueryRow extends FormLink {
+  instance: number;
+  responseId: number;
+  queryId: number;
+  item: string;
+  status: string;
+  raisedAt: string;
+}
+
+/**
+ * Queries assigned to me (queries.ts `mine`): for site staff the open queries of their site
+ * assigned to them or to nobody, for a monitor the answered queries they raised.
+ */
+export async function assignedQueries(deps: RegistryDeps, actor: Actor): Promise<QueryRow[]> {
+  return (await queriesFor(deps, actor, { mine: true, limit: 1000 })).map((q) => ({
+    studyId: q.studyId,
+    siteId: q.siteId,
+    visit: q.visit,
+    instrument: q.instrument,
+    instance: q.instance,
+    responseId: q.responseId,
+    queryId: q.id,
+    item: q.item,
+    status: q.status,
+    raisedAt: q.raisedAt,
+  }));
+}
+
+/** Entered procedures and adverse events not yet signed, oldest first: the first `limit` and how many in all. */
+export async function unsignedForms(
+  deps: RegistryDeps,
+  actor: Actor,
+  options: { limit?: number } = {},
+): Promise<{ total: number; rows: UnsignedRow[] }> {
   const sites = readableSites(actor);
-  let q = deps.db
+  const unsigned = deps.db
     .selectFrom('response')
-    .select(['id', 'site_id', 'study_id', 'visit', 'instrument', 'instance', 'entered_by', 'updated_at'])
     .where('instrument', 'in', SIGNED_INSTRUMENTS)
     .where('status', '!=', 'draft')
     .where('signed_at', 'is', null)
-    .orderBy('updated_at')
-    .orderBy('id');
-  if (sites !== null) q = q.where('site_id', 'in', sites);
-  return (await q.execute()).map((r) => ({
-    studyId: r.study_id,
-    siteId: r.site_id,
-    visit: r.visit,
-    instrument: r.instrument,
-    instance: r.instance,
-    responseId: r.id,
-    enteredBy: r.entered_by,
-    updatedAt: r.updated_at.toISOString(),
-  }));
+    .$if(sites !== null, (q) => q.where('site_id', 'in', sites!));
+  const [rows, count] = await Promise.all([
+    unsigned
+      .select(['id', 'site_id', 'study_id', 'visit', 'instrument', 'instance', 'entered_by', 'updated_at'])
+      .orderBy('updated_at')
+      .orderBy('id')
+      .limit(Math.min(Math.max(options.limit ?? 100, 1), 1000))
+      .execute(),
+    unsigned.select((e) => e.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    total: Number(count.n),
+    rows: rows.map((r) => ({
+      studyId: r.study_id,
+      siteId: r.site_id,
+      visit: r.visit,
+      instrument: r.instrument,
+      instance: r.instance,
+      responseId: r.id,
+      enteredBy: r.entered_by,
+      updatedAt: r.updated_at.toISOString(),
+    })),
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import { type Kysely, sql } from 'kysely';
  * never behind what the writer committed. Not audited (the rows it is made from are); left out of
  * backups (backup-format.ts TRANSIENT_TABLES) and rebuilt by the same triggers on restore.
  * Indexes for the pages' other reads: drafts (forms with missing required items), forms not
- * signed or locked, open queries by subject, subjects by site and study id.
+ * signed, open queries and SDV marks by subject, subjects by site and study id.
  */
 
 /** Instruments whose form alone does not make a visit seen (as cohort-queries.ts counts `seen`). */
@@ -91,6 +91,7 @@ const UP = [
   sql`create index response_unsigned_idx on response (site_id, instrument, study_id)
     where status <> 'draft' and signed_at is null`,
   sql`create index query_open_study_idx on query (study_id) where status = 'open'`,
+  sql`create index sdv_study_idx on sdv (study_id)`,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -113,6 +114,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'response_draft_idx',
     'response_unsigned_idx',
     'query_open_study_idx',
+    'sdv_study_idx',
   ]) {
     await sql`drop index if exists ${sql.raw(index)}`.execute(db);
   }
