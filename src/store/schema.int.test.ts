@@ -46,7 +46,16 @@ describe('schema', () => {
       from information_schema.columns where table_schema = current_schema()
       group by table_name order by table_name`.execute(t.db);
     expect(Object.fromEntries(rows.map((r) => [r.table_name, r.columns.split(',')]))).toEqual({
-      app_user: ['id', 'username', 'password_hash', 'role', 'site_id', 'created_at', 'disabled_at'],
+      app_user: [
+        'id',
+        'username',
+        'password_hash',
+        'role',
+        'site_id',
+        'created_at',
+        'disabled_at',
+        'full_name',
+      ],
       audit_event: [
         'id',
         'at',
@@ -150,6 +159,7 @@ describe('schema', () => {
         'signed_at',
         'missing',
       ],
+      login_failure: ['id', 'username', 'ip', 'at'],
       site: ['id', 'name', 'created_at'],
       site_sequence: ['site_id', 'last_seq'],
       subject: [
@@ -177,6 +187,7 @@ describe('schema', () => {
         'email',
       ],
       subject_progress: ['study_id', 'site_id', 'seen', 'unsigned', 'unlocked', 'visit_dates', 'missed'],
+      user_site: ['user_id', 'site_id'],
       visit: [
         'id',
         'site_id',
@@ -189,6 +200,15 @@ describe('schema', () => {
         'created_at',
         'updated_at',
         'version',
+      ],
+      web_session: [
+        'id_hash',
+        'user_id',
+        'active_site_id',
+        'created_at',
+        'last_seen_at',
+        'expires_at',
+        'ended_at',
       ],
     });
     expect(await appliedMigrations(t.db as Kysely<unknown>)).toEqual([
