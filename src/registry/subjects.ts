@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RegistryError } from '../errors.js';
+import { type Issue, RegistryError } from '../errors.js';
 import { formatStudyId } from '../protocol/identifiers.js';
 import { leavingInstruments, subjectInstrument } from '../protocol/index.js';
 import { isRealDate } from '../schedule/index.js';
@@ -57,7 +57,17 @@ export async function enrolSubject(
   input: EnrolInput,
 ): Promise<{ studyId: string; responseId: number }> {
   requirePermission(actor, 'subject.enrol');
-  const e = parseInput(ENROL_INPUT, input);
+  let e: z.output<typeof ENROL_INPUT>;
+  let identityIssues: Issue[] = [];
+  try {
+    e = parseInput(ENROL_INPUT, input);
+  } catch (error) {
+    // Bad identifiers alone: the answers are still checked below, so one refusal names every problem.
+    if (!(error instanceof RegistryError) || !error.issues.every((i) => i.path[0] === 'identity'))
+      throw error;
+    identityIssues = error.issues;
+    e = parseInput(ENROL_INPUT, { ...input, identity: undefined });
+  }
   requireSite(actor, 'subject.enrol', e.siteId);
   const { visit, def } = subjectInstrument(deps.protocol);
   checkPlacement(deps.protocol, visit, def.id, 1);
@@ -71,15 +81,27 @@ export async function enrolSubject(
       .executeTakeFirst();
     if (!seqRow) throw new RegistryError('SITE_NOT_FOUND', `site ${e.siteId} does not exist`);
     const studyId = formatStudyId(e.siteId, seqRow.last_seq);
-    const { answers, missing, scored } = checkAnswers(
-      deps.protocol,
-      def,
-      { ...e.answers, [items.studyIdItem]: studyId, [items.siteItem]: e.siteId },
-      false,
-      undefined,
-      deps.clock(),
-      e.missing,
-    );
+    const refuse = (issues: Issue[]) =>
+      new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
+    let checked: ReturnType<typeof checkAnswers>;
+    try {
+      checked = checkAnswers(
+        deps.protocol,
+        def,
+        { ...e.answers, [items.studyIdItem]: studyId, [items.siteItem]: e.siteId },
+        false,
+        undefined,
+        deps.clock(),
+        e.missing,
+      );
+    } catch (error) {
+      if (error instanceof RegistryError && error.code === 'VALIDATION_FAILED' && identityIssues.length > 0) {
+        throw refuse([...identityIssues, ...error.issues]);
+      }
+      throw error;
+    }
+    if (identityIssues.length > 0) throw refuse(identityIssues);
+    const { answers, missing, scored } = checked;
     const now = deps.clock();
     const state = newSubjectState([{ def, answers }], now.toISOString().slice(0, 10))!;
     await trx

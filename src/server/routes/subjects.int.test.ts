@@ -103,6 +103,20 @@ describe('enrolment and the subject page', () => {
     },
   );
 
+  test('identifier and enrolment-form problems are named together in one answer', async () => {
+    const cora = await web.as('cora.vcu');
+    const res = await cora.post(
+      '/subjects/new',
+      enrolForm({ 'identity.email': 'not-an-address', 'item.consent_date': '', 'item.birth_year': '1850' }),
+    );
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    for (const id of ['identity-email', 'item-consent_date', 'item-birth_year']) {
+      expect(html).toContain(`href="#${id}"`);
+      expect(html).toContain(`id="${id}-error"`);
+    }
+  });
+
   test('XSS payloads in the name fields are stored as typed and rendered inert', async () => {
     const cora = await web.as('cora.vcu');
     const res = await cora.post(
