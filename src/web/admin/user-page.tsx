@@ -26,7 +26,7 @@ export function UserPage(props: {
   const { user, failed } = props;
   const base = `/admin/users/${user.id}`;
   const issuesOf = (form: UserFormFailure['form']) => (failed?.form === form ? failed.issues : undefined);
-  const valueOf = (form: UserFormFailure['form'], name: string, fallback: string) =>
+  const typed = (form: UserFormFailure['form'], name: string, fallback: string) =>
     failed?.form === form ? (failed.values[name] ?? fallback) : fallback;
   const siteRole = user.role === 'coordinator' || user.role === 'investigator';
   const siteOptions = props.sites.map((s) => ({ value: s.id, label: `${s.id} — ${s.name}` }));
@@ -63,7 +63,7 @@ export function UserPage(props: {
             name="fullName"
             label="Full name"
             issues={issuesOf('name')}
-            value={valueOf('name', 'fullName', user.fullName ?? '')}
+            value={typed('name', 'fullName', user.fullName ?? '')}
             hint="Shown with the user's signature; leave blank to show the username"
           />
           <button type="submit">Save name</button>
@@ -81,7 +81,7 @@ export function UserPage(props: {
               name="role"
               label="Role"
               issues={issuesOf('role')}
-              value={valueOf('role', 'role', user.role)}
+              value={typed('role', 'role', user.role)}
               options={ROLES.map((r) => ({ value: r, label: r }))}
             />
             <SelectField
@@ -89,7 +89,7 @@ export function UserPage(props: {
               name="siteId"
               label="Site for the new role"
               issues={issuesOf('role')}
-              value={valueOf('role', 'siteId', '')}
+              value={typed('role', 'siteId', '')}
               hint="Needed only when a user without a site becomes a coordinator or investigator"
               options={[{ value: '', label: 'no site' }, ...siteOptions]}
             />
@@ -121,7 +121,7 @@ export function UserPage(props: {
                 name="siteId"
                 label="Site"
                 issues={issuesOf('sites')}
-                value={valueOf('sites', 'siteId', '')}
+                value={typed('sites', 'siteId', '')}
                 options={notMember}
               />
               <button type="submit">Add site</button>
