@@ -49,6 +49,28 @@ describe('staff sign-in and sessions', () => {
     expect(events.map((e) => e.actor)).toEqual(expect.arrayContaining(['cora.vcu', 'nobody.here']));
   });
 
+  test('after three failures the sign-in page answers 429 with the same page for a known and an unknown user', async () => {
+    web.registry.setTime('2026-03-02T08:00:00.000Z');
+    const page = async (username: string, password: string) => {
+      const res = await web.client().post('/login', { username, password });
+      return { status: res.status, html: (await res.text()).replace(/(value|nonce)="[^"]*"/g, '') };
+    };
+    for (let i = 0; i < 3; i++) {
+      expect((await page('iris.apmss', 'not-the-password-1')).status).toBe(401);
+      expect((await page('nemo.apmss', 'not-the-password-1')).status).toBe(401);
+    }
+    const known = await page('iris.apmss', STAFF_PASSWORD);
+    const unknown = await page('nemo.apmss', STAFF_PASSWORD);
+    expect([known.status, unknown.status]).toEqual([429, 429]);
+    expect(known.html).toBe(unknown.html);
+    expect(known.html).toContain('The username or password is not right, or the account is locked for now.');
+    web.registry.setTime('2026-03-02T08:00:01.000Z');
+    expect(
+      (await web.client().post('/login', { username: 'iris.apmss', password: STAFF_PASSWORD })).status,
+    ).toBe(303);
+    web.registry.setTime('2026-03-02T09:00:00.000Z');
+  });
+
   test('a session ends after 30 idle minutes, and at 12 hours however active', async () => {
     web.registry.setTime('2026-03-02T09:00:00.000Z');
     const client = await web.as('ivan.vcu');
