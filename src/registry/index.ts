@@ -2,6 +2,7 @@
 // audit event, and checks role and site inside.
 export * from './context.js';
 export { demoCohortChunks, demoCohortCsv, loadDemo } from './demo.js';
+export { type DiscardDraftInput, discardDraft } from './drafts.js';
 export { type ExportSummary, exportTidy } from './export-tidy.js';
 export {
   type FieldChange,

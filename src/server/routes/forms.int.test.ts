@@ -215,6 +215,24 @@ describe('data entry: a VCU coordinator records the baseline visit and its forms
     expect((await cora.get(`${BASE}/forms/nonsense/1`)).status).toBe(404);
   });
 
+  test('a draft instance of a repeating form is removed; a complete one offers no removal', async () => {
+    const url = `${BASE}/forms/analgesic/2`;
+    expect((await cora.post(url, { 'a.drug': 'nsaid', action: 'draft' })).status).toBe(303);
+    const page = await (await cora.get(url)).text();
+    expect(page).toContain(`action="${url}/discard"`);
+    const removed = await cora.post(`${url}/discard`, { version: versionOf(page) });
+    expect(removed.status).toBe(303);
+    expect(await (await cora.get(removed.headers.get('location')!)).text()).toContain(
+      'The draft was removed.',
+    );
+    expect(await (await cora.get(url)).text()).toContain('Not recorded yet.');
+    const complete = await (await cora.get(`${BASE}/forms/analgesic/1`)).text();
+    expect(complete).not.toContain('/discard"');
+    const refused = await cora.post(`${BASE}/forms/analgesic/1/discard`, { version: versionOf(complete) });
+    expect(refused.status).toBe(409);
+    expect((await (await web.as('cole.apmss')).post(`${url}/discard`, { version: '1' })).status).toBe(404);
+  });
+
   test('text in every text item is stored as typed and rendered inert (XSS and SQL)', async () => {
     const payload = `<script>alert(1)</script>"><img src=x onerror=alert(2)>'; DROP TABLE response; --`;
     const protocol = web.registry.deps.protocol;

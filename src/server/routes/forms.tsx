@@ -5,6 +5,7 @@ import { getVisit, visitInstruments } from '../../protocol/index.js';
 import {
   type Actor,
   amendResponse,
+  discardDraft,
   type RegistryDeps,
   readResponse,
   recordResponse,
@@ -371,7 +372,13 @@ async function renderVisit(
 /** Data entry: the visit page (its date and forms), one form generated from its instrument, its history. */
 export function formRoutes(routes: RouteTable, deps: AppDeps): void {
   routes.get(VISIT_PATH, READERS, (c) =>
-    renderVisit(c, deps, { notice: c.req.query('saved') ? 'The visit is saved.' : null }),
+    renderVisit(c, deps, {
+      notice: c.req.query('saved')
+        ? 'The visit is saved.'
+        : c.req.query('removed')
+          ? 'The draft was removed.'
+          : null,
+    }),
   );
 
   routes.post(VISIT_PATH, WRITERS, async (c) => {
@@ -415,6 +422,25 @@ export function formRoutes(routes: RouteTable, deps: AppDeps): void {
   });
 
   routes.post(FORM_PATH, WRITERS, (c) => saveForm(c, deps));
+
+  // A draft entered by mistake (a repeating form's extra instance) is removed; a complete form never is.
+  routes.post(`${FORM_PATH}/discard`, WRITERS, async (c) => {
+    const f = await loadForm(c, deps);
+    if (f.id === null) return errorPage(c, 404, 'This form is not recorded, so there is no draft to remove.');
+    const versionText = field(await formOf(c), 'version');
+    if (!/^[1-9][0-9]{0,9}$/.test(versionText)) {
+      return errorPage(
+        c,
+        400,
+        'The form did not say which version of the draft to remove. Reload it and try again.',
+      );
+    }
+    await discardDraft(deps.registry, f.actor, { id: f.id, version: Number(versionText) });
+    return c.redirect(
+      `/subjects/${encodeURIComponent(f.studyId)}/visits/${encodeURIComponent(f.visit.code)}?removed=1`,
+      303,
+    );
+  });
 
   routes.get(`${FORM_PATH}/history`, READERS, async (c) => {
     const f = await loadForm(c, deps);

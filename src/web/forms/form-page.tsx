@@ -270,7 +270,20 @@ export function FormPage(props: FormPageProps) {
             )}
           </div>
         </form>
-      ) : (
+      ) : null}
+      {props.editable && response?.status === 'draft' ? (
+        <form method="post" action={`${props.url}/discard`} class="discard">
+          <input type="hidden" name="version" value={String(response.version)} />
+          <button
+            type="submit"
+            class="secondary"
+            data-confirm="Remove this draft? What it holds stays in the audit trail only."
+          >
+            Remove this draft
+          </button>
+        </form>
+      ) : null}
+      {props.editable ? null : (
         <section class="panel" id="form-fields">
           <ReadOnly def={def} values={values} codes={props.codes} />
         </section>
