@@ -27,6 +27,24 @@ export async function exportTidy(
   // Pseudonymised subject-level data: the actor's scope for it decides the sites; none is refused.
   const sites = siteFilter(requireScope(actor, 'data.read'));
   const visitCodes = deps.protocol.visits.map((v) => v.code);
+  const record = (after: Record<string, unknown>) =>
+    deps.db.transaction().execute((trx) =>
+      appendAudit(trx, {
+        at: deps.clock(),
+        actor: actor.username,
+        action: 'export.tidy',
+        siteId: sites?.length === 1 ? sites[0]! : null,
+        entity: 'export',
+        entityId: 'tidy',
+        after: { ...after, scope: sites ?? 'all sites' },
+      }),
+    );
+  // What has been handed to the writer so far: a file cut off midway (a reader gone) is an export too.
+  const handed = { started: false, subjects: 0, rows: 0 };
+  const send = async (chunk: string) => {
+    handed.started = true;
+    await write(chunk);
+  };
   // One snapshot for the whole file, so a form saved meanwhile cannot half-appear.
   const { subjects, rows } = await deps.db
     .transaction()
@@ -35,7 +53,7 @@ export async function exportTidy(
       let countQuery = snap.selectFrom('subject').select((eb) => eb.fn.countAll<number>().as('n'));
       if (sites) countQuery = countQuery.where('site_id', 'in', sites);
       const total = Number((await countQuery.executeTakeFirstOrThrow()).n);
-      await write(TIDY_HEADER_LINE);
+      await send(TIDY_HEADER_LINE);
       let after = '';
       let subjects = 0;
       let rows = 0;
@@ -124,23 +142,22 @@ export async function exportTidy(
           rows += lines.length;
         }
         flushVisits(null);
-        await write(chunk);
+        handed.subjects = subjects + ids.length;
+        handed.rows = rows;
+        await send(chunk);
         subjects += ids.length;
         after = ids[ids.length - 1]!;
         onProgress?.(subjects, total);
       }
       return { subjects, rows };
+    })
+    .catch(async (error: unknown) => {
+      // Counts are of rows handed over, at most what the reader got; a lost database records nothing.
+      if (handed.started) {
+        await record({ subjects: handed.subjects, rows: handed.rows, complete: false }).catch(() => {});
+      }
+      throw error;
     });
-  await deps.db.transaction().execute(async (trx) => {
-    await appendAudit(trx, {
-      at: deps.clock(),
-      actor: actor.username,
-      action: 'export.tidy',
-      siteId: sites?.length === 1 ? sites[0]! : null,
-      entity: 'export',
-      entityId: 'tidy',
-      after: { subjects, rows, scope: sites ?? 'all sites' },
-    });
-  });
+  await record({ subjects, rows });
   return { subjects, rows };
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
-import { addUser, enrolSubject, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
+import { addUser, enrolSubject, exportTidy, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
 
 describe('reports and exports', () => {
   let web: Awaited<ReturnType<typeof createTestWeb>>;
@@ -136,6 +136,25 @@ describe('reports and exports', () => {
     expect([...ids].sort()).toEqual(['VCU-0001', 'VCU-0002']);
     for (const secret of ['Secret', 'MRN-']) expect(csv).not.toContain(secret);
     expect(await audits('export.tidy')).toEqual([{ actor: 'cora.vcu', site_id: 'VCU', entity_id: 'tidy' }]);
+  });
+
+  test('a download cut off midway is still an audit event, marked incomplete', async () => {
+    const before = (await audits('export.tidy')).length;
+    const actor = { username: 'ivan.vcu', role: 'investigator' as const, siteId: 'VCU' };
+    let chunks = 0;
+    // The reader goes away after the header line, as a browser that cancels the download.
+    const gone = exportTidy(web.registry.deps, actor, () => {
+      if (++chunks > 1) throw new Error('the reader has gone');
+    });
+    await expect(gone).rejects.toThrow('the reader has gone');
+    const events = await web.registry.deps.db
+      .selectFrom('audit_event')
+      .select(['actor', 'site_id', 'after'])
+      .where('action', '=', 'export.tidy')
+      .orderBy('id')
+      .execute();
+    expect(events.length).toBe(before + 1);
+    expect(events.at(-1)).toMatchObject({ actor: 'ivan.vcu', site_id: 'VCU', after: { complete: false } });
   });
 
   test.each([['mona.monitor'], ['stan.stats'], ['ada.admin']])(
