@@ -142,6 +142,16 @@ describe('sign-in backoff and lockout', () => {
     expect(results.filter((r) => r.kind === 'throttled')).toHaveLength(3);
   });
 
+  test('a username PostgreSQL cannot store (NUL, a lone surrogate, cut inside a pair) is refused and counted, never an error', async () => {
+    at(7 * 60 * 60_000);
+    for (const username of ['cora\u0000.vcu', 'cora\ud800.vcu', `${'x'.repeat(63)}\u{1F600}`]) {
+      expect(await attempt(username, WRONG, '10.0.5.1')).toEqual({
+        kind: 'refused',
+        message: SIGN_IN_REFUSED,
+      });
+    }
+  });
+
   test('a session from a successful sign-in loads', async () => {
     at(6 * 60 * 60_000);
     const ok = await attempt('cora.vcu', PASSWORD);

@@ -108,6 +108,18 @@ async function throttled(db: RegistryDeps['db'], username: string, ip: string, n
 }
 
 /**
+ * Text PostgreSQL can store: NUL and lone surrogates (typed, or left by cutting inside a pair) become
+ * U+FFFD, so any username typed at sign-in is refused and counted like another, never a database error.
+ */
+function storable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what PostgreSQL refuses.
+  return text.replace(
+    /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    '\ufffd',
+  );
+}
+
+/**
  * Checks the password and opens a session with a new 256-bit random id (a new id at every sign-in, so
  * a planted id is never promoted). The answer is the same for an unknown user and a wrong password,
  * and unknown usernames are counted like known ones. Success, failure and a held-back attempt are
@@ -118,8 +130,8 @@ export async function signIn(
   deps: RegistryDeps,
   input: { username: string; password: string; ip: string },
 ): Promise<SignInResult> {
-  const username = input.username.trim().toLowerCase().slice(0, 64);
-  const ip = input.ip.slice(0, 64);
+  const username = storable(input.username.trim().toLowerCase().slice(0, 64));
+  const ip = storable(input.ip.slice(0, 64));
   const now = deps.clock();
   // One attempt per account at a time, across every process: concurrent guesses cannot all slip
   // through before the first one is counted.
