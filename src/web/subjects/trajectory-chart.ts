@@ -50,6 +50,8 @@ export function trajectorySvg(points: readonly TrajectoryPoint[], opts: Trajecto
   if (baseline === null) return null;
   const threshold = opts.mcid === null ? null : baseline - opts.mcid;
   const marks: Plot.Markish[] = [
+    // Visit labels wrap onto two lines (about 7 em each) rather than run into one another.
+    Plot.axisX({ tickSize: 0, lineWidth: 7 }),
     Plot.ruleY([opts.yDomain[0]]),
     Plot.line(recorded, {
       x: 'label',
@@ -93,9 +95,9 @@ export function trajectorySvg(points: readonly TrajectoryPoint[], opts: Trajecto
     height: HEIGHT,
     marginTop: 24,
     marginRight: 16,
-    marginBottom: 34,
+    marginBottom: 40,
     marginLeft: 56,
-    x: { type: 'point', domain: points.map((p) => p.label), label: null, padding: 0.4, tickSize: 0 },
+    x: { type: 'point', domain: points.map((p) => p.label), label: null, padding: 0.4, axis: null },
     y: { domain: opts.yDomain, grid: true, label: opts.yLabel, labelAnchor: 'center', labelArrow: 'none' },
     marks,
   }) as unknown as Element;
