@@ -168,7 +168,7 @@ function renderForm(
       def={f.def}
       instance={f.instance}
       response={f.response}
-      values={extra.values ?? f.values}
+      values={editable ? (extra.values ?? f.values) : f.values}
       issues={extra.issues ?? []}
       problem={extra.problem ?? null}
       conflict={extra.conflict ?? null}

@@ -53,7 +53,7 @@ function Errors(props: { item: ItemDef; errors: readonly string[] }) {
       {props.errors.map((e) => (
         <span class="error-line">
           <span class="visually-hidden">Error: </span>
-          {props.item.label}: {e}
+          {e}
         </span>
       ))}
     </p>
@@ -185,7 +185,6 @@ export function ItemField(props: { item: ItemDef; state: FieldState; codes: read
         <legend>
           {item.label}
           {required}
-          {item.type === 'multichoice' ? <span class="hint-inline"> (tick all that apply)</span> : null}
         </legend>
         <Hint item={item} />
         <Errors item={item} errors={state.errors} />

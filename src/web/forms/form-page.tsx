@@ -1,7 +1,14 @@
 import type { Issue } from '../../errors.js';
 import type { InstrumentDef, MissingCodeDef } from '../../instruments/index.js';
 import { ErrorSummary, ItemField } from './form-fields.js';
-import { controlId, type FormValues, issuesByField, issueText, shownValue } from './form-values.js';
+import {
+  controlId,
+  type FormValues,
+  issueSentence,
+  issuesByField,
+  issueText,
+  shownValue,
+} from './form-values.js';
 import type { LiveScore } from './live-scores.js';
 
 /** The stored response a form page shows (null: not recorded yet). */
@@ -165,7 +172,7 @@ export function FormPage(props: FormPageProps) {
     if (item)
       summary.push({
         href: `#${controlId(item.id)}`,
-        text: `${item.label}: ${issueText(key, issue.message)}`,
+        text: issueSentence(def.id, item, issue.message),
       });
     else if (key === 'reason')
       summary.push({ href: '#f-reason', text: `Reason for the change: ${issueText(key, issue.message)}` });
@@ -227,7 +234,7 @@ export function FormPage(props: FormPageProps) {
               state={{
                 value: values.answers[item.id],
                 missing: values.missing[item.id],
-                errors: byField.get(item.id) ?? [],
+                errors: (byField.get(item.id) ?? []).map((m) => issueSentence(def.id, item, m)),
                 fixed: props.fixed.has(item.id),
               }}
             />

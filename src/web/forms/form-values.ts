@@ -105,3 +105,19 @@ export function issuesByField(issues: readonly Issue[]): Map<string, string[]> {
 export function issueText(key: string, message: string): string {
   return message.startsWith(`${key}: `) ? message.slice(key.length + 2) : message;
 }
+
+/**
+ * An item's issue as a sentence that starts with the item's label: the registry's message names the
+ * item by instrument and id ("pain score 12 is above …"), the page by its label ("Pain now … 12 is
+ * above …"); a message of another form follows the label after a colon.
+ */
+export function issueSentence(
+  instrument: string,
+  item: { id: string; label: string },
+  message: string,
+): string {
+  for (const prefix of [`${instrument} ${item.id} `, `${item.id} `]) {
+    if (message.startsWith(prefix)) return `${item.label} ${message.slice(prefix.length)}`;
+  }
+  return `${item.label}: ${issueText(item.id, message)}`;
+}
