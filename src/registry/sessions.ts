@@ -112,11 +112,9 @@ async function throttled(db: RegistryDeps['db'], username: string, ip: string, n
  * U+FFFD, so any username typed at sign-in is refused and counted like another, never a database error.
  */
 function storable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what PostgreSQL refuses.
-  return text.replace(
-    /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
-    '\ufffd',
-  );
+  return text
+    .replaceAll('\u0000', '\ufffd')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
 /**
