@@ -1,25 +1,11 @@
-// The queries the cohort is read with, started at once on one snapshot; only needed columns travel.
-import { type Kysely, sql } from 'kysely';
+// The queries the cohort is read with, started at once on one snapshot: `response` is scanned once
+// (form-scan.ts), the other tables read as compact text; only what the cohort needs travels.
+import { sql } from 'kysely';
 import type { Protocol, StudyDefinition } from '../../protocol/index.js';
 import { readAuditHead } from '../audit-verify.js';
-import type { Database } from '../schema.js';
-import type { Row } from './answer-text.js';
+import { FormReads, scanForms } from './form-scan.js';
 import type { KpiItems, Table1Items } from './item-facts.js';
 import type { Runner } from './snapshot-runner.js';
-
-/** Answers of one instrument, one row per subject (the first instance at any visit unless `all`). */
-async function answersOf(db: Kysely<Database>, instrument: string, items: string[]): Promise<Row[]> {
-  const columns = items.map((i) => sql<string>`answers->>${i}`.as(i));
-  return db
-    .selectFrom('response')
-    .select(['study_id', 'visit'])
-    .select(columns)
-    .where('instrument', '=', instrument)
-    .where('status', '!=', 'draft')
-    .orderBy('study_id')
-    .orderBy('id')
-    .execute() as Promise<Row[]>;
-}
 
 /** Scores kept in typed columns of `response` (read there, fast); any other score is read from `scores`. */
 const TYPED_SCORES = new Set(['pain_nrs', 'odi_pct', 'mme_day']);
@@ -29,146 +15,112 @@ export function otherOutcomesOf(definition: StudyDefinition): StudyDefinition['o
   return definition.outcomes.filter((o) => !TYPED_SCORES.has(o.score));
 }
 
-/** Items read by answers per instrument: the care forms' own, the KPIs' and Table 1's. */
-function answerItemsToRead(kpiItems: KpiItems, table1Items: Table1Items): Map<string, Set<string>> {
-  const wanted = new Map<string, Set<string>>([
-    [
-      'osteoporosis_care',
-      new Set([
-        'dxa_done',
-        'dxa_date',
-        'lowest_t_score',
-        'vitamin_d_25oh',
-        'calcium_vitd_started',
-        'bone_med_recommended',
-        'bone_med',
-        'bone_med_start_date',
-        'bone_med_persisting',
-        'falls_risk_assessed',
-      ]),
-    ],
-    ['physical_therapy', new Set(['pt_start_date'])],
-  ]);
-  const want = (instrument: string, items: Iterable<string>) => {
-    const set = wanted.get(instrument) ?? new Set<string>();
-    for (const item of items) set.add(item);
-    wanted.set(instrument, set);
-  };
+/** The items the cohort reads per instrument: its own records', the KPIs' and Table 1's. */
+export function formReadsOf(protocol: Protocol, kpiItems: KpiItems, table1Items: Table1Items): FormReads {
+  const reads = new FormReads()
+    .want('enrollment', ['sex', 'birth_year', 'index_date'])
+    .want(
+      'eligibility',
+      ['etiology', 'eligible', 'prior_fragility_fracture', 'steroid_use'],
+      ['symptom_weeks'],
+    )
+    // The pain scale of the baseline visit (the scale is a site's choice, so it is shown by site).
+    .want('pain', ['scale'], [], [protocol.visits[0]!.code])
+    .want('procedure', ['denis_zone', 'ffp_type', 'sides', 'setting'])
+    .want('osteoporosis_care', [
+      'dxa_done',
+      'dxa_date',
+      'lowest_t_score',
+      'vitamin_d_25oh',
+      'calcium_vitd_started',
+      'bone_med_recommended',
+      'bone_med',
+      'bone_med_start_date',
+      'bone_med_persisting',
+      'falls_risk_assessed',
+    ])
+    .want('physical_therapy', ['pt_start_date'])
+    .want('adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class'])
+    .want('end_of_study', ['status', 'reason', 'date']);
   for (const [instrument, items] of kpiItems) {
-    want(instrument, [...items.keys(), ...[...items.values()].flatMap((d) => [...d])]);
+    reads.want(instrument, [...items.keys(), ...[...items.values()].flatMap((d) => [...d])]);
   }
-  for (const [instrument, items] of table1Items) want(instrument, items);
-  return wanted;
+  for (const [instrument, items] of table1Items) reads.want(instrument, items);
+  return reads;
+}
+
+/** A subject row as the cohort starts from it. */
+export interface SubjectRow {
+  study_id: string;
+  site_id: string;
+  status: string;
+  enrolled_on: string;
+  index_date: string | null;
+}
+
+/** A done visit's date of assessment. */
+export interface VisitDateRow {
+  study_id: string;
+  visit: string;
+  date: string;
+}
+
+/** Splits a text of lines of fields (chr(31) between fields, chr(10) between lines); null: no lines. */
+function fieldLines(text: string | null | undefined): string[][] {
+  return text ? text.split('\n').map((line) => line.split('\x1f')) : [];
 }
 
 /**
  * Starts every query of the extraction at once, each on its own connection but all on one snapshot:
  * PostgreSQL works on the next while this process parses the last. Await the results in any order;
  * a rejection left unawaited is never reported as unhandled.
+ * @param pages - the size of `response` in heap pages, to split its scan into ranges.
  */
 export function startCohortQueries(
   run: Runner,
   protocol: Protocol,
-  kpiItems: KpiItems,
-  table1Items: Table1Items,
+  reads: FormReads,
   otherOutcomes: StudyDefinition['outcomes'],
+  pages: number,
 ) {
-  // One query per instrument read by answers, with every item any consumer wants from it.
-  const fetched = new Map(
-    [...answerItemsToRead(kpiItems, table1Items)].map(([instrument, items]) => [
-      instrument,
-      run((c) => answersOf(c, instrument, [...items])),
-    ]),
-  );
   const pending = {
     // The chain head on this snapshot: the report names the exact registry state it shows.
     auditHead: run((c) => readAuditHead(c)),
     sites: run((c) => c.selectFrom('site').select(['id', 'name']).orderBy('id').execute()),
-    subjects: run((c) =>
-      c
-        .selectFrom('subject')
-        .select(['study_id', 'site_id', 'status', 'enrolled_on', 'index_date'])
-        .orderBy('study_id')
-        .execute(),
+    // Subjects in study id order, as one text.
+    subjects: run(async (c): Promise<SubjectRow[]> => {
+      const { rows } = await sql<{ t: string | null }>`
+        select string_agg(concat_ws(chr(31), study_id, site_id, status, enrolled_on, index_date), chr(10)
+                          order by study_id) as t
+        from subject`.execute(c);
+      return fieldLines(rows[0]?.t).map(
+        ([study_id = '', site_id = '', status = '', enrolled_on = '', index_date]) => ({
+          study_id,
+          site_id,
+          status,
+          enrolled_on,
+          index_date: index_date ?? null,
+        }),
+      );
+    }),
+    // Every entered form, once: typed scores per subject and visit, and the answers read.
+    forms: scanForms(
+      run,
+      [...reads.byInstrument.values()],
+      pages,
+      protocol.visits.map((v) => v.code),
     ),
-    // Outcome values per subject and visit from the typed score columns. An analgesic listed
-    // with a stop date has stopped by that review: it adds neither opioid use nor MME there. MME
-    // is summed in exact hundredths, and is unknown when an opioid still taken has no factor.
-    perVisit: run((c) =>
-      sql<{
-        study_id: string;
-        visit: string;
-        pain: number | null;
-        odi: number | null;
-        mme: number | null;
-        mme_unknown: boolean | null;
-        opioid: boolean | null;
-        taken: string[] | null;
-        stopped: string[] | null;
-        seen: boolean;
-      }>`
-        select study_id, visit, max(pain_nrs) as pain, max(odi_pct) as odi,
-               sum(round(mme_day * 100)) filter (where not stopped) / 100 as mme,
-               bool_or(opioid_any and mme_day is null) filter (where not stopped) as mme_unknown,
-               bool_or(opioid_any) filter (where not stopped) as opioid,
-               array_agg(answers->>'drug') filter (where opioid_any and not stopped) as taken,
-               array_agg(concat(answers->>'drug', ' ', answers->>'stop_date'))
-                 filter (where opioid_any and stopped) as stopped,
-               bool_or(instrument not in ('end_of_study', 'adverse_event')) as seen
-        from (select study_id, visit, instrument, pain_nrs, odi_pct, mme_day, opioid_any, answers,
-                     instrument = 'analgesic' and answers->>'stop_date' is not null as stopped
-              from response where status <> 'draft') r
-        group by study_id, visit`.execute(c),
-    ),
-    // The pain scale of the baseline visit (the scale is a site's choice, so it is shown by site).
-    painScale: run((c) =>
-      c
-        .selectFrom('response')
-        .select(['study_id', sql<string>`answers->>'scale'`.as('scale')])
-        .where('instrument', '=', 'pain')
-        .where('visit', '=', protocol.visits[0]!.code)
-        .where('status', '!=', 'draft')
-        .execute(),
-    ),
-    symptomWeeks: run((c) =>
-      c
-        .selectFrom('response')
-        .select(['study_id', sql<string>`scores->>'symptom_weeks'`.as('weeks')])
-        .where('instrument', '=', 'eligibility')
-        .where('status', '!=', 'draft')
-        .orderBy('study_id')
-        .orderBy('id')
-        .execute(),
-    ),
-    enrollment: run((c) => answersOf(c, 'enrollment', ['sex', 'birth_year', 'index_date'])),
-    eligibility: run((c) =>
-      answersOf(c, 'eligibility', [
-        'etiology',
-        'eligible',
-        'prior_fragility_fracture',
-        'steroid_use',
-        'flag_prior_fragility_fracture',
-        'flag_steroid_use',
-      ]),
-    ),
-    procedure: run((c) => answersOf(c, 'procedure', ['denis_zone', 'ffp_type', 'sides', 'setting'])),
-    osteoporosisCare: fetched.get('osteoporosis_care')!,
-    physicalTherapy: fetched.get('physical_therapy')!,
-    adverseEvent: run((c) =>
-      answersOf(c, 'adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class']),
-    ),
-    endOfStudy: run((c) => answersOf(c, 'end_of_study', ['status', 'reason', 'date'])),
-    // The answers the KPIs are decided on, per instrument of the study definition's KPIs.
-    kpiAnswers: Promise.all([...kpiItems.keys()].map((instrument) => fetched.get(instrument)!)),
-    table1Answers: Promise.all([...table1Items.keys()].map((instrument) => fetched.get(instrument)!)),
     // Dates of assessment (done visits; a missed visit has none).
-    visitDates: run((c) =>
-      c
-        .selectFrom('visit')
-        .select(['study_id', 'visit', sql<string>`visit_date::text`.as('date')])
-        .where('visit_date', 'is not', null)
-        .execute(),
-    ),
+    visitDates: run(async (c): Promise<VisitDateRow[]> => {
+      const { rows } = await sql<{ t: string | null }>`
+        select string_agg(concat_ws(chr(31), study_id, visit, visit_date), chr(10)) as t
+        from visit where visit_date is not null`.execute(c);
+      return fieldLines(rows[0]?.t).map(([study_id = '', visit = '', date = '']) => ({
+        study_id,
+        visit,
+        date,
+      }));
+    }),
     // An outcome without a typed column: its score per subject and visit (one form per visit).
     otherOutcomes: Promise.all(
       otherOutcomes.map((o) =>

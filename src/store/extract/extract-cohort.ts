@@ -1,11 +1,11 @@
 // Reads the registry into the analysis cohort: starts the queries, then builds subjects from their rows.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Cohort } from '../../analysis/study/cohort.js';
 import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
 import { getInstrument } from '../../instruments/index.js';
 import { type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import type { Database } from '../schema.js';
-import { otherOutcomesOf, startCohortQueries } from './cohort-queries.js';
+import { formReadsOf, otherOutcomesOf, startCohortQueries } from './cohort-queries.js';
 import { addKpiFacts, addTable1Answers, kpiItemsOf, table1ItemsOf } from './item-facts.js';
 import { snapshotRunner } from './snapshot-runner.js';
 import {
@@ -21,10 +21,17 @@ import {
 } from './subject-records.js';
 import { addOtherOutcomes, addOutcomeVisits, addVisitDates } from './subject-visits.js';
 
+/** The size of `response` in heap pages now (its scan is split into ranges of pages). */
+async function responsePages(trx: Transaction<Database>): Promise<number> {
+  const { rows } = await sql<{ pages: number }>`
+    select (pg_relation_size('response') / current_setting('block_size')::int)::int as pages`.execute(trx);
+  return rows[0]?.pages ?? 0;
+}
+
 /**
  * Reads the registry into the analysis cohort (one snapshot). Only the columns the analysis needs
- * travel: typed score columns aggregated per subject and visit, the scores of the study
- * definition's other outcomes, and a few answers per instrument.
+ * travel: `response` is scanned once for the typed score columns of every form and the few answers
+ * per instrument the cohort reads; the scores of the study definition's other outcomes.
  */
 export async function extractCohort(
   db: Kysely<Database>,
@@ -42,22 +49,26 @@ export async function extractCohort(
       // Every query at once, each on its own connection but all on this transaction's snapshot:
       // PostgreSQL works on the next while this process parses the last.
       const run = await snapshotRunner(db, trx);
-      const pending = startCohortQueries(run, protocol, kpiItems, table1Items, otherOutcomes);
+      const pages = await responsePages(trx);
+      const reads = formReadsOf(protocol, kpiItems, table1Items);
+      const pending = startCohortQueries(run, protocol, reads, otherOutcomes, pages);
       const sites = await pending.sites;
       const intern = codeInterner([...protocol.visits.map((v) => v.code), ...sites.map((s) => s.id)]);
       const subjects = subjectRecords(await pending.subjects, intern);
       const visits = cohortVisits(protocol);
-      addOutcomeVisits(subjects, await pending.perVisit, visits, intern);
-      addKpiFacts(subjects, kpiItems, await pending.kpiAnswers);
-      addTable1Answers(subjects, table1Items, await pending.table1Answers);
+      const forms = await pending.forms;
+      const rowsOf = (instrument: string) => forms.rows.get(instrument) ?? [];
+      addOutcomeVisits(subjects, forms.tallies, visits, intern);
+      addKpiFacts(subjects, kpiItems, [...kpiItems.keys()].map(rowsOf));
+      addTable1Answers(subjects, table1Items, [...table1Items.keys()].map(rowsOf));
       addVisitDates(subjects, await pending.visitDates, intern);
-      addEnrollment(subjects, await pending.enrollment);
-      addEligibility(subjects, await pending.eligibility, await pending.symptomWeeks);
-      addPainScale(subjects, await pending.painScale);
-      addProcedure(subjects, await pending.procedure);
-      addCare(subjects, await pending.osteoporosisCare, await pending.physicalTherapy);
-      addAdverseEvents(subjects, await pending.adverseEvent);
-      addEndOfStudy(subjects, await pending.endOfStudy);
+      addEnrollment(subjects, rowsOf('enrollment'));
+      addEligibility(subjects, rowsOf('eligibility'));
+      addPainScale(subjects, rowsOf('pain'), protocol.visits[0]!.code);
+      addProcedure(subjects, rowsOf('procedure'));
+      addCare(subjects, rowsOf('osteoporosis_care'), rowsOf('physical_therapy'));
+      addAdverseEvents(subjects, rowsOf('adverse_event'));
+      addEndOfStudy(subjects, rowsOf('end_of_study'));
       addOtherOutcomes(subjects, otherOutcomes, await pending.otherOutcomes);
       const { instrument: aeInstrument, termItem } = definition.adverseEvents;
       const ae = getInstrument(aeInstrument).items.find((i) => i.id === termItem);

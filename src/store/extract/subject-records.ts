@@ -1,7 +1,8 @@
 // One record per subject in the cohort: made from the subject row, then filled from its forms' answers.
 import { type CohortSubject, emptyCohortSubject } from '../../analysis/study/cohort.js';
-import { bool, num, str } from './answer-text.js';
-import type { RowsOf } from './cohort-queries.js';
+import { bool, num, type Row, str } from './answer-text.js';
+import type { SubjectRow } from './cohort-queries.js';
+import { scoreKey } from './form-scan.js';
 
 /** Gives one string per code, so the analysis compares and hashes codes by identity. */
 export type Intern = <T extends string>(x: T) => T;
@@ -22,7 +23,7 @@ export function codeInterner(known: Iterable<string>): Intern {
 }
 
 /** An empty record per subject row, by study id. */
-export function subjectRecords(rows: RowsOf<'subjects'>, intern: Intern): Map<string, CohortSubject> {
+export function subjectRecords(rows: readonly SubjectRow[], intern: Intern): Map<string, CohortSubject> {
   const subjects = new Map<string, CohortSubject>();
   for (const r of rows) {
     subjects.set(
@@ -40,7 +41,7 @@ export function subjectRecords(rows: RowsOf<'subjects'>, intern: Intern): Map<st
 }
 
 /** Records sex and age (at the index date, else at enrolment) from the enrolment form. */
-export function addEnrollment(subjects: Map<string, CohortSubject>, rows: RowsOf<'enrollment'>): void {
+export function addEnrollment(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
   for (const r of rows) {
     const s = subjects.get(String(r.study_id));
     if (!s) continue;
@@ -51,12 +52,12 @@ export function addEnrollment(subjects: Map<string, CohortSubject>, rows: RowsOf
   }
 }
 
-/** Records the eligibility form's answers and its symptom weeks score (the first form's). */
-export function addEligibility(
-  subjects: Map<string, CohortSubject>,
-  rows: RowsOf<'eligibility'>,
-  symptomWeeks: RowsOf<'symptomWeeks'>,
-): void {
+/**
+ * Records the eligibility form's answers (the last form's) and its symptom weeks score (the first
+ * form's that has one), read beside the answers as `scores.symptom_weeks`.
+ */
+export function addEligibility(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
+  const weeks = scoreKey('symptom_weeks');
   for (const r of rows) {
     const s = subjects.get(String(r.study_id));
     if (!s) continue;
@@ -64,23 +65,25 @@ export function addEligibility(
     s.eligible = bool(r.eligible);
     s.priorFragilityFracture = bool(r.prior_fragility_fracture);
     s.steroidUse = bool(r.steroid_use);
-  }
-  for (const r of symptomWeeks) {
-    const s = subjects.get(r.study_id);
-    if (s) s.symptomWeeks ??= num(r.weeks);
+    s.symptomWeeks ??= num(r[weeks]);
   }
 }
 
-/** Records the pain scale of the baseline visit. */
-export function addPainScale(subjects: Map<string, CohortSubject>, rows: RowsOf<'painScale'>): void {
+/** Records the pain scale of the baseline visit from the pain forms' rows. */
+export function addPainScale(
+  subjects: Map<string, CohortSubject>,
+  rows: readonly Row[],
+  baseline: string,
+): void {
   for (const r of rows) {
-    const s = subjects.get(r.study_id);
+    if (r.visit !== baseline) continue;
+    const s = subjects.get(String(r.study_id));
     if (s) s.painScale = str(r.scale);
   }
 }
 
 /** Marks subjects with a procedure form treated and records the fracture and procedure. */
-export function addProcedure(subjects: Map<string, CohortSubject>, rows: RowsOf<'procedure'>): void {
+export function addProcedure(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
   for (const r of rows) {
     const s = subjects.get(String(r.study_id));
     if (!s) continue;
@@ -96,8 +99,8 @@ export function addProcedure(subjects: Map<string, CohortSubject>, rows: RowsOf<
 /** Records osteoporosis care and physical therapy over every care form of the subject. */
 export function addCare(
   subjects: Map<string, CohortSubject>,
-  osteoporosisCare: RowsOf<'osteoporosisCare'>,
-  physicalTherapy: RowsOf<'physicalTherapy'>,
+  osteoporosisCare: readonly Row[],
+  physicalTherapy: readonly Row[],
 ): void {
   for (const r of osteoporosisCare) {
     const s = subjects.get(String(r.study_id));
@@ -128,7 +131,7 @@ export function addCare(
 }
 
 /** Records each adverse event form of the subject, in the order they were saved. */
-export function addAdverseEvents(subjects: Map<string, CohortSubject>, rows: RowsOf<'adverseEvent'>): void {
+export function addAdverseEvents(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
   for (const r of rows) {
     subjects.get(String(r.study_id))?.adverseEvents.push({
       term: String(r.term),
@@ -141,7 +144,7 @@ export function addAdverseEvents(subjects: Map<string, CohortSubject>, rows: Row
 }
 
 /** Records the end-of-study status, reason and date. */
-export function addEndOfStudy(subjects: Map<string, CohortSubject>, rows: RowsOf<'endOfStudy'>): void {
+export function addEndOfStudy(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
   for (const r of rows) {
     const s = subjects.get(String(r.study_id));
     if (!s) continue;

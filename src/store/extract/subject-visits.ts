@@ -1,7 +1,8 @@
 // Each subject's visits in the cohort: outcome values, dates of assessment, the other outcomes' scores.
 import type { CohortSubject, CohortVisit, VisitValues } from '../../analysis/study/cohort.js';
 import type { StudyDefinition } from '../../protocol/index.js';
-import type { RowsOf } from './cohort-queries.js';
+import type { RowsOf, VisitDateRow } from './cohort-queries.js';
+import type { VisitTally } from './form-scan.js';
 import type { Intern } from './subject-records.js';
 
 /**
@@ -26,41 +27,54 @@ function visitValues(
   } as unknown as VisitValues;
 }
 
-/** Records the outcome values of each visit seen by its forms. */
+/**
+ * Records the outcome values of each visit seen by its forms, from the scan's tallies, visits in code
+ * order (as the subject's forms are keyed).
+ */
 export function addOutcomeVisits(
   subjects: Map<string, CohortSubject>,
-  perVisit: RowsOf<'perVisit'>,
+  tallies: Map<string, Map<string, VisitTally>>,
   visits: CohortVisit[],
   intern: Intern,
 ): void {
   const medVisits = new Set(visits.filter((v) => v.collectsMedication).map((v) => v.code));
-  for (const r of perVisit.rows) {
-    const s = subjects.get(r.study_id);
-    // A visit counts as seen by its forms; an end-of-study or adverse event form alone is not a visit.
-    if (!s || !r.seen) continue;
-    // A visit's medication review without any opioid counts as "no opioid", MME 0.
-    const reviewed = medVisits.has(r.visit);
-    const values = visitValues(
-      r.pain === null ? null : Number(r.pain),
-      r.odi === null ? null : Number(r.odi),
-      r.mme_unknown ? null : r.mme !== null ? Number(r.mme) : reviewed ? 0 : null,
-      r.opioid !== null ? r.opioid : reviewed ? false : null,
-    );
-    if (reviewed) {
-      values.opioidsTaken = r.taken ?? [];
-      values.opioidsStopped = (r.stopped ?? []).map((x) => {
-        const [drug = '', stopDate = ''] = x.split(' ');
-        return { drug, stopDate };
-      });
+  const byInstance = (a: [number, ...unknown[]], b: [number, ...unknown[]]) => a[0] - b[0];
+  const sortedCodes = visits.map((v) => v.code).sort();
+  for (const [studyId, byVisit] of tallies) {
+    const s = subjects.get(studyId);
+    if (!s) continue;
+    // The protocol's codes, sorted once; a subject with a visit outside them sorts its own.
+    let known = 0;
+    for (const code of sortedCodes) if (byVisit.has(code)) known++;
+    const codes = known === byVisit.size ? sortedCodes : [...byVisit.keys()].sort();
+    for (const visit of codes) {
+      const t = byVisit.get(visit);
+      if (!t) continue;
+      // A visit counts as seen by its forms; an end-of-study or adverse event form alone is not a visit.
+      if (!t.seen) continue;
+      // A visit's medication review without any opioid counts as "no opioid", MME 0.
+      const reviewed = medVisits.has(visit);
+      const values = visitValues(
+        t.pain,
+        t.odi,
+        t.mmeUnknown ? null : t.mmeHundredths !== null ? t.mmeHundredths / 100 : reviewed ? 0 : null,
+        t.opioid !== null ? t.opioid : reviewed ? false : null,
+      );
+      if (reviewed) {
+        values.opioidsTaken = t.taken ? t.taken.sort(byInstance).map(([, drug]) => drug as string) : [];
+        values.opioidsStopped = t.stopped
+          ? t.stopped.sort(byInstance).map(([, drug, stopDate]) => ({ drug, stopDate }))
+          : [];
+      }
+      s.visits.set(intern(visit), values);
     }
-    s.visits.set(intern(r.visit), values);
   }
 }
 
 /** Records each visit's assessment date: a visit done on a recorded date is seen, with or without forms. */
 export function addVisitDates(
   subjects: Map<string, CohortSubject>,
-  visitDates: RowsOf<'visitDates'>,
+  visitDates: readonly VisitDateRow[],
   intern: Intern,
 ): void {
   for (const r of visitDates) {
