@@ -48,7 +48,9 @@ export function trajectorySvg(points: readonly TrajectoryPoint[], opts: Trajecto
   const recorded = points.filter((p) => p.value !== null);
   const baseline = recorded[0]?.value ?? null;
   if (baseline === null) return null;
-  const threshold = opts.mcid === null ? null : baseline - opts.mcid;
+  // Below the scale's end no value can reach it: no line then.
+  const level = opts.mcid === null ? null : baseline - opts.mcid;
+  const threshold = level !== null && level >= opts.yDomain[0] ? level : null;
   const marks: Plot.Markish[] = [
     // Visit labels wrap onto two lines (about 7 em each) rather than run into one another.
     Plot.axisX({ tickSize: 0, lineWidth: 7 }),
@@ -73,7 +75,7 @@ export function trajectorySvg(points: readonly TrajectoryPoint[], opts: Trajecto
       fill: 'currentColor',
     }),
   ];
-  if (threshold !== null && threshold >= opts.yDomain[0]) {
+  if (threshold !== null) {
     marks.push(
       Plot.ruleY([threshold], {
         stroke: MCID_COLOUR,
