@@ -1,12 +1,11 @@
 import { sql } from 'kysely';
-import { analyseCareGap, untreatedSubjects } from '../../analysis/study/analyse-care.js';
-import { analyseCompleteness } from '../../analysis/study/analyse-flow.js';
 import type { Band, StudyReport } from '../../analysis/study/types.js';
 import { SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { dayOf, formatDay } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
-import { siteCohort } from './site-cohort.js';
+import { careState } from './care-state.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
+import type { ViewCache } from './view-cache.js';
 import { visitCells } from './visit-cells.js';
 import { SIGNED_INSTRUMENTS } from './worklists.js';
 
@@ -30,18 +29,28 @@ export interface SiteDashboard {
 /**
  * The dashboard of each of the actor's sites (issue 8 §3.1): enrolment over time, follow-up
  * completeness by visit and the care-gap KPIs (the study report's own analyses on the sites'
- * subjects), open queries, unsigned forms and overdue visits (the schedule's `overdue`).
+ * subjects, kept in `cache` while the registry is unchanged), open queries, unsigned forms and
+ * overdue visits (the schedule's `overdue`).
  */
 export async function siteDashboards(
   deps: RegistryDeps,
   actor: Actor,
-  definition: StudyDefinition = SACROPLASTY_STUDY,
+  options: { definition?: StudyDefinition; cache?: ViewCache } = {},
 ): Promise<SiteDashboard[]> {
   const sites = readableSites(actor);
+  const definition = options.definition ?? SACROPLASTY_STUDY;
   const now = deps.clock();
   const asOf = formatDay(dayOf(now));
-  const [facts, queries, enrolment, openQueries, unsigned] = await Promise.all([
-    readSubjectFacts(deps.db, sites),
+  const [state, siteList, facts, queries, enrolment, openQueries, unsigned] = await Promise.all([
+    careState(deps, sites, asOf, definition, options.cache),
+    deps.db
+      .selectFrom('site')
+      .select(['id', 'name'])
+      .orderBy('id')
+      .$if(sites !== null, (q) => q.where('id', 'in', sites!))
+      .execute(),
+    // Overdue visits: among the subjects whose schedule may hold an open visit today.
+    readSubjectFacts(deps.db, sites, undefined, { protocol: deps.protocol, today: asOf, aheadDays: 0 }),
     readOpenQueries(deps.db, sites),
     deps.db
       .selectFrom('subject')
@@ -73,11 +82,6 @@ export async function siteDashboards(
       .$if(sites !== null, (q) => q.where('site_id', 'in', sites!))
       .execute(),
   ]);
-  const cohort = await siteCohort(deps.db, deps.protocol, sites, facts, asOf, definition);
-  const care = analyseCareGap(cohort);
-  const completeness = analyseCompleteness(cohort);
-  const untreated = new Map<string, number>();
-  for (const s of untreatedSubjects(cohort)) untreated.set(s.site, (untreated.get(s.site) ?? 0) + 1);
   const overdue = new Map<string, number>();
   for (const f of facts) {
     const n = visitCells(deps.protocol, f, now, queries.get(f.studyId)).filter(
@@ -85,9 +89,11 @@ export async function siteDashboards(
     ).length;
     if (n > 0) overdue.set(f.siteId, (overdue.get(f.siteId) ?? 0) + n);
   }
+  const untreated = new Map<string, number>();
+  for (const s of state.untreated) untreated.set(s.site, (untreated.get(s.site) ?? 0) + 1);
   const count = (rows: { site_id: string; n: number }[], site: string) =>
     rows.find((r) => r.site_id === site)?.n ?? 0;
-  return cohort.sites.map((site) => {
+  return siteList.map((site) => {
     let cumulative = 0;
     return {
       siteId: site.id,
@@ -98,8 +104,8 @@ export async function siteDashboards(
           cumulative += r.n;
           return { month: r.month, enrolled: r.n, cumulative };
         }),
-      completeness: completeness.filter((c) => c.site === site.id),
-      kpis: care.kpis.map((k) => {
+      completeness: state.completeness.filter((c) => c.site === site.id),
+      kpis: state.care.kpis.map((k) => {
         const own = k.by_site.find((b) => b.site === site.id);
         return {
           kpi: k.kpi,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RegistryError } from '../../errors.js';
+import { dayOf, formatDay } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
 import { parseInput } from '../parse-input.js';
 import { addSdv } from './sdv-cells.js';
@@ -116,8 +117,14 @@ export async function participantGrid(
       query: shown,
     };
   }
+  // A visit open now (due, in window, overdue) is looked for among the subjects whose schedule
+  // may hold one today: the database narrows, the schedule decides.
+  const openNow = q.state === 'due' || q.state === 'in_window' || q.state === 'overdue';
+  const around = openNow
+    ? { protocol: deps.protocol, today: formatDay(dayOf(now)), aheadDays: 0 }
+    : undefined;
   const [facts, queries] = await Promise.all([
-    readSubjectFacts(deps.db, sites),
+    readSubjectFacts(deps.db, sites, undefined, around),
     readOpenQueries(deps.db, sites),
   ]);
   let rows = facts.map((f) => row(deps, f, now, queries.get(f.studyId)));

@@ -1,6 +1,7 @@
 // Read models of the staff web application (issue 8 §3.1–3.4): the participants × visits grid, the
 // worklists, the site dashboard and the subject page, as plain data. Every read is scoped inside
 // (scope.ts) and every state comes from schedule/, the rule the study report uses.
+export { type CareState, careState } from './care-state.js';
 export { type SiteDashboard, siteDashboards } from './dashboard.js';
 export { type GridPage, type GridQuery, type GridRow, participantGrid } from './grid.js';
 export {
@@ -10,6 +11,7 @@ export {
   subjectView,
   type Trajectory,
 } from './subject-view.js';
+export { ViewCache } from './view-cache.js';
 export {
   CELL_STATES,
   type CellState,

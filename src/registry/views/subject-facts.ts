@@ -1,11 +1,15 @@
-import { type Kysely, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import { INSTRUMENT_LIST } from '../../instruments/index.js';
+import type { Protocol } from '../../protocol/index.js';
+import { formatDay, parseDay, visitDays } from '../../schedule/index.js';
 import type { Database } from '../../store/index.js';
 import { requireScope, type ScopedActor, siteFilter } from '../scope.js';
 import type { SubjectFacts } from './visit-cells.js';
 
 /** Instruments whose form ends participation (instrument data). */
 const ENDING = INSTRUMENT_LIST.filter((d) => d.endsParticipation);
+
+type From = Database & { s: Database['subject']; p: Database['subject_progress'] };
 
 /** The sites an actor reads subject data at (null: every site); FORBIDDEN when none. */
 export function readableSites(actor: ScopedActor): readonly string[] | null {
@@ -21,6 +25,7 @@ export async function readSubjectFacts(
   db: Kysely<Database>,
   sites: readonly string[] | null,
   studyIds?: readonly string[],
+  openAround?: OpenAround,
 ): Promise<SubjectFacts[]> {
   if (studyIds?.length === 0 || sites?.length === 0) return [];
   let subjects = db
@@ -41,6 +46,7 @@ export async function readSubjectFacts(
     .orderBy('s.study_id');
   if (sites !== null) subjects = subjects.where('s.site_id', 'in', sites);
   if (studyIds !== undefined) subjects = subjects.where('s.study_id', 'in', studyIds);
+  if (openAround !== undefined) subjects = subjects.where((eb) => mayBeOpen(eb, openAround));
   // The day a subject left: the collection day of its form that ends participation.
   let ends = db
     .selectFrom('response')
@@ -80,6 +86,38 @@ export async function readSubjectFacts(
 const NONE: readonly string[] = [];
 const NO_DATES: Readonly<Record<string, string>> = {};
 const list = (text: string): readonly string[] => (text === '' ? NONE : text.split(','));
+
+/**
+ * A narrowing to the subjects who may have a visit open around today (due, in window, overdue, or
+ * due within `aheadDays`): a superset, the exact state is still decided by the schedule (visit-cells).
+ */
+export interface OpenAround {
+  protocol: Protocol;
+  today: string;
+  aheadDays: number;
+}
+
+/**
+ * Subjects with a procedure-anchored visit whose window (from schedule/ `visitDays`), widened by
+ * `aheadDays` before its target, holds today; or a visit without a window not yet collected.
+ */
+function mayBeOpen(eb: ExpressionBuilder<From, 's' | 'p'>, o: OpenAround) {
+  const today = parseDay(o.today, 'today');
+  const or: Expression<SqlBool>[] = [];
+  for (const v of visitDays(o.protocol)) {
+    const visit = o.protocol.visits.find((x) => x.code === v.code)!;
+    if (visit.window === null || v.day === null) {
+      const notSeen = sql<SqlBool>`not (${v.code} = any(coalesce(p.seen, '{}')) or coalesce(p.visit_dates, '{}') ? ${v.code})`;
+      or.push(visit.anchor === 'procedure' ? eb.and([eb('s.index_date', 'is not', null), notSeen]) : notSeen);
+      continue;
+    }
+    // today − index ∈ [min(window start, target − ahead), window end]
+    const first = Math.min(v.windowStartDay ?? v.day, v.day - o.aheadDays);
+    const last = v.windowEndDay ?? v.day;
+    or.push(eb.between('s.index_date', formatDay(today - last), formatDay(today - first)));
+  }
+  return eb.or(or);
+}
 
 /** Open queries per subject and visit, for some sites (null: all) or the given study ids. */
 export async function readOpenQueries(

@@ -9,6 +9,7 @@ import {
   VCU_COORDINATOR,
 } from '../../../test/helpers/registry.js';
 import { analyseStudy } from '../../analysis/study/index.js';
+import { SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { extractCohort } from '../../store/index.js';
 import {
   enrolSubject,
@@ -22,12 +23,14 @@ import {
 import {
   assignedQueries,
   careGapPatients,
+  careState,
   dueVisits,
   formsMissingItems,
   participantGrid,
   siteDashboards,
   subjectView,
   unsignedForms,
+  ViewCache,
 } from './index.js';
 import { readSubjectFacts } from './subject-facts.js';
 import { visitCells } from './visit-cells.js';
@@ -280,20 +283,27 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
       await markSdv(registry.deps, MONITOR, {
         forms: [{ id: baseline[0]!.id, version: baseline[0]!.version }],
       });
-      const sdvOf = async () =>
-        (await participantGrid(registry.deps, MONITOR, { sort: 'next_due', pageSize: 100, page: 2 })).rows
-          .concat((await participantGrid(registry.deps, MONITOR, { sort: 'next_due', pageSize: 100 })).rows)
-          .find((r) => r.studyId === studyId)!
-          .cells.find((c) => c.visit === 'baseline')!.sdv;
-      expect(await sdvOf()).toBe('partial');
+      // Both ways of reading the grid: a page by study id, and the whole registry sorted by next due.
+      const cellsOf = async () => {
+        const byId = (await participantGrid(registry.deps, MONITOR, { pageSize: 100, page: 2 })).rows.find(
+          (r) => r.studyId === studyId,
+        );
+        const byDue = [
+          ...(await participantGrid(registry.deps, MONITOR, { sort: 'next_due', pageSize: 100 })).rows,
+          ...(await participantGrid(registry.deps, MONITOR, { sort: 'next_due', pageSize: 100, page: 2 }))
+            .rows,
+        ].find((r) => r.studyId === studyId);
+        expect(byId).toEqual(byDue);
+        return byDue!.cells;
+      };
+      const sdvOf = async (visit: string) => (await cellsOf()).find((c) => c.visit === visit)!.sdv;
+      expect(await sdvOf('baseline')).toBe('partial');
       await markSdv(registry.deps, MONITOR, {
         forms: baseline.slice(1).map((f) => ({ id: f.id, version: f.version })),
       });
-      expect(await sdvOf()).toBe('verified');
-      const page = (await participantGrid(registry.deps, MONITOR, { pageSize: 100, page: 2 })).rows.find(
-        (r) => r.studyId === studyId,
-      );
-      expect(page?.cells.find((c) => c.visit === 'week12')!.sdv ?? null).toBeNull();
+      expect(await sdvOf('baseline')).toBe('verified');
+      expect(await sdvOf('procedure')).toBe('none');
+      expect(await sdvOf('week12')).toBeNull();
       const view = await subjectView(registry.deps, VCU_COORDINATOR, studyId, { identifiers: false });
       expect(view.forms.filter((f) => f.visit === 'baseline').map((f) => f.sdv)).toEqual([
         'verified',
@@ -351,8 +361,34 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
       expect(['due', 'in_window', 'not_yet_due']).toContain(cell(row.studyId, row.visit).state);
       expect(row.target!.slice(0, 10) <= lists.weekEnd || row.state !== 'not_yet_due').toBe(true);
     }
-    const overdueCells = grid.rows.flatMap((r) => r.cells.filter((c) => c.state === 'overdue'));
-    expect(lists.overdue).toHaveLength(overdueCells.length);
+    // The database narrows to the subjects who may have a visit open; nothing open is left out.
+    const key = (studyId: string, visit: string) => `${studyId}/${visit}`;
+    const cells = grid.rows.flatMap((r) => r.cells.map((c) => ({ ...c, studyId: r.studyId })));
+    expect(lists.overdue.map((r) => key(r.studyId, r.visit)).sort()).toEqual(
+      cells
+        .filter((c) => c.state === 'overdue')
+        .map((c) => key(c.studyId, c.visit))
+        .sort(),
+    );
+    const soon = (c: (typeof cells)[number]) =>
+      c.state === 'not_yet_due' &&
+      c.schedule === 'upcoming' &&
+      c.target !== null &&
+      c.target.slice(0, 10) <= lists.weekEnd;
+    const dueCells = cells.filter((c) => c.state === 'due' || c.state === 'in_window' || soon(c));
+    expect(dueCells.length).toBeGreaterThan(0);
+    expect(lists.due.map((r) => key(r.studyId, r.visit)).sort()).toEqual(
+      dueCells.map((c) => key(c.studyId, c.visit)).sort(),
+    );
+    for (const state of ['overdue', 'in_window', 'due'] as const) {
+      const filtered = await participantGrid(registry.deps, VCU_COORDINATOR, { state, pageSize: 100 });
+      expect(filtered.rows.map((r) => r.studyId)).toEqual(
+        grid.rows
+          .filter((r) => r.cells.some((c) => c.state === state))
+          .map((r) => r.studyId)
+          .sort(),
+      );
+    }
   });
 
   test('the dashboard gives the study report’s KPIs, bands and completeness for each site', async () => {
@@ -375,6 +411,24 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
     const vcu = await siteDashboards(registry.deps, VCU_COORDINATOR);
     expect(vcu.map((d) => d.siteId)).toEqual(['VCU']);
     expect(vcu[0]).toEqual(dashboards.find((d) => d.siteId === 'VCU'));
+  });
+
+  test('a view cache keeps the care analyses while the registry is unchanged, and recomputes after any write', async () => {
+    const cache = new ViewCache();
+    const first = await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache);
+    expect(await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache)).toBe(first);
+    expect(await careState(registry.deps, ['OC'], TODAY, SACROPLASTY_STUDY, cache)).not.toBe(first);
+    const vcu = await siteDashboards(registry.deps, VCU_COORDINATOR, { cache });
+    expect(vcu).toEqual(await siteDashboards(registry.deps, VCU_COORDINATOR));
+    const studyId = (await participantGrid(registry.deps, VCU_COORDINATOR)).rows[0]!.studyId;
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'week52',
+      missedReason: 'no answer',
+    });
+    const after = await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache);
+    expect(after).not.toBe(first);
+    expect(after).toEqual(await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY));
   });
 
   test('the care-gap worklist lists the report’s untreated patients, each linked to the bone medication form', async () => {

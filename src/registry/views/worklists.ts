@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
-import { untreatedSubjects } from '../../analysis/study/analyse-care.js';
 import { INSTRUMENTS } from '../../instruments/index.js';
 import { dayLimit, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { dayOf, daysBetween, formatDay, visitDays } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
 import { queriesFor } from '../queries.js';
-import { siteCohort } from './site-cohort.js';
+import { careState } from './care-state.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
+import type { ViewCache } from './view-cache.js';
 import { type CellState, visitCells } from './visit-cells.js';
 
 /** Where a worklist row's page links: the form that clears it. */
@@ -70,7 +70,11 @@ export async function dueVisits(
   const now = deps.clock();
   const weekEnd = formatDay(dayOf(now) + 6);
   const [facts, queries] = await Promise.all([
-    readSubjectFacts(deps.db, sites),
+    readSubjectFacts(deps.db, sites, undefined, {
+      protocol: deps.protocol,
+      today: formatDay(dayOf(now)),
+      aheadDays: 6,
+    }),
     readOpenQueries(deps.db, sites),
   ]);
   const labels = new Map(deps.protocol.visits.map((v) => [v.code, v.label]));
@@ -224,20 +228,20 @@ export async function formsMissingItems(deps: RegistryDeps, actor: Actor): Promi
 export async function careGapPatients(
   deps: RegistryDeps,
   actor: Actor,
-  definition: StudyDefinition = SACROPLASTY_STUDY,
+  options: { definition?: StudyDefinition; cache?: ViewCache } = {},
 ): Promise<CareGapRow[]> {
   const sites = readableSites(actor);
+  const definition = options.definition ?? SACROPLASTY_STUDY;
   const asOf = formatDay(dayOf(deps.clock()));
-  const facts = await readSubjectFacts(deps.db, sites);
-  const cohort = await siteCohort(deps.db, deps.protocol, sites, facts, asOf, definition);
+  const state = await careState(deps, sites, asOf, definition, options.cache);
   const instrument = definition.boneMedication.instrument;
   const collecting = visitDays(deps.protocol).filter((v) =>
     deps.protocol.visits.find((p) => p.code === v.code)?.instruments.includes(instrument),
   );
   const limit = dayLimit(deps.protocol, definition.boneMedication.limit);
-  return untreatedSubjects(cohort)
+  return state.untreated
     .map((s) => {
-      const days = daysBetween(s.indexDate!, asOf);
+      const days = daysBetween(s.indexDate, asOf);
       const reached = collecting.filter((v) => v.day === null || v.day <= days);
       const visit = (reached.at(-1) ?? collecting[0])?.code ?? '';
       return {
@@ -245,7 +249,7 @@ export async function careGapPatients(
         siteId: s.site,
         visit,
         instrument,
-        indexDate: s.indexDate!,
+        indexDate: s.indexDate,
         daysSinceIndex: days,
         limitDays: limit,
       };

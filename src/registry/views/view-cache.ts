@@ -1,0 +1,49 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../store/index.js';
+
+/**
+ * Results of the heavier reads (the study report's care-gap and completeness analyses over a site's
+ * subjects), kept while the registry is unchanged. Every write appends an audit event in its own
+ * transaction, so the last event id names the registry's state: a result computed at that id is
+ * exact until the next write, and a cache never serves anything older. Each server process keeps
+ * its own (nothing another process needs is held here); pass one to the reads that take it.
+ */
+export class ViewCache {
+  readonly #entries = new Map<string, { head: number; value: Promise<unknown> }>();
+
+  constructor(private readonly maxEntries = 64) {}
+
+  /** The value for `key` at the registry's current state: cached, or computed now and kept. */
+  async get<T>(db: Kysely<Database>, key: string, compute: () => Promise<T>): Promise<T> {
+    const head = await registryState(db);
+    const hit = this.#entries.get(key);
+    if (hit && hit.head === head) return hit.value as Promise<T>;
+    const value = compute();
+    this.#entries.delete(key);
+    this.#entries.set(key, { head, value });
+    // A failed computation is not kept.
+    value.catch(() => {
+      if (this.#entries.get(key)?.value === value) this.#entries.delete(key);
+    });
+    while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    return value;
+  }
+}
+
+/** The id of the last audit event (0 before the first): it changes with every write. */
+async function registryState(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ id: string | number | null }>`select max(id) as id from audit_event`.execute(
+    db,
+  );
+  return Number(rows[0]?.id ?? 0);
+}
+
+/** Computes without keeping anything: the reads' default when no cache is passed. */
+export async function cached<T>(
+  cache: ViewCache | undefined,
+  db: Kysely<Database>,
+  key: string,
+  compute: () => Promise<T>,
+): Promise<T> {
+  return cache ? cache.get(db, key, compute) : compute();
+}
