@@ -81,6 +81,17 @@ describe.skipIf(!HAVE_CHROMIUM)('data entry in a browser', () => {
     }
     // Eight of ten answered: 20 / 40 × 100 = 50 %.
     expect(await live.textContent()).toContain('50% (8 of 10 sections answered)');
+    // Not applicable is no score, and the higher of two ticks counts (ODI v2.1a).
+    await groups.nth(8).getByLabel('Not applicable').check();
+    expect(await live.textContent()).toContain('50% (8 of 10 sections answered)');
+    await groups.nth(0).getByLabel(/^5 –/).check();
+    expect(await live.textContent()).toContain('55% (8 of 10 sections answered)');
+    await groups.nth(0).getByLabel(/^5 –/).uncheck();
+    await groups.nth(7).getByLabel(/^3 –/).uncheck();
+    // Three sections missing: more than the protocol's two, so no score.
+    expect(await live.textContent()).toContain('not scored: 3 sections missing (at most 2 may be)');
+    await groups.nth(7).getByLabel(/^3 –/).check();
+    await groups.nth(8).getByLabel('Not applicable').uncheck();
     await groups.nth(8).getByLabel('Missing: reason').selectOption('declined');
     await submit('Save as complete');
     expect(await page.locator('[data-score="odi_pct"]').textContent()).toBe('50');

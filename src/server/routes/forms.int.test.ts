@@ -168,6 +168,20 @@ describe('data entry: a VCU coordinator records the baseline visit and its forms
     expect(again.status).toBe(303);
   });
 
+  test('two people enter a new form at once: the second sees the saved values beside theirs (409)', async () => {
+    const url = `${BASE}/forms/analgesic/5`;
+    const ivan = await web.as('ivan.vcu');
+    expect(versionOf(await (await cora.get(url)).text())).toBe('');
+    const first = await ivan.post(url, { 'a.drug': 'nsaid', action: 'complete' });
+    expect(first.status).toBe(303);
+    const second = await cora.post(url, { 'a.drug': 'acetaminophen', action: 'complete' });
+    expect(second.status).toBe(409);
+    const html = await second.text();
+    expect(html).toMatch(/Drug<\/a><\/th><td>NSAID<\/td><td>Acetaminophen \(paracetamol\)<\/td>/);
+    expect(html).toMatch(/value="acetaminophen" checked=""/);
+    expect(versionOf(html)).toBe('1');
+  });
+
   test('an item is marked missing with a reason, distinct from blank, and the ODI score is computed without it', async () => {
     const odi = `${BASE}/forms/odi/1`;
     const form: Record<string, string> = { action: 'complete', 'm.s8_sex_life': 'declined' };
@@ -211,7 +225,8 @@ describe('data entry: a VCU coordinator records the baseline visit and its forms
     const saved = await (await cora.get(`${BASE}/forms/analgesic/1`)).text();
     expect(saved).toContain('<dd data-score="mme_day">30</dd>');
     const visit = await (await cora.get(BASE)).text();
-    expect(visit).toContain(`href="${BASE}/forms/analgesic/2"`);
+    // Instances 1 and 5 are recorded (5 by the test of two people entering at once): next is 6.
+    expect(visit).toContain(`href="${BASE}/forms/analgesic/6"`);
     expect((await cora.get(`${BASE}/forms/analgesic/2`)).status).toBe(200);
     expect((await cora.get(`${BASE}/forms/pain/2`)).status).toBe(404);
     expect((await cora.get(`${BASE}/forms/nonsense/1`)).status).toBe(404);
