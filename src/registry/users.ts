@@ -1,6 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
-import { RegistryError } from '../errors.js';
+import { printable, RegistryError } from '../errors.js';
+import { isSiteCode } from '../protocol/identifiers.js';
 import { passwordProblem } from '../security/password-policy.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, ROLES, type Role, requirePermission } from './context.js';
@@ -367,8 +368,11 @@ export async function changeRole(
 }
 
 async function requireSiteExists(db: Db, siteId: string): Promise<void> {
-  const site = await db.selectFrom('site').select('id').where('id', '=', siteId).executeTakeFirst();
-  if (!site) throw new RegistryError('SITE_NOT_FOUND', `site ${siteId} does not exist`);
+  // Not a site code (it may hold text PostgreSQL cannot compare, such as NUL): no such site.
+  const site = isSiteCode(siteId)
+    ? await db.selectFrom('site').select('id').where('id', '=', siteId).executeTakeFirst()
+    : undefined;
+  if (!site) throw new RegistryError('SITE_NOT_FOUND', `site ${printable(siteId)} does not exist`);
 }
 
 /** The admin adds a site to a coordinator's or investigator's sites. */

@@ -163,6 +163,27 @@ describe('admin pages and the own-password page', () => {
     expect(all).not.toContain(NEW_PASSWORD);
   });
 
+  test('text PostgreSQL cannot store (NUL) in any admin field is refused beside the field, never a 5xx', async () => {
+    const users = await web.registry.deps.db.selectFrom('app_user').select(['id', 'username']).execute();
+    const iris = `/admin/users/${users.find((u) => u.username === 'iris.apmss')!.id}`;
+    const mona = `/admin/users/${users.find((u) => u.username === 'mona.monitor')!.id}`;
+    const nul = 'A\u0000B';
+    const posts: [string, Record<string, string>][] = [
+      ['/admin/sites', { id: nul, name: nul }],
+      ['/admin/users', { username: nul, fullName: nul, role: nul, siteId: nul, password: nul }],
+      [`${iris}/name`, { fullName: nul }],
+      [`${iris}/sites`, { siteId: nul }],
+      [`${iris}/sites/remove`, { siteId: nul }],
+      [`${iris}/password`, { newPassword: nul }],
+      [`${mona}/role`, { role: 'coordinator', siteId: nul }],
+      [`${mona}/role`, { role: nul }],
+    ];
+    for (const [path, form] of posts) {
+      const res = await admin.post(path, form);
+      expect([path, res.status]).toEqual([path, 422]);
+    }
+  });
+
   test('an unknown or malformed user id is 404 on every user route', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'nope', "1' or '1'='1"]) {
       const path = `/admin/users/${encodeURIComponent(id)}`;
