@@ -1,6 +1,13 @@
 // The use cases: the only code that writes patient data. Each runs in one transaction with its
 // audit event, and checks role and site inside.
 export * from './context.js';
+export {
+  AUDIT_CSV_HEADER,
+  type AuditEntry,
+  type AuditFilter,
+  auditTrail,
+  exportAuditCsv,
+} from './audit-trail.js';
 export { demoCohortChunks, demoCohortCsv, loadDemo } from './demo.js';
 export { type DiscardDraftInput, discardDraft } from './drafts.js';
 export { type ExportSummary, exportTidy } from './export-tidy.js';

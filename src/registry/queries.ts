@@ -368,6 +368,7 @@ export interface QueryView {
 const FILTER = z.object({
   status: z.array(z.enum(['open', 'answered', 'closed'])).optional(),
   studyId: z.string().min(1).optional(),
+  queryId: ID.optional(),
   responseId: ID.optional(),
   siteId: z.string().min(1).optional(),
   /** The actor's worklist: see queriesFor. */
@@ -410,6 +411,7 @@ export async function queriesFor(
   if (sites) q = q.where('q.site_id', 'in', sites);
   if (f.siteId) q = q.where('q.site_id', '=', f.siteId);
   if (f.studyId) q = q.where('q.study_id', '=', f.studyId);
+  if (f.queryId) q = q.where('q.id', '=', f.queryId);
   if (f.responseId) q = q.where('q.response_id', '=', f.responseId);
   if (f.status) q = q.where('q.status', 'in', f.status);
   if (f.mine) {

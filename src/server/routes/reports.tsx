@@ -30,7 +30,7 @@ function attachment(name: string, ext: string, day: string): string {
  * written its first chunk, so a refusal (scope, validation) before it becomes an error page; a
  * failure after it ends the stream, and the use case's transaction (and its audit event) with it.
  */
-async function streamed(
+export async function streamed(
   deps: AppDeps,
   c: Context<AppEnv>,
   headers: Record<string, string>,

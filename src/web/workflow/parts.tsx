@@ -1,0 +1,71 @@
+// Small pieces the clinical workflow pages share: a labelled text area with its issues, the form's
+// heading line, and UTC times as people read them.
+import type { FormIssues } from '../admin/form.js';
+
+/** `2026-03-03T14:30:00.000Z` → `2026-03-03 14:30 UTC`. */
+export function utc(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A text area with its label, hint and issues (named by aria-describedby). */
+export function TextArea(props: {
+  prefix: string;
+  name: string;
+  label: string;
+  issues: FormIssues | undefined;
+  hint?: string;
+  value?: string;
+  required?: boolean;
+}) {
+  const id = `${props.prefix}-${props.name}`;
+  const messages = props.issues?.[props.name];
+  const described = [props.hint ? `${id}-hint` : '', messages ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div class={messages ? 'field invalid' : 'field'}>
+      <label for={id}>{props.label}</label>
+      {props.hint ? (
+        <p class="hint" id={`${id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      {messages ? (
+        <p class="field-error" id={`${id}-error`}>
+          {messages.join(' ')}
+        </p>
+      ) : null}
+      <textarea
+        id={id}
+        name={props.name}
+        rows={3}
+        required={props.required}
+        aria-invalid={messages ? 'true' : undefined}
+        aria-describedby={described || undefined}
+      >
+        {props.value ?? ''}
+      </textarea>
+    </div>
+  );
+}
+
+/** A one-sentence problem that belongs to no field, or a notice after a successful step. */
+export function Message(props: { problem: string | null; notice: string | null }) {
+  if (props.problem) {
+    return (
+      <div
+        class="error-summary"
+        role="alert"
+        tabindex={-1}
+        id="error-summary"
+        aria-labelledby="problem-title"
+      >
+        <h2 id="problem-title">There is a problem</h2>
+        <p>{props.problem}</p>
+      </div>
+    );
+  }
+  return props.notice ? (
+    <p class="notice" role="status">
+      {props.notice}
+    </p>
+  ) : null;
+}

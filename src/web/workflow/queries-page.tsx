@@ -1,0 +1,197 @@
+import type { QueryView } from '../../registry/index.js';
+import { ErrorSummary, type FormIssues, TextField } from '../admin/form.js';
+import { Message, TextArea, utc } from './parts.js';
+
+const formUrl = (q: QueryView) =>
+  `/subjects/${encodeURIComponent(q.studyId)}/visits/${encodeURIComponent(q.visit)}/forms/${encodeURIComponent(q.instrument)}/${q.instance}`;
+
+/** The queries the user may read, filtered by status or "assigned to me", newest first. */
+export function QueriesPage(props: {
+  queries: QueryView[];
+  status: string;
+  mine: boolean;
+  mineLabel: string;
+}) {
+  return (
+    <article>
+      <h1>Queries</h1>
+      <form method="get" action="/queries" class="panel">
+        <div class="field">
+          <label for="q-status">Status</label>
+          <select id="q-status" name="status">
+            {['', 'open', 'answered', 'closed'].map((s) => (
+              <option value={s} selected={s === props.status}>
+                {s === '' ? 'any' : s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="option">
+          <input type="checkbox" id="q-mine" name="mine" value="1" checked={props.mine} />
+          <label for="q-mine">{props.mineLabel}</label>
+        </div>
+        <p class="actions">
+          <button type="submit">Show</button>
+        </p>
+      </form>
+      {props.queries.length === 0 ? (
+        <p>No query matches.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">Queries</caption>
+            <thead>
+              <tr>
+                <th scope="col">Query</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Form</th>
+                <th scope="col">Item</th>
+                <th scope="col">Status</th>
+                <th scope="col">Assigned to</th>
+                <th scope="col">Raised</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.queries.map((q) => (
+                <tr>
+                  <td>
+                    <a href={`/queries/${q.id}`}>Query {q.id}</a>
+                  </td>
+                  <td>{q.studyId}</td>
+                  <td>
+                    <a href={formUrl(q)}>
+                      {q.instrument} at {q.visit}
+                    </a>
+                  </td>
+                  <td>{q.item}</td>
+                  <td>
+                    <span class="badge">{q.status}</span>
+                  </td>
+                  <td>{q.assignedTo ?? 'site staff'}</td>
+                  <td>
+                    {utc(q.raisedAt)} by {q.raisedBy}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </article>
+  );
+}
+
+export interface QueryActions {
+  answer: boolean;
+  close: boolean;
+  reopen: boolean;
+}
+
+/** One query: its thread (who, when, what) and the next steps the user may take. */
+export function QueryPage(props: {
+  query: QueryView;
+  itemLabel: string;
+  currentValue: string;
+  version: number;
+  actions: QueryActions;
+  failed: { form: string; issues: FormIssues; values: Record<string, string> } | null;
+  problem: string | null;
+  notice: string | null;
+}) {
+  const q = props.query;
+  const failed = (form: string) => (props.failed?.form === form ? props.failed : null);
+  return (
+    <article>
+      <p class="breadcrumb">
+        <a href="/queries">Queries</a> ›{' '}
+        <a href={`/subjects/${encodeURIComponent(q.studyId)}`}>{q.studyId}</a> ›{' '}
+        <a href={formUrl(q)}>
+          {q.instrument} at {q.visit}
+        </a>{' '}
+        › <a href={`/forms/${q.responseId}`}>Review</a>
+      </p>
+      <h1>
+        Query {q.id} on {props.itemLabel} <span class="badge">{q.status}</span>
+      </h1>
+      <Message problem={props.problem} notice={props.notice} />
+      <p>
+        Current value: <strong>{props.currentValue}</strong> (form version {props.version}). Assigned to{' '}
+        {q.assignedTo ?? 'the site staff'}.
+      </p>
+      <ol class="panel thread">
+        {q.messages.map((m) => (
+          <li>
+            <strong>{m.kind}</strong> by {m.author}, {utc(m.at)}
+            {m.responseVersion !== null ? ` (amended the form to version ${m.responseVersion})` : ''}:{' '}
+            <span>{m.text}</span>
+          </li>
+        ))}
+      </ol>
+      {props.actions.answer ? (
+        <section class="panel" aria-labelledby="answer-title">
+          <h2 id="answer-title">Answer</h2>
+          <form method="post" action={`/queries/${q.id}/answer`}>
+            <ErrorSummary
+              issues={failed('answer')?.issues}
+              labels={{ text: 'Answer', value: 'New value' }}
+              prefix="answer"
+            />
+            <input type="hidden" name="version" value={String(props.version)} />
+            <TextArea
+              prefix="answer"
+              name="text"
+              label="Answer"
+              hint="With a new value: the reason for the change. Without: why the value stays."
+              issues={failed('answer')?.issues}
+              value={failed('answer')?.values.text ?? ''}
+              required
+            />
+            <TextField
+              prefix="answer"
+              name="value"
+              label="New value (leave empty to keep the value)"
+              issues={failed('answer')?.issues}
+              value={failed('answer')?.values.value ?? ''}
+            />
+            <p class="actions">
+              <button type="submit">Send the answer</button>
+            </p>
+          </form>
+        </section>
+      ) : null}
+      {props.actions.close || props.actions.reopen ? (
+        <section class="panel" aria-labelledby="review-title">
+          <h2 id="review-title">Close or reopen</h2>
+          {props.actions.close ? (
+            <form method="post" action={`/queries/${q.id}/close`}>
+              <TextArea prefix="close" name="text" label="Closing note (optional)" issues={undefined} />
+              <p class="actions">
+                <button type="submit">Close the query</button>
+              </p>
+            </form>
+          ) : null}
+          {props.actions.reopen ? (
+            <form method="post" action={`/queries/${q.id}/reopen`}>
+              <ErrorSummary
+                issues={failed('reopen')?.issues}
+                labels={{ text: 'Why reopen' }}
+                prefix="reopen"
+              />
+              <TextArea
+                prefix="reopen"
+                name="text"
+                label="Why reopen"
+                issues={failed('reopen')?.issues}
+                value={failed('reopen')?.values.text ?? ''}
+                required
+              />
+              <p class="actions">
+                <button type="submit">Reopen the query</button>
+              </p>
+            </form>
+          ) : null}
+        </section>
+      ) : null}
+    </article>
+  );
+}
