@@ -32,7 +32,7 @@ describe('a subject trajectory chart', () => {
     expect(doc.querySelector('title')?.textContent).toBe('Pain by visit');
     expect(doc.querySelector('[stroke-dasharray]')).not.toBeNull();
     // Every visit is on the axis, recorded or not.
-    const ticks = [...doc.querySelectorAll('text')].map((t) => t.textContent);
+    const ticks = Array.from(doc.querySelectorAll('text'), (t) => t.textContent);
     expect(ticks).toEqual(expect.arrayContaining(['Baseline', 'Week 2', 'Week 4']));
   });
 
