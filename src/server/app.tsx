@@ -19,6 +19,7 @@ import { accountRoutes, authRoutes } from './routes/auth.js';
 import { formRoutes } from './routes/forms.js';
 import { reportRoutes } from './routes/reports.js';
 import { subjectRoutes } from './routes/subjects.js';
+import { viewRoutes } from './routes/views.js';
 import { workflowRoutes } from './routes/workflow.js';
 
 export interface AppDeps extends Origin {
@@ -147,6 +148,7 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
   formRoutes(routes, deps);
   subjectRoutes(routes, deps);
   reportRoutes(routes, deps);
+  viewRoutes(routes, deps);
   workflowRoutes(routes, deps);
 
   app.notFound((c) => errorPage(c, 404, 'There is no such page, or it is not yours to see.'));
