@@ -9,6 +9,11 @@ export class Problems {
   private list: ImportProblem[] = [];
   count = 0;
   constructor(readonly max: number) {}
+  /** Forgets every problem (the file is read again from its start). */
+  clear(): void {
+    this.list = [];
+    this.count = 0;
+  }
   add(line: number, column: string, message: string): void {
     this.count++;
     this.list.push({ line, column, message: escapeControls(message) });

@@ -30,9 +30,87 @@ interface Placement {
   items: Map<string, number>;
 }
 
+/** Takes one checked row (its line, sort keys and value); a promise when it must be waited for. */
+export type RowSink = (
+  line: number,
+  studyId: string,
+  site: string,
+  visitOrd: number,
+  instrOrd: number,
+  instance: number,
+  itemOrd: number,
+  value: string,
+) => Promise<void> | null;
+
+export interface ReadOptions {
+  onBytes: (chunk: Uint8Array) => void;
+  sink: RowSink;
+  /** After each block of records, with the data rows read so far. */
+  endBlock?: (rows: number) => Promise<void> | null;
+  /** True: the rest of the file is only read (its bytes still reach onBytes). */
+  skip?: () => boolean;
+}
+
 /**
- * Reads the file, checks each row on its own (shape, codes, placement, item) and COPYs the good
- * ones, with their line and sort keys, into `import_row`. Returns the number of data rows.
+ * Reads the file and checks each row on its own (shape, codes, placement, item), handing the good
+ * ones to `o.sink` with their line and sort keys. Returns the number of data rows.
+ */
+export async function readRows(
+  deps: RegistryDeps,
+  source: CsvSource,
+  options: ImportOptions,
+  problems: Problems,
+  order: StudyOrder,
+  o: ReadOptions,
+): Promise<number> {
+  const place = placements(deps);
+  const { sink, endBlock, skip } = o;
+  let rows = 0;
+  let header = true;
+  const records = readCsv(source, { encoding: options.encoding ?? 'utf8', onBytes: o.onBytes });
+  try {
+    for await (const batch of records) {
+      if (skip?.()) continue;
+      for (const record of batch) {
+        if (header) {
+          checkHeader(record);
+          header = false;
+          continue;
+        }
+        rows++;
+        const wait = checkRow(record, place, problems, order, sink);
+        if (wait) await wait;
+      }
+      const wait = endBlock?.(rows);
+      if (wait) await wait;
+    }
+  } catch (error) {
+    if (error instanceof CsvError && error.line === 1 && header)
+      throw new RegistryError('IMPORT_FAILED', `line 1: ${escapeControls(error.reason)}`);
+    throw error;
+  }
+  if (header) {
+    throw new RegistryError(
+      'IMPORT_FAILED',
+      `the file is empty: a tidy CSV starts with the header ${TIDY_HEADER.join(',')}`,
+    );
+  }
+  return rows;
+}
+
+/** A file that is not well-formed CSV: its problem, as the import's refusal. */
+export function csvRefusal(error: CsvError, problems: Problems): RegistryError {
+  problems.add(
+    error.line,
+    error.field !== null ? (TIDY_HEADER[error.field - 1] ?? `field ${error.field}`) : 'row',
+    error.reason,
+  );
+  return problems.refusal();
+}
+
+/**
+ * Reads the file, checks each row on its own and COPYs the good ones, with their line and sort
+ * keys, into `import_row`. Returns the number of data rows.
  */
 export async function stage(
   deps: RegistryDeps,
@@ -47,8 +125,39 @@ export async function stage(
     line bigint not null, study_id text not null, site text not null, visit_ord int not null,
     instr_ord int not null, instance int not null, item_ord int not null, value text not null
   ) on commit drop`.execute(trx);
+  const copy = await CopyIn.start(
+    trx,
+    'copy import_row (line, study_id, site, visit_ord, instr_ord, instance, item_ord, value) from stdin',
+  );
+  let text = '';
+  let rows: number;
+  try {
+    rows = await readRows(deps, source, options, problems, order, {
+      onBytes: (chunk) => hash.update(chunk),
+      sink: (line, studyId, site, visitOrd, instrOrd, instance, itemOrd, value) => {
+        text += `${line}\t${studyId}\t${site}\t${visitOrd}\t${instrOrd}\t${instance}\t${itemOrd}\t${copyText(value)}\n`;
+        return null;
+      },
+      endBlock: () => {
+        if (!text) return null;
+        const sent = copy.write(text);
+        text = '';
+        return sent;
+      },
+    });
+  } catch (error) {
+    await copy.fail('import stopped');
+    if (error instanceof CsvError) throw csvRefusal(error, problems);
+    throw error;
+  }
+  await copy.end();
+  return rows;
+}
+
+/** Resolves (visit, instrument) pairs to where they sort and their instrument, once per pair. */
+function placements(deps: RegistryDeps): (visit: string, instrument: string) => Placement | RegistryError {
   const placements = new Map<string, Placement | RegistryError>();
-  const place = (visit: string, instrument: string): Placement | RegistryError => {
+  return (visit, instrument) => {
     const key = `${visit}\u0000${instrument}`;
     let p = placements.get(key);
     if (p === undefined && instrument === VISIT_INSTRUMENT) {
@@ -85,55 +194,6 @@ export async function stage(
     }
     return p;
   };
-
-  const copy = await CopyIn.start(
-    trx,
-    'copy import_row (line, study_id, site, visit_ord, instr_ord, instance, item_ord, value) from stdin',
-  );
-  let rows = 0;
-  let header = true;
-  try {
-    const records = readCsv(source, {
-      encoding: options.encoding ?? 'utf8',
-      onBytes: (chunk) => hash.update(chunk),
-    });
-    for await (const batch of records) {
-      let text = '';
-      for (const record of batch) {
-        if (header) {
-          checkHeader(record);
-          header = false;
-          continue;
-        }
-        rows++;
-        const row = checkRow(record, place, problems, order);
-        if (row) text += row;
-      }
-      if (text) await copy.write(text);
-    }
-  } catch (error) {
-    await copy.fail('import stopped');
-    if (error instanceof CsvError) {
-      if (error.line === 1 && header)
-        throw new RegistryError('IMPORT_FAILED', `line 1: ${escapeControls(error.reason)}`);
-      problems.add(
-        error.line,
-        error.field !== null ? (TIDY_HEADER[error.field - 1] ?? `field ${error.field}`) : 'row',
-        error.reason,
-      );
-      throw problems.refusal();
-    }
-    throw error;
-  }
-  if (header) {
-    await copy.fail('empty file');
-    throw new RegistryError(
-      'IMPORT_FAILED',
-      `the file is empty: a tidy CSV starts with the header ${TIDY_HEADER.join(',')}`,
-    );
-  }
-  await copy.end();
-  return rows;
 }
 
 function checkHeader(record: CsvRecord): void {
@@ -146,13 +206,14 @@ function checkHeader(record: CsvRecord): void {
   }
 }
 
-/** Checks one data row on its own; returns its COPY line, or null after reporting its problem. */
+/** Checks one data row on its own; hands it to the sink, or reports its problem. */
 function checkRow(
   record: CsvRecord,
   place: (visit: string, instrument: string) => Placement | RegistryError,
   problems: Problems,
   order: StudyOrder,
-): string | null {
+  sink: RowSink,
+): Promise<void> | null {
   const { line, fields } = record;
   if (fields.length !== TIDY_HEADER.length) {
     problems.add(line, 'row', `expected ${TIDY_HEADER.length} columns, found ${fields.length}`);
@@ -222,7 +283,7 @@ function checkRow(
     return null;
   }
   order.see(studyId, p.visitOrd, p.instrOrd, instance, itemOrd);
-  return `${line}\t${studyId}\t${site}\t${p.visitOrd}\t${p.instrOrd}\t${instance}\t${itemOrd}\t${copyText(value)}\n`;
+  return sink(line, studyId, site, p.visitOrd, p.instrOrd, instance, itemOrd, value);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The walk over the staged rows that groups them into forms and subjects and validates each form.
 import { sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
-import { getInstrument, parseAnswers, validationContext } from '../instruments/index.js';
+import { getInstrument, type InstrumentDef, parseAnswers, validationContext } from '../instruments/index.js';
 import { subjectInstrument, visitInstruments } from '../protocol/index.js';
 import type { Database } from '../store/index.js';
 import type { RegistryDeps } from './context.js';
@@ -32,69 +32,130 @@ interface StagedRow {
 }
 
 /**
- * Walks the staged rows with a server-side cursor in (study id, visit, form, instance, item) order:
- * one subject's rows at a time in memory, each form validated and scored as it completes.
+ * Groups rows that come in walk order (study id, visit, form, instance, item) into forms and
+ * subjects: one subject's rows at a time in memory, each form validated and scored as it completes
+ * and each subject handed to the writer. Fed by the staged rows (walkStaged) or, for a file already
+ * in that order, straight from the reader (import-tidy.ts).
  */
-export async function walk(
-  deps: RegistryDeps,
-  trx: Transaction<Database>,
-  total: number,
-  problems: Problems,
-  writer: Writer,
-  options: ImportOptions,
-  now: Date,
-  sorted: boolean,
-): Promise<void> {
-  const visits = deps.protocol.visits.map((v) => ({
-    code: v.code,
-    instruments: visitInstruments(deps.protocol, v.code).map((id) => getInstrument(id)),
-  }));
-  const context = validationContext(deps.protocol.rules, now);
-  const creating = subjectInstrument(deps.protocol);
-  // Room for the sort in the server (not in this process), so 13 M rows sort in fewer passes.
-  await sql`set local work_mem = '64MB'`.execute(trx);
-  // The walk's sort and the batch statements are simple: compiling them (JIT) costs more than it saves.
-  await sql`set local jit = off`.execute(trx);
-  // Rows staged in walk order are read as COPY appended them (a temporary table read from its first
-  // page); the walk checks that order row by row below, so a wrong assumption stops the import.
-  await sql`declare import_walk no scroll cursor for
-    select line, study_id, site, visit_ord, instr_ord, instance, item_ord, value from import_row
-    ${sorted ? sql`` : sql`order by study_id collate "C", visit_ord, instr_ord, instance, item_ord, line`}`.execute(
-    trx,
-  );
-  let subject: SubjectGroup | null = null;
-  let form: Form | null = null;
-  let formKey = '';
-  let done = 0;
-  let lastLine = 0;
+export class FormWalk {
+  private readonly visits: { code: string; instruments: InstrumentDef[] }[];
+  private readonly context: ReturnType<typeof validationContext>;
+  private readonly creating: ReturnType<typeof subjectInstrument>;
+  private readonly today: string;
+  private subject: SubjectGroup | null = null;
+  private form: Form | null = null;
+  private formVisit = -1;
+  private formInstr = 0;
+  private formInstance = 0;
 
-  const endForm = () => {
+  constructor(
+    private readonly deps: RegistryDeps,
+    private readonly problems: Problems,
+    private readonly writer: Writer,
+    private readonly now: Date,
+  ) {
+    this.visits = deps.protocol.visits.map((v) => ({
+      code: v.code,
+      instruments: visitInstruments(deps.protocol, v.code).map((id) => getInstrument(id)),
+    }));
+    this.context = validationContext(deps.protocol.rules, now);
+    this.creating = subjectInstrument(deps.protocol);
+    this.today = now.toISOString().slice(0, 10);
+  }
+
+  /** Takes the next row; returns a promise only when a finished batch of subjects is being written. */
+  row(
+    line: number,
+    studyId: string,
+    site: string,
+    visitOrd: number,
+    instrOrd: number,
+    instance: number,
+    itemOrd: number,
+    value: string,
+  ): Promise<void> | null {
+    let pending: Promise<void> | null = null;
+    let subject = this.subject;
+    if (!subject || subject.studyId !== studyId) {
+      this.endForm();
+      if (subject) pending = this.writer.add(subject, this.creating);
+      subject = { studyId, site, firstLine: line, forms: [] };
+      this.subject = subject;
+      this.formVisit = -1;
+    } else if (site !== subject.site) {
+      this.problems.add(
+        line,
+        'site',
+        `${studyId} is at site ${subject.site} on line ${subject.firstLine}, not ${site}`,
+      );
+      return pending;
+    }
+    const visit = this.visits[visitOrd]!;
+    const def =
+      instrOrd === -1
+        ? this.creating.def
+        : instrOrd === VISIT_ORD
+          ? VISIT_RECORD
+          : visit.instruments[instrOrd]!;
+    const item = def.items[itemOrd]!.id;
+    if (visitOrd !== this.formVisit || instrOrd !== this.formInstr || instance !== this.formInstance) {
+      this.endForm();
+      this.form = { visit: visit.code, def, instance, firstLine: line, raw: {}, lines: {} };
+      this.formVisit = visitOrd;
+      this.formInstr = instrOrd;
+      this.formInstance = instance;
+    }
+    const f = this.form!;
+    if (item in f.raw) {
+      this.problems.add(
+        line,
+        'item',
+        `${item} of ${def.id} at ${visit.code} for ${studyId} is already given on line ${f.lines[item]}`,
+      );
+      return pending;
+    }
+    f.raw[item] = value;
+    f.lines[item] = line;
+    if (line < f.firstLine) f.firstLine = line;
+    return pending;
+  }
+
+  /** Ends the last form and subject. */
+  async end(): Promise<void> {
+    this.endForm();
+    if (this.subject) await this.writer.add(this.subject, this.creating);
+    this.subject = null;
+  }
+
+  private endForm(): void {
+    const form = this.form;
+    const subject = this.subject;
     if (!form || !subject) return;
+    this.form = null;
     if (form.def === VISIT_RECORD) {
       const raw = form.raw;
       const checked = checkVisitRecord(
         { date: raw.date, mode: raw.mode, missedReason: raw.missed_reason },
-        now.toISOString().slice(0, 10),
+        this.today,
       );
       if (checked.ok) form.visitRecord = checked.record;
-      else reportIssues(problems, form, checked.issues);
+      else reportIssues(this.problems, form, checked.issues);
       subject.visits ??= [];
       subject.visits.push(form);
-      form = null;
       return;
     }
-    const parsed = parseAnswers(form.def, form.raw, context);
+    const parsed = parseAnswers(form.def, form.raw, this.context);
     if (!parsed.ok) {
-      reportIssues(problems, form, parsed.issues);
+      reportIssues(this.problems, form, parsed.issues);
     } else {
       try {
         const checked = checkAnswers(
-          deps.protocol,
+          this.deps.protocol,
           form.def,
           parsed.answers,
           false,
           { studyId: subject.studyId, siteId: subject.site },
-          now,
+          this.now,
           parsed.missing,
         );
         form.answers = checked.answers;
@@ -102,16 +163,38 @@ export async function walk(
       } catch (error) {
         if (!(error instanceof RegistryError)) throw error;
         reportIssues(
-          problems,
+          this.problems,
           form,
           error.issues.length > 0 ? error.issues : [{ path: [], code: error.code, message: error.message }],
         );
       }
     }
     subject.forms.push(form);
-    form = null;
-  };
+  }
+}
 
+/**
+ * Walks the staged rows with a server-side cursor in (study id, visit, form, instance, item) order
+ * (sorted there unless they were staged in that order already).
+ */
+export async function walkStaged(
+  trx: Transaction<Database>,
+  total: number,
+  walk: FormWalk,
+  options: ImportOptions,
+  sorted: boolean,
+): Promise<void> {
+  // Room for the sort in the server (not in this process), so 13 M rows sort in fewer passes.
+  await sql`set local work_mem = '64MB'`.execute(trx);
+  // Rows staged in walk order are read as COPY appended them (a temporary table read from its first
+  // page); the walk checks that order row by row below, so a wrong assumption stops the import.
+  await sql`declare import_walk no scroll cursor for
+    select line, study_id, site, visit_ord, instr_ord, instance, item_ord, value from import_row
+    ${sorted ? sql`` : sql`order by study_id collate "C", visit_ord, instr_ord, instance, item_ord, line`}`.execute(
+    trx,
+  );
+  let done = 0;
+  let lastLine = 0;
   const fetchNext = () => {
     const next = sql<StagedRow>`fetch forward ${sql.lit(FETCH)} from import_walk`.execute(trx);
     next.catch(() => {}); // awaited below; never an unhandled rejection if the walk stops first
@@ -131,50 +214,21 @@ export async function walk(
         if (line <= lastLine) throw new RegistryError('INTERNAL', 'the staged rows were read out of order');
         lastLine = line;
       }
-      if (!subject || subject.studyId !== row.study_id) {
-        endForm();
-        if (subject) await writer.add(subject, creating);
-        subject = { studyId: row.study_id, site: row.site, firstLine: line, forms: [] };
-        formKey = '';
-      } else if (row.site !== subject.site) {
-        problems.add(
-          line,
-          'site',
-          `${row.study_id} is at site ${subject.site} on line ${subject.firstLine}, not ${row.site}`,
-        );
-        continue;
-      }
-      const key = `${row.visit_ord}\u0000${row.instr_ord}\u0000${row.instance}`;
-      const visit = visits[row.visit_ord]!;
-      const def =
-        row.instr_ord === -1
-          ? creating.def
-          : row.instr_ord === VISIT_ORD
-            ? VISIT_RECORD
-            : visit.instruments[row.instr_ord]!;
-      const item = def.items[row.item_ord]!.id;
-      if (key !== formKey) {
-        endForm();
-        form = { visit: visit.code, def, instance: row.instance, firstLine: line, raw: {}, lines: {} };
-        formKey = key;
-      }
-      const f = form!;
-      if (item in f.raw) {
-        problems.add(
-          line,
-          'item',
-          `${item} of ${def.id} at ${visit.code} for ${row.study_id} is already given on line ${f.lines[item]}`,
-        );
-        continue;
-      }
-      f.raw[item] = row.value;
-      f.lines[item] = line;
-      if (line < f.firstLine) f.firstLine = line;
+      const wait = walk.row(
+        line,
+        row.study_id,
+        row.site,
+        row.visit_ord,
+        row.instr_ord,
+        row.instance,
+        row.item_ord,
+        row.value,
+      );
+      if (wait) await wait;
     }
     done += rows.length;
     options.onProgress?.(done, total);
   }
-  endForm();
-  if (subject) await writer.add(subject, creating);
+  await walk.end();
   await sql`close import_walk`.execute(trx);
 }

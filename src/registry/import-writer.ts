@@ -11,6 +11,9 @@ import { type Problems, reportIssues } from './import-problems.js';
 import { type SubjectState, secondEnds, stateOf, subjectStateAfter } from './subject-state.js';
 import { drawDateShift } from './subjects.js';
 
+/** A subject's rows came in two runs: the file must be staged and walked in study order. */
+export class SubjectRepeated extends Error {}
+
 /** Forms written per statement; a batch always ends at a subject boundary. */
 const WRITE_BATCH = 5000;
 
@@ -35,6 +38,7 @@ export class Writer {
   private inflight: Promise<void> = Promise.resolve();
   private failure: unknown;
   private readonly today: string;
+  private once = false;
 
   constructor(
     private readonly deps: RegistryDeps,
@@ -46,12 +50,21 @@ export class Writer {
     this.today = now.toISOString().slice(0, 10);
   }
 
-  async init(): Promise<void> {
+  /**
+   * @param once - when the subjects do not come sorted: whether to check that each comes only once
+   *   (in one run of rows), throwing {@link SubjectRepeated} otherwise.
+   */
+  async init(once = false): Promise<void> {
     for (const s of await this.trx.selectFrom('site').select('id').execute()) this.knownSites.add(s.id);
     await sql`create temp table import_audit (
       n bigint generated always as identity, study_id text not null, site text not null,
       existing boolean not null, responses int not null, status text
     ) on commit drop`.execute(this.trx);
+    if (once) {
+      // The subjects written so far, in the server: memory here stays flat at any number of subjects.
+      await sql`create temp table import_seen (study_id text primary key) on commit drop`.execute(this.trx);
+      this.once = true;
+    }
   }
 
   sitesCreated(): string[] {
@@ -115,6 +128,12 @@ export class Writer {
     await appendAuditBatch(this.trx, [event]);
   }
 
+  /** Writes the subjects added so far and waits until they are written. */
+  async flushAll(): Promise<void> {
+    await this.flush();
+    await this.settle();
+  }
+
   private async flush(): Promise<void> {
     await this.settle();
     const batch = this.batch;
@@ -123,6 +142,12 @@ export class Writer {
     if (batch.length === 0) return;
     const trx = this.trx;
     const ids = batch.map((s) => s.studyId);
+    if (this.once) {
+      const { rows } = await sql<{ n: string }>`with added as (
+          insert into import_seen select distinct unnest(${ids}::text[]) on conflict do nothing returning 1
+        ) select count(*) as n from added`.execute(trx);
+      if (Number(rows[0]!.n) !== ids.length) throw new SubjectRepeated();
+    }
     // New sites first (the subject rows refer to them), then lock the sequences of every site in
     // the batch: an enrolment at the same site waits for this import instead of taking its numbers.
     const sites = [...new Set(batch.map((s) => s.site))].sort();
