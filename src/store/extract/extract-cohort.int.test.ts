@@ -109,6 +109,24 @@ describe('extraction: a listed analgesic with a stop date has stopped by that re
     expect(cohort.subjects.find((s) => s.studyId === studyId)!.symptomWeeks).toBe(6);
   });
 
+  test('free text travels intact through the one scan of the forms; an end-of-study form alone does not make its visit seen', async () => {
+    const { studyId } = await enrolSubject(registry.deps, SYSTEM_ACTOR, {
+      siteId: 'VCU',
+      answers: { sex: 'male', birth_year: 1950, consent_date: '2026-02-20', index_date: '2026-02-25' },
+    });
+    const reason = 'moved away,\n"far" \t to the coast; 100% sure\\';
+    await recordResponse(registry.deps, SYSTEM_ACTOR, {
+      studyId,
+      visit: 'week52',
+      instrument: 'end_of_study',
+      answers: { status: 'withdrawn', date: '2026-02-27', reason },
+    });
+    const cohort = await extractCohort(registry.deps.db, registry.deps.protocol, DAY);
+    const subject = cohort.subjects.find((s) => s.studyId === studyId)!;
+    expect(subject).toMatchObject({ endStatus: 'withdrawn', endDate: '2026-02-27', endReason: reason });
+    expect(subject.visits.has('week52')).toBe(false);
+  });
+
   test('an outcome added to the study definition is read from its score and analysed: satisfaction at week 52', async () => {
     const withSatisfaction = {
       ...SACROPLASTY_STUDY,

@@ -63,12 +63,15 @@ export interface ScannedForms {
 const US = '\x1f';
 
 /**
- * One form as a line: study id, visit, instrument, then tagged fields present only when not null:
+ * One form as a line: study id, visit, what the form is (a: an analgesic, n: no visit of its own, an
+ * end of study or an adverse event, f: any other form), then tagged fields present only when not null:
  * p pain, o ODI, m MME in hundredths (PostgreSQL's round, half to even, as the aggregate had it),
  * q opioid (1/0), d drug (of an opioid), s stop date and i instance (of an analgesic). Codes and
  * dates never hold the separators; free text only travels in the JSON of the reads.
  */
-const LINE = sql<string>`concat_ws(chr(31), study_id, visit, instrument, 'p' || pain_nrs, 'o' || odi_pct,
+const LINE = sql<string>`concat_ws(chr(31), study_id, visit,
+  case when instrument = 'analgesic' then 'a' when instrument in ('end_of_study', 'adverse_event') then 'n' else 'f' end,
+  'p' || pain_nrs, 'o' || odi_pct,
   'm' || round(mme_day * 100), 'q' || opioid_any::int,
   case when opioid_any then 'd' || (answers->>'drug') end,
   case when instrument = 'analgesic' then 's' || (answers->>'stop_date') end,
@@ -90,7 +93,7 @@ function readJson(reads: FormRead[]): RawBuilder<string | null> {
 }
 
 /** Heap pages per range: a range's text stays a few tens of MB, and a few ranges keep both sides busy. */
-const PAGES_PER_RANGE = 25_000;
+const PAGES_PER_RANGE = 12_500;
 const MIN_RANGES = 4;
 /** Ranges read at once (each on its own connection); this process parses one while others are read. */
 const AT_ONCE = 4;
@@ -227,16 +230,10 @@ export function tallyLines(
     }
     let fieldEnd = text.indexOf(US, visitEnd + 1);
     if (fieldEnd < 0 || fieldEnd > end) fieldEnd = end;
-    const analgesic = isAt(text, visitEnd + 1, fieldEnd, 'analgesic');
+    const kind = text.charCodeAt(visitEnd + 1);
+    const analgesic = kind === 97; /* a */
     // A visit counts as seen by its forms; an end-of-study or adverse event form alone is not a visit.
-    if (
-      analgesic ||
-      !(
-        isAt(text, visitEnd + 1, fieldEnd, 'end_of_study') ||
-        isAt(text, visitEnd + 1, fieldEnd, 'adverse_event')
-      )
-    )
-      t.seen = true;
+    if (kind !== 110 /* n */) t.seen = true;
     let pain: number | null = null;
     let odi: number | null = null;
     let mme: number | null = null;
