@@ -74,6 +74,34 @@ describe('accounts: own password, reset, disable, role, sites, name', () => {
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
   });
 
+  test('wrong current passwords count like failed sign-ins: after three the form holds back, and every issue is told at once', async () => {
+    const here = await session('mona.monitor');
+    const who = { userId: ids['mona.monitor']!, sessionHash: sessionHash(here) };
+    const both = await rejects(
+      changeOwnPassword(registry.deps, who, { currentPassword: 'wrong-guess-one', newPassword: 'short' }),
+    );
+    expect(both.issues.map((i) => i.path[0])).toEqual(['currentPassword', 'newPassword']);
+    for (const guess of ['wrong-guess-two', 'wrong-guess-three']) {
+      await rejects(
+        changeOwnPassword(registry.deps, who, { currentPassword: guess, newPassword: NEW_PASSWORD }),
+      );
+    }
+    const held = await rejects(
+      changeOwnPassword(registry.deps, who, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }),
+    );
+    expect(held.message).toMatch(/too many wrong passwords/);
+    // Sign-in is held back too: the count is the account's.
+    expect(
+      (await signIn(registry.deps, { username: 'mona.monitor', password: PASSWORD, ip: '10.1.9.9' })).kind,
+    ).toBe('throttled');
+    expect(
+      (await audit('user.password_change_failed')).filter((e) => e.actor === 'mona.monitor'),
+    ).toHaveLength(3);
+    registry.setTime('2026-03-02T09:05:00.000Z');
+    await session('mona.monitor');
+    registry.setTime('2026-03-02T09:00:00.000Z');
+  });
+
   test('the admin resets a password: every session of the user ends; the password is not in the audit trail', async () => {
     const token = await session('ivan.vcu');
     await resetPassword(registry.deps, ADMIN, ids['ivan.vcu']!, { newPassword: NEW_PASSWORD });

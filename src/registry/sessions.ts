@@ -107,6 +107,37 @@ async function throttled(db: RegistryDeps['db'], username: string, ip: string, n
   return address !== null && address > now;
 }
 
+/** Whether the account itself is held back (backoff or lockout), whatever the address. */
+export async function accountHeldBack(db: RegistryDeps['db'], username: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .selectFrom('login_failure')
+    .select('at')
+    .where('username', '=', username)
+    .where('at', '>', new Date(now.getTime() - KEEP_FAILURES_MS))
+    .orderBy('at')
+    .execute();
+  const until = heldUntil(
+    rows.map((r) => r.at),
+    ACCOUNT_FREE_FAILURES,
+    true,
+  );
+  return until !== null && until > now;
+}
+
+/** Counts one failed password check of the account from the address, and purges rows too old to matter. */
+export async function countFailure(
+  db: RegistryDeps['db'],
+  username: string,
+  ip: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .deleteFrom('login_failure')
+    .where('at', '<', new Date(now.getTime() - KEEP_FAILURES_MS))
+    .execute();
+  await db.insertInto('login_failure').values({ username, ip, at: now }).execute();
+}
+
 /**
  * Text PostgreSQL can store: NUL and lone surrogates (typed, or left by cutting inside a pair) become
  * U+FFFD, so any username typed at sign-in is refused and counted like another, never a database error.
@@ -151,11 +182,7 @@ export async function signIn(
     }
     const actor = await authenticate({ ...deps, db: trx }, username, input.password);
     if (!actor) {
-      await trx
-        .deleteFrom('login_failure')
-        .where('at', '<', new Date(now.getTime() - KEEP_FAILURES_MS))
-        .execute();
-      await trx.insertInto('login_failure').values({ username, ip, at: now }).execute();
+      await countFailure(trx, username, ip, now);
       await appendAudit(trx, {
         at: now,
         actor: username,

@@ -1,11 +1,12 @@
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
-import { printable, RegistryError } from '../errors.js';
+import { type Issue, printable, RegistryError } from '../errors.js';
 import { isSiteCode } from '../protocol/identifiers.js';
 import { passwordProblem } from '../security/password-policy.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, ROLES, type Role, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
+import { accountHeldBack, countFailure } from './sessions.js';
 
 // OWASP password storage guidance: argon2id, m=19 MiB, t=2, p=1.
 // algorithm 2 is Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import).
@@ -225,16 +226,36 @@ export async function changeOwnPassword(
     .where('id', '=', who.userId)
     .executeTakeFirst();
   if (!row) throw new RegistryError('USER_NOT_FOUND', 'user not found');
+  // A wrong current password counts like a failed sign-in, so a session left open is no way to guess
+  // the password: the same backoff and lockout hold here.
+  const now = deps.clock();
+  if (await accountHeldBack(deps.db, row.username, now)) {
+    throw validation('currentPassword', 'too many wrong passwords; wait a few minutes and try again');
+  }
+  const issues: Issue[] = [];
   if (!(await verify(row.password_hash, input.currentPassword))) {
-    throw validation('currentPassword', 'the current password is not right');
+    await deps.db.transaction().execute(async (trx) => {
+      await countFailure(trx, row.username, 'password change', now);
+      await appendAudit(trx, {
+        at: now,
+        actor: row.username,
+        action: 'user.password_change_failed',
+        siteId: null,
+        entity: 'app_user',
+        entityId: row.id,
+      });
+    });
+    issues.push(...validation('currentPassword', 'the current password is not right').issues);
   }
   const problem = passwordIssue(input.newPassword, row.username, 'newPassword');
-  if (problem) throw problem;
-  if (input.newPassword === input.currentPassword) {
-    throw validation('newPassword', 'the new password must differ from the current one');
+  if (problem) issues.push(...problem.issues);
+  else if (input.newPassword === input.currentPassword) {
+    issues.push(...validation('newPassword', 'the new password must differ from the current one').issues);
+  }
+  if (issues.length > 0) {
+    throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
   }
   const passwordHash = await hash(input.newPassword, ARGON2);
-  const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('app_user').set({ password_hash: passwordHash }).where('id', '=', row.id).execute();
     const ended = await endSessions(trx, row.id, now, who.sessionHash);

@@ -1,11 +1,18 @@
-import { RegistryError } from '../../errors.js';
+import { type Issue, RegistryError } from '../../errors.js';
 import { changeOwnPassword, sessionHash } from '../../registry/index.js';
+import { passwordProblem } from '../../security/password-policy.js';
 import { formIssues } from '../../web/admin/form.js';
 import { PASSWORD_LABELS, PasswordPage } from '../../web/admin/password-page.js';
 import type { AppDeps } from '../app.js';
 import { field, formOf, renderPage } from '../render.js';
 import type { RouteTable } from '../router.js';
 import { userOf } from '../router.js';
+
+const issue = (path: string, message: string): Issue => ({
+  path: [path],
+  code: 'custom',
+  message: `${path}: ${message}`,
+});
 
 /** The signed-in user changes their own password (every role). */
 export function accountPasswordRoutes(routes: RouteTable, deps: AppDeps): void {
@@ -24,13 +31,11 @@ export function accountPasswordRoutes(routes: RouteTable, deps: AppDeps): void {
     const fields = Object.keys(PASSWORD_LABELS);
     try {
       if (input.newPassword !== field(form, 'confirmPassword')) {
-        throw new RegistryError('VALIDATION_FAILED', 'confirmPassword: does not match the new password', [
-          {
-            path: ['confirmPassword'],
-            code: 'custom',
-            message: 'confirmPassword: does not match the new password',
-          },
-        ]);
+        // Nothing changes; the new password's own problems are told at the same time.
+        const issues = [issue('confirmPassword', 'does not match the new password')];
+        const problem = passwordProblem(input.newPassword, { username: user.username });
+        if (problem) issues.unshift(issue('newPassword', `password ${problem}`));
+        throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
       }
       await changeOwnPassword(
         deps.registry,
