@@ -60,6 +60,17 @@ describe('the workflow pages: the monitor queries, VCU answers, the investigator
     expect(thread).not.toContain('<script>alert(1)');
   });
 
+  test('the form page links to its review', async () => {
+    const form = '/subjects/VCU-0001/visits/week2/forms/pain/1';
+    expect(await text(await cora.get(form))).toContain(`href="${form}/review"`);
+    const res = await cora.get(`${form}/review`);
+    expect([res.status, res.headers.get('location')]).toEqual([303, `/forms/${responseId}`]);
+    expect((await cole.get(`${form}/review`)).status).toBe(404);
+    expect((await cora.get('/subjects/VCU-0001/visits/week2/forms/pain/99999999999/review')).status).toBe(
+      404,
+    );
+  });
+
   test('another site gets "not found" for the form and the query', async () => {
     expect((await cole.get(`/forms/${responseId}`)).status).toBe(404);
     expect((await cole.get(`/queries/${queryId}`)).status).toBe(404);

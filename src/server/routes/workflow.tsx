@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { ERROR_CODES, type Issue, RegistryError } from '../../errors.js';
-import { getInstrument } from '../../instruments/index.js';
+import { getInstrument, MAX_INT4 } from '../../instruments/index.js';
 import {
   type Actor,
   answerQuery,
@@ -451,6 +451,25 @@ export function workflowRoutes(routes: RouteTable, deps: AppDeps): void {
       reopenQuery(deps.registry, actor, { queryId: id, text: field(values, 'text') }),
     ),
   );
+
+  // From the form page (its URL names the form by subject, visit, instrument and instance).
+  routes.get('/subjects/:studyId/visits/:visit/forms/:instrument/:instance/review', READERS, async (c) => {
+    const actor = userOf(c).actor;
+    const scope = scopeFor(actor, 'data.read');
+    const instance = intOf(c.req.param('instance') ?? '');
+    const row = await deps.registry.db
+      .selectFrom('response')
+      .select(['id', 'site_id'])
+      .where('study_id', '=', c.req.param('studyId') ?? '')
+      .where('visit', '=', c.req.param('visit') ?? '')
+      .where('instrument', '=', c.req.param('instrument') ?? '')
+      .where('instance', '=', instance >= 1 && instance <= MAX_INT4 ? instance : 0)
+      .executeTakeFirst();
+    if (!row || !inScope(scope, row.site_id)) {
+      throw new RegistryError('RESPONSE_NOT_FOUND', 'this form is not recorded, or not yours to see');
+    }
+    return c.redirect(`/forms/${row.id}`, 303);
+  });
 
   routes.get('/forms/:responseId', READERS, (c) =>
     renderReview(c, deps, idParam(c, 'responseId', 'RESPONSE_NOT_FOUND'), {

@@ -206,7 +206,8 @@ export function FormPage(props: FormPageProps) {
       {response ? <SavedScores scores={response.scores} /> : null}
       {response ? (
         <p>
-          <a href={`${props.url}/history`}>Field history of this form</a>
+          <a href={`${props.url}/history`}>Field history of this form</a> ·{' '}
+          <a href={`${props.url}/review`}>Queries, signature, lock and source data verification</a>
         </p>
       ) : null}
       {def.licence ? <p class="muted licence">{def.licence}</p> : null}
