@@ -25,7 +25,11 @@ export function ErrorSummary(props: {
   labels: Record<string, string>;
   prefix: string;
 }) {
-  const entries = Object.entries(props.issues ?? {}).flatMap(([name, messages]) =>
+  // In the order of the form's fields, then what belongs to no field.
+  const order = [...Object.keys(props.labels), ''];
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  const byField = Object.entries(props.issues ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+  const entries = byField.flatMap(([name, messages]) =>
     messages.map((m) => ({ name, text: name && props.labels[name] ? `${props.labels[name]}: ${m}` : m })),
   );
   if (entries.length === 0) return null;
