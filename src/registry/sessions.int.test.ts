@@ -50,6 +50,9 @@ describe('sign-in backoff and lockout', () => {
     expect(heldUntil(times(0, 1, 2), ACCOUNT_FREE_FAILURES, true)).toEqual(new Date(T0 + 3000));
     expect(heldUntil(times(0, 1, 2, 5), ACCOUNT_FREE_FAILURES, true)).toEqual(new Date(T0 + 7000));
     expect(heldUntil(times(0, 1, 2, 5, 9), ACCOUNT_FREE_FAILURES, true)).toEqual(new Date(T0 + 13_000));
+    // An address (no lockout) waits at most a minute, however many failures.
+    const many = Array.from({ length: 30 }, (_, i) => i);
+    expect(heldUntil(times(...many), 10, false)).toEqual(new Date(T0 + 29_000 + 60_000));
     // Failures more than 15 minutes before the last one no longer count.
     expect(heldUntil(times(0, 1, 2, 1000), ACCOUNT_FREE_FAILURES, true)).toBeNull();
   });

@@ -59,6 +59,11 @@ export const LOCKOUT_MS = 15 * 60_000;
 /** One address may serve a whole clinic behind NAT: more free failures, then the same growing delay. */
 export const IP_FREE_FAILURES = 10;
 const MAX_DELAY_MS = 15 * 60_000;
+/**
+ * An address waits at most a minute: behind a reverse proxy every user shares its address (no proxy
+ * header is trusted), so a long address delay would keep a whole clinic out. Accounts lock instead.
+ */
+export const IP_MAX_DELAY_MS = 60_000;
 /** Rows older than this can no longer matter (the window plus the lockout) and are purged. */
 const KEEP_FAILURES_MS = FAILURE_WINDOW_MS + LOCKOUT_MS;
 
@@ -82,7 +87,10 @@ export function heldUntil(failures: readonly Date[], freeFailures: number, locko
   if (last !== undefined) {
     const recent = times.filter((t) => t > last - FAILURE_WINDOW_MS).length;
     if (recent >= freeFailures) {
-      until = Math.max(until, last + Math.min(1000 * 2 ** (recent - freeFailures), MAX_DELAY_MS));
+      until = Math.max(
+        until,
+        last + Math.min(1000 * 2 ** (recent - freeFailures), lockout ? MAX_DELAY_MS : IP_MAX_DELAY_MS),
+      );
     }
   }
   return Number.isFinite(until) ? new Date(until) : null;

@@ -71,6 +71,17 @@ describe('staff sign-in and sessions', () => {
     web.registry.setTime('2026-03-02T09:00:00.000Z');
   });
 
+  test('the username typed at sign-in comes back inert, whatever it holds', async () => {
+    web.registry.setTime('2026-03-02T07:00:00.000Z');
+    const typed = `"><script>alert(1)</script>' or 1=1 --`;
+    const res = await web.client().post('/login', { username: typed, password: 'not-the-password-1' });
+    expect(res.status).toBe(401);
+    const html = await res.text();
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&#39; or 1=1 --"');
+    web.registry.setTime('2026-03-02T09:00:00.000Z');
+  });
+
   test('a session ends after 30 idle minutes, and at 12 hours however active', async () => {
     web.registry.setTime('2026-03-02T09:00:00.000Z');
     const client = await web.as('ivan.vcu');
