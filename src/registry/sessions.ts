@@ -132,6 +132,29 @@ export async function accountHeldBack(db: RegistryDeps['db'], username: string, 
   return until !== null && until > now;
 }
 
+/** Until when each of these accounts is held back from signing in (only those held back now). */
+export async function heldBackUntil(
+  db: RegistryDeps['db'],
+  usernames: readonly string[],
+  now: Date,
+): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>();
+  if (usernames.length === 0) return out;
+  const rows = await db
+    .selectFrom('login_failure')
+    .select(['username', 'at'])
+    .where('username', 'in', usernames)
+    .where('at', '>', new Date(now.getTime() - KEEP_FAILURES_MS))
+    .orderBy('at')
+    .execute();
+  for (const username of new Set(rows.map((r) => r.username))) {
+    const times = rows.filter((r) => r.username === username).map((r) => r.at);
+    const until = heldUntil(times, ACCOUNT_FREE_FAILURES, true);
+    if (until && until > now) out.set(username, until);
+  }
+  return out;
+}
+
 /** Counts one failed password check of the account from the address, and purges rows too old to matter. */
 export async function countFailure(
   db: RegistryDeps['db'],

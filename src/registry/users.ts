@@ -6,7 +6,7 @@ import { passwordProblem } from '../security/password-policy.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, ROLES, type Role, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
-import { accountHeldBack, countFailure } from './sessions.js';
+import { accountHeldBack, countFailure, heldBackUntil } from './sessions.js';
 
 // OWASP password storage guidance: argon2id, m=19 MiB, t=2, p=1.
 // algorithm 2 is Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import).
@@ -122,6 +122,8 @@ export interface UserView {
   role: Role;
   sites: string[];
   disabledAt: Date | null;
+  /** Until when failed sign-ins hold the account back (a password reset lifts it); null: not held. */
+  heldBackUntil: Date | null;
   createdAt: Date;
 }
 
@@ -185,6 +187,11 @@ export async function listUsers(deps: RegistryDeps, actor: Actor): Promise<UserV
     .select(['user_id', 'site_id'])
     .orderBy('site_id')
     .execute();
+  const held = await heldBackUntil(
+    deps.db,
+    rows.map((r) => r.username),
+    deps.clock(),
+  );
   return rows.map((r) => ({
     id: r.id,
     username: r.username,
@@ -192,6 +199,7 @@ export async function listUsers(deps: RegistryDeps, actor: Actor): Promise<UserV
     role: r.role as Role,
     sites: memberships.filter((m) => m.user_id === r.id).map((m) => m.site_id),
     disabledAt: r.disabled_at,
+    heldBackUntil: held.get(r.username) ?? null,
     createdAt: r.created_at,
   }));
 }
@@ -207,6 +215,7 @@ export async function getUser(deps: RegistryDeps, actor: Actor, userId: string):
     role: r.role as Role,
     sites: await sitesOf(deps.db, r.id),
     disabledAt: r.disabled_at,
+    heldBackUntil: (await heldBackUntil(deps.db, [r.username], deps.clock())).get(r.username) ?? null,
     createdAt: r.created_at,
   };
 }

@@ -185,6 +185,23 @@ describe('admin pages and the own-password page', () => {
     }
   });
 
+  test('the admin sees an account held back by failed sign-ins, and a password reset lifts it', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await web.client().post('/login', { username: 'stan.stats', password: 'wrong-guess-x' })).status,
+      ).toBe(401);
+    }
+    const users = await web.registry.deps.db.selectFrom('app_user').select(['id', 'username']).execute();
+    const stan = `/admin/users/${users.find((u) => u.username === 'stan.stats')!.id}`;
+    expect(await (await admin.get('/admin/users')).text()).toContain(
+      'sign-in held back until 2026-03-02 09:00 UTC',
+    );
+    expect(await (await admin.get(stan)).text()).toContain('held back after failed attempts until');
+    expect((await admin.post(`${stan}/password`, { newPassword: NEW_PASSWORD })).status).toBe(303);
+    expect(await (await admin.get(stan)).text()).not.toContain('held back');
+    await new WebClient(web.app).signIn('stan.stats', NEW_PASSWORD);
+  });
+
   test('an unknown or malformed user id is 404 on every user route', async () => {
     for (const id of ['00000000-0000-4000-8000-000000000000', 'nope', "1' or '1'='1"]) {
       const path = `/admin/users/${encodeURIComponent(id)}`;

@@ -138,3 +138,8 @@ export function SelectField(
     </Described>
   );
 }
+
+/** A moment as the admin pages show it: `2026-03-02 09:15 UTC`. */
+export function utcTime(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

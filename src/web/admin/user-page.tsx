@@ -1,5 +1,5 @@
 import { ROLES, type UserView } from '../../registry/index.js';
-import { ErrorSummary, type FormIssues, SelectField, TextField } from './form.js';
+import { ErrorSummary, type FormIssues, SelectField, TextField, utcTime } from './form.js';
 
 /** Which of the user page's forms failed, with its issues, to show beside its fields. */
 export interface UserFormFailure {
@@ -47,11 +47,16 @@ export function UserPage(props: {
           <dt>Sites</dt>
           <dd>{user.sites.length ? user.sites.join(', ') : 'all sites, as the role allows'}</dd>
           <dt>Status</dt>
-          <dd>
-            {user.disabledAt
-              ? `disabled since ${user.disabledAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`
-              : 'active'}
-          </dd>
+          <dd>{user.disabledAt ? `disabled since ${utcTime(user.disabledAt)}` : 'active'}</dd>
+          {user.heldBackUntil ? (
+            <>
+              <dt>Sign-in</dt>
+              <dd>
+                held back after failed attempts until {utcTime(user.heldBackUntil)}; resetting the password
+                lifts it
+              </dd>
+            </>
+          ) : null}
         </dl>
       </section>
 

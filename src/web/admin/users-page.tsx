@@ -1,5 +1,5 @@
 import { ROLES, type UserView } from '../../registry/index.js';
-import { ErrorSummary, type FormIssues, SelectField, TextField } from './form.js';
+import { ErrorSummary, type FormIssues, SelectField, TextField, utcTime } from './form.js';
 
 export const ADD_USER_LABELS: Record<string, string> = {
   username: 'Username',
@@ -46,7 +46,10 @@ export function UsersPage(props: {
                   <td>{u.fullName ?? '—'}</td>
                   <td>{u.role}</td>
                   <td>{u.sites.length ? u.sites.join(', ') : 'all sites'}</td>
-                  <td>{u.disabledAt ? 'disabled' : 'active'}</td>
+                  <td>
+                    {u.disabledAt ? 'disabled' : 'active'}
+                    {u.heldBackUntil ? `; sign-in held back until ${utcTime(u.heldBackUntil)}` : ''}
+                  </td>
                 </tr>
               ))}
             </tbody>
