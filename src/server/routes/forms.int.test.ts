@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestWeb, type WebClient } from '../../../test/helpers/web.js';
+import { createTestWeb, STAFF_PASSWORD, type WebClient } from '../../../test/helpers/web.js';
 import { INSTRUMENTS, MME_TABLES } from '../../instruments/index.js';
 import { visitInstruments } from '../../protocol/index.js';
 import { enrolSubject, lockResponse, SYSTEM_ACTOR } from '../../registry/index.js';
@@ -362,5 +362,37 @@ describe('data entry: a VCU coordinator records the baseline visit and its forms
     });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain('cannot be amended');
+  });
+
+  test('the investigator signs the whole visit from the visit page; a coordinator is not offered it', async () => {
+    expect(await (await cora.get(BASE)).text()).not.toContain('action="/review/sign"');
+    const ivan = await web.as('ivan.vcu');
+    // A visit with drafts cannot be signed: the drafts left by the text test are removed first.
+    const drafts = await web.registry.deps.db
+      .selectFrom('response')
+      .select(['instrument', 'instance', 'version'])
+      .where('visit', '=', 'baseline')
+      .where('status', '=', 'draft')
+      .execute();
+    for (const d of drafts) {
+      const removed = await ivan.post(`${BASE}/forms/${d.instrument}/${d.instance}/discard`, {
+        version: String(d.version),
+      });
+      expect(removed.status).toBe(303);
+    }
+    const page = await (await ivan.get(BASE)).text();
+    expect(page).toContain('action="/review/sign"');
+    expect(page).toContain('<label for="v-sign-password">');
+    const res = await ivan.post('/review/sign', {
+      visit: 'baseline',
+      studyIds: 'VCU-0001',
+      password: STAFF_PASSWORD,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('signed');
+    const pain = await (await cora.get(PAIN)).text();
+    expect(pain).toContain('status-signed');
+    expect(pain).toContain('signed by');
+    expect(pain).not.toContain(`action="${PAIN}"`);
   });
 });

@@ -11,6 +11,7 @@ import {
   recordResponse,
   recordVisit,
   responseHistory,
+  SIGNATURE_MEANING,
   STATUS_ITEM,
 } from '../../registry/index.js';
 import { checkPlacement } from '../../registry/protocol-rules.js';
@@ -364,6 +365,7 @@ async function renderVisit(
       issues={extra.issues ?? []}
       notice={extra.notice ?? null}
       editable={writesAt(actor, siteId)}
+      signer={inScope(scopeFor(actor, 'response.sign'), siteId) ? { meaning: SIGNATURE_MEANING } : null}
     />,
     extra.status ?? 200,
   );

@@ -35,6 +35,8 @@ export interface VisitPageProps {
   issues: readonly Issue[];
   notice?: string | null;
   editable: boolean;
+  /** An investigator of the subject's site: the page offers to sign and lock the whole visit. */
+  signer?: { meaning: string } | null;
 }
 
 const VISIT_FIELDS: Record<string, { id: string; label: string }> = {
@@ -156,6 +158,38 @@ function RecordSummary(props: { record: VisitRecordValues; recorded: boolean }) 
   );
 }
 
+/** Sign or lock every form of this visit of this subject (the bulk steps of /review, for one subject). */
+function SignAndLock(props: { studyId: string; visit: string; meaning: string }) {
+  return (
+    <section class="panel" aria-labelledby="visit-sign-title">
+      <h2 id="visit-sign-title">Sign and lock this visit</h2>
+      <form method="post" action="/review/sign" class="visit-sign">
+        <input type="hidden" name="visit" value={props.visit} />
+        <input type="hidden" name="studyIds" value={props.studyId} />
+        <p>
+          Signing every complete form of this visit means: <strong>{props.meaning}</strong>
+        </p>
+        <div class="field">
+          <label for="v-sign-password">Your password, to sign</label>
+          <input type="password" id="v-sign-password" name="password" autocomplete="current-password" />
+        </div>
+        <button type="submit">Sign the visit</button>
+      </form>
+      <form method="post" action="/review/lock" class="visit-lock">
+        <input type="hidden" name="visit" value={props.visit} />
+        <input type="hidden" name="studyIds" value={props.studyId} />
+        <div class="field">
+          <label for="v-lock-reason">Reason for locking the visit</label>
+          <textarea id="v-lock-reason" name="reason" rows={2} maxlength={2000} />
+        </div>
+        <button type="submit" class="secondary">
+          Lock the visit
+        </button>
+      </form>
+    </section>
+  );
+}
+
 /** One visit of one subject: its date (or why it was missed) and its forms with their state. */
 export function VisitPage(props: VisitPageProps) {
   const summary = props.issues.map((i) => {
@@ -240,6 +274,9 @@ export function VisitPage(props: VisitPageProps) {
           </table>
         </div>
       </section>
+      {props.signer ? (
+        <SignAndLock studyId={props.studyId} visit={props.visit.code} meaning={props.signer.meaning} />
+      ) : null}
     </article>
   );
 }
