@@ -4,7 +4,8 @@
 // Options: --subjects N (default 100000), --keep (keep the data dir), --only cli (just the CLI start
 // and serve cold start of bench/cli-start.ts), --only import (just the single-file import of
 // bench/import-bench.ts, --import-rows 1000000,13000000 by default, on embedded servers of its own),
-// --only report (just the study report against R), --data-dir DIR (keep the registry there; one
+// --only report (just the study report against R), --only web (page render times of the staff web
+// application, bench/web-bench.ts, on the demo registry in --data-dir), --data-dir DIR (keep the registry there; one
 // already imported there by an earlier run is reused, without importing again).
 // DATABASE_URL is honoured.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -44,8 +45,8 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
   },
 });
-if (values.only !== undefined && !['cli', 'import', 'report'].includes(values.only))
-  throw new Error('--only takes: cli, import, report');
+if (values.only !== undefined && !['cli', 'import', 'report', 'web'].includes(values.only))
+  throw new Error('--only takes: cli, import, report, web');
 const benchmarksFile = path.resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 
 // Import of single files (1 M and 13 M rows, --import-rows) beside bare COPY (bench/import-bench.ts).
@@ -63,6 +64,15 @@ async function importPart(): Promise<void> {
 }
 if (values.only === 'import') {
   await importPart();
+  process.exit(0);
+}
+// Page render times (bench/web-bench.ts) on a registry already in --data-dir (sifreg demo --subjects 10000).
+if (values.only === 'web') {
+  if (!values['data-dir']) throw new Error('--only web needs --data-dir DIR holding a demo registry');
+  const { benchWeb, webSection } = await import('./web-bench.js');
+  const section = webSection(await benchWeb(path.resolve(values['data-dir'])), machine());
+  await writeSection(benchmarksFile, section);
+  console.log(section);
   process.exit(0);
 }
 

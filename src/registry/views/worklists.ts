@@ -135,11 +135,11 @@ export async function assignedQueries(deps: RegistryDeps, actor: Actor): Promise
   }));
 }
 
-/** Entered procedures and adverse events not yet signed, oldest first: the first `limit` and how many in all. */
+/** Entered procedures and adverse events not yet signed, oldest first: `limit` of them from `offset`, and how many in all. */
 export async function unsignedForms(
   deps: RegistryDeps,
   actor: Actor,
-  options: { limit?: number } = {},
+  options: { limit?: number; offset?: number } = {},
 ): Promise<{ total: number; rows: UnsignedRow[] }> {
   const sites = readableSites(actor);
   const unsigned = deps.db
@@ -154,6 +154,7 @@ export async function unsignedForms(
       .orderBy('updated_at')
       .orderBy('id')
       .limit(Math.min(Math.max(options.limit ?? 100, 1), 1000))
+      .offset(Math.max(options.offset ?? 0, 0))
       .execute(),
     unsigned.select((e) => e.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);

@@ -11,6 +11,7 @@ import {
 import { DashboardPage } from '../../web/views/dashboard-page.js';
 import { GridPage } from '../../web/views/grid-page.js';
 import {
+  WORKLIST_PAGE_SIZE,
   WORKLISTS,
   type WorklistData,
   type WorklistName,
@@ -50,6 +51,7 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
   const read = async (
     list: WorklistName,
     actor: ReturnType<typeof userOf>['actor'],
+    page: number,
   ): Promise<WorklistData> => {
     switch (list) {
       case 'due':
@@ -58,7 +60,13 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
         return { list, rows: list === 'due' ? lists.due : lists.overdue, weekEnd: lists.weekEnd };
       }
       case 'unsigned':
-        return { list, ...(await unsignedForms(deps.registry, actor)) };
+        return {
+          list,
+          ...(await unsignedForms(deps.registry, actor, {
+            limit: WORKLIST_PAGE_SIZE,
+            offset: (page - 1) * WORKLIST_PAGE_SIZE,
+          })),
+        };
       case 'queries':
         return { list, rows: await assignedQueries(deps.registry, actor) };
       case 'care-gap':
@@ -91,11 +99,12 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
   routes.get('/worklists/:list', READERS, async (c) => {
     const list = c.req.param('list') ?? '';
     if (!Object.hasOwn(WORKLISTS, list)) return errorPage(c, 404, 'There is no such worklist.');
-    const data = await read(list as WorklistName, userOf(c).actor);
+    const page = Math.min(Math.max(Number.parseInt(c.req.query('page') ?? '1', 10) || 1, 1), 100_000);
+    const data = await read(list as WorklistName, userOf(c).actor, page);
     return renderPage(
       c,
       WORKLISTS[list as WorklistName],
-      <WorklistPage data={data} visitLabels={visitLabels} />,
+      <WorklistPage data={data} visitLabels={visitLabels} page={page} />,
     );
   });
 }

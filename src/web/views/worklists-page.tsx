@@ -198,11 +198,24 @@ export function WorklistsIndexPage(props: { counts: Record<WorklistName, number>
   );
 }
 
-/** One worklist: each row links to the form that clears it. */
-export function WorklistPage(props: { data: WorklistData; visitLabels: ReadonlyMap<string, string> }) {
+/** Rows shown on one page of a worklist. */
+export const WORKLIST_PAGE_SIZE = 100;
+
+/** One worklist, a page of it: each row links to the form that clears it. */
+export function WorklistPage(props: {
+  data: WorklistData;
+  visitLabels: ReadonlyMap<string, string>;
+  page: number;
+}) {
   const d = props.data;
-  const shown =
-    d.list === 'unsigned' && d.total > d.rows.length ? ` (the first ${d.rows.length} of ${d.total})` : '';
+  const total = d.list === 'unsigned' ? d.total : d.rows.length;
+  const pages = Math.max(1, Math.ceil(total / WORKLIST_PAGE_SIZE));
+  const page = Math.min(Math.max(props.page, 1), pages);
+  const first = (page - 1) * WORKLIST_PAGE_SIZE;
+  // The unsigned list comes one page at a time from the read; the others whole.
+  const rows = d.list === 'unsigned' ? d.rows : d.rows.slice(first, first + WORKLIST_PAGE_SIZE);
+  const shown = { ...d, rows } as WorklistData;
+  const href = (p: number) => `/worklists/${d.list}${p > 1 ? `?page=${p}` : ''}`;
   return (
     <>
       <p>
@@ -210,15 +223,19 @@ export function WorklistPage(props: { data: WorklistData; visitLabels: ReadonlyM
       </p>
       <h1>{WORKLISTS[d.list]}</h1>
       {d.list === 'due' ? <p>Due up to {d.weekEnd}.</p> : null}
-      {d.rows.length === 0 ? (
+      {total === 0 ? (
         <p>Nothing to do.</p>
       ) : (
         <>
-          <p>
-            {d.list === 'unsigned' ? d.total : d.rows.length} to do{shown}.
-          </p>
+          <nav aria-label="Pages of the worklist">
+            <p>
+              {total} to do, page {page} of {pages}.{' '}
+              {page > 1 ? <a href={href(page - 1)}>Previous page</a> : null}{' '}
+              {page < pages ? <a href={href(page + 1)}>Next page</a> : null}
+            </p>
+          </nav>
           <div class="table-wrap">
-            <Rows data={d} visitLabels={props.visitLabels} />
+            <Rows data={shown} visitLabels={props.visitLabels} />
           </div>
         </>
       )}

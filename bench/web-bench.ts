@@ -1,0 +1,146 @@
+// Page render times of the staff web application (issue 8 §5): server-side time of each page, in
+// process (`app.request`, the whole Hono stack: session, guard, reads, JSX, headers), p50 and p95
+// over repeated requests, on a registry of `sifreg demo --subjects 10000` (its data dir is passed in).
+import os from 'node:os';
+import { SACROPLASTY_SIF } from '../src/protocol/index.js';
+import { addUser, SYSTEM_ACTOR, seededRandom } from '../src/registry/index.js';
+import { buildAppWithRules } from '../src/server/app.js';
+import { openDatabase } from '../src/store/index.js';
+
+const PASSWORD = 'bench-web-password-2026';
+
+type App = ReturnType<typeof buildAppWithRules>['app'];
+
+/** Signs in through the login form, as a browser does; gives a GET that carries the session cookie. */
+async function signedIn(app: App, username: string): Promise<(path: string) => Promise<Response>> {
+  const res = await app.request('/login', {
+    method: 'POST',
+    body: new URLSearchParams({ username, password: PASSWORD }),
+    headers: { origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (res.status !== 303 || !cookie) throw new Error(`sign-in of ${username} answered ${res.status}`);
+  return async (path) => app.request(path, { headers: { cookie } });
+}
+
+export interface PageMeasure {
+  page: string;
+  user: string;
+  n: number;
+  p50: number;
+  p95: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+/** Times each page `n` times (after 3 unmeasured requests) as a VCU coordinator and as the monitor. */
+export async function benchWeb(
+  dataDir: string,
+  n = 30,
+): Promise<{ measures: PageMeasure[]; subjects: number; load: string }> {
+  const handle = await openDatabase({ dataDir });
+  try {
+    const registry = {
+      db: handle.db,
+      clock: () => new Date(),
+      random: seededRandom(7),
+      protocol: SACROPLASTY_SIF,
+    };
+    for (const [username, role, siteId] of [
+      ['bench.cora', 'coordinator', 'VCU'],
+      ['bench.mona', 'monitor', null],
+    ] as const) {
+      await addUser(registry, SYSTEM_ACTOR, { username, role, siteId, password: PASSWORD }).catch((error) => {
+        if ((error as { code?: string }).code !== 'USER_EXISTS') throw error;
+      });
+    }
+    const count = await handle.db
+      .selectFrom('subject')
+      .select((e) => e.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const study = await handle.db
+      .selectFrom('subject')
+      .select('study_id')
+      .where('site_id', '=', 'VCU')
+      .where('status', '=', 'treated')
+      .orderBy('study_id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const build = () => buildAppWithRules({ registry, log: () => {} }).app;
+    const app = build();
+    const pages: [string, string][] = [
+      ['Dashboard', '/dashboard'],
+      ['Grid, page 20 by study id', '/subjects?page=20'],
+      ['Grid, overdue', '/subjects?state=overdue'],
+      ['Grid, by next due date', '/subjects?sort=next_due'],
+      ['Worklist: due and overdue', '/worklists/due'],
+      ['Worklist: care gap', '/worklists/care-gap'],
+      ['Worklist: unsigned', '/worklists/unsigned'],
+      ['Subject page', `/subjects/${study.study_id}`],
+    ];
+    const measures: PageMeasure[] = [];
+    const load: string[] = [os.loadavg()[0]!.toFixed(2)];
+    for (const username of ['bench.cora', 'bench.mona']) {
+      const get = await signedIn(app, username);
+      for (const [page, path] of pages) {
+        const times: number[] = [];
+        for (let i = 0; i < n + 3; i++) {
+          const start = performance.now();
+          const res = await get(path);
+          await res.text();
+          if (res.status !== 200) throw new Error(`${path} as ${username}: ${res.status}`);
+          if (i >= 3) times.push(performance.now() - start);
+        }
+        times.sort((a, b) => a - b);
+        measures.push({ page, user: username, n, p50: quantile(times, 0.5), p95: quantile(times, 0.95) });
+      }
+      // The dashboard right after a write: a new process's first request, nothing cached yet.
+      const cold: number[] = [];
+      for (let i = 0; i < Math.min(n, 10); i++) {
+        const fresh = await signedIn(build(), username);
+        const start = performance.now();
+        const res = await fresh('/dashboard');
+        await res.text();
+        cold.push(performance.now() - start);
+      }
+      cold.sort((a, b) => a - b);
+      measures.push({
+        page: 'Dashboard, first request after a write',
+        user: username,
+        n: cold.length,
+        p50: quantile(cold, 0.5),
+        p95: quantile(cold, 0.95),
+      });
+    }
+    load.push(os.loadavg()[0]!.toFixed(2));
+    return { measures, subjects: Number(count.n), load: load.join(' → ') };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The BENCHMARKS.md section of the page times. */
+export function webSection(r: Awaited<ReturnType<typeof benchWeb>>, machine: string): string {
+  const who = { 'bench.cora': 'coordinator (VCU)', 'bench.mona': 'monitor (all sites)' } as Record<
+    string,
+    string
+  >;
+  const rows = r.measures.map(
+    (m) =>
+      `| ${m.page} | ${who[m.user] ?? m.user} | ${m.n} | ${m.p50.toFixed(1)} | ${m.p95.toFixed(1)} | ${m.p95 < 100 ? 'yes' : 'no'} |`,
+  );
+  return [
+    '## Page render (staff web application)',
+    '',
+    `Server-side time per page (in process: session, access rule, reads, JSX, headers), ${r.subjects.toLocaleString('en-US')} subjects`,
+    `(\`sifreg demo --subjects 10000\`), \`npm run bench -- --only web --data-dir DIR\`. Budget: p95 < 100 ms.`,
+    `Machine: ${machine}; load average (1 min) ${r.load}: the machine was shared while measuring.`,
+    '',
+    '| page | as | n | p50 ms | p95 ms | within budget |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
