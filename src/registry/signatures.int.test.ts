@@ -408,3 +408,45 @@ describe('bulk: one visit across many subjects, all or nothing', () => {
     expect(await checkAuditedRows(r.deps.db)).toMatchObject({ total: 0, orphans: 0 });
   });
 });
+
+describe('guessing at signatures backs off like guessing at sign-in', () => {
+  let r: Registry;
+  beforeAll(async () => {
+    r = await createWorkflowRegistry();
+  });
+  afterAll(() => r.destroy());
+
+  test('after three wrong passwords even the right one waits; a little later it signs', async () => {
+    const pain = await recordPain(r, VCU_COORDINATOR, 'VCU-0001', 'week2', 4);
+    r.setTime('2026-03-02T10:00:00.000Z');
+    for (let i = 0; i < 3; i++) {
+      const wrong = await rejects(
+        signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1, password: `guess number ${i}` }),
+      );
+      expect(wrong.message).toBe('password: not correct; nothing was signed');
+    }
+    const failures = await r.deps.db.selectFrom('login_failure').select(['username', 'ip']).execute();
+    expect(failures).toEqual(Array(3).fill({ username: VCU_INVESTIGATOR.username, ip: 'signature' }));
+    const held = await rejects(
+      signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1, password: PASSWORD }),
+    );
+    expect(held).toMatchObject({ code: 'PASSWORD_INCORRECT', issues: [{ path: ['password'] }] });
+    expect(held.message).toContain('too many wrong passwords');
+    r.setTime('2026-03-02T10:00:05.000Z');
+    expect(
+      await signResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1, password: PASSWORD }),
+    ).toMatchObject({ status: 'signed' });
+    const refused = await r.deps.db
+      .selectFrom('audit_event')
+      .select('after')
+      .where('action', '=', 'signature.refused')
+      .orderBy('id')
+      .execute();
+    expect(refused.map((e) => (e.after as { reason: string }).reason)).toEqual([
+      'password incorrect',
+      'password incorrect',
+      'password incorrect',
+      'too many wrong passwords',
+    ]);
+  });
+});

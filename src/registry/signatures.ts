@@ -10,6 +10,7 @@ import { refuseUnclosedQueries } from './queries.js';
 import { checkVersion, contentSha256, loadResponse, type ResponseRow } from './response-row.js';
 import type { ResponseRef } from './responses.js';
 import { inScope, requireScope, scopeFor, siteFilter } from './scope.js';
+import { accountHeldBack, countFailure } from './sessions.js';
 import { authenticate } from './users.js';
 
 /*
@@ -52,7 +53,9 @@ export type SignVisitInput = z.input<typeof SIGN_VISIT_INPUT>;
 
 /**
  * The signer proves who they are again (Part 11 §11.200(a)(1)), with the one password rule of
- * users.ts. A wrong password is an audit event of its own and a PASSWORD_INCORRECT naming the field.
+ * users.ts. A wrong password is an audit event of its own and a PASSWORD_INCORRECT naming the field;
+ * it counts as a failed password check of the account (sessions.ts), so guessing at signatures backs
+ * off and locks the account exactly as guessing at sign-in does (Part 11 §11.300(d)).
  */
 async function confirmSigner(
   deps: RegistryDeps,
@@ -60,24 +63,32 @@ async function confirmSigner(
   password: string,
   target: { entity: string; entityId: string },
 ): Promise<void> {
-  const who = await authenticate(deps, actor.username, password);
+  const now = deps.clock();
+  const held = await accountHeldBack(deps.db, actor.username, now);
+  const who = held ? null : await authenticate(deps, actor.username, password);
   if (who && who.username === actor.username && who.role === actor.role) return;
-  await deps.db.transaction().execute((trx) =>
-    appendAudit(trx, {
-      at: deps.clock(),
+  await deps.db.transaction().execute(async (trx) => {
+    if (!held) await countFailure(trx, actor.username, SIGNATURE_ADDRESS, now);
+    await appendAudit(trx, {
+      at: now,
       actor: actor.username,
       action: 'signature.refused',
       siteId: actor.siteId,
       entity: target.entity,
       entityId: target.entityId,
-      after: { reason: 'password incorrect' },
-    }),
-  );
-  const message = 'password: not correct; nothing was signed';
+      after: { reason: held ? 'too many wrong passwords' : 'password incorrect' },
+    });
+  });
+  const message = held
+    ? 'password: too many wrong passwords; nothing was signed; wait a few minutes and try again'
+    : 'password: not correct; nothing was signed';
   throw new RegistryError('PASSWORD_INCORRECT', message, [
     { path: ['password'], code: 'incorrect', message },
   ]);
 }
+
+/** Where a signature's failed password check is counted from (login_failure.ip): not a network address. */
+const SIGNATURE_ADDRESS = 'signature';
 
 function ref(row: ResponseRow, version: number, status: ResponseRow['status']): ResponseRef {
   return { id: row.id, version, status, scores: row.scores as ResponseRef['scores'] };
