@@ -155,6 +155,24 @@ describe('accounts: own password, reset, disable, role, sites, name', () => {
     expect((await audit('user.site_remove')).length).toBe(1);
   });
 
+  test("two admins removing a user's two sites at once: one wins, the user keeps a site", async () => {
+    const id = (
+      await addUser(registry.deps, SYSTEM_ACTOR, {
+        username: 'tess.two',
+        role: 'investigator',
+        siteId: 'VCU',
+        password: PASSWORD,
+      })
+    ).id;
+    await addMembership(registry.deps, ADMIN, id, 'APMSS');
+    const results = await Promise.allSettled([
+      removeMembership(registry.deps, ADMIN, id, 'VCU'),
+      removeMembership(registry.deps, ADMIN, id, 'APMSS'),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((await getUser(registry.deps, ADMIN, id)).sites).toHaveLength(1);
+  });
+
   test('role changes: to a site role needs a site; to a cross-site role drops the sites; each an audit event with before and after', async () => {
     const noSite = await rejects(
       changeRole(registry.deps, ADMIN, ids['mona.monitor']!, { role: 'coordinator' }),
@@ -213,6 +231,7 @@ describe('accounts: own password, reset, disable, role, sites, name', () => {
       'cora.vcu',
       'ivan.vcu',
       'mona.monitor',
+      'tess.two',
     ]);
   });
 });

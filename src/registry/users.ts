@@ -129,14 +129,15 @@ export interface UserView {
 
 type Db = RegistryDeps['db'];
 
-async function userRow(db: Db, userId: string) {
-  const row = UUID.test(userId)
-    ? await db
-        .selectFrom('app_user')
-        .select(['id', 'username', 'full_name', 'role', 'site_id', 'disabled_at', 'created_at'])
-        .where('id', '=', userId)
-        .executeTakeFirst()
-    : undefined;
+/** The user's row, or USER_NOT_FOUND; `forUpdate` locks it, so changes to one user take turns. */
+async function userRow(db: Db, userId: string, forUpdate = false) {
+  if (!UUID.test(userId)) throw new RegistryError('USER_NOT_FOUND', 'user not found');
+  let query = db
+    .selectFrom('app_user')
+    .select(['id', 'username', 'full_name', 'role', 'site_id', 'disabled_at', 'created_at'])
+    .where('id', '=', userId);
+  if (forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   if (!row) throw new RegistryError('USER_NOT_FOUND', 'user not found');
   return row;
 }
@@ -364,13 +365,13 @@ export async function changeRole(
   const parsed = z.enum(ROLES, { message: `role must be one of ${ROLES.join(', ')}` }).safeParse(input.role);
   if (!parsed.success) throw validation('role', `must be one of ${ROLES.join(', ')}`);
   const role = parsed.data;
-  const row = await userRow(deps.db, userId);
-  if (isSelf(actor, row.username) && role !== row.role) {
-    throw new RegistryError('INVALID_STATE', 'you cannot change your own role');
-  }
-  if (role === row.role) return;
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
+    const row = await userRow(trx, userId, true);
+    if (isSelf(actor, row.username) && role !== row.role) {
+      throw new RegistryError('INVALID_STATE', 'you cannot change your own role');
+    }
+    if (role === row.role) return;
     const sites = await sitesOf(trx, row.id);
     let siteId: string | null = null;
     if (SITE_ROLES.includes(role)) {
@@ -413,12 +414,12 @@ export async function addMembership(
   siteId: string,
 ): Promise<void> {
   requirePermission(actor, 'user.manage');
-  const row = await userRow(deps.db, userId);
-  if (!SITE_ROLES.includes(row.role as Role)) {
-    throw validation('siteId', `a ${row.role} works across sites and has no site`);
-  }
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
+    const row = await userRow(trx, userId, true);
+    if (!SITE_ROLES.includes(row.role as Role)) {
+      throw validation('siteId', `a ${row.role} works across sites and has no site`);
+    }
     await requireSiteExists(trx, siteId);
     const added = await trx
       .insertInto('user_site')
@@ -449,12 +450,13 @@ export async function removeMembership(
   siteId: string,
 ): Promise<void> {
   requirePermission(actor, 'user.manage');
-  const row = await userRow(deps.db, userId);
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
+    const row = await userRow(trx, userId, true);
     const sites = await sitesOf(trx, row.id);
-    if (!sites.includes(siteId))
-      throw new RegistryError('SITE_NOT_FOUND', `site ${siteId} is not among the user's sites`);
+    if (!sites.includes(siteId)) {
+      throw new RegistryError('SITE_NOT_FOUND', `site ${printable(siteId)} is not among the user's sites`);
+    }
     const rest = sites.filter((s) => s !== siteId);
     if (rest.length === 0 && SITE_ROLES.includes(row.role as Role)) {
       throw validation('siteId', `a ${row.role} must keep at least one site; add another first`);
