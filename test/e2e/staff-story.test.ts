@@ -31,6 +31,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the staff web application in a browser', () => 
     if (add.status !== 0) throw new Error(`user add failed: ${add.stderr}`);
     serve = await startServe(db.url);
     browser = await launchBrowser();
+    // Fail fast on a missing control rather than waiting Playwright's 30 s.
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (options) => {
+      const context = await newContext(options);
+      context.setDefaultTimeout(8_000);
+      return context;
+    };
   });
   afterAll(async () => {
     await browser?.close();
@@ -81,6 +88,64 @@ describe.skipIf(!HAVE_CHROMIUM)('the staff web application in a browser', () => 
     await page.goto(`${serve.base}/account`);
     expect(await page.getByRole('heading', { name: 'Your account' }).isVisible()).toBe(true);
     await look(page, '03-account');
+    await context.close();
+  });
+
+  const TODAY = new Date().toISOString().slice(0, 10);
+  let studyId = '';
+
+  test('1. an admin creates the sites and the staff', async () => {
+    const { context, page } = await signIn('ada.admin');
+    await page.goto(`${serve.base}/admin/sites`);
+    for (const [code, name] of [
+      ['VCU', 'VCU Spine Center'],
+      ['APMSS', 'APMSS Spine'],
+    ]) {
+      await page.getByLabel('Site code').fill(code!);
+      await page.getByLabel('Site name').fill(name!);
+      await page.getByRole('button', { name: 'Add site' }).click();
+      await page.waitForLoadState('load');
+    }
+    expect(await page.locator('main').textContent()).toContain('APMSS Spine');
+    await look(page, '10-admin-sites');
+    for (const [username, fullName, role, site] of [
+      ['cora.vcu', 'Cora Lane', 'coordinator', 'VCU'],
+      ['ivan.vcu', 'Ivan Moreau', 'investigator', 'VCU'],
+      ['mona.monitor', 'Mona Field', 'monitor', ''],
+      ['cole.apmss', 'Cole Abbott', 'coordinator', 'APMSS'],
+    ] as const) {
+      await page.goto(`${serve.base}/admin/users`);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Full name').fill(fullName);
+      await page.getByLabel('Role', { exact: true }).selectOption(role);
+      if (site) await page.getByLabel('Site', { exact: true }).selectOption(site);
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Add user' }).click();
+      await page.waitForLoadState('load');
+      expect(await page.locator('main').textContent()).toContain(username);
+    }
+    await look(page, '11-admin-users');
+    await context.close();
+  });
+
+  test('2. a VCU coordinator enrols a patient, records baseline with one item declined, and sees the patient due', async () => {
+    const { context, page } = await signIn('cora.vcu');
+    await look(page, '20-dashboard');
+    await page.goto(`${serve.base}/subjects/new`);
+    await page.getByLabel(/^Given name/).fill('Ruth');
+    await page.getByLabel(/^Family name/).fill('Okafor-Story');
+    await page.getByLabel(/^Medical record number/).fill('MRN-77812');
+    await page.getByLabel(/^Date of birth/).fill('1946-05-14');
+    await page.getByLabel(/^Sex/).selectOption('female');
+    await page.getByLabel(/^Year of birth/).fill('1946');
+    await page.getByLabel(/^Date of consent/).fill(TODAY);
+    await page.getByLabel(/^Index date/).fill(TODAY);
+    await look(page, '21-enrol');
+    await page.getByRole('button', { name: 'Enrol' }).click();
+    await page.waitForLoadState('load');
+    studyId = /\/subjects\/(VCU-\d+)/.exec(page.url())?.[1] ?? '';
+    expect(studyId).toMatch(/^VCU-\d+$/);
+    await look(page, '22-subject-new');
     await context.close();
   });
 
