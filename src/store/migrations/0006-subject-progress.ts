@@ -13,7 +13,8 @@ import { type Kysely, sql } from 'kysely';
  * never behind what the writer committed. Not audited (the rows it is made from are); left out of
  * backups (backup-format.ts TRANSIENT_TABLES) and rebuilt by the same triggers on restore.
  * Indexes for the pages' other reads: drafts (forms with missing required items), forms not
- * signed, open queries and SDV marks by subject, subjects by site and study id.
+ * signed, open queries and SDV marks by subject, subjects by site and study id, the day each
+ * subject left.
  */
 
 /** Instruments whose form alone does not make a visit seen (as cohort-queries.ts counts `seen`). */
@@ -92,6 +93,9 @@ const UP = [
     where status <> 'draft' and signed_at is null`,
   sql`create index query_open_study_idx on query (study_id) where status = 'open'`,
   sql`create index sdv_study_idx on sdv (study_id)`,
+  // The day each subject left (its end-of-study form's collection day), read without the heap.
+  sql`create index response_collected_idx on response (instrument, site_id) include (study_id, collected_on)
+    where collected_on is not null and status <> 'draft'`,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -115,6 +119,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'response_unsigned_idx',
     'query_open_study_idx',
     'sdv_study_idx',
+    'response_collected_idx',
   ]) {
     await sql`drop index if exists ${sql.raw(index)}`.execute(db);
   }
