@@ -52,7 +52,7 @@ export function AuditPage(props: {
       {props.entries.length === 0 ? (
         <p>No event matches.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Audit events">
+        <section class="table-wrap" tabindex={0} aria-label="Audit events">
           <table class="history">
             <caption class="visually-hidden">Audit events, newest first</caption>
             <thead>
@@ -90,7 +90,7 @@ export function AuditPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {props.next ? (
         <p>

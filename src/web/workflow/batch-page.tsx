@@ -52,7 +52,7 @@ export function BatchPage(props: {
       {props.rows.length === 0 ? (
         <p>No form is recorded at this visit.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Forms at this visit">
+        <section class="table-wrap" tabindex={0} aria-label="Forms at this visit">
           <table>
             <caption>Forms at {props.visit}</caption>
             <thead>
@@ -83,7 +83,7 @@ export function BatchPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {props.canSignLock && subjects.length > 0 ? (
         <>

@@ -37,7 +37,7 @@ export function QueriesPage(props: {
       {props.queries.length === 0 ? (
         <p>No query matches.</p>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label="Queries">
+        <section class="table-wrap" tabindex={0} aria-label="Queries">
           <table>
             <caption class="visually-hidden">Queries</caption>
             <thead>
@@ -75,7 +75,7 @@ export function QueriesPage(props: {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </article>
   );
