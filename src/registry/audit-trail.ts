@@ -78,7 +78,24 @@ function query(db: Kysely<Database>, f: z.output<typeof FILTER>) {
       subjectOf.as('study_id'),
     ]);
   const subject = blank(f.subject);
-  if (subject) q = q.where(subjectOf, '=', subject);
+  if (subject) {
+    // The same rule as subjectOf, written so each branch uses the (entity, entity_id) index.
+    q = q.where((eb) =>
+      eb.or([
+        eb.and([eb('e.entity', '=', 'subject'), eb('e.entity_id', '=', subject)]),
+        ...(['response', 'query', 'visit'] as const).map((entity) =>
+          eb.and([
+            eb('e.entity', '=', entity),
+            eb(
+              'e.entity_id',
+              'in',
+              eb.selectFrom(entity).select(sql<string>`id::text`.as('id')).where('study_id', '=', subject),
+            ),
+          ]),
+        ),
+      ]),
+    );
+  }
   const user = blank(f.user);
   if (user) q = q.where('e.actor', '=', user);
   if (f.from) q = q.where('e.at', '>=', new Date(`${f.from}T00:00:00Z`));
