@@ -20,7 +20,7 @@ interface Server {
 
 async function serve(url: string): Promise<Server> {
   const port = await freePort();
-  const env = { ...process.env, DATABASE_URL: url };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url };
   delete env.PORT;
   const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
     env,
