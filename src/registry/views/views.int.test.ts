@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestDatabase } from '../../../test/helpers/database.js';
 import {
   ADMIN,
   APMSS_COORDINATOR,
@@ -9,9 +10,10 @@ import {
   VCU_COORDINATOR,
 } from '../../../test/helpers/registry.js';
 import { analyseStudy } from '../../analysis/study/index.js';
-import { SACROPLASTY_STUDY } from '../../protocol/index.js';
+import { SACROPLASTY_SIF, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { extractCohort } from '../../store/index.js';
 import {
+  createSite,
   enrolSubject,
   loadDemo,
   markSdv,
@@ -19,6 +21,7 @@ import {
   recordResponse,
   recordVisit,
   SYSTEM_ACTOR,
+  seededRandom,
 } from '../index.js';
 import {
   assignedQueries,
@@ -444,5 +447,38 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
     }
     const vcu = await careGapPatients(registry.deps, VCU_COORDINATOR);
     expect(vcu).toEqual(rows.filter((r) => r.siteId === 'VCU'));
+  });
+});
+
+describe('the application role (least privilege) keeps the progress rows up to date', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.destroy());
+
+  test('a form and a visit written as the application role show in the grid at once', async () => {
+    const deps = {
+      db: database.app!,
+      clock: () => new Date(NOW),
+      random: seededRandom(1),
+      protocol: SACROPLASTY_SIF,
+    };
+    await createSite(deps, SYSTEM_ACTOR, { id: 'VCU', name: 'VCU spine center' });
+    const { studyId } = await enrolSubject(deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: { consent_date: '2026-02-10', index_date: '2026-02-16' },
+    });
+    await recordVisit(deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'procedure',
+      date: '2026-02-16',
+      mode: 'clinic',
+    });
+    const [row] = (await participantGrid(deps, VCU_COORDINATOR)).rows;
+    expect(row?.cells.filter((c) => c.state === 'done').map((c) => c.visit)).toEqual([
+      'baseline',
+      'procedure',
+    ]);
   });
 });
