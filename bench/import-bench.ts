@@ -140,27 +140,45 @@ ${lines.join('\n')}
 Budgets: ≥ 150,000 rows/s on the 13 M-row file, peak RSS < 300 MB at any size. The import is the
 real command (\`node bin/sifreg.js import FILE --data-dir DIR\`, process start included) on a new
 registry, under \`/usr/bin/time -v\` (peak RSS of the command's process). It streams the file
-through the strict CSV reader, COPYs the rows into a temporary staging table, walks them with a
-cursor subject by subject, validates and scores every form with the instruments' code and writes
-in batches, all in one transaction with its audit events. The bare COPY is the floor: the same file
-parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in the same run.
+through the strict CSV reader. A file that gives each subject's rows together (the registry's
+export, this synthetic cohort, most systems' exports) is walked as it is read: each subject's rows
+are put in study order in memory, every form is validated and scored with the instruments' code,
+and each batch of 5,000 forms is written while the next is read. Any other file is read a second
+time from a private kept copy, COPYed into a temporary staging table and walked from there with a
+cursor in study order. All in one transaction with its audit events. The bare COPY is the floor:
+the same file parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in
+the same run.
 
-Where the time goes (1 M-row file, 169,201 forms, phases timed in the process): reading, checking
-and staging the rows 3.2 s (this process; the server idles); the walk about 18 s, in which the
-server's work is the bottleneck: the forms' COPY about 10 s (per 2,000 forms, EXPLAIN ANALYZE: the
-foreign key check to the subject 12–19 ms, the row-level audit trigger 24 ms since
-0004-faster-row-hash, 43 ms before it), the subjects, visits and locks of each batch about 3 s;
-the audit events at the end 2 s. The process validates and scores the next subjects while the server
-writes (CPU time of the process: 11–12 s of the wall time).
+Where the time goes (1 M-row file, 169,276 forms; CPU seconds of the import's process and of its
+database backend, in-process runs back to back on 2026-11-30 at load 12–13 on 2 cores, nice -10):
 
-Changes measured A/B back to back on the 1 M-row file (the machine was shared; load 3–5 on 2 cores):
-the row hash of the audit trigger from the row's text form instead of its JSON (0004-faster-row-hash;
-trigger 43 to 24 ms per 2,000 forms); a file already in study order (as the registry exports it) is
-walked without the sort of its staged rows, forms are written 5,000 per batch and no statement is
-JIT-compiled (24.8 s to 22.8 s); the date-order rule skips forms without the dates it orders
-(process CPU 12.5 to 11.3 s). The rows/s budget is not met: the server's own work per form (its
-COPY with four indexes, the foreign key check and the audit hash) is more than the budget allows
-per row on this machine, and a bare COPY has none of it.
+| | process CPU | server CPU | wall |
+|---|---|---|---|
+| staged and walked with a cursor (before) | 16.8 s | 27 s | 121 s |
+| read as it goes (now) | 11.5 s | 21 s | 99 s |
+| staged, without migration 0006-subject-progress | 15.8 s | 9 s | 55 s |
+
+Reading as it goes saves the staging COPY, the cursor's fetches and, in this process, turning
+1 M fetched rows into objects (a third of its garbage collection). The largest phase is now the
+server's: since 0006-subject-progress every statement that writes forms or visits refreshes
+\`subject_progress\` for its subjects in a trigger (twice per subject per batch: the visits' insert
+and the forms' COPY), and \`response\` has six indexes to maintain. Worse, that refresh grows with
+the table: on a new registry (\`response\` never analysed, and an import is one transaction) the
+planner reads a subject's unsigned forms through \`response_unsigned_idx (site_id, instrument,
+study_id)\`, scanning that whole index for every subject refreshed (EXPLAIN on a new registry;
+\`perf\` of the backend during the 13 M-row import: most samples in \`_bt_readpage\`,
+\`_bt_checkkeys\`, \`index_getattr\`). The import is then quadratic in its forms: the 13 M-row run was
+stopped after 19 minutes, its backend at 6 minutes of CPU and the process at 43 s (about a third of
+the file).
+
+What the budget needs on this machine: 150,000 rows/s is 6.7 s per 1 M rows, but this process alone
+spends 11.5 s of CPU per 1 M rows (read, check, validate, score, build the COPY text: about 87,000
+rows/s on one core) and the server 21 s (9 s before 0006); the floor, a bare COPY, is 1 s. In order:
+an index led by \`study_id\` for the refresh (or one refresh per import), the audit rows' digest
+computed once (\`appendAuditBatch\` evaluates the transaction's pending rows twice: 0.7 s per 1 M
+rows), then the per-form work of both sides. The embedded server now spaces checkpoints
+(max_wal_size 4GB, checkpoint_timeout 15min, wal_buffers 16MB; fsync on), not measured on its own.
+Peak RSS rose from 221 MB to 265 MB on 1 M rows: reading, validating and writing now overlap.
 
 Measured by \`npm run bench -- --only import\` (bench/import-bench.ts) on ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}; embedded PostgreSQL (fsync on).
