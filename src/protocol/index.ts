@@ -11,7 +11,7 @@ export {
   STUDY_ID_PATTERN,
 } from './identifiers.js';
 export { loadProtocol, loadProtocolFile } from './load-protocol.js';
-export { PROTOCOL_SCHEMA, SEMVER } from './schema.js';
+export { DEFAULT_EPRO, PROTOCOL_SCHEMA, SEMVER } from './schema.js';
 export {
   type DayLimit,
   dayLimit,

@@ -74,6 +74,9 @@ const VISIT = z
   })
   .strict();
 
+/** ePRO timing when the protocol sets none: reminders at +3 and +7 days, links live 30 days at most. */
+export const DEFAULT_EPRO = { reminderDays: [3, 7], linkLifetimeDays: 30 } as const;
+
 /** Shape of a protocol file; semantic rules (unique codes, known instruments) are checked after. */
 export const PROTOCOL_SCHEMA = z
   .object({
@@ -106,6 +109,21 @@ export const PROTOCOL_SCHEMA = z
       z.string(expecting('instrument id', 'text')),
       expecting('anyVisit', 'a list of instrument ids'),
     ),
+    /** ePRO invitations (issue 9 §4): reminders this many days after the invitation; link lifetime. */
+    epro: z
+      .object(
+        {
+          reminderDays: z
+            .array(whole('reminderDays').min(1, 'reminderDays must be at least 1'))
+            .default([...DEFAULT_EPRO.reminderDays]),
+          linkLifetimeDays: whole('linkLifetimeDays')
+            .min(1, 'linkLifetimeDays must be at least 1')
+            .default(DEFAULT_EPRO.linkLifetimeDays),
+        },
+        expecting('epro', 'an object {reminderDays?, linkLifetimeDays?}'),
+      )
+      .strict()
+      .optional(),
   })
   .strict();
 

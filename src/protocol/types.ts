@@ -45,4 +45,6 @@ export interface Protocol {
   rules: ScoringOptions;
   visits: readonly Visit[];
   anyVisit: readonly string[];
+  /** ePRO invitation timing (schema.ts DEFAULT_EPRO when absent). */
+  epro?: { reminderDays: readonly number[]; linkLifetimeDays: number } | undefined;
 }

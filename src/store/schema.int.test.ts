@@ -220,6 +220,7 @@ describe('schema', () => {
       '0006-subject-progress',
       '0007-missing-data-codes',
       '0010-web-sessions',
+      '0013-epro-invitations',
     ]);
   });
 

@@ -34,6 +34,8 @@ export type QueryStatus = (typeof QUERY_STATUS_VALUES)[number];
 export interface SiteTable {
   id: string;
   name: string;
+  /** The greeting an ePRO message opens with (0013); null: a plain greeting. */
+  epro_greeting: ColumnType<string | null, string | null | undefined>;
   created_at: TimestampDefault;
 }
 
@@ -103,6 +105,13 @@ export interface SubjectIdentityTable {
   birth_date: IsoDate | null;
   phone: string | null;
   email: string | null;
+  /** ePRO contact (0013): null means e-mail when an address is on file. */
+  contact_channel: ColumnType<
+    'email' | 'phone' | 'in_clinic' | null,
+    'email' | 'phone' | 'in_clinic' | null | undefined
+  >;
+  /** When the patient declined e-mail (0013); null: not declined. */
+  email_declined_at: NullableTimestamp;
 }
 
 export interface ResponseTable {
@@ -294,4 +303,36 @@ export interface Database {
   user_site: UserSiteTable;
   web_session: WebSessionTable;
   login_failure: LoginFailureTable;
+  job: JobTable;
+  epro_message: EproMessageTable;
+}
+
+/** A unit of background work (0013, src/registry/jobs.ts); `key` makes it unique. */
+export interface JobTable {
+  id: Identity;
+  kind: string;
+  key: string;
+  payload: ColumnType<unknown, string | undefined, string>;
+  run_at: Timestamp;
+  claimed_by: string | null;
+  claimed_at: NullableTimestamp;
+  done_at: NullableTimestamp;
+  attempts: Defaulted<number>;
+  last_error: string | null;
+}
+
+/** The ePRO send log (0013): one row per subject x visit x message. */
+export interface EproMessageTable {
+  id: Identity;
+  key: string;
+  job_id: number | null;
+  site_id: string;
+  study_id: string;
+  visit: string;
+  kind: 'invitation' | 'reminder';
+  seq: Defaulted<number>;
+  outcome: 'sent' | 'outbox' | 'sent_by_hand' | 'skipped' | 'bounced' | 'failed';
+  reason: string | null;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
 }
