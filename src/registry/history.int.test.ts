@@ -66,6 +66,30 @@ describe('field-level history of one form from the audit trail', () => {
     expect(history.every((h, i) => i === 0 || h.eventId >= history[i - 1]!.eventId)).toBe(true);
   });
 
+  test('a missing-data code given, replaced by an answer, and given again is a change of its item', async () => {
+    r.setTime('2026-03-20T09:00:00.000Z');
+    const coded = await recordPain(r, VCU_COORDINATOR, 'VCU-0001', 'week4', 6);
+    await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: coded.id,
+      version: 1,
+      answers: { scale: 'nrs' },
+      missing: { score: 'declined' },
+      reason: 'the patient declined to rate',
+    });
+    await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: coded.id,
+      version: 2,
+      answers: { scale: 'nrs', score: 5 },
+      reason: 'rated on the phone',
+    });
+    const history = await responseHistory(r.deps, VCU_COORDINATOR, coded.id);
+    expect(history.filter((h) => h.item === 'score').map((h) => [h.old, h.new, h.reason])).toEqual([
+      [null, 6, null],
+      [6, '[missing:declined]', 'the patient declined to rate'],
+      ['[missing:declined]', 5, 'rated on the phone'],
+    ]);
+  });
+
   test('the form read for editing carries the current version; another site gets "not found"', async () => {
     const form = await readResponse(r.deps, VCU_COORDINATOR, pain.id);
     expect(form).toMatchObject({

@@ -1,4 +1,5 @@
 import { RegistryError } from '../errors.js';
+import { formatMissing, hasMissing, storedMissing } from '../instruments/index.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { inScope, requireScope } from './scope.js';
@@ -82,10 +83,23 @@ export async function readResponse(deps: RegistryDeps, actor: Actor, id: number)
   };
 }
 
+/**
+ * An event side's item values: its answers, and each item marked missing as the code's text form
+ * (`[missing:declined]`), so a code given, changed or cleared is a change of that item like any other.
+ */
 function answersOf(value: JsonValue | null): JsonObject | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const answers = (value as JsonObject).answers;
-  return answers && typeof answers === 'object' && !Array.isArray(answers) ? (answers as JsonObject) : null;
+  if (!answers || typeof answers !== 'object' || Array.isArray(answers)) return null;
+  return withMissing(answers as JsonObject, (value as JsonObject).missing);
+}
+
+function withMissing(answers: JsonObject, missing: unknown): JsonObject {
+  const codes = storedMissing(missing);
+  if (!hasMissing(codes)) return answers;
+  const out: JsonObject = { ...answers };
+  for (const [item, code] of Object.entries(codes)) out[item] = formatMissing(code);
+  return out;
 }
 
 function statusOf(value: JsonValue | null): string | null {
@@ -129,7 +143,7 @@ export async function responseHistory(deps: RegistryDeps, actor: Actor, id: numb
     }
   };
   if (!events.some((e) => answersOf(e.before) !== null || answersOf(e.after) !== null)) {
-    origin(row.answers as JsonObject);
+    origin(withMissing(row.answers as JsonObject, row.missing));
   }
   for (const e of events) {
     const at = e.at.toISOString();

@@ -5,6 +5,8 @@ import {
   type InstrumentDef,
   type ItemDef,
   type MissingMap,
+  missingCodeDef,
+  parseMissingText,
 } from '../../instruments/index.js';
 
 /*
@@ -81,6 +83,9 @@ export function shownValue(item: ItemDef | undefined, value: unknown): string {
   if (Array.isArray(value)) return value.map((v) => shownValue(item, v)).join(', ') || '(blank)';
   if (typeof value === 'boolean') return value ? 'Yes' : 'No';
   const text = String(value);
+  // An item marked missing (history shows codes in their text form): the code's label.
+  const coded = parseMissingText(text);
+  if (coded?.ok) return `Missing: ${missingCodeDef(coded.code)?.label ?? coded.code}`;
   if (item?.type === 'boolean') {
     if (/^(true|yes|1)$/i.test(text)) return 'Yes';
     if (/^(false|no|0)$/i.test(text)) return 'No';
