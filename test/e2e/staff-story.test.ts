@@ -190,6 +190,160 @@ describe.skipIf(!HAVE_CHROMIUM)('the staff web application in a browser', () => 
     await context.close();
   });
 
+  const form = (visit: string, instrument: string) =>
+    `${serve.base}/subjects/${studyId}/visits/${visit}/forms/${instrument}/1`;
+
+  test('3. the investigator records the procedure and signs it with the password', async () => {
+    const { context, page } = await signIn('ivan.vcu');
+    await page.goto(`${serve.base}/subjects/${studyId}/visits/procedure`);
+    await recordVisitDone(page);
+    await page.goto(form('procedure', 'procedure'));
+    await page.getByLabel(/^Procedure date/).fill(TODAY);
+    await page.getByLabel('Bilateral').check();
+    await page.getByRole('button', { name: 'Save as complete' }).click();
+    await page.waitForLoadState('load');
+    await page.goto(`${form('procedure', 'procedure')}/review`);
+    await page.getByLabel('Your password').fill('not-my-password-9');
+    await page.getByRole('button', { name: 'Sign', exact: true }).click();
+    await page.waitForLoadState('load');
+    await look(page, '30-sign-refused');
+    await page.getByLabel('Your password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign', exact: true }).click();
+    await page.waitForLoadState('load');
+    const text = await page.locator('main').textContent();
+    expect(text).toContain('Ivan Moreau');
+    expect(text).toContain('I have reviewed and approve');
+    expect(text).toMatch(/UTC/);
+    await look(page, '31-signed');
+    await context.close();
+  });
+
+  test('4. the coordinator records week 2, fixing a validation error on the way', async () => {
+    const { context, page } = await signIn('cora.vcu');
+    await page.goto(`${serve.base}/subjects/${studyId}/visits/week2`);
+    await recordVisitDone(page);
+    await page.goto(form('week2', 'pain'));
+    await page.getByLabel('Numeric rating scale 0–10').check();
+    await page.getByLabel(/^Pain now/).fill('12');
+    await page.getByRole('button', { name: 'Save as complete' }).click();
+    await page.waitForLoadState('load');
+    const summary = page.locator('.error-summary');
+    expect(await summary.textContent()).toMatch(/Pain now/);
+    await look(page, '40-validation-error');
+    const link = summary.getByRole('link').first();
+    const target = ((await link.getAttribute('href')) ?? '').replace('#', '');
+    await link.click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe(target);
+    await page.getByLabel(/^Pain now/).fill('3');
+    await page.getByRole('button', { name: 'Save as complete' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('.error-summary').count()).toBe(0);
+    await context.close();
+  });
+
+  test('5. the monitor raises a query on the week 2 pain score', async () => {
+    const { context, page } = await signIn('mona.monitor');
+    await page.goto(`${form('week2', 'pain')}/review`);
+    await page
+      .getByLabel('Item', { exact: true })
+      .selectOption({ label: 'Pain now / on average over the last 24 hours' });
+    await page.getByLabel('Query text').fill('Source note says 4; please check the week 2 pain score.');
+    await page.getByRole('button', { name: 'Raise the query' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('main').textContent()).toContain('Source note says 4');
+    await look(page, '50-query-raised');
+    await context.close();
+  });
+
+  test('6. the coordinator answers the query with an amendment and a reason', async () => {
+    const { context, page } = await signIn('cora.vcu');
+    await page.goto(`${serve.base}/queries`);
+    await look(page, '60-queries');
+    await page
+      .getByRole('link', { name: /^Query \d+$/ })
+      .first()
+      .click();
+    await page.waitForLoadState('load');
+    await page
+      .getByRole('textbox', { name: 'Answer', exact: true })
+      .fill('Transcription error: the source says 4.');
+    await page.getByLabel('New value (leave empty to keep the value)').fill('4');
+    await page.getByRole('button', { name: 'Send the answer' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('main').textContent()).toMatch(/answered/i);
+    await look(page, '61-query-answered');
+    await context.close();
+  });
+
+  test('7. the monitor closes the query and marks the form verified against source', async () => {
+    const { context, page } = await signIn('mona.monitor');
+    await page.goto(`${serve.base}/queries`);
+    await page
+      .getByRole('link', { name: /^Query \d+$/ })
+      .first()
+      .click();
+    await page.waitForLoadState('load');
+    await page.getByRole('button', { name: 'Close the query' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('main').textContent()).toMatch(/closed/i);
+    await page.goto(`${form('week2', 'pain')}/review`);
+    await page.getByRole('button', { name: /^Mark verified/ }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('main').textContent()).toMatch(/[Vv]erified/);
+    await look(page, '70-sdv');
+    await page.goto(`${serve.base}/subjects`);
+    await look(page, '71-grid-monitor');
+    expect(await page.locator('main').textContent()).not.toContain('Okafor');
+    await context.close();
+  });
+
+  test('8. the investigator locks the week 2 visit', async () => {
+    const { context, page } = await signIn('ivan.vcu');
+    await page.goto(`${serve.base}/subjects/${studyId}/visits/week2`);
+    await page.getByLabel('Reason for locking the visit').fill('Week 2 reviewed and queries closed.');
+    await page.getByRole('button', { name: 'Lock the visit' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('main').textContent()).toMatch(/locked/i);
+    await look(page, '80-visit-locked');
+    await page.goto(`${serve.base}/subjects/${studyId}`);
+    await look(page, '81-subject-page');
+    await page.goto(`${serve.base}/subjects`);
+    await look(page, '82-grid');
+    await context.close();
+  });
+
+  test('9. an APMSS coordinator gets "not found" for the patient', async () => {
+    const { context, page } = await signIn('cole.apmss');
+    for (const url of [
+      `${serve.base}/subjects/${studyId}`,
+      form('week2', 'pain'),
+      `${form('week2', 'pain')}/history`,
+    ]) {
+      const res = await page.goto(url);
+      expect(res?.status()).toBe(404);
+      expect(await page.locator('main').textContent()).not.toContain('Okafor');
+    }
+    await look(page, '90-not-found');
+    await context.close();
+  });
+
+  test('10. the field history shows every change', async () => {
+    const { context, page } = await signIn('cora.vcu');
+    await page.goto(`${form('week2', 'pain')}/history`);
+    const text = (await page.locator('main').textContent()) ?? '';
+    expect(text).toContain('cora.vcu');
+    const amended = page.locator('tr', { hasText: 'Transcription error' });
+    expect(await amended.locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['cora.vcu', '3', '4']),
+    );
+    expect(text).toContain('Transcription error');
+    await look(page, '100-history');
+    await page.goto(`${form('baseline', 'odi')}/history`);
+    expect(await page.locator('main').textContent()).toMatch(/[Dd]eclined/);
+    await look(page, '101-history-odi');
+    await context.close();
+  });
+
   test('axe-core finds no WCAG 2.2 AA violation on any page looked at', () => {
     expect(Object.keys(checked).length).toBeGreaterThan(0);
     expect(checked).toEqual(Object.fromEntries(Object.keys(checked).map((k) => [k, []])));
@@ -220,5 +374,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the staff web application in a browser', () => 
   test('the server log holds no identifier and no stack trace', () => {
     const log = serve.log();
     expect(log).not.toMatch(/\n\s+at /);
+    for (const identifier of ['Okafor', 'Ruth', 'MRN-77812', '1946-05-14', studyId || 'VCU-0001', PASSWORD]) {
+      expect(log).not.toContain(identifier);
+    }
   });
 });
