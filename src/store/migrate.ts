@@ -31,7 +31,9 @@ const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };
  * table serialises concurrent migrators). Failure names the migration, never a password.
  */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: PROVIDER });
+  // A migration numbered below one already applied (written in parallel, merged later) still runs:
+  // each migration depends only on those numbered below it, never on those above.
+  const migrator = new Migrator({ db, provider: PROVIDER, allowUnorderedMigrations: true });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName;
