@@ -1,0 +1,265 @@
+import type { Kysely, Transaction } from 'kysely';
+import { DEFAULT_EPRO, type Protocol, type Visit } from '../protocol/index.js';
+import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
+import { appendAudit, type Database } from '../store/index.js';
+import { type ClaimedJob, enqueueJobs, type JobHandler, type NewJob } from './jobs.js';
+import { readSubjectFacts } from './views/subject-facts.js';
+
+/*
+ * ePRO invitations and reminders that run themselves (issue 9 §4). Planning turns the schedule into
+ * jobs: each follow-up visit's invitation when its window opens, a reminder at each protocol interval
+ * after it while the window is still open. Each job's key is subject x visit x message, so a message
+ * is queued once; its send is recorded (epro_message, same unique key) in the transaction that
+ * marks the job done (jobs.ts), so it is sent once with any number of workers. At send time every
+ * condition is read again (visit unanswered, window open, subject still taking part, link not
+ * revoked, e-mail not declined); a message that may not go is recorded as skipped with the reason.
+ * A token lives only in memory while its mail is handed to SMTP; neither a row nor a log holds it.
+ */
+
+export const EPRO_SEND = 'epro.send';
+export const EPRO_PLAN = 'epro.plan';
+
+/** The patient's link for one visit: the ePRO links module (docs/epro.md) behind a capability. */
+export interface EproLinks {
+  /** 'revoked': staff stopped the visit's link, nothing more is sent for it. */
+  state(trx: Transaction<Database>, studyId: string, visit: string): Promise<'none' | 'active' | 'revoked'>;
+  /** A new link for the visit (the previous one stops working), valid until `expiresAt`; the raw token. */
+  issue(trx: Transaction<Database>, studyId: string, visit: string, expiresAt: Date): Promise<string>;
+}
+
+export interface EproMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** Hands a message to SMTP (mailer.ts); throws when the server refuses it. */
+export type SendMail = (mail: EproMail) => Promise<void>;
+
+export interface EproSendDeps {
+  protocol: Protocol;
+  links: EproLinks;
+  /** APP_ORIGIN: links are built from it, never from a request's Host. */
+  appOrigin: string;
+  /** null: no SMTP_URL, messages wait in the outbox for staff to send by hand. */
+  sendMail: SendMail | null;
+}
+
+type Kind = 'invitation' | 'reminder';
+
+interface SendPayload {
+  studyId: string;
+  siteId: string;
+  visit: string;
+  kind: Kind;
+  /** Days after the invitation (0 for the invitation). */
+  seq: number;
+}
+
+/** The protocol's ePRO timing with its defaults. */
+export function eproTiming(protocol: Protocol): {
+  reminderDays: readonly number[];
+  linkLifetimeDays: number;
+} {
+  return protocol.epro ?? DEFAULT_EPRO;
+}
+
+/** Visits the patient answers at home: day visits after the procedure with a window and forms. */
+export function isEproVisit(visit: Visit): boolean {
+  return (
+    visit.anchor === 'procedure' &&
+    visit.window !== null &&
+    (visit.offset.days ?? 0) > 0 &&
+    !visit.offset.minutes &&
+    !visit.window.before.minutes &&
+    !visit.window.after.minutes &&
+    visit.instruments.length > 0
+  );
+}
+
+/** The unique key of one message: subject x visit x message. */
+export const messageKey = (studyId: string, visit: string, kind: Kind, seq: number) =>
+  `epro:${studyId}:${visit}:${kind === 'invitation' ? 'invitation' : `reminder+${seq}d`}`;
+
+const dayStart = (day: string) => new Date(`${day}T00:00:00.000Z`);
+
+/**
+ * Queues every message due from now on for the subjects taking part (all sites): for each ePRO visit
+ * not collected and not past its window, the invitation at the window's first day and each reminder
+ * whose day is still inside the window. Already queued keys stay; a moved window moves their time.
+ * `studyIds`: only these subjects (e.g. after a contact or index date change).
+ */
+export async function planEproMessages(
+  db: Kysely<Database>,
+  protocol: Protocol,
+  now: Date,
+  studyIds?: readonly string[],
+): Promise<number> {
+  const timing = eproTiming(protocol);
+  const visits = protocol.visits.filter(isEproVisit);
+  const jobs: NewJob[] = [];
+  for (const s of await readSubjectFacts(db, null, studyIds)) {
+    if (s.status === 'withdrawn' || s.status === 'completed' || s.indexDate === null) continue;
+    const schedule = visitSchedule(protocol, s, s.visitDates, now);
+    for (const v of schedule) {
+      if (!visits.some((x) => x.code === v.visit) || v.windowStart === null || v.windowEnd === null) continue;
+      if (v.status !== 'upcoming' && v.status !== 'open' && v.status !== 'overdue') continue;
+      if (s.seen.includes(v.visit)) continue;
+      const start = parseDay(v.windowStart, 'windowStart');
+      const end = parseDay(v.windowEnd, 'windowEnd');
+      const messages: { kind: Kind; seq: number }[] = [{ kind: 'invitation', seq: 0 }];
+      for (const d of timing.reminderDays) if (start + d <= end) messages.push({ kind: 'reminder', seq: d });
+      for (const m of messages) {
+        const payload: SendPayload = { studyId: s.studyId, siteId: s.siteId, visit: v.visit, ...m };
+        jobs.push({
+          kind: EPRO_SEND,
+          key: messageKey(s.studyId, v.visit, m.kind, m.seq),
+          payload: { ...payload },
+          runAt: dayStart(formatDay(start + m.seq)),
+        });
+      }
+    }
+  }
+  return enqueueJobs(db, jobs);
+}
+
+/** Why a message may not go now; null: it may. */
+async function refusal(
+  trx: Transaction<Database>,
+  deps: EproSendDeps,
+  p: SendPayload,
+  now: Date,
+): Promise<string | null> {
+  const [s] = await readSubjectFacts(trx, null, [p.studyId]);
+  if (!s) return 'subject not found';
+  if (s.status === 'withdrawn') return 'subject withdrawn';
+  if (s.status === 'completed' || s.endedOn !== null) return 'subject has left the study';
+  if (s.seen.includes(p.visit) || Object.hasOwn(s.visitDates, p.visit)) return 'visit already answered';
+  if ((await deps.links.state(trx, p.studyId, p.visit)) === 'revoked') return 'link revoked';
+  const v = visitSchedule(deps.protocol, s, s.visitDates, now).find((x) => x.visit === p.visit);
+  if (!v || v.status === 'not_scheduled') return 'visit not scheduled';
+  if (v.status === 'upcoming') return 'window not open yet';
+  if (v.status !== 'open' && v.status !== 'overdue') return 'window closed';
+  return null;
+}
+
+/** The message: the site's greeting, the link and its end; no diagnosis, no identifier. */
+export function eproMail(
+  to: string,
+  greeting: string | null,
+  url: string,
+  until: string,
+  kind: Kind,
+): EproMail {
+  const opening = greeting ?? 'Hello';
+  const ask =
+    kind === 'invitation'
+      ? 'Your clinic asks you to answer a short questionnaire about how you are doing.'
+      : 'A reminder: your clinic would still like your answers to a short questionnaire.';
+  return {
+    to,
+    subject: kind === 'invitation' ? 'Your questionnaire from the clinic' : 'Reminder: your questionnaire',
+    text: `${opening},\n\n${ask}\n\n${url}\n\nThe link works until ${until}. It is personal: please do not forward it. If you have any question, contact your clinic.\n`,
+  };
+}
+
+/** The link for a raw token, from APP_ORIGIN. */
+export const eproUrl = (appOrigin: string, token: string) => `${appOrigin.replace(/\/+$/, '')}/epro/${token}`;
+
+/**
+ * The `epro.send` job: checks again, then records the message (sent, outbox or skipped with its
+ * reason) under its unique key, sends it through SMTP when configured, and writes the audit event
+ * last (the chain lock is held only for the commit, not during SMTP).
+ */
+export function eproSendHandler(deps: EproSendDeps): JobHandler {
+  return async (trx, job: ClaimedJob, now) => {
+    const p = job.payload as unknown as SendPayload;
+    const already = await trx
+      .selectFrom('epro_message')
+      .select('id')
+      .where('key', '=', job.key)
+      .executeTakeFirst();
+    if (already) return;
+    let reason = await refusal(trx, deps, p, now);
+    const who = await trx
+      .selectFrom('subject_identity as i')
+      .innerJoin('site', 'site.id', 'i.site_id')
+      .select(['i.email', 'i.contact_channel', 'i.email_declined_at', 'site.epro_greeting'])
+      .where('i.study_id', '=', p.studyId)
+      .executeTakeFirst();
+    const email = who?.email?.trim() || null;
+    const byMail =
+      reason === null &&
+      email !== null &&
+      who?.email_declined_at == null &&
+      (who?.contact_channel ?? 'email') === 'email';
+    const outcome: 'sent' | 'outbox' | 'skipped' =
+      reason !== null ? 'skipped' : byMail && deps.sendMail ? 'sent' : 'outbox';
+    if (outcome === 'outbox' && reason === null) {
+      reason = !deps.sendMail
+        ? 'no SMTP_URL: waiting for staff'
+        : email === null
+          ? 'no e-mail address: waiting for staff'
+          : 'patient declined e-mail or prefers another channel: waiting for staff';
+    }
+    await trx
+      .insertInto('epro_message')
+      .values({
+        key: job.key,
+        job_id: job.id,
+        site_id: p.siteId,
+        study_id: p.studyId,
+        visit: p.visit,
+        kind: p.kind,
+        seq: p.seq,
+        outcome,
+        reason,
+        created_at: now,
+        sent_at: outcome === 'sent' ? now : null,
+      })
+      .execute();
+    if (outcome === 'sent') {
+      const lifetime = eproTiming(deps.protocol).linkLifetimeDays;
+      const [s] = await readSubjectFacts(trx, null, [p.studyId]);
+      const v = visitSchedule(deps.protocol, s!, s!.visitDates, now).find((x) => x.visit === p.visit)!;
+      const windowEnd = new Date(`${v.windowEnd}T23:59:59.999Z`);
+      const expiresAt = new Date(Math.min(windowEnd.getTime(), now.getTime() + lifetime * 86_400_000));
+      const token = await deps.links.issue(trx, p.studyId, p.visit, expiresAt);
+      const until = expiresAt.toISOString().slice(0, 10);
+      await deps.sendMail!(
+        eproMail(email!, who?.epro_greeting ?? null, eproUrl(deps.appOrigin, token), until, p.kind),
+      );
+    }
+    await appendAudit(trx, {
+      at: now,
+      actor: 'system',
+      action: `epro.message.${outcome}`,
+      siteId: p.siteId,
+      entity: 'subject',
+      entityId: p.studyId,
+      after: { visit: p.visit, kind: p.kind, seq: p.seq, outcome, reason },
+    });
+  };
+}
+
+/**
+ * The `epro.plan` job, queued once an hour (its key is the hour, so two processes plan once): plans
+ * the messages and queues the next hour's planning.
+ */
+export function eproPlanHandler(protocol: Protocol): JobHandler {
+  return async (trx, _job, now) => {
+    await planEproMessages(trx, protocol, now);
+    await enqueueJobs(trx, [nextPlan(now)]);
+  };
+}
+
+/** The planning job of the hour after `now`. */
+export function nextPlan(now: Date): NewJob {
+  const next = new Date(Math.floor(now.getTime() / 3_600_000 + 1) * 3_600_000);
+  return { kind: EPRO_PLAN, key: `epro.plan:${next.toISOString().slice(0, 13)}`, payload: {}, runAt: next };
+}
+
+/** Both ePRO job handlers, for the worker (serve) and `jobs run-once`. */
+export function eproJobHandlers(deps: EproSendDeps): Record<string, JobHandler> {
+  return { [EPRO_SEND]: eproSendHandler(deps), [EPRO_PLAN]: eproPlanHandler(deps.protocol) };
+}

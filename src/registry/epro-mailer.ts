@@ -1,0 +1,21 @@
+import nodemailer from 'nodemailer';
+import type { EproMail, SendMail } from './epro-invitations.js';
+
+/**
+ * Sends ePRO mail through SMTP_URL (nodemailer). Null without SMTP_URL: messages wait in the outbox.
+ * A refused recipient or an unreachable server throws, so the job is retried and nothing is recorded
+ * as sent; the error message never holds the message body (and so never the link).
+ */
+export function smtpMailer(smtpUrl: string | undefined, from: string): SendMail | null {
+  if (!smtpUrl) return null;
+  const transport = nodemailer.createTransport(smtpUrl);
+  return async (mail: EproMail) => {
+    try {
+      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+    } catch (error) {
+      const code =
+        (error as { responseCode?: number; code?: string }).responseCode ?? (error as { code?: string }).code;
+      throw new Error(`SMTP refused the message${code ? ` (${code})` : ''}`);
+    }
+  };
+}
