@@ -170,6 +170,13 @@ study_id)\`, scanning that whole index for every subject refreshed (EXPLAIN on a
 \`_bt_checkkeys\`, \`index_getattr\`). The import is then quadratic in its forms: the 13 M-row run was
 stopped after 19 minutes, its backend at 6 minutes of CPU and the process at 43 s (about a third of
 the file).
+Measured on the 1 M-row file (same harness, load 4–6): with an index led by \`study_id\` for that
+read, the server's CPU fell from 20 s to 8 s (wall 26.5 s to 20.6 s); with the refresh rewritten as one
+grouped read per statement (0015-subject-progress-by-index, being written at the time) to 7 s, the
+process then at 9.7 s. The process is then the larger side, and it waits for the server 60 % of its
+wall time: each batch's checks and small writes are awaited one by one on the one connection (Kysely
+sends a transaction's statements one at a time), so they overlap the walk only while the forms' COPY
+runs.
 
 What the budget needs on this machine: 150,000 rows/s is 6.7 s per 1 M rows, but this process alone
 spends 11.5 s of CPU per 1 M rows (read, check, validate, score, build the COPY text: about 87,000
