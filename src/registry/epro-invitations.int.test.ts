@@ -31,7 +31,7 @@ function memoryLinks() {
     issue: async () => {
       const token = randomBytes(32).toString('base64url');
       tokens.push(token);
-      return token;
+      return { token, audit: null };
     },
   };
   return { links, tokens, revoke: (studyId: string, visit: string) => revoked.add(`${studyId}:${visit}`) };
@@ -148,7 +148,7 @@ describe('ePRO invitations and reminders run themselves, through a real SMTP ser
     expect(rows.map((r) => [r.kind, r.outcome])).toEqual([['invitation', 'sent']]);
     const text = mine[0]!.text!;
     expect(text).toMatch(/^Dear patient,/);
-    expect(text).toContain('https://registry.example.org/epro/');
+    expect(text).toContain('https://registry.example.org/p/');
     expect(text).not.toContain(s.studyId);
     expect(text).not.toMatch(/sacr|fractur|insufficien|diagnos|VCU/i);
     expect(mine[0]!.subject).not.toMatch(/sacr|fractur|VCU/i);

@@ -1,7 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
+import { createHash, randomBytes } from 'node:crypto';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { DEFAULT_EPRO, type Protocol, type Visit } from '../protocol/index.js';
 import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
-import { appendAudit, type Database } from '../store/index.js';
+import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
 import { type ClaimedJob, enqueueJobs, type JobHandler, type NewJob } from './jobs.js';
 import { readSubjectFacts } from './views/subject-facts.js';
 
@@ -23,8 +24,17 @@ export const EPRO_PLAN = 'epro.plan';
 export interface EproLinks {
   /** 'revoked': staff stopped the visit's link, nothing more is sent for it. */
   state(trx: Transaction<Database>, studyId: string, visit: string): Promise<'none' | 'active' | 'revoked'>;
-  /** A new link for the visit (the previous one stops working), valid until `expiresAt`; the raw token. */
-  issue(trx: Transaction<Database>, studyId: string, visit: string, expiresAt: Date): Promise<string>;
+  /**
+   * A new link for the visit (the previous one stops working), valid from `now` until `expiresAt`:
+   * the raw token, and the link's audit event for the caller to append after the mail has gone.
+   */
+  issue(
+    trx: Transaction<Database>,
+    studyId: string,
+    visit: string,
+    now: Date,
+    expiresAt: Date,
+  ): Promise<{ token: string; audit: AuditInput | null }>;
 }
 
 export interface EproMail {
@@ -163,8 +173,54 @@ export function eproMail(
   };
 }
 
-/** The link for a raw token, from APP_ORIGIN. */
-export const eproUrl = (appOrigin: string, token: string) => `${appOrigin.replace(/\/+$/, '')}/epro/${token}`;
+/** The link for a raw token, from APP_ORIGIN (the patient pages' path, epro-links.ts EPRO_PATHS.open). */
+export const eproUrl = (appOrigin: string, token: string) => `${appOrigin.replace(/\/+$/, '')}/p/${token}`;
+
+/**
+ * The links of 0012 (epro_link) inside the job's transaction: a visit's link is revoked when it has
+ * links and none is live; a new link revokes the live one (the one-live-link index holds) and is
+ * written with only the sha256 of its 32 random bytes, with the link's audit event.
+ */
+export function eproLinksInDatabase(): EproLinks {
+  return {
+    async state(trx, studyId, visit) {
+      const r = await sql<{
+        live: string;
+        all: string;
+      }>`select count(*) filter (where revoked_at is null) as live,
+          count(*) as all from epro_link where study_id = ${studyId} and visit = ${visit}`.execute(trx);
+      const row = r.rows[0];
+      if (!row || Number(row.all) === 0) return 'none';
+      return Number(row.live) > 0 ? 'active' : 'revoked';
+    },
+    async issue(trx, studyId, visit, now, expiresAt) {
+      const token = randomBytes(32).toString('base64url');
+      const hash = createHash('sha256').update(token).digest('hex');
+      const revoked = await sql<{ id: string }>`update epro_link set revoked_at = ${now}
+        where study_id = ${studyId} and visit = ${visit} and revoked_at is null returning id`.execute(trx);
+      const row = await sql<{ id: string; site_id: string }>`insert into epro_link
+          (hash, study_id, site_id, visit, created_at, created_by, valid_from, valid_to)
+        select ${hash}, study_id, site_id, ${visit}, ${now}, 'system', ${now}, ${expiresAt}
+        from subject where study_id = ${studyId} returning id, site_id`.execute(trx);
+      const audit: AuditInput = {
+        at: now,
+        actor: 'system',
+        action: revoked.rows.length > 0 ? 'epro.link.regenerate' : 'epro.link.create',
+        siteId: row.rows[0]!.site_id,
+        entity: 'subject',
+        entityId: studyId,
+        after: {
+          link: Number(row.rows[0]!.id),
+          visit,
+          valid_from: now,
+          valid_to: expiresAt,
+          revoked: revoked.rows.map((x) => Number(x.id)),
+        },
+      };
+      return { token, audit };
+    },
+  };
+}
 
 /**
  * The `epro.send` job: checks again, then records the message (sent, outbox or skipped with its
@@ -218,19 +274,22 @@ export function eproSendHandler(deps: EproSendDeps): JobHandler {
         sent_at: outcome === 'sent' ? now : null,
       })
       .execute();
+    const audits: AuditInput[] = [];
     if (outcome === 'sent') {
       const lifetime = eproTiming(deps.protocol).linkLifetimeDays;
       const [s] = await readSubjectFacts(trx, null, [p.studyId]);
       const v = visitSchedule(deps.protocol, s!, s!.visitDates, now).find((x) => x.visit === p.visit)!;
-      const windowEnd = new Date(`${v.windowEnd}T23:59:59.999Z`);
+      const windowEnd = new Date(Date.parse(`${v.windowEnd}T00:00:00.000Z`) + 86_400_000);
       const expiresAt = new Date(Math.min(windowEnd.getTime(), now.getTime() + lifetime * 86_400_000));
-      const token = await deps.links.issue(trx, p.studyId, p.visit, expiresAt);
-      const until = expiresAt.toISOString().slice(0, 10);
+      const link = await deps.links.issue(trx, p.studyId, p.visit, now, expiresAt);
+      if (link.audit) audits.push(link.audit);
+      const until = new Date(expiresAt.getTime() - 1).toISOString().slice(0, 10);
       await deps.sendMail!(
-        eproMail(email!, who?.epro_greeting ?? null, eproUrl(deps.appOrigin, token), until, p.kind),
+        eproMail(email!, who?.epro_greeting ?? null, eproUrl(deps.appOrigin, link.token), until, p.kind),
       );
     }
-    await appendAudit(trx, {
+    // Audit events last: the chain's lock is held from here to the commit, not during SMTP.
+    audits.push({
       at: now,
       actor: 'system',
       action: `epro.message.${outcome}`,
@@ -239,6 +298,7 @@ export function eproSendHandler(deps: EproSendDeps): JobHandler {
       entityId: p.studyId,
       after: { visit: p.visit, kind: p.kind, seq: p.seq, outcome, reason },
     });
+    await appendAuditBatch(trx, audits);
   };
 }
 
