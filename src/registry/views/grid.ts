@@ -3,8 +3,10 @@ import { RegistryError } from '../../errors.js';
 import { dayOf, formatDay } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
 import { parseInput } from '../parse-input.js';
+import { studyIdsByNextDue } from './next-due.js';
 import { addSdv } from './sdv-cells.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
+import { cached, type ViewCache } from './view-cache.js';
 import { CELL_STATES, type CellState, nextDue, type VisitCell, visitCells } from './visit-cells.js';
 
 const GRID_QUERY = z.object({
@@ -62,13 +64,15 @@ function row(
  * cell per protocol visit, its state from the schedule and the forms (visit-cells.ts). Filters by
  * a cell state (at one visit, or at any), pages 10–100 subjects at a time, sorts by study id or by
  * next due date (no date last, then study id). Each cell of the page carries its SDV status.
- * Everybody sees study ids only. Unfiltered pages by
- * study id read only their own subjects; a filter or the next-due sort reads the sites' subjects.
+ * Everybody sees study ids only. Unfiltered pages (by study id, or by next due date ordered in
+ * PostgreSQL from the schedule's visit offsets) read only their own subjects; a state filter reads
+ * the sites' subjects.
  */
 export async function participantGrid(
   deps: RegistryDeps,
   actor: Actor,
   query: GridQuery = {},
+  options: { cache?: ViewCache } = {},
 ): Promise<GridPage> {
   const sites = readableSites(actor);
   const q = parseInput(GRID_QUERY, query);
@@ -85,27 +89,43 @@ export async function participantGrid(
   const visits = deps.protocol.visits.map((v) => ({ code: v.code, label: v.label }));
   const shown = { state: q.state ?? null, visit: q.visit ?? null, sort: q.sort };
   const offset = (q.page - 1) * q.pageSize;
-  if (q.state === undefined && q.sort === 'study_id') {
-    // One page of subjects by study id: the database pages, only those subjects are read.
-    let ids = deps.db
-      .selectFrom('subject')
-      .select('study_id')
-      .orderBy('study_id')
-      .offset(offset)
-      .limit(q.pageSize);
-    let count = deps.db.selectFrom('subject').select((e) => e.fn.countAll<string>().as('n'));
-    if (sites !== null) {
-      ids = ids.where('site_id', 'in', sites);
-      count = count.where('site_id', 'in', sites);
+  if (q.state === undefined) {
+    // One page of subjects, by study id or by next due date (next-due.ts, the order kept in `cache`
+    // while the registry is unchanged): the database pages, only those subjects are read.
+    let studyIds: string[];
+    let total: number;
+    if (q.sort === 'next_due') {
+      const today = formatDay(dayOf(now));
+      const key = `next_due|${sites?.join(',') ?? '*'}|${today}|${deps.protocol.id}@${deps.protocol.version}`;
+      const ordered = await cached(options.cache, deps.db, key, () =>
+        studyIdsByNextDue(deps.db, deps.protocol, sites, today),
+      );
+      studyIds = ordered.slice(offset, offset + q.pageSize);
+      total = ordered.length;
+    } else {
+      let ids = deps.db
+        .selectFrom('subject')
+        .select('study_id')
+        .orderBy('study_id')
+        .offset(offset)
+        .limit(q.pageSize);
+      let count = deps.db.selectFrom('subject').select((e) => e.fn.countAll<string>().as('n'));
+      if (sites !== null) {
+        ids = ids.where('site_id', 'in', sites);
+        count = count.where('site_id', 'in', sites);
+      }
+      const [page, counted] = await Promise.all([ids.execute(), count.executeTakeFirstOrThrow()]);
+      studyIds = page.map((r) => r.study_id);
+      total = Number(counted.n);
     }
-    const [page, counted] = await Promise.all([ids.execute(), count.executeTakeFirstOrThrow()]);
-    const studyIds = page.map((r) => r.study_id);
     const [facts, queries] = await Promise.all([
       readSubjectFacts(deps.db, sites, studyIds),
       readOpenQueries(deps.db, sites, studyIds),
     ]);
-    const total = Number(counted.n);
-    const rows = facts.map((f) => row(deps, f, now, queries.get(f.studyId)));
+    const order = new Map(studyIds.map((id, i) => [id, i]));
+    const rows = facts
+      .map((f) => row(deps, f, now, queries.get(f.studyId)))
+      .sort((a, b) => order.get(a.studyId)! - order.get(b.studyId)!);
     await addSdv(deps, actor, rows);
     return {
       visits,

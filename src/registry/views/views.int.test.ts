@@ -35,8 +35,9 @@ import {
   unsignedForms,
   ViewCache,
 } from './index.js';
-import { readSubjectFacts } from './subject-facts.js';
-import { visitCells } from './visit-cells.js';
+import { studyIdsByNextDue } from './next-due.js';
+import { readOpenQueries, readSubjectFacts } from './subject-facts.js';
+import { nextDue, visitCells } from './visit-cells.js';
 
 const NOW = '2026-03-02T09:00:00.000Z';
 const TODAY = NOW.slice(0, 10);
@@ -103,6 +104,38 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
     ];
     const keys = rows.map((r) => r.nextDue ?? '9999-12-31');
     expect(keys).toEqual([...keys].sort());
+  });
+
+  test('PostgreSQL orders by next due date as the schedule does, on any day, at one site or all', async () => {
+    for (const day of ['2025-01-10', TODAY, '2026-06-15', '2027-02-01']) {
+      const now = new Date(`${day}T09:00:00.000Z`);
+      for (const sites of [null, ['VCU']]) {
+        const facts = await readSubjectFacts(registry.deps.db, sites);
+        const queries = await readOpenQueries(registry.deps.db, sites);
+        const expected = facts
+          .map((f) => ({
+            id: f.studyId,
+            due: nextDue(visitCells(SACROPLASTY_SIF, f, now, queries.get(f.studyId))),
+          }))
+          .sort((a, b) =>
+            a.due !== b.due
+              ? a.due === null
+                ? 1
+                : b.due === null
+                  ? -1
+                  : a.due < b.due
+                    ? -1
+                    : 1
+              : a.id < b.id
+                ? -1
+                : a.id > b.id
+                  ? 1
+                  : 0,
+          )
+          .map((r) => r.id);
+        expect(await studyIdsByNextDue(registry.deps.db, SACROPLASTY_SIF, sites, day)).toEqual(expected);
+      }
+    }
   });
 
   test('filters by state at one visit, and by state at any visit', async () => {
@@ -480,5 +513,32 @@ describe('the application role (least privilege) keeps the progress rows up to d
       'baseline',
       'procedure',
     ]);
+  });
+});
+
+describe('the next-due order kept in a ViewCache', () => {
+  let registry: Awaited<ReturnType<typeof createTestRegistry>>;
+  beforeAll(async () => {
+    registry = await createTestRegistry(NOW);
+    await loadDemo(registry.deps, SYSTEM_ACTOR, { subjects: 40, seed: 3 });
+  });
+  afterAll(() => registry.destroy());
+
+  test('follows a write: a visit recorded missed moves its subject', async () => {
+    const cache = new ViewCache();
+    const grid = (options = {}) =>
+      participantGrid(registry.deps, VCU_COORDINATOR, { sort: 'next_due', pageSize: 100 }, options);
+    const first = await grid({ cache });
+    expect(first).toEqual(await grid());
+    const head = first.rows.find((r) => r.nextDue !== null)!;
+    const visit = head.cells.find((c) => c.target?.slice(0, 10) === head.nextDue)!.visit;
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId: head.studyId,
+      visit,
+      missedReason: 'participant unreachable',
+    });
+    const after = await grid({ cache });
+    expect(after).toEqual(await grid());
+    expect(after.rows.find((r) => r.studyId === head.studyId)!.nextDue).not.toBe(head.nextDue);
   });
 });

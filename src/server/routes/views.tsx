@@ -38,13 +38,18 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
 
   routes.get('/subjects', READERS, async (c) => {
     const q = c.req.query();
-    const grid = await participantGrid(deps.registry, userOf(c).actor, {
-      ...(q.state ? { state: q.state as never } : {}),
-      ...(q.visit ? { visit: q.visit } : {}),
-      ...(q.sort ? { sort: q.sort as never } : {}),
-      ...(q.page ? { page: q.page as never } : {}),
-      ...(q.pageSize ? { pageSize: q.pageSize as never } : {}),
-    });
+    const grid = await participantGrid(
+      deps.registry,
+      userOf(c).actor,
+      {
+        ...(q.state ? { state: q.state as never } : {}),
+        ...(q.visit ? { visit: q.visit } : {}),
+        ...(q.sort ? { sort: q.sort as never } : {}),
+        ...(q.page ? { page: q.page as never } : {}),
+        ...(q.pageSize ? { pageSize: q.pageSize as never } : {}),
+      },
+      { cache },
+    );
     return renderPage(c, 'Participants', <GridPage grid={grid} />);
   });
 
