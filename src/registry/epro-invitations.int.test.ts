@@ -14,6 +14,7 @@ import {
   eproSendHandler,
   messageKey,
   planEproMessages,
+  startEproWorker,
 } from './epro-invitations.js';
 import { smtpMailer } from './epro-mailer.js';
 import { loadDemo, SYSTEM_ACTOR } from './index.js';
@@ -282,6 +283,56 @@ describe('ePRO invitations and reminders run themselves, through a real SMTP ser
     expect(rows[0]!.reason).toMatch(/no SMTP_URL|no e-mail address/);
     expect(received.length).toBe(before);
     expect(links.tokens.length).toBe(tokens);
+  });
+
+  test('the serve worker plans and sends by itself, on the links of 0012, and stops cleanly', async () => {
+    const sent = new Set(
+      (await registry.deps.db.selectFrom('epro_message').select('study_id').execute()).map((r) => r.study_id),
+    );
+    const s = (await readSubjectFacts(registry.deps.db, ['OC'])).find(
+      (x) => nextVisit(x) && !sent.has(x.studyId),
+    )!;
+    expect(s).toBeDefined();
+    const w = nextVisit(s)!;
+    await registry.deps.db
+      .insertInto('subject_identity')
+      .values({ study_id: s.studyId, site_id: 'OC', email: 'patient7@example.org' })
+      .onConflict((oc) => oc.column('study_id').doUpdateSet({ email: 'patient7@example.org' }))
+      .execute();
+    registry.setTime(at(w.windowStart).toISOString());
+    const lines: string[] = [];
+    const worker = await startEproWorker(
+      registry.deps,
+      {
+        smtpUrl,
+        from: 'registry@example.org',
+        appOrigin: 'https://registry.example.org',
+        worker: 'serve:1',
+        intervalMs: 50,
+      },
+      (line) => lines.push(line),
+    );
+    const mine = () => received.filter((m) => (m.to as { text: string }).text === 'patient7@example.org');
+    for (let i = 0; i < 200 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await worker.stop();
+    expect(mine()).toHaveLength(1);
+    const token = /\/p\/([A-Za-z0-9_-]{43})\b/.exec(mine()[0]!.text!)![1]!;
+    links.tokens.push(token);
+    const { rows } = await sql<{
+      visit: string;
+      revoked_at: Date | null;
+    }>`select visit, revoked_at from epro_link
+      where hash = encode(sha256(convert_to(${token}, 'UTF8')), 'hex')`.execute(registry.deps.db);
+    expect(rows).toEqual([{ visit: w.visit, revoked_at: null }]);
+    expect(lines).toEqual([]);
+    // The next hour's planning is queued, once.
+    const plans = await registry.deps.db
+      .selectFrom('job')
+      .select('key')
+      .where('kind', '=', 'epro.plan')
+      .where('done_at', 'is', null)
+      .execute();
+    expect(plans).toHaveLength(1);
   });
 
   test('no token in any log line, job row, send log or audit event', async () => {

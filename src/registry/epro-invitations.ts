@@ -3,7 +3,16 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { DEFAULT_EPRO, type Protocol, type Visit } from '../protocol/index.js';
 import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
 import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
-import { type ClaimedJob, enqueueJobs, type JobHandler, type NewJob } from './jobs.js';
+import type { RegistryDeps } from './context.js';
+import { smtpMailer } from './epro-mailer.js';
+import {
+  type ClaimedJob,
+  enqueueJobs,
+  type JobHandler,
+  type NewJob,
+  type RunningWorker,
+  startJobWorker,
+} from './jobs.js';
 import { readSubjectFacts } from './views/subject-facts.js';
 
 /*
@@ -322,4 +331,46 @@ export function nextPlan(now: Date): NewJob {
 /** Both ePRO job handlers, for the worker (serve) and `jobs run-once`. */
 export function eproJobHandlers(deps: EproSendDeps): Record<string, JobHandler> {
   return { [EPRO_SEND]: eproSendHandler(deps), [EPRO_PLAN]: eproPlanHandler(deps.protocol) };
+}
+
+export interface EproWorkerConfig {
+  /** SMTP_URL; absent: the outbox. */
+  smtpUrl: string | undefined;
+  /** EPRO_FROM: the sender address (default registry@localhost). */
+  from: string | undefined;
+  appOrigin: string;
+  /** This process in `job.claimed_by`, e.g. host:pid. */
+  worker: string;
+  intervalMs?: number;
+}
+
+/**
+ * The worker of `sifreg serve`: queues this hour's planning (once for any number of processes) and
+ * runs due jobs every `intervalMs` with the injected clock until stopped. Failures are logged as one
+ * line without the message (never a link).
+ */
+export async function startEproWorker(
+  deps: RegistryDeps,
+  config: EproWorkerConfig,
+  log: (line: string) => void,
+): Promise<RunningWorker> {
+  const now = deps.clock();
+  const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+  await enqueueJobs(deps.db, [
+    { kind: EPRO_PLAN, key: `epro.plan:${hour.toISOString().slice(0, 13)}`, payload: {}, runAt: hour },
+  ]);
+  const handlers = eproJobHandlers({
+    protocol: deps.protocol,
+    links: eproLinksInDatabase(),
+    appOrigin: config.appOrigin,
+    sendMail: smtpMailer(config.smtpUrl, config.from ?? 'registry@localhost'),
+  });
+  return startJobWorker({
+    db: deps.db,
+    clock: deps.clock,
+    worker: config.worker,
+    handlers,
+    intervalMs: config.intervalMs ?? 30_000,
+    onError: (error) => log(`jobs: a pass failed (${error instanceof Error ? error.name : 'error'})`),
+  });
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import { RegistryError } from '../../errors.js';
 import type { DatabaseHandle } from '../../store/index.js';
 import { parseVerbArgs, UsageError } from '../args.js';
@@ -11,7 +12,9 @@ export const SERVE: Verb = {
 Starts the embedded database (or uses DATABASE_URL) and serves the registry on http://H:P
 (default 127.0.0.1:8080, or the PORT environment variable). Behind a proxy, set APP_ORIGIN to
 the public origin (e.g. https://registry.example.org): CSRF checks and links use it. If the database goes away, pages
-answer 503 with Retry-After while serve restarts or reconnects it. Ctrl-C stops the server and,
+answer 503 with Retry-After while serve restarts or reconnects it. ePRO invitations and reminders
+are sent by a worker inside serve: through SMTP_URL (sender EPRO_FROM) when set, else they wait in
+the outbox for staff. Ctrl-C stops the server and,
 when no other sifreg process uses it, the database cleanly.`,
   async run(args, io) {
     const { values } = parseVerbArgs(args, { port: { type: 'string' }, host: { type: 'string' } });
@@ -56,9 +59,22 @@ when no other sifreg process uses it, the database cleanly.`,
       ...(appOrigin ? { appOrigin } : {}),
     });
     respond = (request) => app.fetch(request);
-    // Stop taking requests and watching first; the database closes after (openRegistry's handler).
+    // ePRO invitations and reminders: the job worker, over the queue every serve process shares.
+    const { startEproWorker } = await import('../../registry/epro-invitations.js');
+    const worker = await startEproWorker(
+      registry.deps,
+      {
+        smtpUrl: io.env.SMTP_URL || undefined,
+        from: io.env.EPRO_FROM || undefined,
+        appOrigin: appOrigin ?? `http://${host}:${port}`,
+        worker: `${hostname()}:${process.pid}`,
+      },
+      log,
+    );
+    // Stop taking requests, watching and the worker first; the database closes after (openRegistry's handler).
     registry.onShutdown(async () => {
       watch.stop();
+      await worker.stop();
       await closeServer();
     });
     io.stdout.write(
