@@ -4,16 +4,23 @@ import { sql } from 'kysely';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestRegistry, VCU_COORDINATOR } from '../../test/helpers/registry.js';
+import {
+  APMSS_COORDINATOR,
+  createTestRegistry,
+  rejects,
+  VCU_COORDINATOR,
+} from '../../test/helpers/registry.js';
 import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
 import { createKysely } from '../store/pg-connection.js';
 import {
   EPRO_SEND,
   type EproLinks,
+  eproContact,
   eproJobHandlers,
   eproSendHandler,
   messageKey,
   planEproMessages,
+  setEproContact,
   startEproWorker,
 } from './epro-invitations.js';
 import { smtpMailer } from './epro-mailer.js';
@@ -333,6 +340,61 @@ describe('ePRO invitations and reminders run themselves, through a real SMTP ser
       .where('done_at', 'is', null)
       .execute();
     expect(plans).toHaveLength(1);
+  });
+
+  test("contact: the subject's own site sets it (audited, no address in the audit); declined e-mail waits for staff", async () => {
+    const sent = new Set(
+      (await registry.deps.db.selectFrom('epro_message').select('study_id').execute()).map((r) => r.study_id),
+    );
+    const s = (await readSubjectFacts(registry.deps.db, ['VCU'])).find(
+      (x) => nextVisit(x) && !sent.has(x.studyId),
+    )!;
+    expect(s).toBeDefined();
+    const w = nextVisit(s)!;
+    registry.setTime(at(w.windowStart, -1).toISOString());
+    const bad = await rejects(
+      setEproContact(registry.deps, VCU_COORDINATOR, {
+        studyId: s.studyId,
+        email: 'not an address',
+        channel: 'email',
+        emailDeclined: false,
+      }),
+    );
+    expect(bad.code).toBe('VALIDATION_FAILED');
+    expect(bad.issues.map((x) => x.path.join('.'))).toEqual(['email']);
+    const other = await rejects(eproContact(registry.deps, APMSS_COORDINATOR, s.studyId));
+    expect(other.code).toBe('SUBJECT_NOT_FOUND');
+    await setEproContact(registry.deps, VCU_COORDINATOR, {
+      studyId: s.studyId,
+      email: 'patient8@example.org',
+      channel: 'email',
+      emailDeclined: true,
+    });
+    expect(await eproContact(registry.deps, VCU_COORDINATOR, s.studyId)).toEqual({
+      email: 'patient8@example.org',
+      channel: 'email',
+      emailDeclined: true,
+    });
+    const audit = await registry.deps.db
+      .selectFrom('audit_event')
+      .select(['after'])
+      .where('action', '=', 'subject.epro_contact')
+      .where('entity_id', '=', s.studyId)
+      .execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit)).not.toContain('patient8');
+    // Planned by the contact change; at the window's first day the invitation waits for staff.
+    const now = at(w.windowStart);
+    await runDueJobs({
+      db: registry.deps.db,
+      clock: () => now,
+      worker: 'w:9',
+      handlers: eproJobHandlers(deps(true)),
+    });
+    const rows = (await log(s.studyId)).filter((r) => r.visit === w.visit);
+    expect(rows.map((r) => [r.kind, r.outcome])).toEqual([['invitation', 'outbox']]);
+    expect(rows[0]!.reason).toMatch(/declined e-mail/);
+    expect(received.filter((m) => (m.to as { text: string }).text === 'patient8@example.org')).toEqual([]);
   });
 
   test('no token in any log line, job row, send log or audit event', async () => {

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { z } from 'zod';
+import { RegistryError } from '../errors.js';
 import { DEFAULT_EPRO, type Protocol, type Visit } from '../protocol/index.js';
 import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
-import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
-import type { RegistryDeps } from './context.js';
+import { type AuditInput, appendAudit, appendAuditBatch, type Database } from '../store/index.js';
+import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { smtpMailer } from './epro-mailer.js';
 import {
   type ClaimedJob,
@@ -13,6 +15,7 @@ import {
   type RunningWorker,
   startJobWorker,
 } from './jobs.js';
+import { parseInput } from './parse-input.js';
 import { readSubjectFacts } from './views/subject-facts.js';
 
 /*
@@ -372,5 +375,116 @@ export async function startEproWorker(
     handlers,
     intervalMs: config.intervalMs ?? 30_000,
     onError: (error) => log(`jobs: a pass failed (${error instanceof Error ? error.name : 'error'})`),
+  });
+}
+
+const CONTACT_INPUT = z
+  .object({
+    studyId: z.string().min(1, 'studyId is required'),
+    /** Empty: no address on file. */
+    email: z.union([z.literal(''), z.email({ message: 'email is not a valid address' })]),
+    channel: z.enum(['email', 'phone', 'in_clinic'], {
+      message: 'channel must be email, phone or in_clinic',
+    }),
+    /** The patient declined e-mail: nothing is mailed, messages wait for staff. */
+    emailDeclined: z.boolean(),
+  })
+  .strict();
+
+export type EproContactInput = z.input<typeof CONTACT_INPUT>;
+
+export interface EproContact {
+  email: string | null;
+  channel: 'email' | 'phone' | 'in_clinic';
+  emailDeclined: boolean;
+}
+
+async function siteOf(db: Kysely<Database>, actor: Actor, studyId: string): Promise<string> {
+  const subject = await db
+    .selectFrom('subject')
+    .select('site_id')
+    .where('study_id', '=', studyId)
+    .executeTakeFirst();
+  if (!subject) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${studyId} not found`);
+  requireSite(actor, 'response.write', subject.site_id, studyId);
+  return subject.site_id;
+}
+
+/** A subject's ePRO contact, for the staff of the subject's own site only (another site: not found). */
+export async function eproContact(deps: RegistryDeps, actor: Actor, studyId: string): Promise<EproContact> {
+  requirePermission(actor, 'response.write');
+  await siteOf(deps.db, actor, studyId);
+  const row = await deps.db
+    .selectFrom('subject_identity')
+    .select(['email', 'contact_channel', 'email_declined_at'])
+    .where('study_id', '=', studyId)
+    .executeTakeFirst();
+  return {
+    email: row?.email ?? null,
+    channel: row?.contact_channel ?? 'email',
+    emailDeclined: row?.email_declined_at != null,
+  };
+}
+
+/**
+ * Sets a subject's ePRO contact (own site staff): e-mail address, preferred channel, and whether the
+ * patient declined e-mail; one transaction with its audit event (which names the fields, never the
+ * address), and the subject's messages planned again.
+ */
+export async function setEproContact(
+  deps: RegistryDeps,
+  actor: Actor,
+  input: EproContactInput,
+): Promise<void> {
+  requirePermission(actor, 'response.write');
+  const c = parseInput(CONTACT_INPUT, input);
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    const siteId = await siteOf(trx, actor, c.studyId);
+    await trx
+      .selectFrom('subject')
+      .select('study_id')
+      .where('study_id', '=', c.studyId)
+      .forUpdate()
+      .execute();
+    const before = await trx
+      .selectFrom('subject_identity')
+      .select(['email', 'contact_channel', 'email_declined_at'])
+      .where('study_id', '=', c.studyId)
+      .executeTakeFirst();
+    const email = c.email === '' ? null : c.email;
+    const declinedAt = c.emailDeclined ? (before?.email_declined_at ?? now) : null;
+    await trx
+      .insertInto('subject_identity')
+      .values({
+        study_id: c.studyId,
+        site_id: siteId,
+        email,
+        contact_channel: c.channel,
+        email_declined_at: declinedAt,
+      })
+      .onConflict((oc) =>
+        oc
+          .column('study_id')
+          .doUpdateSet({ email, contact_channel: c.channel, email_declined_at: declinedAt }),
+      )
+      .execute();
+    await planEproMessages(trx, deps.protocol, now, [c.studyId]);
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'subject.epro_contact',
+      siteId,
+      entity: 'subject',
+      entityId: c.studyId,
+      before: before
+        ? {
+            email_on_file: before.email !== null,
+            channel: before.contact_channel ?? 'email',
+            email_declined: before.email_declined_at !== null,
+          }
+        : null,
+      after: { email_on_file: email !== null, channel: c.channel, email_declined: c.emailDeclined },
+    });
   });
 }
