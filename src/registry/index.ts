@@ -1,6 +1,6 @@
 // The use cases: the only code that writes patient data. Each runs in one transaction with its
 // audit event, and checks role and site inside.
-export * from './context.js';
+
 export {
   AUDIT_CSV_HEADER,
   type AuditEntry,
@@ -8,8 +8,19 @@ export {
   auditTrail,
   exportAuditCsv,
 } from './audit-trail.js';
+export * from './context.js';
 export { demoCohortChunks, demoCohortCsv, loadDemo } from './demo.js';
 export { type DiscardDraftInput, discardDraft } from './drafts.js';
+export {
+  createLink,
+  decideAeCandidate,
+  EPRO_PATHS,
+  eproUrl,
+  listAeCandidates,
+  listLinks,
+  revokeLink,
+  setYearCheck,
+} from './epro-links.js';
 export { type ExportSummary, exportTidy } from './export-tidy.js';
 export {
   type FieldChange,

@@ -16,6 +16,8 @@ import { RouteTable } from './router.js';
 import { accountPasswordRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { accountRoutes, authRoutes } from './routes/auth.js';
+import { eproRoutes } from './routes/epro.js';
+import { eproStaffRoutes } from './routes/epro-staff.js';
 import { formRoutes } from './routes/forms.js';
 import { reportRoutes } from './routes/reports.js';
 import { subjectRoutes } from './routes/subjects.js';
@@ -142,6 +144,8 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
     }),
   );
   authRoutes(routes, deps);
+  eproRoutes(routes, deps);
+  eproStaffRoutes(routes, deps);
   accountRoutes(routes);
   accountPasswordRoutes(routes, deps);
   adminRoutes(routes, deps);

@@ -15,7 +15,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  * Whether the session cookie is Secure: behind TLS (APP_ORIGIN https, or an https request), and on
  * loopback, which browsers treat as a secure context. Only then can it carry the `__Host-` prefix.
  */
-function secureContext(c: Context<AppEnv>, o: Origin): boolean {
+export function secureContext(c: Context<AppEnv>, o: Origin): boolean {
   if (o.appOrigin) return o.appOrigin.startsWith('https:');
   const url = new URL(c.req.url);
   return url.protocol === 'https:' || LOOPBACK.has(url.hostname);

@@ -59,6 +59,9 @@ const PARAMS: Record<string, { value: (s: Seed) => string; vcu: boolean; absent?
   list: { value: () => 'due', vcu: false },
   format: { value: () => 'html', vcu: false },
   userId: { value: (s) => s.userId, vcu: false },
+  page: { value: () => 'pain', vcu: false },
+  token: { value: () => 'A'.repeat(43), vcu: false },
+  id: { value: () => '1', vcu: false },
 };
 
 const paramsOf = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);

@@ -8,6 +8,7 @@ import * as clinicalWorkflow from './migrations/0005-clinical-workflow.js';
 import * as subjectProgress from './migrations/0006-subject-progress.js';
 import * as missingDataCodes from './migrations/0007-missing-data-codes.js';
 import * as webSessions from './migrations/0010-web-sessions.js';
+import * as eproLinks from './migrations/0012-epro-links.js';
 import * as eproInvitations from './migrations/0013-epro-invitations.js';
 import { redactSecrets } from './pg-connection.js';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-missing-data-codes': missingDataCodes,
   '0005-clinical-workflow': clinicalWorkflow,
   '0010-web-sessions': webSessions,
+  '0012-epro-links': eproLinks,
   '0013-epro-invitations': eproInvitations,
 };
 

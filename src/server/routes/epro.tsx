@@ -1,0 +1,221 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { RegistryError } from '../../errors.js';
+import { getInstrument } from '../../instruments/index.js';
+import {
+  checkYear,
+  loadDrafts,
+  loadPatientSession,
+  openLink,
+  PATIENT_IDLE_MS,
+  type PatientSession,
+  PROBLEMS_PAGE,
+  patientPages,
+  saveDraft,
+  submitLink,
+  tokenLogId,
+} from '../../registry/epro-links.js';
+import { messagesFor } from '../../web/epro/messages.js';
+import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
+import { valuesFromForm } from '../../web/forms/form-values.js';
+import type { AppDeps } from '../app.js';
+import { clientIp, secureContext } from '../client.js';
+import type { AppEnv } from '../env.js';
+import { field, formOf } from '../render.js';
+import type { RouteTable } from '../router.js';
+
+/*
+ * The patient's ePRO pages (docs/epro.md). Public routes: the staff session plays no part; the patient
+ * session cookie (separate from the staff one) is the guard. The token appears only in GET /p/:token,
+ * which exchanges it for the cookie and redirects (303) to token-free pages. Every answer carries
+ * Cache-Control: no-store and Referrer-Policy: no-referrer (app.tsx, for every page). Log lines name a
+ * link by the first 8 hex digits of its token's hash, never by the token.
+ */
+
+type PatientStatus = 200 | 400 | 401 | 404 | 409 | 410 | 422 | 429;
+
+function cookieName(c: Context<AppEnv>, deps: AppDeps): string {
+  return secureContext(c, deps) ? '__Host-sifreg-epro' : 'sifreg-epro';
+}
+
+async function html(
+  c: Context<AppEnv>,
+  page: { toString(): string | Promise<string> },
+  status: PatientStatus = 200,
+) {
+  return c.html(`<!DOCTYPE html>${await page.toString()}`, status);
+}
+
+export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
+  const reg = deps.registry;
+  const m = messagesFor('en');
+
+  const session = async (c: Context<AppEnv>): Promise<PatientSession | null> => {
+    const token = getCookie(c, cookieName(c, deps));
+    return token ? loadPatientSession(reg, token) : null;
+  };
+
+  /** The page for a session that cannot answer (none, closed, submitted, year not given); null if it can. */
+  const refuse = async (c: Context<AppEnv>, s: PatientSession | null): Promise<Response | null> => {
+    if (!s) return html(c, <MessagePage m={m} title={m.endedTitle} text={m.endedText} />, 401);
+    if (s.submitted) return c.redirect('/p/done', 303);
+    if (s.closed === 'revoked')
+      return html(c, <MessagePage m={m} title={m.revokedTitle} text={m.revokedText} />, 410);
+    if (s.closed === 'locked')
+      return html(c, <MessagePage m={m} title={m.yearTitle} text={m.yearLocked} />, 410);
+    if (s.closed === 'expired')
+      return html(c, <MessagePage m={m} title={m.expiredTitle} text={m.expiredText} />, 410);
+    if (s.needsYear) return c.redirect('/p/year', 303);
+    return null;
+  };
+
+  routes.get('/static/epro.css', 'public', (c) =>
+    c.body(EPRO_CSS, 200, {
+      'content-type': 'text/css; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+    }),
+  );
+
+  routes.get('/p/form', 'public', async (c) => {
+    const s = await session(c);
+    const refused = await refuse(c, s);
+    if (refused || !s) return refused;
+    const pages = patientPages(reg, s.visit);
+    const saved = new Set(Object.keys(await loadDrafts(reg, s)));
+    return html(c, <OverviewPage m={m} pages={pages} saved={saved} />);
+  });
+
+  routes.get('/p/form/:page', 'public', async (c) => {
+    const s = await session(c);
+    const refused = await refuse(c, s);
+    if (refused || !s) return refused;
+    const pages = patientPages(reg, s.visit);
+    const page = c.req.param('page') ?? '';
+    const index = pages.indexOf(page);
+    if (index < 0) return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
+    const drafts = await loadDrafts(reg, s);
+    return html(
+      c,
+      <QuestionPage
+        m={m}
+        page={page}
+        index={index}
+        total={pages.length}
+        def={page === PROBLEMS_PAGE ? null : getInstrument(page)}
+        values={(drafts[page] ?? {}) as Record<string, string | string[]>}
+        last={index === pages.length - 1}
+      />,
+    );
+  });
+
+  routes.post('/p/form/:page', 'public', async (c) => {
+    const s = await session(c);
+    const refused = await refuse(c, s);
+    if (refused || !s) return refused;
+    const pages = patientPages(reg, s.visit);
+    const page = c.req.param('page') ?? '';
+    const index = pages.indexOf(page);
+    if (index < 0) return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
+    const form = await formOf(c);
+    let answers: Record<string, unknown>;
+    if (page === PROBLEMS_PAGE) {
+      const any = field(form, 'any');
+      answers =
+        any === 'yes' || any === 'no' ? { any, description: field(form, 'description').slice(0, 2000) } : {};
+    } else {
+      answers = valuesFromForm(getInstrument(page), form).answers;
+    }
+    await saveDraft(reg, s, page, answers);
+    const next = pages[index + 1];
+    return c.redirect(next ? `/p/form/${next}` : '/p/form', 303);
+  });
+
+  routes.post('/p/submit', 'public', async (c) => {
+    const s = await session(c);
+    const refused = await refuse(c, s);
+    if (refused || !s) return refused;
+    try {
+      await submitLink(reg, s);
+    } catch (error) {
+      if (!(error instanceof RegistryError)) throw error;
+      // One clear line to the patient; the site sees the saved pages and the reason in the log.
+      deps.log(`epro link ${s.linkId} submit refused: ${error.code}`);
+      return html(
+        c,
+        <MessagePage m={m} title={m.unknownTitle} text={error.message} />,
+        error.status === 409 ? 409 : 422,
+      );
+    }
+    return c.redirect('/p/done', 303);
+  });
+
+  routes.get('/p/done', 'public', async (c) => {
+    const s = await session(c);
+    if (!s) return html(c, <MessagePage m={m} title={m.endedTitle} text={m.endedText} />, 401);
+    if (!s.submitted) return c.redirect('/p/form', 303);
+    return html(c, <MessagePage m={m} title={m.doneTitle} text={m.doneText} />);
+  });
+
+  routes.get('/p/year', 'public', async (c) => {
+    const s = await session(c);
+    if (!s?.needsYear || s.closed || s.submitted) return c.redirect('/p/form', 303);
+    return html(c, <YearPage m={m} />);
+  });
+
+  routes.post('/p/year', 'public', async (c) => {
+    const s = await session(c);
+    if (!s?.needsYear || s.closed || s.submitted) return c.redirect('/p/form', 303);
+    const result = await checkYear(reg, s, field(await formOf(c), 'year'));
+    if (result === 'ok') return c.redirect('/p/form', 303);
+    if (result === 'locked')
+      return html(c, <MessagePage m={m} title={m.yearTitle} text={m.yearLocked} />, 410);
+    return html(c, <YearPage m={m} error={m.yearWrong} />, 422);
+  });
+
+  // Last: /p/form, /p/done and /p/year above are not tokens.
+  routes.get('/p/:token', 'public', async (c) => {
+    const token = c.req.param('token') ?? '';
+    const result = await openLink(reg, token, clientIp(c));
+    deps.log(`epro link ${tokenLogId(token)}: ${result.kind}`);
+    switch (result.kind) {
+      case 'opened': {
+        const secure = secureContext(c, deps);
+        setCookie(c, cookieName(c, deps), result.session, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'Lax',
+          secure,
+          maxAge: Math.floor(PATIENT_IDLE_MS / 1000) * 4,
+        });
+        return c.redirect('/p/form', 303);
+      }
+      case 'limited':
+        c.header('retry-after', '900');
+        return html(c, <MessagePage m={m} title={m.limitedTitle} text={m.limitedText} />, 429);
+      case 'unknown':
+        return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
+      case 'revoked':
+        return html(c, <MessagePage m={m} title={m.revokedTitle} text={m.revokedText} />, 410);
+      case 'expired':
+        return html(c, <MessagePage m={m} title={m.expiredTitle} text={m.expiredText} />, 410);
+      case 'locked':
+        return html(c, <MessagePage m={m} title={m.yearTitle} text={m.yearLocked} />, 410);
+      case 'not_yet':
+        return html(
+          c,
+          <MessagePage
+            m={m}
+            title={m.notYetTitle}
+            text={m.notYetText(result.from.toISOString().slice(0, 10))}
+          />,
+          409,
+        );
+    }
+  });
+
+  /** Forgets the patient cookie (nothing else to sign out of). */
+  routes.post('/p/leave', 'public', async (c) => {
+    deleteCookie(c, cookieName(c, deps), { path: '/', secure: secureContext(c, deps) });
+    return html(c, <MessagePage m={m} title={m.endedTitle} text={m.endedText} />);
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * Every text of the patient pages, in English. A site adds a language with a file of the same shape
+ * (`satisfies EproMessages`) registered in ../messages.ts. The ODI statements are not here: the
+ * registry ships neutral anchors only, and a site's licensed wording replaces them when installed.
+ */
+export const EN = {
+  lang: 'en',
+  appName: 'Your follow-up questionnaire',
+  intro:
+    'Thank you for helping us follow your recovery. Your answers are saved page by page; you can stop and come back with the same link.',
+  start: 'Start',
+  resume: 'Continue',
+  progress: (page: number, total: number) => `Page ${page} of ${total}`,
+  saveNext: 'Save and continue',
+  saveLast: 'Save',
+  back: 'Back to the overview',
+  review:
+    'All pages are saved. Send your answers to your care team when you are ready; after that they cannot be changed here.',
+  submit: 'Send my answers',
+  saved: 'saved',
+  notSaved: 'not answered yet',
+  pageTitles: {
+    pain: 'Pain',
+    odi: 'Daily activities',
+    satisfaction: 'Your satisfaction',
+    problems: 'New problems',
+  } as Record<string, string>,
+  painLegend:
+    'How much pain do you have now, or on average over the last 24 hours? 0 is no pain, 10 is the worst pain you can imagine.',
+  painLow: '0 = no pain',
+  painHigh: '10 = worst pain imaginable',
+  odiIntro: 'For each section, choose the one answer that describes you best today.',
+  notApplicable: 'Does not apply to me',
+  yes: 'Yes',
+  no: 'No',
+  problemsLegend: 'Have you had any new health problems since your last visit?',
+  problemsDescribe: 'If yes, please describe them briefly (your care team will read this).',
+  yearTitle: 'Before you start',
+  yearText:
+    'To make sure this link reached the right person, please give your year of birth. This is not a sign-in or a password: it only guards against a link sent to the wrong person.',
+  yearLabel: 'Year of birth (4 digits)',
+  yearWrong: 'That year does not match our records. Please check it and try again.',
+  yearLocked:
+    'This link has been locked after too many attempts. Please contact your care team for a new link.',
+  continue: 'Continue',
+  doneTitle: 'Thank you',
+  doneText: 'Your answers have been sent to your care team. You can close this page.',
+  unknownTitle: 'This link does not work',
+  unknownText:
+    'The link is not valid. Please check that you copied the whole link, or ask your care team for a new one.',
+  limitedTitle: 'Too many attempts',
+  limitedText:
+    'Too many links that do not work were tried from this connection. Please wait 15 minutes and try again.',
+  expiredTitle: 'This link has expired',
+  expiredText:
+    'The time to answer this questionnaire has passed. If you still want to answer, please contact your care team.',
+  revokedTitle: 'This link is no longer valid',
+  revokedText:
+    'Your care team has replaced or withdrawn this link. Please use the most recent link you received, or contact your care team.',
+  notYetTitle: 'Not open yet',
+  notYetText: (day: string) =>
+    `This questionnaire opens on ${day}. Please come back then with the same link.`,
+  endedTitle: 'Your session has ended',
+  endedText:
+    'For your privacy the page closed after 30 minutes without activity. Open the link you received again to continue; your saved pages are kept.',
+  choose: 'Please choose an answer.',
+};
+
+export type EproMessages = typeof EN;
