@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { SACROPLASTY_SIF } from '../protocol/index.js';
 import { dayOfVisit, dueForAnalysis, visitDays, windowClosedBy, windowStatus } from './study-timing.js';
+import { visitSchedule } from './visit-schedule.js';
 
 const byCode = (code: string) => visitDays(SACROPLASTY_SIF).find((v) => v.code === code)!;
 
@@ -35,5 +36,17 @@ describe('visit timing in days after the index date (one rule for the analysis a
     expect(windowStatus(week2, dayOfVisit(week2, '2026-03-02', '2026-03-19')!)).toBe('in_window');
     expect(windowStatus(week2, dayOfVisit(week2, '2026-03-02', '2026-03-20')!)).toBe('late');
     expect(dayOfVisit(week2, '2026-03-02', null)).toBe(14);
+  });
+});
+
+describe('the analysis and the pages agree on the 30-minute visit without a procedure end time', () => {
+  // The report counts it due once its window closed (windowClosedBy); the grid calls it missed then.
+  test.each(['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-06-01'])('on %s', (asOf) => {
+    const subject = { enrolledOn: '2026-02-20', indexDate: '2026-03-02' };
+    const status = visitSchedule(SACROPLASTY_SIF, subject, {}, new Date(`${asOf}T12:00:00Z`)).find(
+      (v) => v.visit === 'post30min',
+    )?.status;
+    expect(status === 'missed').toBe(windowClosedBy(byCode('post30min'), '2026-03-02', asOf));
+    expect(status).toBe(asOf < '2026-03-02' ? 'upcoming' : asOf === '2026-03-02' ? 'open' : 'missed');
   });
 });

@@ -1,6 +1,6 @@
 import type { Protocol } from '../protocol/index.js';
 import { daysBetween, MINUTES_PER_DAY } from './calendar.js';
-import { numericTiming } from './visit-window.js';
+import { scheduledTiming } from './visit-window.js';
 
 /**
  * A protocol visit's timing in whole days after the index date (the procedure day), as the study
@@ -20,7 +20,8 @@ export interface VisitDays {
 export type WindowStatus = 'early' | 'in_window' | 'late';
 
 // Day 0 of the count: any index date works, as days are counted from it.
-const ORIGIN = { enrolledOn: '1970-01-01', indexDate: '1970-01-01', procedureEndAt: '1970-01-01T00:00:00Z' };
+// No procedure end time: minute visits fall on their day as the schedule places them (scheduledTiming).
+const ORIGIN = { enrolledOn: '1970-01-01', indexDate: '1970-01-01' };
 
 /** Every visit of the protocol with its nominal day and window in days after the index date. */
 export function visitDays(protocol: Protocol): VisitDays[] {
@@ -28,7 +29,7 @@ export function visitDays(protocol: Protocol): VisitDays[] {
     if (v.anchor !== 'procedure') {
       return { code: v.code, label: v.label, day: null, windowStartDay: null, windowEndDay: null };
     }
-    const t = numericTiming(v, ORIGIN)!;
+    const t = scheduledTiming(v, ORIGIN)!;
     const toDay = (n: number) => (t.granularity === 'day' ? n : Math.floor(n / MINUTES_PER_DAY));
     const day = toDay(t.target);
     return {

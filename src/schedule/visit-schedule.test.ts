@@ -59,9 +59,31 @@ describe('visitSchedule statuses for a minute window (post30min: 10:15–12:00, 
     );
   });
 
-  test('is not scheduled until the procedure end time is known', () => {
+  describe('without the procedure end time it falls on the procedure day, as the analysis counts it', () => {
     const subject = { enrolledOn: '2026-02-20', indexDate: '2026-03-02' };
-    expect(statusAt('post30min', '2026-03-02T10:30:00Z', {}, subject)).toBe('not_scheduled');
+    test.each([
+      ['2026-03-01T23:59:00Z', {}, 'upcoming'],
+      ['2026-03-02T00:00:00Z', {}, 'open'],
+      ['2026-03-02T23:59:00Z', {}, 'open'],
+      ['2026-03-03T00:00:00Z', {}, 'missed'],
+      ['2026-04-30T00:00:00Z', {}, 'missed'],
+      ['2026-03-05T00:00:00Z', { post30min: '2026-03-02' }, 'done_in_window'],
+      ['2026-03-05T00:00:00Z', { post30min: '2026-03-02T11:00:00Z' }, 'done_in_window'],
+      ['2026-03-05T00:00:00Z', { post30min: '2026-03-03' }, 'done_out_of_window'],
+    ])('at %s with %j it is %s', (now, done, status) => {
+      expect(statusAt('post30min', now, done, subject)).toBe(status);
+    });
+    test('its target and window are the procedure day', () => {
+      const v = visitSchedule(SACROPLASTY_SIF, subject, {}, new Date('2026-03-02T12:00:00Z')).find(
+        (x) => x.visit === 'post30min',
+      );
+      expect(v).toMatchObject({ target: '2026-03-02', windowStart: '2026-03-02', windowEnd: '2026-03-02' });
+    });
+    test('is not scheduled while the procedure day is unknown', () => {
+      expect(statusAt('post30min', '2026-03-02T10:30:00Z', {}, { ...subject, indexDate: null })).toBe(
+        'not_scheduled',
+      );
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Protocol } from '../protocol/index.js';
 import { dayOf, MINUTES_PER_DAY, minuteOf, parseDay } from './calendar.js';
 import type { ScheduledVisit, ScheduleSubject, VisitStatus } from './types.js';
-import { collectedInWindow, formatTiming, type NumericTiming, numericTiming } from './visit-window.js';
+import { collectedInWindow, formatTiming, type NumericTiming, scheduledTiming } from './visit-window.js';
 
 /** Status of a visit not yet done, at `now` (same unit as the timing: day or minute). */
 function openStatus(t: NumericTiming, now: number): VisitStatus {
@@ -17,7 +17,8 @@ function openStatus(t: NumericTiming, now: number): VisitStatus {
  * subject has left (`endedOn`), visits targeted after that day are `ended`, never due or missed.
  * `done` maps a visit code to when it was collected (YYYY-MM-DD or ISO datetime). Day visits use
  * calendar days with `now` read as a UTC date; minute visits compare whole minutes. Window edges are
- * inclusive. The clock is passed in; nothing here reads the time.
+ * inclusive. A minute visit without its procedure end time is placed on the procedure day
+ * (`scheduledTiming`). The clock is passed in; nothing here reads the time.
  */
 export function visitSchedule(
   protocol: Protocol,
@@ -27,7 +28,7 @@ export function visitSchedule(
 ): ScheduledVisit[] {
   const endDay = subject.endedOn ? parseDay(subject.endedOn, 'endedOn') : null;
   return protocol.visits.map((visit) => {
-    const t = numericTiming(visit, subject);
+    const t = scheduledTiming(visit, subject);
     if (!t)
       return { visit: visit.code, target: null, windowStart: null, windowEnd: null, status: 'not_scheduled' };
     const { target, windowStart, windowEnd } = formatTiming(visit.code, t);

@@ -56,6 +56,28 @@ export function numericTiming(visit: Visit, subject: ScheduleSubject): NumericTi
   };
 }
 
+/**
+ * Timing of a visit as the schedule places it. A minute visit anchored on the procedure whose end
+ * time is not known yet (the procedure form's end time is optional) falls by days on the procedure
+ * day, as the study analysis counts it (study-timing.ts: post30min on day 0, its window that day;
+ * CLINICAL.md: 15–120 minutes after the end): due on the procedure day, missed after it, never "not
+ * yet due" for good. With the end time it is placed to the minute. Null while the anchor is unknown.
+ */
+export function scheduledTiming(visit: Visit, subject: ScheduleSubject): NumericTiming | null {
+  const t = numericTiming(visit, subject);
+  if (t || visit.anchor !== 'procedure' || subject.indexDate === null) return t;
+  // Counted from the start of the procedure day, then whole days, as visitDays counts day 0.
+  const m = numericTiming(visit, { ...subject, procedureEndAt: `${subject.indexDate}T00:00:00Z` });
+  if (!m) return null;
+  const toDay = (n: number | null) => (n === null ? null : Math.floor(n / MINUTES_PER_DAY));
+  return {
+    granularity: 'day',
+    target: Math.floor(m.target / MINUTES_PER_DAY),
+    start: toDay(m.start),
+    end: toDay(m.end),
+  };
+}
+
 /** Whether a collection time falls in the (inclusive) window; visits without a window take any time. */
 export function collectedInWindow(t: NumericTiming, collectedAt: string, what = 'collectedAt'): boolean {
   checkCollected(collectedAt, what);
