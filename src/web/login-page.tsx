@@ -1,13 +1,12 @@
+import { ErrorSummary } from './error-summary.js';
+
 /** The sign-in form: one message for every refusal, focus on it when present. */
 export function LoginPage(props: { next: string; username?: string; error?: string }) {
   return (
     <section class="panel login">
       <h1>Sign in</h1>
       {props.error ? (
-        <div class="error-summary" role="alert" tabindex={-1} id="error-summary">
-          <h2>Not signed in</h2>
-          <p>{props.error}</p>
-        </div>
+        <ErrorSummary title="Not signed in" entries={[{ href: null, text: props.error }]} />
       ) : null}
       <form method="post" action="/login">
         <input type="hidden" name="next" value={props.next} />

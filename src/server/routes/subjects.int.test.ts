@@ -274,4 +274,28 @@ describe('enrolment and the subject page', () => {
     expect(after).toContain('withdrawn');
     expect(after).not.toContain('End participation</button>');
   });
+
+  test('enrolment takes a missing-data code for an optional item, and shows a wrong one beside it', async () => {
+    const cora = await web.as('cora.vcu');
+    const form = await (await cora.get('/subjects/new')).text();
+    expect(form).toContain('name="m.birth_year"');
+    const res = await cora.post(
+      '/subjects/new',
+      enrolForm({ 'item.birth_year': '', 'm.birth_year': 'declined' }),
+    );
+    expect(res.status).toBe(303);
+    const enrolled = decodeURIComponent(/^\/subjects\/([^?]+)/.exec(res.headers.get('location')!)![1]!);
+    const row = await web.registry.deps.db
+      .selectFrom('response')
+      .select('missing')
+      .where('study_id', '=', enrolled)
+      .where('instrument', '=', 'enrollment')
+      .executeTakeFirstOrThrow();
+    expect(row.missing).toEqual({ birth_year: 'declined' });
+    const both = await cora.post('/subjects/new', enrolForm({ 'm.birth_year': 'declined' }));
+    expect(both.status).toBe(422);
+    const html = await both.text();
+    expect(html).toMatch(/id="item-birth_year-error"/);
+    expect(html).toMatch(/<option value="declined" selected="">/);
+  });
 });

@@ -4,6 +4,7 @@ import { RegistryError } from '../../errors.js';
 import { subjectInstrument } from '../../protocol/index.js';
 import { enrolSubject, withdrawSubject } from '../../registry/index.js';
 import { subjectView } from '../../registry/views/index.js';
+import { missingField } from '../../web/forms/form-values.js';
 import {
   EnrolPage,
   enrolItems,
@@ -104,6 +105,7 @@ export function subjectRoutes(routes: RouteTable, deps: AppDeps): void {
     const values: Record<string, string> = {};
     const identity: Record<string, string> = {};
     const answers: Record<string, string> = {};
+    const missing: Record<string, string> = {};
     for (const f of IDENTITY_FIELDS) {
       const v = field(form, `identity.${f.name}`);
       values[`identity.${f.name}`] = v;
@@ -114,11 +116,16 @@ export function subjectRoutes(routes: RouteTable, deps: AppDeps): void {
       const v = field(form, `item.${id}`);
       values[`item.${id}`] = v;
       if (v.trim() !== '') answers[id] = v;
+      // Its missing-data code (docs/web.md "Missing-data codes"); the use case checks it.
+      const code = field(form, missingField(id));
+      values[missingField(id)] = code;
+      if (code !== '') missing[id] = code;
     }
     try {
       const { studyId } = await enrolSubject(deps.registry, actor, {
         siteId: actor.siteId ?? '',
         answers,
+        missing,
         identity,
       });
       return c.redirect(`/subjects/${encodeURIComponent(studyId)}?enrolled=1`, 303);

@@ -79,8 +79,8 @@ describe('the dashboard, grid and worklist pages', () => {
     const res = await cora.get('/dashboard');
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toContain('1 open queries');
-    expect(html).toContain('1 unsigned procedures and adverse events');
+    expect(html).toContain('1 open query<');
+    expect(html).toContain('1 unsigned procedure or adverse event<');
     expect(html).toContain('DXA done within 12 weeks');
     expect(html).not.toContain('APMSS)');
   });

@@ -23,6 +23,7 @@ import {
 } from '../../registry/index.js';
 import { inScope, scopeFor } from '../../registry/scope.js';
 import { formIssues } from '../../web/admin/form.js';
+import { counted } from '../../web/plural.js';
 import { AuditPage } from '../../web/workflow/audit-page.js';
 import { BatchPage, type BatchRow } from '../../web/workflow/batch-page.js';
 import { QueriesPage, QueryPage } from '../../web/workflow/queries-page.js';
@@ -289,6 +290,9 @@ function batchStep(
 
 // ---------- queries ----------
 
+/** The study definition's visit labels by code, for pages that name a visit. */
+const visitLabelsOf = (deps: AppDeps) => new Map(deps.registry.protocol.visits.map((v) => [v.code, v.label]));
+
 async function renderQuery(
   c: Ctx,
   deps: AppDeps,
@@ -299,8 +303,6 @@ async function renderQuery(
   const [query] = await queriesFor(deps.registry, actor, { queryId: id });
   if (!query) throw new RegistryError('QUERY_NOT_FOUND', `query ${id} not found`);
   const response = await readResponse(deps.registry, actor, query.responseId);
-  const def = getInstrument(query.instrument);
-  const item = def.items.find((i) => i.id === query.item);
   const value = response.answers[query.item];
   const site = (p: Parameters<typeof scopeFor>[1]) => inScope(scopeFor(actor, p), query.siteId);
   return renderPage(
@@ -308,7 +310,7 @@ async function renderQuery(
     `Query ${id} · ${query.studyId}`,
     <QueryPage
       query={query}
-      itemLabel={item?.label ?? query.item}
+      visitLabels={visitLabelsOf(deps)}
       currentValue={value === undefined || value === null ? '(blank)' : String(value)}
       version={response.version}
       actions={{
@@ -409,6 +411,7 @@ export function workflowRoutes(routes: RouteTable, deps: AppDeps): void {
             ? 'Only answered queries I raised (mine to close or reopen)'
             : 'Only open queries assigned to me or to my site'
         }
+        visitLabels={visitLabelsOf(deps)}
       />,
     );
   });
@@ -549,7 +552,7 @@ export function workflowRoutes(routes: RouteTable, deps: AppDeps): void {
       ['password', 'studyIds'],
       (r) => {
         const { signed, alreadySigned } = r as { signed: number; alreadySigned: number };
-        return `${signed} form${signed === 1 ? '' : 's'} signed (${alreadySigned} already signed).`;
+        return `${counted(signed, 'form')} signed (${alreadySigned} already signed).`;
       },
       (actor, values) =>
         signVisit(deps.registry, actor, {
@@ -569,7 +572,7 @@ export function workflowRoutes(routes: RouteTable, deps: AppDeps): void {
       ['reason', 'studyIds'],
       (r) => {
         const { locked, alreadyLocked } = r as { locked: number; alreadyLocked: number };
-        return `${locked} form${locked === 1 ? '' : 's'} locked (${alreadyLocked} already locked or signed).`;
+        return `${counted(locked, 'form')} locked (${alreadyLocked} already locked or signed).`;
       },
       (actor, values) =>
         lockVisit(deps.registry, actor, {
@@ -589,7 +592,7 @@ export function workflowRoutes(routes: RouteTable, deps: AppDeps): void {
       ['forms'],
       (r) => {
         const { marked } = r as { marked: number };
-        return `${marked} form${marked === 1 ? '' : 's'} marked verified.`;
+        return `${counted(marked, 'form')} marked verified.`;
       },
       (actor, values) =>
         markSdv(deps.registry, actor, {

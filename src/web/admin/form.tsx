@@ -1,6 +1,7 @@
 // The admin and account forms' fields: a label, the issues beside the field (named by
 // aria-describedby), and an error summary at the top linked to the fields (GOV.UK error summary).
 import type { Issue } from '../../errors.js';
+import { FieldError, type SummaryEntry } from '../error-summary.js';
 
 /** Issues of one form by field name, each message without its technical `field: ` prefix. */
 export type FormIssues = Record<string, string[]>;
@@ -19,37 +20,22 @@ export function formIssues(issues: readonly Issue[], fields: readonly string[]):
   return out;
 }
 
-/** The error summary: one entry per issue, each a link to its field (`prefix-name`). */
-export function ErrorSummary(props: {
-  issues: FormIssues | undefined;
-  labels: Record<string, string>;
-  prefix: string;
-}) {
+/** The error summary's lines for a form's issues, in the order of its fields, each linked to its field (`prefix-name`). */
+export function summaryOf(
+  issues: FormIssues | undefined,
+  labels: Record<string, string>,
+  prefix: string,
+): SummaryEntry[] {
   // In the order of the form's fields, then what belongs to no field.
-  const order = [...Object.keys(props.labels), ''];
+  const order = [...Object.keys(labels), ''];
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
-  const byField = Object.entries(props.issues ?? {}).sort(([a], [b]) => rank(a) - rank(b));
-  const entries = byField.flatMap(([name, messages]) =>
-    messages.map((m) => ({ name, text: name && props.labels[name] ? `${props.labels[name]}: ${m}` : m })),
-  );
-  if (entries.length === 0) return null;
-  return (
-    <div
-      class="error-summary"
-      role="alert"
-      tabindex={-1}
-      id="error-summary"
-      aria-labelledby="error-summary-title"
-    >
-      <h2 id="error-summary-title">There is a problem</h2>
-      <ul>
-        {entries.map((e) => (
-          <li>
-            {e.name && props.labels[e.name] ? <a href={`#${props.prefix}-${e.name}`}>{e.text}</a> : e.text}
-          </li>
-        ))}
-      </ul>
-    </div>
+  const byField = Object.entries(issues ?? {}).sort(([a], [b]) => rank(a) - rank(b));
+  return byField.flatMap(([name, messages]) =>
+    messages.map((m) =>
+      name && labels[name]
+        ? { href: `#${prefix}-${name}`, text: `${labels[name]}: ${m}` }
+        : { href: null, text: m },
+    ),
   );
 }
 
@@ -72,11 +58,7 @@ function Described(props: FieldProps & { children: unknown }) {
           {props.hint}
         </p>
       ) : null}
-      {messages ? (
-        <p class="field-error" id={`${id}-error`}>
-          {messages.join(' ')}
-        </p>
-      ) : null}
+      <FieldError id={id} messages={messages} />
       {props.children}
     </div>
   );

@@ -1,4 +1,5 @@
-import { ErrorSummary, type FormIssues, TextField } from './form.js';
+import { ErrorSummary } from '../error-summary.js';
+import { type FormIssues, summaryOf, TextField } from './form.js';
 
 export const PASSWORD_LABELS: Record<string, string> = {
   currentPassword: 'Current password',
@@ -22,7 +23,7 @@ export function PasswordPage(props: { issues?: FormIssues; done?: boolean }) {
   return (
     <>
       <h1>Change your password</h1>
-      <ErrorSummary issues={props.issues} labels={PASSWORD_LABELS} prefix="pw" />
+      <ErrorSummary entries={summaryOf(props.issues, PASSWORD_LABELS, 'pw')} />
       <section class="panel">
         <form method="post" action="/account/password">
           <TextField

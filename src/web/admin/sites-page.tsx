@@ -1,4 +1,5 @@
-import { ErrorSummary, type FormIssues, TextField } from './form.js';
+import { ErrorSummary } from '../error-summary.js';
+import { type FormIssues, summaryOf, TextField } from './form.js';
 
 export const SITE_LABELS: Record<string, string> = { id: 'Site code', name: 'Site name' };
 
@@ -12,7 +13,7 @@ export function SitesPage(props: {
   return (
     <>
       <h1>Sites</h1>
-      <ErrorSummary issues={props.issues} labels={SITE_LABELS} prefix="site" />
+      <ErrorSummary entries={summaryOf(props.issues, SITE_LABELS, 'site')} />
       <section class="panel">
         <h2>All sites</h2>
         <table>

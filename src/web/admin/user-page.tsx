@@ -1,5 +1,6 @@
 import { ROLES, type UserView } from '../../registry/index.js';
-import { ErrorSummary, type FormIssues, SelectField, TextField, utcTime } from './form.js';
+import { ErrorSummary } from '../error-summary.js';
+import { type FormIssues, SelectField, summaryOf, TextField, utcTime } from './form.js';
 
 /** Which of the user page's forms failed, with its issues, to show beside its fields. */
 export interface UserFormFailure {
@@ -38,7 +39,7 @@ export function UserPage(props: {
       </p>
       <h1>User {user.username}</h1>
       {failed ? (
-        <ErrorSummary issues={failed.issues} labels={USER_FORM_LABELS[failed.form]} prefix={failed.form} />
+        <ErrorSummary entries={summaryOf(failed.issues, USER_FORM_LABELS[failed.form], failed.form)} />
       ) : null}
       <section class="panel">
         <dl>

@@ -1,5 +1,6 @@
 import { ROLES, type UserView } from '../../registry/index.js';
-import { ErrorSummary, type FormIssues, SelectField, TextField, utcTime } from './form.js';
+import { ErrorSummary } from '../error-summary.js';
+import { type FormIssues, SelectField, summaryOf, TextField, utcTime } from './form.js';
 
 export const ADD_USER_LABELS: Record<string, string> = {
   username: 'Username',
@@ -23,7 +24,7 @@ export function UsersPage(props: {
   return (
     <>
       <h1>Users</h1>
-      <ErrorSummary issues={props.issues} labels={ADD_USER_LABELS} prefix={p} />
+      <ErrorSummary entries={summaryOf(props.issues, ADD_USER_LABELS, p)} />
       <section class="panel">
         <h2>All users</h2>
         <div class="table-wrap">

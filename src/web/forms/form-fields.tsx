@@ -1,4 +1,5 @@
 import type { ItemDef, MissingCodeDef } from '../../instruments/index.js';
+import { FieldError } from '../error-summary.js';
 import { answerField, controlId, missingField } from './form-values.js';
 
 /*
@@ -42,20 +43,6 @@ function Hint(props: { item: ItemDef }) {
     <p class="hint" id={`${controlId(item.id)}-hint`}>
       {item.help ?? ''}
       {range}
-    </p>
-  );
-}
-
-function Errors(props: { item: ItemDef; errors: readonly string[] }) {
-  if (props.errors.length === 0) return null;
-  return (
-    <p class="field-error" id={`${controlId(props.item.id)}-error`}>
-      {props.errors.map((e) => (
-        <span class="error-line">
-          <span class="visually-hidden">Error: </span>
-          {e}
-        </span>
-      ))}
     </p>
   );
 }
@@ -145,7 +132,12 @@ function Input(props: { item: ItemDef; state: FieldState }) {
   }
 }
 
-function MissingControl(props: { item: ItemDef; state: FieldState; codes: readonly MissingCodeDef[] }) {
+/** An item's "missing: reason" select (`m.<item>`), offering the missing-data codes. */
+export function MissingControl(props: {
+  item: ItemDef;
+  state: FieldState;
+  codes: readonly MissingCodeDef[];
+}) {
   const { item, state, codes } = props;
   const id = `${controlId(item.id)}-missing`;
   return (
@@ -187,7 +179,7 @@ export function ItemField(props: { item: ItemDef; state: FieldState; codes: read
           {required}
         </legend>
         <Hint item={item} />
-        <Errors item={item} errors={state.errors} />
+        <FieldError id={controlId(item.id)} messages={state.errors} />
         <Options item={item} state={state} />
         {missing}
       </fieldset>
@@ -200,35 +192,12 @@ export function ItemField(props: { item: ItemDef; state: FieldState; codes: read
         {required}
       </label>
       <Hint item={item} />
-      <Errors item={item} errors={state.errors} />
+      <FieldError id={controlId(item.id)} messages={state.errors} />
       <span class="input-row">
         <Input item={item} state={state} />
         {item.unit ? <span class="unit">{item.unit}</span> : null}
       </span>
       {missing}
-    </div>
-  );
-}
-
-/** The error summary at the top of a form: every issue, each linked to its field. */
-export function ErrorSummary(props: { entries: { href: string; text: string }[]; title?: string }) {
-  if (props.entries.length === 0) return null;
-  return (
-    <div
-      class="error-summary"
-      role="alert"
-      tabindex={-1}
-      id="error-summary"
-      aria-labelledby="error-summary-title"
-    >
-      <h2 id="error-summary-title">{props.title ?? 'There is a problem'}</h2>
-      <ul>
-        {props.entries.map((e) => (
-          <li>
-            <a href={e.href}>{e.text}</a>
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { Issue } from '../../errors.js';
 import type { InstrumentDef, MissingCodeDef } from '../../instruments/index.js';
-import { ErrorSummary, ItemField } from './form-fields.js';
+import { ErrorSummary, FieldError } from '../error-summary.js';
+import { ItemField } from './form-fields.js';
 import {
   controlId,
   type FormValues,
@@ -243,13 +244,7 @@ export function FormPage(props: FormPageProps) {
           {amending ? (
             <div class={`field reason${reasonErrors.length ? ' invalid' : ''}`}>
               <label for="f-reason">Reason for the change (required once a form is complete)</label>
-              {reasonErrors.length ? (
-                <p class="field-error" id="f-reason-error">
-                  {reasonErrors.map((e) => (
-                    <span class="error-line">Reason for the change: {e}</span>
-                  ))}
-                </p>
-              ) : null}
+              <FieldError id="f-reason" messages={reasonErrors.map((e) => `Reason for the change: ${e}`)} />
               <textarea
                 id="f-reason"
                 name="reason"

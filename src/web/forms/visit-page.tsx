@@ -1,5 +1,5 @@
 import type { Issue } from '../../errors.js';
-import { ErrorSummary } from './form-fields.js';
+import { ErrorSummary, FieldError } from '../error-summary.js';
 import { issuesByField } from './form-values.js';
 
 /** One recorded instance of an instrument at the visit. */
@@ -52,19 +52,6 @@ const MODE_LABELS: Record<string, string> = {
   epro: 'ePRO (patient online)',
 };
 
-function FieldErrors(props: { label: string; id: string; errors: readonly string[] }) {
-  if (props.errors.length === 0) return null;
-  return (
-    <p class="field-error" id={props.id}>
-      {props.errors.map((e) => (
-        <span class="error-line">
-          {props.label}: {e}
-        </span>
-      ))}
-    </p>
-  );
-}
-
 function formUrl(studyId: string, visit: string, instrument: string, instance: number): string {
   return `/subjects/${encodeURIComponent(studyId)}/visits/${encodeURIComponent(visit)}/forms/${encodeURIComponent(instrument)}/${instance}`;
 }
@@ -78,7 +65,7 @@ function VisitRecordForm(props: VisitPageProps) {
     <form method="post" action={url} class="visit-record" novalidate>
       <fieldset class={`field${err('state').length ? ' invalid' : ''}`}>
         <legend>Was the visit done?</legend>
-        <FieldErrors label="Visit" id="v-state-error" errors={err('state')} />
+        <FieldError id="v-state" messages={err('state').map((e) => `Visit: ${e}`)} />
         <div class="options">
           <div class="option">
             <input
@@ -104,7 +91,7 @@ function VisitRecordForm(props: VisitPageProps) {
       </fieldset>
       <div class={`field${err('date').length ? ' invalid' : ''}`}>
         <label for="v-date">Visit date (when done)</label>
-        <FieldErrors label="Visit date" id="v-date-error" errors={err('date')} />
+        <FieldError id="v-date" messages={err('date').map((e) => `Visit date: ${e}`)} />
         <input
           type="date"
           id="v-date"
@@ -115,7 +102,7 @@ function VisitRecordForm(props: VisitPageProps) {
       </div>
       <fieldset class={`field${err('mode').length ? ' invalid' : ''}`}>
         <legend>How the visit took place (when done)</legend>
-        <FieldErrors label="How the visit took place" id="v-mode-error" errors={err('mode')} />
+        <FieldError id="v-mode" messages={err('mode').map((e) => `How the visit took place: ${e}`)} />
         <div class="options">
           {props.modes.map((m, i) => (
             <div class="option">
@@ -127,10 +114,9 @@ function VisitRecordForm(props: VisitPageProps) {
       </fieldset>
       <div class={`field${err('missed_reason').length ? ' invalid' : ''}`}>
         <label for="v-missed-reason">Why the visit was missed (when missed)</label>
-        <FieldErrors
-          label="Why the visit was missed"
-          id="v-missed-reason-error"
-          errors={err('missed_reason')}
+        <FieldError
+          id="v-missed-reason"
+          messages={err('missed_reason').map((e) => `Why the visit was missed: ${e}`)}
         />
         <textarea
           id="v-missed-reason"

@@ -1,7 +1,10 @@
 // Enrolling a participant: the identifiers (kept apart from study data) and the enrolment form's own
 // items, generated from the instrument definition (study id and site are set by the registry).
-import type { InstrumentDef, ItemDef } from '../../instruments/index.js';
-import { ErrorSummary, FieldErrors, type FieldIssue, issuesByField } from './field-issues.js';
+import { type InstrumentDef, type ItemDef, MISSING_CODES } from '../../instruments/index.js';
+import { ErrorSummary, FieldError } from '../error-summary.js';
+import { MissingControl } from '../forms/form-fields.js';
+import { missingField } from '../forms/form-values.js';
+import { type FieldIssue, issuesByField, summaryEntries } from './field-issues.js';
 
 /** The identifier fields of enrolSubject's `identity`, in the order the form asks them. */
 export const IDENTITY_FIELDS: readonly { name: string; label: string; type: string; autocomplete: string }[] =
@@ -44,8 +47,16 @@ function inputType(item: ItemDef): string {
 }
 
 /** One enrolment item as a form control, from its definition (type, label, range, choices, help). */
-function ItemField(props: { item: ItemDef; value: string; errors: string[] | undefined }) {
+function ItemField(props: { item: ItemDef; value: string; missing: string; errors: string[] | undefined }) {
   const { item } = props;
+  // An optional item may be marked missing with a reason, as on every data-entry form.
+  const missing = item.required ? null : (
+    <MissingControl
+      item={item}
+      state={{ value: undefined, missing: props.missing || undefined, errors: [] }}
+      codes={MISSING_CODES}
+    />
+  );
   const id = itemFieldId(item.id);
   const name = `item.${item.id}`;
   const hintText = [item.help, item.unit ? `Unit: ${item.unit}.` : ''].filter(Boolean).join(' ');
@@ -67,7 +78,7 @@ function ItemField(props: { item: ItemDef; value: string; errors: string[] | und
             {hintText}
           </p>
         ) : null}
-        <FieldErrors id={id} messages={props.errors} />
+        <FieldError id={id} messages={props.errors} />
         <select
           id={id}
           name={name}
@@ -81,6 +92,7 @@ function ItemField(props: { item: ItemDef; value: string; errors: string[] | und
             </option>
           ))}
         </select>
+        {missing}
       </div>
     );
   }
@@ -92,7 +104,7 @@ function ItemField(props: { item: ItemDef; value: string; errors: string[] | und
           {hintText}
         </p>
       ) : null}
-      <FieldErrors id={id} messages={props.errors} />
+      <FieldError id={id} messages={props.errors} />
       <input
         type={inputType(item)}
         id={id}
@@ -105,6 +117,7 @@ function ItemField(props: { item: ItemDef; value: string; errors: string[] | und
         aria-invalid={invalid ? 'true' : undefined}
         aria-describedby={describedBy(id, hintText !== '', invalid)}
       />
+      {missing}
     </div>
   );
 }
@@ -112,7 +125,7 @@ function ItemField(props: { item: ItemDef; value: string; errors: string[] | und
 export interface EnrolPageProps {
   siteId: string;
   def: InstrumentDef;
-  /** Submitted values by form field name (`identity.x`, `item.y`), to show them again. */
+  /** Submitted values by form field name (`identity.x`, `item.y`, `m.y`), to show them again. */
   values: Readonly<Record<string, string>>;
   issues: readonly FieldIssue[];
 }
@@ -123,7 +136,7 @@ export function EnrolPage(props: EnrolPageProps) {
   return (
     <section class="panel enrol">
       <h1>Enrol a participant at {props.siteId}</h1>
-      <ErrorSummary issues={props.issues} />
+      <ErrorSummary entries={summaryEntries(props.issues)} />
       <form method="post" action="/subjects/new" novalidate>
         <fieldset>
           <legend>Identifiers</legend>
@@ -135,7 +148,7 @@ export function EnrolPage(props: EnrolPageProps) {
             return (
               <div class={invalid ? 'field invalid' : 'field'}>
                 <label for={id}>{`${f.label} (optional)`}</label>
-                <FieldErrors id={id} messages={messages} />
+                <FieldError id={id} messages={messages} />
                 <input
                   type={f.type}
                   id={id}
@@ -156,6 +169,7 @@ export function EnrolPage(props: EnrolPageProps) {
             <ItemField
               item={item}
               value={props.values[`item.${item.id}`] ?? ''}
+              missing={props.values[missingField(item.id)] ?? ''}
               errors={errors.get(itemFieldId(item.id))}
             />
           ))}

@@ -1,6 +1,7 @@
-// Validation issues on a page's form: each beside its field (by the field's id) and all of them in an
-// error summary at the top whose entries link to the fields.
+// Use-case issues mapped onto a page's fields (by the field's id), for the shared error summary and
+// the messages beside each field (src/web/error-summary.tsx).
 import type { Issue } from '../../errors.js';
+import type { SummaryEntry } from '../error-summary.js';
 
 /** One issue as the page shows it: the field it belongs to (its element id, when on the page) and text. */
 export interface FieldIssue {
@@ -47,33 +48,7 @@ export function fieldSentence(label: string, message: string): string {
   return /^(is|must|should|cannot|may) /.test(message) ? `${label} ${message}` : message;
 }
 
-/** The error summary: a heading and one link per issue to its field; focused by app.js when present. */
-export function ErrorSummary(props: { issues: readonly FieldIssue[] }) {
-  if (props.issues.length === 0) return null;
-  return (
-    <div
-      class="error-summary"
-      role="alert"
-      tabindex={-1}
-      id="error-summary"
-      aria-labelledby="error-summary-title"
-    >
-      <h2 id="error-summary-title">There is a problem</h2>
-      <ul>
-        {props.issues.map((i) => (
-          <li>{i.fieldId ? <a href={`#${i.fieldId}`}>{summaryText(i)}</a> : summaryText(i)}</li>
-        ))}
-      </ul>
-    </div>
-  );
-}
-
-/** The messages shown beside one field (its id names them for aria-describedby). */
-export function FieldErrors(props: { id: string; messages: readonly string[] | undefined }) {
-  if (!props.messages || props.messages.length === 0) return null;
-  return (
-    <p class="field-error" id={`${props.id}-error`}>
-      {props.messages.join(' ')}
-    </p>
-  );
+/** The summary's lines for a page's issues, each linked to its field when the field is on the page. */
+export function summaryEntries(issues: readonly FieldIssue[]): SummaryEntry[] {
+  return issues.map((i) => ({ href: i.fieldId ? `#${i.fieldId}` : null, text: summaryText(i) }));
 }

@@ -6,13 +6,14 @@ import type { AnswerValue, ItemDef } from '../../instruments/index.js';
 import { formatAnswer, getInstrument, INSTRUMENTS } from '../../instruments/index.js';
 import { type Protocol, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import type { CellState, SubjectView } from '../../registry/views/index.js';
+import { ErrorSummary, FieldError } from '../error-summary.js';
+import { counted } from '../plural.js';
 import {
-  ErrorSummary,
-  FieldErrors,
   type FieldIssue,
   fieldSentence,
   issuesByField,
   plainMessage,
+  summaryEntries,
 } from './field-issues.js';
 import { type TrajectoryPoint, trajectorySvg } from './trajectory-chart.js';
 
@@ -202,9 +203,7 @@ function FormsTable(props: {
                     {STATUS_TEXT[f.status] ?? f.status}
                     {f.signedAt && f.status !== 'signed' ? ', signed' : ''}
                     {f.lockedAt && f.status !== 'locked' ? ', locked' : ''}
-                    {f.openQueries > 0
-                      ? `, ${f.openQueries} open ${f.openQueries === 1 ? 'query' : 'queries'}`
-                      : ''}
+                    {f.openQueries > 0 ? `, ${counted(f.openQueries, 'open query', 'open queries')}` : ''}
                   </td>
                   <td>{f.updatedAt.slice(0, 16).replace('T', ' ')}</td>
                 </tr>
@@ -313,11 +312,11 @@ function WithdrawForm(props: { studyId: string; state: WithdrawState | null; tod
   return (
     <section class="panel" aria-labelledby="withdraw">
       <h2 id="withdraw">End participation</h2>
-      <ErrorSummary issues={issues} />
+      <ErrorSummary entries={summaryEntries(issues)} />
       <form method="post" action={`/subjects/${encodeURIComponent(props.studyId)}/withdraw`}>
         <div class={cls('withdraw-status')}>
           <label for="withdraw-status">Why participation ends</label>
-          <FieldErrors id="withdraw-status" messages={errors.get('withdraw-status')} />
+          <FieldError id="withdraw-status" messages={errors.get('withdraw-status')} />
           <select id="withdraw-status" name="status" aria-describedby={described('withdraw-status')}>
             {WITHDRAW_STATUSES.map(([code, label]) => (
               <option value={code} selected={code === v.status}>
@@ -328,7 +327,7 @@ function WithdrawForm(props: { studyId: string; state: WithdrawState | null; tod
         </div>
         <div class={cls('withdraw-date')}>
           <label for="withdraw-date">Date</label>
-          <FieldErrors id="withdraw-date" messages={errors.get('withdraw-date')} />
+          <FieldError id="withdraw-date" messages={errors.get('withdraw-date')} />
           <input
             type="date"
             id="withdraw-date"
@@ -340,7 +339,7 @@ function WithdrawForm(props: { studyId: string; state: WithdrawState | null; tod
         </div>
         <div class={cls('withdraw-reason')}>
           <label for="withdraw-reason">Reason</label>
-          <FieldErrors id="withdraw-reason" messages={errors.get('withdraw-reason')} />
+          <FieldError id="withdraw-reason" messages={errors.get('withdraw-reason')} />
           <textarea
             id="withdraw-reason"
             name="reason"

@@ -1,4 +1,5 @@
 import type { SiteDashboard } from '../../registry/views/index.js';
+import { counted } from '../plural.js';
 import { percent } from './view-parts.js';
 
 const BAND_TEXT = { red: 'Red', amber: 'Amber', green: 'Green', none: 'No patients yet' } as const;
@@ -21,16 +22,24 @@ function SiteSection(props: { d: SiteDashboard; visitLabels: ReadonlyMap<string,
       <h3>To do</h3>
       <ul>
         <li>
-          <a href="/worklists/overdue">{d.overdueVisits} overdue visits</a>
+          <a href="/worklists/overdue">{counted(d.overdueVisits, 'overdue visit')}</a>
         </li>
         <li>
-          <a href="/worklists/unsigned">{d.unsignedForms} unsigned procedures and adverse events</a>
+          <a href="/worklists/unsigned">
+            {counted(
+              d.unsignedForms,
+              'unsigned procedure or adverse event',
+              'unsigned procedures and adverse events',
+            )}
+          </a>
         </li>
         <li>
-          <a href="/queries">{d.openQueries} open queries</a>
+          <a href="/queries">{counted(d.openQueries, 'open query', 'open queries')}</a>
         </li>
         <li>
-          <a href="/worklists/care-gap">{d.untreated} patients with no bone medication at 16 weeks</a>
+          <a href="/worklists/care-gap">
+            {counted(d.untreated, 'patient')} with no bone medication at 16 weeks
+          </a>
         </li>
       </ul>
       <h3>Osteoporosis care (fracture liaison KPIs)</h3>

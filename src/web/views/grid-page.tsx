@@ -1,4 +1,5 @@
 import { CELL_STATES, type GridPage as Grid } from '../../registry/views/index.js';
+import { counted } from '../plural.js';
 import { CELL_STATE_TEXT, StateBadge, subjectHref, visitHref } from './view-parts.js';
 
 const SDV_TEXT = { verified: 'SDV done', partial: 'SDV partial', none: 'SDV not done' } as const;
@@ -56,7 +57,7 @@ function Pages(props: { grid: Grid }) {
   return (
     <nav aria-label="Pages of participants">
       <p>
-        {g.total} participants, page {g.page} of {g.pages}.{' '}
+        {counted(g.total, 'participant')}, page {g.page} of {g.pages}.{' '}
         {g.page > 1 ? <a href={gridHref(g.query, g.page - 1, g.pageSize)}>Previous page</a> : null}{' '}
         {g.page < g.pages ? <a href={gridHref(g.query, g.page + 1, g.pageSize)}>Next page</a> : null}
       </p>

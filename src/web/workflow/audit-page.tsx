@@ -1,5 +1,7 @@
 import type { AuditEntry, AuditFilter } from '../../registry/index.js';
-import { ErrorSummary, type FormIssues, TextField } from '../admin/form.js';
+import { type FormIssues, summaryOf, TextField } from '../admin/form.js';
+import { ErrorSummary } from '../error-summary.js';
+import { counted } from '../plural.js';
 import { utc } from './parts.js';
 
 const LABELS = {
@@ -34,7 +36,7 @@ export function AuditPage(props: {
     <article>
       <h1>Audit trail</h1>
       <form method="get" action="/audit" class="panel">
-        <ErrorSummary issues={props.issues} labels={LABELS} prefix="audit" />
+        <ErrorSummary entries={summaryOf(props.issues, LABELS, 'audit')} />
         {(Object.keys(LABELS) as (keyof typeof LABELS)[]).map((name) => (
           <TextField
             prefix="audit"
@@ -52,45 +54,48 @@ export function AuditPage(props: {
       {props.entries.length === 0 ? (
         <p>No event matches.</p>
       ) : (
-        <section class="table-wrap" tabindex={0} aria-label="Audit events">
-          <table class="history">
-            <caption class="visually-hidden">Audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">When (UTC)</th>
-                <th scope="col">Who</th>
-                <th scope="col">Event</th>
-                <th scope="col">Subject</th>
-                <th scope="col">What</th>
-                <th scope="col">Before</th>
-                <th scope="col">After</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.entries.map((e) => (
+        <>
+          <p>{counted(props.entries.length, 'event')} on this page, newest first.</p>
+          <section class="table-wrap" tabindex={0} aria-label="Audit events">
+            <table class="history">
+              <caption class="visually-hidden">Audit events, newest first</caption>
+              <thead>
                 <tr>
-                  <td>{e.id}</td>
-                  <td>{utc(e.at)}</td>
-                  <td>{e.actor}</td>
-                  <td>{e.action}</td>
-                  <td>{e.studyId ?? ''}</td>
-                  <td>
-                    {e.entity} {e.entityId}
-                  </td>
-                  <td>
-                    <code>{short(e.before)}</code>
-                  </td>
-                  <td>
-                    <code>{short(e.after)}</code>
-                  </td>
-                  <td>{e.reason ?? ''}</td>
+                  <th scope="col">#</th>
+                  <th scope="col">When (UTC)</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Event</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Before</th>
+                  <th scope="col">After</th>
+                  <th scope="col">Reason</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+              </thead>
+              <tbody>
+                {props.entries.map((e) => (
+                  <tr>
+                    <td>{e.id}</td>
+                    <td>{utc(e.at)}</td>
+                    <td>{e.actor}</td>
+                    <td>{e.action}</td>
+                    <td>{e.studyId ?? ''}</td>
+                    <td>
+                      {e.entity} {e.entityId}
+                    </td>
+                    <td>
+                      <code>{short(e.before)}</code>
+                    </td>
+                    <td>
+                      <code>{short(e.after)}</code>
+                    </td>
+                    <td>{e.reason ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </>
       )}
       {props.next ? (
         <p>

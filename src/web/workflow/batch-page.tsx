@@ -1,4 +1,5 @@
-import { ErrorSummary, type FormIssues, TextField } from '../admin/form.js';
+import { type FormIssues, summaryOf, TextField } from '../admin/form.js';
+import { ErrorSummary } from '../error-summary.js';
 import { Message, TextArea } from './parts.js';
 
 export interface BatchRow {
@@ -90,11 +91,7 @@ export function BatchPage(props: {
           <section class="panel" aria-labelledby="bulk-sign-title">
             <h2 id="bulk-sign-title">Sign the visit</h2>
             <form method="post" action="/review/sign">
-              <ErrorSummary
-                issues={failed('sign')}
-                labels={{ password: 'Your password' }}
-                prefix="bulk-sign"
-              />
+              <ErrorSummary entries={summaryOf(failed('sign'), { password: 'Your password' }, 'bulk-sign')} />
               <input type="hidden" name="visit" value={props.visit} />
               <Subjects prefix="bulk-sign" subjects={subjects} />
               <p>
@@ -118,7 +115,7 @@ export function BatchPage(props: {
           <section class="panel" aria-labelledby="bulk-lock-title">
             <h2 id="bulk-lock-title">Lock the visit</h2>
             <form method="post" action="/review/lock">
-              <ErrorSummary issues={failed('lock')} labels={{ reason: 'Reason' }} prefix="bulk-lock" />
+              <ErrorSummary entries={summaryOf(failed('lock'), { reason: 'Reason' }, 'bulk-lock')} />
               <input type="hidden" name="visit" value={props.visit} />
               <Subjects prefix="bulk-lock" subjects={subjects} />
               <TextArea prefix="bulk-lock" name="reason" label="Reason" issues={failed('lock')} required />

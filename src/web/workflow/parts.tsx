@@ -1,6 +1,7 @@
 // Small pieces the clinical workflow pages share: a labelled text area with its issues, the form's
 // heading line, and UTC times as people read them.
 import type { FormIssues } from '../admin/form.js';
+import { ErrorSummary, FieldError } from '../error-summary.js';
 
 /** `2026-03-03T14:30:00.000Z` → `2026-03-03 14:30 UTC`. */
 export function utc(iso: string): string {
@@ -28,11 +29,7 @@ export function TextArea(props: {
           {props.hint}
         </p>
       ) : null}
-      {messages ? (
-        <p class="field-error" id={`${id}-error`}>
-          {messages.join(' ')}
-        </p>
-      ) : null}
+      <FieldError id={id} messages={messages} />
       <textarea
         id={id}
         name={props.name}
@@ -50,18 +47,7 @@ export function TextArea(props: {
 /** A one-sentence problem that belongs to no field, or a notice after a successful step. */
 export function Message(props: { problem: string | null; notice: string | null }) {
   if (props.problem) {
-    return (
-      <div
-        class="error-summary"
-        role="alert"
-        tabindex={-1}
-        id="error-summary"
-        aria-labelledby="problem-title"
-      >
-        <h2 id="problem-title">There is a problem</h2>
-        <p>{props.problem}</p>
-      </div>
-    );
+    return <ErrorSummary entries={[{ href: null, text: props.problem }]} />;
   }
   return props.notice ? (
     <p class="notice" role="status">

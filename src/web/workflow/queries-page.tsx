@@ -1,9 +1,26 @@
+import { INSTRUMENTS } from '../../instruments/index.js';
 import type { QueryView } from '../../registry/index.js';
-import { ErrorSummary, type FormIssues, TextField } from '../admin/form.js';
+import { type FormIssues, summaryOf, TextField } from '../admin/form.js';
+import { ErrorSummary } from '../error-summary.js';
+import { counted } from '../plural.js';
 import { Message, TextArea, utc } from './parts.js';
 
 const formUrl = (q: QueryView) =>
   `/subjects/${encodeURIComponent(q.studyId)}/visits/${encodeURIComponent(q.visit)}/forms/${encodeURIComponent(q.instrument)}/${q.instance}`;
+
+/** Visit labels by visit code (the study definition's, `protocol.visits`). */
+export type VisitLabels = ReadonlyMap<string, string>;
+
+/**
+ * A query's form and item in words, from the definitions: "Pain intensity (NRS / VAS) at Week 2" and
+ * the item's label; a code the definitions no longer know is shown as it is.
+ */
+export function queryNames(q: QueryView, visitLabels: VisitLabels): { form: string; item: string } {
+  const def = INSTRUMENTS.get(q.instrument);
+  const title = def ? (def.repeating ? `${def.title} #${q.instance}` : def.title) : q.instrument;
+  const item = def?.items.find((i) => i.id === q.item)?.label ?? q.item;
+  return { form: `${title} at ${visitLabels.get(q.visit) ?? q.visit}`, item };
+}
 
 /** The queries the user may read, filtered by status or "assigned to me", newest first. */
 export function QueriesPage(props: {
@@ -11,6 +28,7 @@ export function QueriesPage(props: {
   status: string;
   mine: boolean;
   mineLabel: string;
+  visitLabels: VisitLabels;
 }) {
   return (
     <article>
@@ -37,45 +55,46 @@ export function QueriesPage(props: {
       {props.queries.length === 0 ? (
         <p>No query matches.</p>
       ) : (
-        <section class="table-wrap" tabindex={0} aria-label="Queries">
-          <table>
-            <caption class="visually-hidden">Queries</caption>
-            <thead>
-              <tr>
-                <th scope="col">Query</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Form</th>
-                <th scope="col">Item</th>
-                <th scope="col">Status</th>
-                <th scope="col">Assigned to</th>
-                <th scope="col">Raised</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.queries.map((q) => (
+        <>
+          <p>{counted(props.queries.length, 'query', 'queries')}, newest first.</p>
+          <section class="table-wrap" tabindex={0} aria-label="Queries">
+            <table>
+              <caption class="visually-hidden">Queries</caption>
+              <thead>
                 <tr>
-                  <td>
-                    <a href={`/queries/${q.id}`}>Query {q.id}</a>
-                  </td>
-                  <td>{q.studyId}</td>
-                  <td>
-                    <a href={formUrl(q)}>
-                      {q.instrument} at {q.visit}
-                    </a>
-                  </td>
-                  <td>{q.item}</td>
-                  <td>
-                    <span class="badge">{q.status}</span>
-                  </td>
-                  <td>{q.assignedTo ?? 'site staff'}</td>
-                  <td>
-                    {utc(q.raisedAt)} by {q.raisedBy}
-                  </td>
+                  <th scope="col">Query</th>
+                  <th scope="col">Subject</th>
+                  <th scope="col">Form</th>
+                  <th scope="col">Item</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Assigned to</th>
+                  <th scope="col">Raised</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+              </thead>
+              <tbody>
+                {props.queries.map((q) => (
+                  <tr>
+                    <td>
+                      <a href={`/queries/${q.id}`}>Query {q.id}</a>
+                    </td>
+                    <td>{q.studyId}</td>
+                    <td>
+                      <a href={formUrl(q)}>{queryNames(q, props.visitLabels).form}</a>
+                    </td>
+                    <td>{queryNames(q, props.visitLabels).item}</td>
+                    <td>
+                      <span class="badge">{q.status}</span>
+                    </td>
+                    <td>{q.assignedTo ?? 'site staff'}</td>
+                    <td>
+                      {utc(q.raisedAt)} by {q.raisedBy}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </>
       )}
     </article>
   );
@@ -90,7 +109,7 @@ export interface QueryActions {
 /** One query: its thread (who, when, what) and the next steps the user may take. */
 export function QueryPage(props: {
   query: QueryView;
-  itemLabel: string;
+  visitLabels: VisitLabels;
   currentValue: string;
   version: number;
   actions: QueryActions;
@@ -100,18 +119,16 @@ export function QueryPage(props: {
 }) {
   const q = props.query;
   const failed = (form: string) => (props.failed?.form === form ? props.failed : null);
+  const names = queryNames(q, props.visitLabels);
   return (
     <article>
       <p class="breadcrumb">
         <a href="/queries">Queries</a> ›{' '}
         <a href={`/subjects/${encodeURIComponent(q.studyId)}`}>{q.studyId}</a> ›{' '}
-        <a href={formUrl(q)}>
-          {q.instrument} at {q.visit}
-        </a>{' '}
-        › <a href={`/forms/${q.responseId}`}>Review</a>
+        <a href={formUrl(q)}>{names.form}</a> › <a href={`/forms/${q.responseId}`}>Review</a>
       </p>
       <h1>
-        Query {q.id} on {props.itemLabel} <span class="badge">{q.status}</span>
+        Query {q.id} on {names.item} <span class="badge">{q.status}</span>
       </h1>
       <Message problem={props.problem} notice={props.notice} />
       <p>
@@ -132,9 +149,7 @@ export function QueryPage(props: {
           <h2 id="answer-title">Answer</h2>
           <form method="post" action={`/queries/${q.id}/answer`}>
             <ErrorSummary
-              issues={failed('answer')?.issues}
-              labels={{ text: 'Answer', value: 'New value' }}
-              prefix="answer"
+              entries={summaryOf(failed('answer')?.issues, { text: 'Answer', value: 'New value' }, 'answer')}
             />
             <input type="hidden" name="version" value={String(props.version)} />
             <TextArea
@@ -172,11 +187,7 @@ export function QueryPage(props: {
           ) : null}
           {props.actions.reopen ? (
             <form method="post" action={`/queries/${q.id}/reopen`}>
-              <ErrorSummary
-                issues={failed('reopen')?.issues}
-                labels={{ text: 'Why reopen' }}
-                prefix="reopen"
-              />
+              <ErrorSummary entries={summaryOf(failed('reopen')?.issues, { text: 'Why reopen' }, 'reopen')} />
               <TextArea
                 prefix="reopen"
                 name="text"

@@ -1,6 +1,7 @@
 import type { InstrumentDef } from '../../instruments/index.js';
 import type { QueryView, ResponseForEdit, SdvStatus, SignatureView } from '../../registry/index.js';
-import { ErrorSummary, type FormIssues, TextField } from '../admin/form.js';
+import { type FormIssues, summaryOf, TextField } from '../admin/form.js';
+import { ErrorSummary } from '../error-summary.js';
 import { Message, TextArea, utc } from './parts.js';
 
 /** What the actor may do on this form, decided by the route from role, site and status. */
@@ -118,7 +119,7 @@ export function ReviewPage(props: ReviewProps) {
         ) : null}
         {props.actions.sdv ? (
           <form method="post" action={`${base}/sdv`}>
-            <ErrorSummary issues={failed('sdv')?.issues} labels={LABELS.sdv} prefix="sdv" />
+            <ErrorSummary entries={summaryOf(failed('sdv')?.issues, LABELS.sdv, 'sdv')} />
             <input type="hidden" name="version" value={String(r.version)} />
             <fieldset class="field">
               <legend>Items verified against source (none ticked: the whole form)</legend>
@@ -157,7 +158,7 @@ export function ReviewPage(props: ReviewProps) {
         {props.actions.raise ? (
           <form method="post" action={`${base}/queries`}>
             <h3>Raise a query</h3>
-            <ErrorSummary issues={failed('raise')?.issues} labels={LABELS.raise} prefix="raise" />
+            <ErrorSummary entries={summaryOf(failed('raise')?.issues, LABELS.raise, 'raise')} />
             <div class={failed('raise')?.issues.item ? 'field invalid' : 'field'}>
               <label for="raise-item">{LABELS.raise.item}</label>
               <select id="raise-item" name="item">
@@ -195,7 +196,7 @@ export function ReviewPage(props: ReviewProps) {
         <section class="panel" aria-labelledby="sign-title">
           <h2 id="sign-title">Sign</h2>
           <form method="post" action={`${base}/sign`}>
-            <ErrorSummary issues={failed('sign')?.issues} labels={LABELS.sign} prefix="sign" />
+            <ErrorSummary entries={summaryOf(failed('sign')?.issues, LABELS.sign, 'sign')} />
             <p>
               By signing, you state: <strong>“{props.meaning}”</strong>. The signature records your name, the
               time (UTC) and this meaning, and is bound to version {r.version} of this form; a later change
@@ -222,7 +223,7 @@ export function ReviewPage(props: ReviewProps) {
         <section class="panel" aria-labelledby="lock-title">
           <h2 id="lock-title">{props.actions.lock ? 'Lock' : 'Unlock'}</h2>
           <form method="post" action={`${base}/${props.actions.lock ? 'lock' : 'unlock'}`}>
-            <ErrorSummary issues={failed('lock')?.issues} labels={LABELS.lock} prefix="lock" />
+            <ErrorSummary entries={summaryOf(failed('lock')?.issues, LABELS.lock, 'lock')} />
             {props.actions.unlock ? (
               <p>
                 Unlocking makes the form editable again and voids its signature (the signature is kept, marked

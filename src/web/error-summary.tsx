@@ -1,0 +1,45 @@
+// Validation issues on every form of the staff pages, rendered one way (GOV.UK error summary): an
+// error summary at the top whose entries link to their fields, and the messages beside each field
+// (named by the control's aria-describedby as `<id>-error`). app.js focuses the summary when present.
+
+/** One line of the summary: its text and the field it links to (`#id`), or none when on no field. */
+export interface SummaryEntry {
+  href: string | null;
+  text: string;
+}
+
+/** The error summary: a heading and one line per issue, a link to its field where it has one. */
+export function ErrorSummary(props: { entries: readonly SummaryEntry[]; title?: string }) {
+  if (props.entries.length === 0) return null;
+  return (
+    <div
+      class="error-summary"
+      role="alert"
+      tabindex={-1}
+      id="error-summary"
+      aria-labelledby="error-summary-title"
+    >
+      <h2 id="error-summary-title">{props.title ?? 'There is a problem'}</h2>
+      <ul>
+        {props.entries.map((e) => (
+          <li>{e.href ? <a href={e.href}>{e.text}</a> : e.text}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The messages beside one field; `id` is the control's, so the element is `<id>-error`. */
+export function FieldError(props: { id: string; messages: readonly string[] | undefined }) {
+  if (!props.messages || props.messages.length === 0) return null;
+  return (
+    <p class="field-error" id={`${props.id}-error`}>
+      {props.messages.map((m) => (
+        <span class="error-line">
+          <span class="visually-hidden">Error: </span>
+          {m}
+        </span>
+      ))}
+    </p>
+  );
+}
