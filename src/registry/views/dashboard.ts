@@ -5,7 +5,7 @@ import { dayOf, formatDay } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
 import { careState } from './care-state.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
-import type { ViewCache } from './view-cache.js';
+import { cached, type ViewCache } from './view-cache.js';
 import { visitCells } from './visit-cells.js';
 import { SIGNED_INSTRUMENTS } from './worklists.js';
 
@@ -41,7 +41,7 @@ export async function siteDashboards(
   const definition = options.definition ?? SACROPLASTY_STUDY;
   const now = deps.clock();
   const asOf = formatDay(dayOf(now));
-  const [state, siteList, facts, queries, enrolment, openQueries, unsigned] = await Promise.all([
+  const [state, siteList, overdueCounts, enrolment, openQueries, unsigned] = await Promise.all([
     careState(deps, sites, asOf, definition, options.cache),
     deps.db
       .selectFrom('site')
@@ -49,9 +49,7 @@ export async function siteDashboards(
       .orderBy('id')
       .$if(sites !== null, (q) => q.where('id', 'in', sites!))
       .execute(),
-    // Overdue visits: among the subjects whose schedule may hold an open visit today.
-    readSubjectFacts(deps.db, sites, undefined, { protocol: deps.protocol, today: asOf, aheadDays: 0 }),
-    readOpenQueries(deps.db, sites),
+    overdueBySite(deps, sites, now, asOf, options.cache),
     deps.db
       .selectFrom('subject')
       .select([
@@ -82,13 +80,7 @@ export async function siteDashboards(
       .$if(sites !== null, (q) => q.where('site_id', 'in', sites!))
       .execute(),
   ]);
-  const overdue = new Map<string, number>();
-  for (const f of facts) {
-    const n = visitCells(deps.protocol, f, now, queries.get(f.studyId)).filter(
-      (c) => c.state === 'overdue',
-    ).length;
-    if (n > 0) overdue.set(f.siteId, (overdue.get(f.siteId) ?? 0) + n);
-  }
+  const overdue = new Map(overdueCounts);
   const untreated = new Map<string, number>();
   for (const s of state.untreated) untreated.set(s.site, (untreated.get(s.site) ?? 0) + 1);
   const count = (rows: { site_id: string; n: number }[], site: string) =>
@@ -121,5 +113,33 @@ export async function siteDashboards(
       unsignedForms: count(unsigned, site.id),
       overdueVisits: overdue.get(site.id) ?? 0,
     };
+  });
+}
+
+/**
+ * Overdue visits (the schedule's `overdue`) per site, among the subjects whose schedule may hold an
+ * open visit today; kept in `cache` while the registry is unchanged.
+ */
+function overdueBySite(
+  deps: RegistryDeps,
+  sites: readonly string[] | null,
+  now: Date,
+  asOf: string,
+  cache: ViewCache | undefined,
+): Promise<[string, number][]> {
+  const key = `overdue|${sites?.join(',') ?? '*'}|${asOf}|${deps.protocol.id}@${deps.protocol.version}`;
+  return cached(cache, deps.db, key, async () => {
+    const [facts, queries] = await Promise.all([
+      readSubjectFacts(deps.db, sites, undefined, { protocol: deps.protocol, today: asOf, aheadDays: 0 }),
+      readOpenQueries(deps.db, sites),
+    ]);
+    const overdue = new Map<string, number>();
+    for (const f of facts) {
+      const n = visitCells(deps.protocol, f, now, queries.get(f.studyId)).filter(
+        (c) => c.state === 'overdue',
+      ).length;
+      if (n > 0) overdue.set(f.siteId, (overdue.get(f.siteId) ?? 0) + n);
+    }
+    return [...overdue];
   });
 }

@@ -64,9 +64,9 @@ function row(
  * cell per protocol visit, its state from the schedule and the forms (visit-cells.ts). Filters by
  * a cell state (at one visit, or at any), pages 10–100 subjects at a time, sorts by study id or by
  * next due date (no date last, then study id). Each cell of the page carries its SDV status.
- * Everybody sees study ids only. Unfiltered pages (by study id, or by next due date ordered in
- * PostgreSQL from the schedule's visit offsets) read only their own subjects; a state filter reads
- * the sites' subjects.
+ * Everybody sees study ids only. A page reads only its own subjects; the order by next due date
+ * (PostgreSQL, from the schedule's visit offsets) and the subjects in a state (the sites' subjects
+ * read) are kept in `cache` while the registry is unchanged.
  */
 export async function participantGrid(
   deps: RegistryDeps,
@@ -89,57 +89,82 @@ export async function participantGrid(
   const visits = deps.protocol.visits.map((v) => ({ code: v.code, label: v.label }));
   const shown = { state: q.state ?? null, visit: q.visit ?? null, sort: q.sort };
   const offset = (q.page - 1) * q.pageSize;
-  if (q.state === undefined) {
-    // One page of subjects, by study id or by next due date (next-due.ts, the order kept in `cache`
-    // while the registry is unchanged): the database pages, only those subjects are read.
-    let studyIds: string[];
-    let total: number;
-    if (q.sort === 'next_due') {
-      const today = formatDay(dayOf(now));
-      const key = `next_due|${sites?.join(',') ?? '*'}|${today}|${deps.protocol.id}@${deps.protocol.version}`;
-      const ordered = await cached(options.cache, deps.db, key, () =>
-        studyIdsByNextDue(deps.db, deps.protocol, sites, today),
-      );
-      studyIds = ordered.slice(offset, offset + q.pageSize);
-      total = ordered.length;
-    } else {
-      let ids = deps.db
-        .selectFrom('subject')
-        .select('study_id')
-        .orderBy('study_id')
-        .offset(offset)
-        .limit(q.pageSize);
-      let count = deps.db.selectFrom('subject').select((e) => e.fn.countAll<string>().as('n'));
-      if (sites !== null) {
-        ids = ids.where('site_id', 'in', sites);
-        count = count.where('site_id', 'in', sites);
-      }
-      const [page, counted] = await Promise.all([ids.execute(), count.executeTakeFirstOrThrow()]);
-      studyIds = page.map((r) => r.study_id);
-      total = Number(counted.n);
+  // The page's study ids: by study id, the database pages; by next due date (next-due.ts) or by
+  // state, the order is kept in `cache` while the registry is unchanged. Only the page's subjects
+  // are then read.
+  let studyIds: string[];
+  let total: number;
+  const today = formatDay(dayOf(now));
+  const keyOf = (what: string) =>
+    `${what}|${sites?.join(',') ?? '*'}|${today}|${deps.protocol.id}@${deps.protocol.version}`;
+  if (q.state !== undefined) {
+    // Subjects with a cell in the state, in the grid's order: kept in `cache` while the registry
+    // is unchanged; the page then reads only its own subjects.
+    const matching = await cached(
+      options.cache,
+      deps.db,
+      keyOf(`state|${q.state}|${q.visit ?? ''}|${q.sort}`),
+      () => studyIdsInState(deps, sites, now, q.state!, q.visit, q.sort),
+    );
+    studyIds = matching.slice(offset, offset + q.pageSize);
+    total = matching.length;
+  } else if (q.sort === 'next_due') {
+    const ordered = await cached(options.cache, deps.db, keyOf('next_due'), () =>
+      studyIdsByNextDue(deps.db, deps.protocol, sites, today),
+    );
+    studyIds = ordered.slice(offset, offset + q.pageSize);
+    total = ordered.length;
+  } else {
+    let ids = deps.db
+      .selectFrom('subject')
+      .select('study_id')
+      .orderBy('study_id')
+      .offset(offset)
+      .limit(q.pageSize);
+    let count = deps.db.selectFrom('subject').select((e) => e.fn.countAll<string>().as('n'));
+    if (sites !== null) {
+      ids = ids.where('site_id', 'in', sites);
+      count = count.where('site_id', 'in', sites);
     }
-    const [facts, queries] = await Promise.all([
-      readSubjectFacts(deps.db, sites, studyIds),
-      readOpenQueries(deps.db, sites, studyIds),
-    ]);
-    const order = new Map(studyIds.map((id, i) => [id, i]));
-    const rows = facts
-      .map((f) => row(deps, f, now, queries.get(f.studyId)))
-      .sort((a, b) => order.get(a.studyId)! - order.get(b.studyId)!);
-    await addSdv(deps, actor, rows);
-    return {
-      visits,
-      rows,
-      total,
-      page: q.page,
-      pageSize: q.pageSize,
-      pages: Math.max(1, Math.ceil(total / q.pageSize)),
-      query: shown,
-    };
+    const [page, counted] = await Promise.all([ids.execute(), count.executeTakeFirstOrThrow()]);
+    studyIds = page.map((r) => r.study_id);
+    total = Number(counted.n);
   }
-  // A visit open now (due, in window, overdue) is looked for among the subjects whose schedule
-  // may hold one today: the database narrows, the schedule decides.
-  const openNow = q.state === 'due' || q.state === 'in_window' || q.state === 'overdue';
+  const [facts, queries] = await Promise.all([
+    readSubjectFacts(deps.db, sites, studyIds),
+    readOpenQueries(deps.db, sites, studyIds),
+  ]);
+  const order = new Map(studyIds.map((id, i) => [id, i]));
+  const rows = facts
+    .map((f) => row(deps, f, now, queries.get(f.studyId)))
+    .sort((a, b) => order.get(a.studyId)! - order.get(b.studyId)!);
+  await addSdv(deps, actor, rows);
+  return {
+    visits,
+    rows,
+    total,
+    page: q.page,
+    pageSize: q.pageSize,
+    pages: Math.max(1, Math.ceil(total / q.pageSize)),
+    query: shown,
+  };
+}
+
+/**
+ * The study ids of the subjects with a cell in `state` (at `visit`, or at any), in the grid's order
+ * (study id, or next due date then study id). A visit open now (due, in window, overdue) is looked
+ * for among the subjects whose schedule may hold one today: the database narrows, the schedule
+ * decides.
+ */
+async function studyIdsInState(
+  deps: RegistryDeps,
+  sites: readonly string[] | null,
+  now: Date,
+  state: CellState,
+  visit: string | undefined,
+  sort: 'study_id' | 'next_due',
+): Promise<string[]> {
+  const openNow = state === 'due' || state === 'in_window' || state === 'overdue';
   const around = openNow
     ? { protocol: deps.protocol, today: formatDay(dayOf(now)), aheadDays: 0 }
     : undefined;
@@ -147,14 +172,10 @@ export async function participantGrid(
     readSubjectFacts(deps.db, sites, undefined, around),
     readOpenQueries(deps.db, sites),
   ]);
-  let rows = facts.map((f) => row(deps, f, now, queries.get(f.studyId)));
-  if (q.state !== undefined) {
-    const state = q.state;
-    rows = rows.filter((r) =>
-      r.cells.some((c) => c.state === state && (q.visit === undefined || c.visit === q.visit)),
-    );
-  }
-  if (q.sort === 'next_due') {
+  const rows = facts
+    .map((f) => row(deps, f, now, queries.get(f.studyId)))
+    .filter((r) => r.cells.some((c) => c.state === state && (visit === undefined || c.visit === visit)));
+  if (sort === 'next_due') {
     rows.sort((a, b) => {
       if (a.nextDue !== b.nextDue) {
         if (a.nextDue === null) return 1;
@@ -164,15 +185,5 @@ export async function participantGrid(
       return a.studyId < b.studyId ? -1 : a.studyId > b.studyId ? 1 : 0;
     });
   }
-  const shownRows = rows.slice(offset, offset + q.pageSize);
-  await addSdv(deps, actor, shownRows);
-  return {
-    visits,
-    rows: shownRows,
-    total: rows.length,
-    page: q.page,
-    pageSize: q.pageSize,
-    pages: Math.max(1, Math.ceil(rows.length / q.pageSize)),
-    query: shown,
-  };
+  return rows.map((r) => r.studyId);
 }

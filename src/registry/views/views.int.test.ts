@@ -541,4 +541,37 @@ describe('the next-due order kept in a ViewCache', () => {
     expect(after).toEqual(await grid());
     expect(after.rows.find((r) => r.studyId === head.studyId)!.nextDue).not.toBe(head.nextDue);
   });
+
+  test('the grid by state, the due lists and the dashboard read through a ViewCache equal fresh reads, before and after a write', async () => {
+    const cache = new ViewCache();
+    const reads = async (options: { cache?: ViewCache }) => ({
+      overdue: await participantGrid(
+        registry.deps,
+        VCU_COORDINATOR,
+        { state: 'overdue', pageSize: 100 },
+        options,
+      ),
+      inWindow: await participantGrid(
+        registry.deps,
+        MONITOR,
+        { state: 'in_window', sort: 'next_due', pageSize: 10, page: 2 },
+        options,
+      ),
+      due: await dueVisits(registry.deps, VCU_COORDINATOR, options),
+      dashboards: await siteDashboards(registry.deps, MONITOR, options),
+    });
+    const before = await reads({ cache });
+    expect(before).toEqual(await reads({}));
+    const listed = (r: typeof before) => [...r.due.due, ...r.due.overdue];
+    expect(listed(before).length).toBeGreaterThan(0);
+    const late = listed(before)[0]!;
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId: late.studyId,
+      visit: late.visit,
+      missedReason: 'participant unreachable',
+    });
+    const after = await reads({ cache });
+    expect(after).toEqual(await reads({}));
+    expect(listed(after)).toHaveLength(listed(before).length - 1);
+  });
 });

@@ -6,7 +6,7 @@ import type { Actor, RegistryDeps } from '../context.js';
 import { queriesFor } from '../queries.js';
 import { careState } from './care-state.js';
 import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
-import type { ViewCache } from './view-cache.js';
+import { cached, type ViewCache } from './view-cache.js';
 import { type CellState, visitCells } from './visit-cells.js';
 
 /** Where a worklist row's page links: the form that clears it. */
@@ -60,14 +60,26 @@ const firstInstrument = (deps: RegistryDeps, visit: string) =>
  * Visits due this week and overdue (issue 8 §3.3), from the schedule: `due` holds the visits whose
  * window is open and whose target is not passed (`due`, `in_window`), and those not yet due whose
  * target falls within the next 7 days; `overdue` holds the visits past their target with the
- * window still open and nothing recorded. Ordered by target, then study id.
+ * window still open and nothing recorded. Ordered by target, then study id. Kept in `cache` while
+ * the registry is unchanged.
  */
 export async function dueVisits(
   deps: RegistryDeps,
   actor: Actor,
+  options: { cache?: ViewCache } = {},
 ): Promise<{ weekEnd: string; due: DueVisitRow[]; overdue: DueVisitRow[] }> {
   const sites = readableSites(actor);
   const now = deps.clock();
+  // Day visits only (the grid places no minute visit): the lists change with the day, not the hour.
+  const key = `due|${sites?.join(',') ?? '*'}|${formatDay(dayOf(now))}|${deps.protocol.id}@${deps.protocol.version}`;
+  return cached(options.cache, deps.db, key, () => readDueVisits(deps, sites, now));
+}
+
+async function readDueVisits(
+  deps: RegistryDeps,
+  sites: readonly string[] | null,
+  now: Date,
+): Promise<{ weekEnd: string; due: DueVisitRow[]; overdue: DueVisitRow[] }> {
   const weekEnd = formatDay(dayOf(now) + 6);
   const [facts, queries] = await Promise.all([
     readSubjectFacts(deps.db, sites, undefined, {

@@ -61,7 +61,7 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
     switch (list) {
       case 'due':
       case 'overdue': {
-        const lists = await dueVisits(deps.registry, actor);
+        const lists = await dueVisits(deps.registry, actor, { cache });
         return { list, rows: list === 'due' ? lists.due : lists.overdue, weekEnd: lists.weekEnd };
       }
       case 'unsigned':
@@ -84,7 +84,7 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
   routes.get('/worklists', READERS, async (c) => {
     const actor = userOf(c).actor;
     const [due, unsigned, queries, care, missing] = await Promise.all([
-      dueVisits(deps.registry, actor),
+      dueVisits(deps.registry, actor, { cache }),
       unsignedForms(deps.registry, actor, { limit: 1 }),
       assignedQueries(deps.registry, actor),
       careGapPatients(deps.registry, actor, { cache }),
