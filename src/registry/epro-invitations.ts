@@ -16,6 +16,7 @@ import {
   startJobWorker,
 } from './jobs.js';
 import { parseInput } from './parse-input.js';
+import { requireScope, siteFilter } from './scope.js';
 import { readSubjectFacts } from './views/subject-facts.js';
 
 /*
@@ -485,6 +486,103 @@ export async function setEproContact(
           }
         : null,
       after: { email_on_file: email !== null, channel: c.channel, email_declined: c.emailDeclined },
+    });
+  });
+}
+
+export interface EproMessageRow {
+  id: number;
+  studyId: string;
+  siteId: string;
+  visit: string;
+  kind: 'invitation' | 'reminder';
+  seq: number;
+  outcome: 'sent' | 'outbox' | 'sent_by_hand' | 'skipped' | 'bounced' | 'failed';
+  reason: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  /** The visit's newest link (0012): opened by the patient, answers submitted. */
+  opened: boolean;
+  completed: boolean;
+}
+
+/**
+ * The send log of the actor's sites (site staff: their own), newest first; `waiting`: only the
+ * outbox (messages staff send by hand). With each, whether the visit's link was opened and answered.
+ */
+export async function eproMessages(
+  deps: RegistryDeps,
+  actor: Actor,
+  options: { waiting?: boolean; limit?: number } = {},
+): Promise<EproMessageRow[]> {
+  requirePermission(actor, 'response.write');
+  const sites = siteFilter(requireScope(actor, 'response.write'));
+  if (sites?.length === 0) return [];
+  const { rows } = await sql<{
+    id: string;
+    study_id: string;
+    site_id: string;
+    visit: string;
+    kind: 'invitation' | 'reminder';
+    seq: number;
+    outcome: EproMessageRow['outcome'];
+    reason: string | null;
+    created_at: Date;
+    sent_at: Date | null;
+    opened: boolean | null;
+    completed: boolean | null;
+  }>`select m.id, m.study_id, m.site_id, m.visit, m.kind, m.seq, m.outcome, m.reason, m.created_at, m.sent_at,
+      l.opened_at is not null as opened, l.submitted_at is not null as completed
+    from epro_message m
+    left join lateral (select opened_at, submitted_at from epro_link
+      where study_id = m.study_id and visit = m.visit order by created_at desc limit 1) l on true
+    where ${sites === null ? sql`true` : sql`m.site_id in (${sql.join(sites)})`}
+      and ${options.waiting ? sql`m.outcome = 'outbox'` : sql`true`}
+    order by m.created_at desc, m.id desc limit ${options.limit ?? 200}`.execute(deps.db);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    studyId: r.study_id,
+    siteId: r.site_id,
+    visit: r.visit,
+    kind: r.kind,
+    seq: r.seq,
+    outcome: r.outcome,
+    reason: r.reason,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+    opened: r.opened === true,
+    completed: r.completed === true,
+  }));
+}
+
+/** Staff sent an outbox message by hand (after making the visit's link on the subject's ePRO page). */
+export async function markSentByHand(deps: RegistryDeps, actor: Actor, id: number): Promise<void> {
+  requirePermission(actor, 'response.write');
+  const now = deps.clock();
+  await deps.db.transaction().execute(async (trx) => {
+    const m = await trx
+      .selectFrom('epro_message')
+      .select(['study_id', 'site_id', 'visit', 'kind', 'outcome'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!m) throw new RegistryError('INVALID_STATE', `message ${id} is not waiting in the outbox`);
+    requireSite(actor, 'response.write', m.site_id, m.study_id);
+    if (m.outcome !== 'outbox')
+      throw new RegistryError('INVALID_STATE', `message ${id} is not waiting in the outbox`);
+    await trx
+      .updateTable('epro_message')
+      .set({ outcome: 'sent_by_hand', sent_at: now })
+      .where('id', '=', id)
+      .execute();
+    await appendAudit(trx, {
+      at: now,
+      actor: actor.username,
+      action: 'epro.message.sent_by_hand',
+      siteId: m.site_id,
+      entity: 'subject',
+      entityId: m.study_id,
+      after: { message: id, visit: m.visit, kind: m.kind },
     });
   });
 }
