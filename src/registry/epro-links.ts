@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
+import { patientDrug } from '../instruments/patient-drugs.js';
 import { DEFAULT_EPRO, getVisit } from '../protocol/index.js';
 import { visitWindow } from '../schedule/index.js';
 import { appendAudit, type Database } from '../store/index.js';
@@ -28,6 +29,14 @@ export const PATIENT_INSTRUMENTS = ['pain', 'odi', 'satisfaction'] as const;
 
 /** The patient page of the "new problems since the last visit" question. */
 export const PROBLEMS_PAGE = 'problems';
+
+/**
+ * The analgesics page: the patient ticks common names (instruments/patient-drugs.ts), gives a stop
+ * date for what they stopped, or "None", and writes what they cannot place. It is kept for the site
+ * to review and record as analgesic forms, never recorded by itself: an opioid's MME needs strength
+ * and doses a patient's answer does not reliably give, and nothing is guessed.
+ */
+export const ANALGESIC_PAGE = 'analgesic';
 
 /** The path a token opens (the only URL that carries it) and the token-free pages it leads to. */
 export const EPRO_PATHS = {
@@ -71,6 +80,7 @@ export function patientPages(deps: RegistryDeps, visit: string): string[] {
   const instruments = getVisit(deps.protocol, visit).instruments;
   const pages: string[] = PATIENT_INSTRUMENTS.filter((i) => instruments.includes(i));
   if (pages.length === 0) return [];
+  if (instruments.includes('analgesic')) pages.push(ANALGESIC_PAGE);
   if (instruments.includes('adverse_event')) pages.push(PROBLEMS_PAGE);
   return pages;
 }
@@ -478,7 +488,8 @@ export async function submitLink(deps: RegistryDeps, session: PatientSession): P
   const actor = eproActor(session.siteId);
   for (const page of patientPages(deps, session.visit)) {
     const answers = drafts[page];
-    if (page === PROBLEMS_PAGE || !answers || Object.keys(answers).length === 0) continue;
+    if (page === PROBLEMS_PAGE || page === ANALGESIC_PAGE || !answers || Object.keys(answers).length === 0)
+      continue;
     const existing = await deps.db
       .selectFrom('response')
       .select('id')
@@ -519,6 +530,43 @@ export async function submitLink(deps: RegistryDeps, session: PatientSession): P
       entityId: session.studyId,
       after: { link: session.linkId, visit: session.visit, channel: 'ePRO', ae_candidate: candidate },
     });
+  });
+}
+
+export interface PatientAnalgesics {
+  visit: string;
+  submittedAt: Date | null;
+  none: boolean;
+  /** Drug codes the patient takes, with the name they ticked and the stop date if stopped. */
+  drugs: { key: string; name: string; drug: string; stoppedOn: string | null }[];
+  /** What the patient could not place, for the site to review. */
+  other: string;
+}
+
+/** The analgesics the patient reported on each link of the subject, for the site to review. */
+export async function listPatientAnalgesics(
+  deps: RegistryDeps,
+  actor: Actor,
+  studyId: string,
+): Promise<PatientAnalgesics[]> {
+  await listLinks(deps, actor, studyId); // the same access rule
+  const rows = await sql<{ visit: string; submitted_at: Date | null; answers: Record<string, unknown> }>`
+    select l.visit, l.submitted_at, d.answers from epro_draft d join epro_link l on l.id = d.link_id
+    where l.study_id = ${studyId} and d.page = ${ANALGESIC_PAGE} order by l.id`.execute(deps.db);
+  return rows.rows.map((r) => {
+    const a = r.answers;
+    const taking = Array.isArray(a.taking) ? a.taking.map(String) : [];
+    const stopped = (a.stopped ?? {}) as Record<string, string>;
+    return {
+      visit: r.visit,
+      submittedAt: r.submitted_at,
+      none: a.none === true,
+      drugs: taking.flatMap((key) => {
+        const d = patientDrug(key);
+        return d ? [{ key, name: d.name, drug: d.drug, stoppedOn: stopped[key] || null }] : [];
+      }),
+      other: typeof a.other === 'string' ? a.other : '',
+    };
   });
 }
 

@@ -18,6 +18,7 @@ export {
   eproUrl,
   listAeCandidates,
   listLinks,
+  listPatientAnalgesics,
   revokeLink,
   setYearCheck,
 } from './epro-links.js';

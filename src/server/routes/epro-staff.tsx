@@ -6,6 +6,7 @@ import {
   eproUrl,
   listAeCandidates,
   listLinks,
+  listPatientAnalgesics,
   revokeLink,
 } from '../../registry/index.js';
 import type { AppDeps } from '../app.js';
@@ -33,6 +34,7 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
     const actor = userOf(c).actor;
     const links = await listLinks(reg, actor, studyId);
     const candidates = await listAeCandidates(reg, actor, studyId);
+    const drugs = await listPatientAnalgesics(reg, actor, studyId);
     const base = `/subjects/${encodeURIComponent(studyId)}/epro`;
     return renderPage(
       c,
@@ -103,6 +105,25 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
             ))}
           </tbody>
         </table>
+        <h2>Pain medicines reported by the patient</h2>
+        <p class="muted">
+          For review: record them as analgesic forms with strength and doses (the patient's list is never
+          recorded by itself).
+        </p>
+        <ul>
+          {drugs.map((d) => (
+            <li>
+              {d.visit}
+              {d.submittedAt ? '' : ' (not sent yet)'}:{' '}
+              {d.none
+                ? 'none'
+                : d.drugs
+                    .map((x) => `${x.name} [${x.drug}]${x.stoppedOn ? `, stopped ${x.stoppedOn}` : ''}`)
+                    .join('; ') || 'no listed medicine'}
+              {d.other ? `; to place: "${d.other}"` : ''}
+            </li>
+          ))}
+        </ul>
         <h2>New problems reported by the patient</h2>
         <p class="muted">
           Candidates only: a confirmed one is recorded as an adverse event form by the investigator; only that

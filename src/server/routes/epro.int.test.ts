@@ -50,7 +50,7 @@ describe('patient ePRO link', () => {
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     const html = await page.text();
     expect(html).not.toContain(token);
-    expect(html).toContain('Page 0 of 3');
+    expect(html).toContain('Page 0 of 4');
   });
 
   test('the patient cookie is not a staff session: staff pages stay closed', async () => {
@@ -77,7 +77,7 @@ describe('patient ePRO link', () => {
     p = patient();
     await p.get(`/p/${token}`);
     const overview = await (await p.get('/p/form')).text();
-    expect(overview).toContain('Page 1 of 3');
+    expect(overview).toContain('Page 1 of 4');
     expect(overview).toContain('Continue');
     expect(await (await p.get('/p/form/pain')).text()).toMatch(/value="6" checked/);
     const odi: Record<string, string> = {};
@@ -89,7 +89,18 @@ describe('patient ePRO link', () => {
       's5_sitting',
     ].entries())
       odi[`a.${id}`] = String(i % 6);
-    await p.post('/p/form/odi', odi);
+    expect((await p.post('/p/form/odi', odi)).headers.get('location')).toBe('/p/form/analgesic');
+    const drugsPage = await (await p.get('/p/form/analgesic')).text();
+    expect(drugsPage).toContain('Oxycodone (OxyContin');
+    // "None" and a medicine together: one clear line, nothing lost.
+    const both = await p.post('/p/form/analgesic', { taking: 'oxycodone', none: 'yes' });
+    expect(both.status).toBe(422);
+    expect(await both.text()).toContain('untick one');
+    await p.post('/p/form/analgesic', {
+      taking: ['oxycodone', 'acetaminophen'],
+      'stop.oxycodone': '2026-03-12',
+      other: 'the white pills from my neighbour',
+    });
     await p.post('/p/form/problems', { any: 'yes', description: 'A rash on my back' });
     const review = await (await p.get('/p/form')).text();
     expect(review).toContain('Send my answers');
@@ -123,6 +134,14 @@ describe('patient ePRO link', () => {
     );
     expect(candidates.rows).toEqual([{ description: 'A rash on my back', status: 'pending' }]);
 
+    // The analgesics wait for the site: mapped to drug codes, the stop date kept, the rest as free text.
+    const cora = await new WebClient(web.app, null, ORIGIN).signIn('cora.vcu');
+    const staffPage = await (await cora.get(`/subjects/${studyId}/epro`)).text();
+    expect(staffPage).toContain('[oxycodone], stopped 2026-03-12');
+    expect(staffPage).toContain('[acetaminophen]');
+    expect(staffPage).toContain('to place: &quot;the white pills from my neighbour&quot;');
+    expect(staffPage).toContain('A rash on my back');
+
     // The same link again: read-only thank-you, nothing can be changed.
     const again = patient();
     await again.get(`/p/${token}`);
@@ -137,7 +156,7 @@ describe('patient ePRO link', () => {
     const { token, studyId } = await linkFor();
     const p = patient();
     const pages = [await p.get(`/p/${token}`)];
-    for (const path of ['/p/form', '/p/form/pain', '/p/form/odi', '/p/form/problems'])
+    for (const path of ['/p/form', '/p/form/pain', '/p/form/odi', '/p/form/analgesic', '/p/form/problems'])
       pages.push(await p.get(path));
     for (const res of pages) {
       const text = await res.text();

@@ -2,7 +2,9 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { RegistryError } from '../../errors.js';
 import { getInstrument } from '../../instruments/index.js';
+import { patientDrug } from '../../instruments/patient-drugs.js';
 import {
+  ANALGESIC_PAGE,
   checkYear,
   loadDrafts,
   loadPatientSession,
@@ -15,6 +17,7 @@ import {
   submitLink,
   tokenLogId,
 } from '../../registry/epro-links.js';
+import { isRealDate } from '../../schedule/index.js';
 import { messagesFor } from '../../web/epro/messages.js';
 import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
 import { valuesFromForm } from '../../web/forms/form-values.js';
@@ -101,8 +104,8 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
         page={page}
         index={index}
         total={pages.length}
-        def={page === PROBLEMS_PAGE ? null : getInstrument(page)}
-        values={(drafts[page] ?? {}) as Record<string, string | string[]>}
+        def={page === PROBLEMS_PAGE || page === ANALGESIC_PAGE ? null : getInstrument(page)}
+        values={drafts[page] ?? {}}
         last={index === pages.length - 1}
       />,
     );
@@ -118,7 +121,32 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     if (index < 0) return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
     const form = await formOf(c);
     let answers: Record<string, unknown>;
-    if (page === PROBLEMS_PAGE) {
+    if (page === ANALGESIC_PAGE) {
+      const taking = [form.taking ?? []].flat().filter((k) => patientDrug(k) !== undefined);
+      const none = field(form, 'none') === 'yes';
+      const stopped: Record<string, string> = {};
+      for (const k of taking) {
+        const day = field(form, `stop.${k}`);
+        if (isRealDate(day)) stopped[k] = day;
+      }
+      answers = { taking, stopped, none, other: field(form, 'other').trim().slice(0, 1000) };
+      if (none && taking.length > 0) {
+        return html(
+          c,
+          <QuestionPage
+            m={m}
+            page={page}
+            index={index}
+            total={pages.length}
+            def={null}
+            values={answers}
+            last={index === pages.length - 1}
+            error={m.drugsConflict}
+          />,
+          422,
+        );
+      }
+    } else if (page === PROBLEMS_PAGE) {
       const any = field(form, 'any');
       answers =
         any === 'yes' || any === 'no' ? { any, description: field(form, 'description').slice(0, 2000) } : {};

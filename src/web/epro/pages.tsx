@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { InstrumentDef, ItemDef } from '../../instruments/index.js';
+import { PATIENT_DRUGS } from '../../instruments/patient-drugs.js';
 import { answerField, controlId } from '../forms/form-values.js';
 import type { EproMessages } from './messages/en.js';
 
@@ -18,6 +19,8 @@ fieldset{border:1px solid #767676;border-radius:.5rem;margin:0 0 1.25rem;padding
 legend{font-weight:600;padding:0 .25rem}
 .choice{display:flex;align-items:center;gap:.75rem;min-height:48px;padding:.25rem .5rem;border-radius:.375rem}
 .choice input{width:1.5rem;height:1.5rem;flex:none;margin:0}
+.drug{border-bottom:1px solid #ddd;padding:.5rem 0}
+.drug input[type=date]{font:inherit;min-height:44px;max-width:100%}
 .scale{display:flex;flex-wrap:wrap;gap:.5rem}
 .scale .choice{min-width:48px;justify-content:center;border:1px solid #767676}
 .button{display:inline-block;min-height:48px;padding:.75rem 1.25rem;border:0;border-radius:.5rem;background:#0b5394;color:#fff;font:inherit;font-weight:600;text-decoration:none;cursor:pointer}
@@ -222,15 +225,65 @@ function InstrumentQuestions(props: {
   );
 }
 
+/** Analgesics: common names to tick, a stop date for each, "None", and free text for the site. */
+function DrugQuestions(props: {
+  m: EproMessages;
+  values: Record<string, unknown>;
+  error?: string | undefined;
+}) {
+  const { m, values } = props;
+  const taking = Array.isArray(values.taking) ? values.taking.map(String) : [];
+  const stopped = (values.stopped ?? {}) as Record<string, string>;
+  return (
+    <>
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      <fieldset>
+        <legend>{m.drugsLegend}</legend>
+        {PATIENT_DRUGS.map((d) => (
+          <div class="drug">
+            <label class="choice" for={`drug-${d.key}`}>
+              <input
+                type="checkbox"
+                id={`drug-${d.key}`}
+                name="taking"
+                value={d.key}
+                checked={taking.includes(d.key)}
+              />
+              {d.name}
+            </label>
+            <label class="note" for={`stop-${d.key}`}>
+              {m.drugsStopped}
+            </label>
+            <input type="date" id={`stop-${d.key}`} name={`stop.${d.key}`} value={stopped[d.key] ?? ''} />
+          </div>
+        ))}
+        <label class="choice" for="drug-none">
+          <input type="checkbox" id="drug-none" name="none" value="yes" checked={values.none === true} />
+          {m.drugsNone}
+        </label>
+      </fieldset>
+      <label for="drug-other">{m.drugsOther}</label>
+      <textarea id="drug-other" name="other" maxlength={1000}>
+        {typeof values.other === 'string' ? values.other : ''}
+      </textarea>
+    </>
+  );
+}
+
 export function QuestionPage(props: {
   m: EproMessages;
   page: string;
   index: number;
   total: number;
   def: InstrumentDef | null;
-  values: Values;
+  values: Record<string, unknown>;
   last: boolean;
   odiWording?: Record<string, readonly string[]> | undefined;
+  error?: string | undefined;
 }) {
   const { m, page, values } = props;
   const title = m.pageTitles[page] ?? props.def?.title ?? page;
@@ -239,8 +292,15 @@ export function QuestionPage(props: {
       <p class="progress">{m.progress(props.index + 1, props.total)}</p>
       <h1>{title}</h1>
       <form method="post" action={`/p/form/${page}`}>
-        {props.def ? (
-          <InstrumentQuestions m={m} def={props.def} values={values} odiWording={props.odiWording} />
+        {page === 'analgesic' ? (
+          <DrugQuestions m={m} values={values} error={props.error} />
+        ) : props.def ? (
+          <InstrumentQuestions
+            m={m}
+            def={props.def}
+            values={values as Values}
+            odiWording={props.odiWording}
+          />
         ) : (
           <>
             <Radios
@@ -251,7 +311,7 @@ export function QuestionPage(props: {
                 { code: 'yes', label: m.yes },
                 { code: 'no', label: m.no },
               ]}
-              picked={chosen(values, 'any')}
+              picked={chosen(values as Values, 'any')}
             />
             <label for="problems-description">{m.problemsDescribe}</label>
             <textarea id="problems-description" name="description" maxlength={2000}>
