@@ -1,31 +1,30 @@
 import { type Kysely, sql } from 'kysely';
 import { INSTRUMENT_LIST } from '../../instruments/index.js';
-import type { Protocol } from '../../protocol/index.js';
-import { daysBetween, visitWindow } from '../../schedule/index.js';
+import { getVisit, type Protocol } from '../../protocol/index.js';
+import { daysBetween, visitSchedule } from '../../schedule/index.js';
 import type { Database } from '../../store/index.js';
 
 /** Instruments whose form ends participation (instrument data). */
 const ENDING = INSTRUMENT_LIST.filter((d) => d.endsParticipation).map((d) => d.id);
 
-// Day 0 of the count; no procedure end time, as the grid schedules (minute visits are not placed).
-const ORIGIN = { enrolledOn: '1970-01-01', indexDate: '1970-01-01' };
+// Day 0 of the count; no procedure end time, as the grid schedules.
+const ORIGIN = '1970-01-01';
 
 /**
- * Each day-scheduled protocol visit as days after its anchor (target and last day of its window,
- * null without one), taken from schedule/ `visitWindow`: the numbers the SQL below compares.
- * Visits the grid cannot place (minute visits, anchored on the procedure's end time) are left out:
- * they never give a target.
+ * Each protocol visit as days after its anchor (its target, and the last day of its window, null
+ * without one), read from schedule/ `visitSchedule` for a subject enrolled and treated on day 0:
+ * the same placement the grid's cells get, the numbers the SQL below compares.
  */
 function visitOffsets(protocol: Protocol) {
+  const placed = visitSchedule(protocol, { enrolledOn: ORIGIN, indexDate: ORIGIN }, {}, new Date(0));
   const out: { code: string; onEnrolment: boolean; target: number; last: number | null }[] = [];
-  for (const v of protocol.visits) {
-    const w = visitWindow(protocol, v.code, ORIGIN);
-    if (w === null || w.granularity !== 'day') continue;
+  for (const s of placed) {
+    if (s.target === null) continue;
     out.push({
-      code: v.code,
-      onEnrolment: v.anchor === 'enrolment',
-      target: daysBetween(ORIGIN.indexDate, w.target),
-      last: w.windowEnd === null ? null : daysBetween(ORIGIN.indexDate, w.windowEnd),
+      code: s.visit,
+      onEnrolment: getVisit(protocol, s.visit).anchor === 'enrolment',
+      target: daysBetween(ORIGIN, s.target.slice(0, 10)),
+      last: s.windowEnd === null ? null : daysBetween(ORIGIN, s.windowEnd.slice(0, 10)),
     });
   }
   return out;
