@@ -12,12 +12,15 @@ import {
 } from '../../test/helpers/registry.js';
 import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
 import { createKysely } from '../store/pg-connection.js';
+import { messageStatus } from '../web/epro-staff/outbox-page.js';
 import {
   EPRO_SEND,
   type EproLinks,
   eproContact,
   eproJobHandlers,
+  eproMessages,
   eproSendHandler,
+  markSentByHand,
   messageKey,
   planEproMessages,
   setEproContact,
@@ -395,6 +398,27 @@ describe('ePRO invitations and reminders run themselves, through a real SMTP ser
     expect(rows.map((r) => [r.kind, r.outcome])).toEqual([['invitation', 'outbox']]);
     expect(rows[0]!.reason).toMatch(/declined e-mail/);
     expect(received.filter((m) => (m.to as { text: string }).text === 'patient8@example.org')).toEqual([]);
+  });
+
+  test('outbox and send log: own sites only, marked sent by hand once, with each invitation status', async () => {
+    const vcu = await eproMessages(registry.deps, VCU_COORDINATOR, { waiting: true });
+    expect(vcu.length).toBeGreaterThan(0);
+    expect(vcu.every((m) => m.siteId === 'VCU' && m.outcome === 'outbox')).toBe(true);
+    const apmss = await eproMessages(registry.deps, APMSS_COORDINATOR, {});
+    expect(apmss.every((m) => m.siteId === 'APMSS')).toBe(true);
+    const all = await eproMessages(registry.deps, VCU_COORDINATOR, {});
+    expect(new Set(all.map((m) => m.outcome))).toEqual(new Set(['sent', 'skipped', 'outbox']));
+    const m = vcu[0]!;
+    expect((await rejects(markSentByHand(registry.deps, APMSS_COORDINATOR, m.id))).code).toBe(
+      'SUBJECT_NOT_FOUND',
+    );
+    await markSentByHand(registry.deps, VCU_COORDINATOR, m.id);
+    const again = await rejects(markSentByHand(registry.deps, VCU_COORDINATOR, m.id));
+    expect(again.code).toBe('INVALID_STATE');
+    expect(again.message).toBe(`message ${m.id} is not waiting in the outbox`);
+    const after = (await eproMessages(registry.deps, VCU_COORDINATOR, {})).find((x) => x.id === m.id)!;
+    expect(after.outcome).toBe('sent_by_hand');
+    expect(messageStatus(after)).toBe('sent by hand');
   });
 
   test('no token in any log line, job row, send log or audit event', async () => {
