@@ -10,6 +10,7 @@ import * as missingDataCodes from './migrations/0007-missing-data-codes.js';
 import * as webSessions from './migrations/0010-web-sessions.js';
 import * as eproLinks from './migrations/0012-epro-links.js';
 import * as eproInvitations from './migrations/0013-epro-invitations.js';
+import * as unsignedWorklistOrder from './migrations/0014-unsigned-worklist-order.js';
 import * as progressByIndex from './migrations/0015-subject-progress-by-index.js';
 import { redactSecrets } from './pg-connection.js';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-web-sessions': webSessions,
   '0012-epro-links': eproLinks,
   '0013-epro-invitations': eproInvitations,
+  '0014-unsigned-worklist-order': unsignedWorklistOrder,
   '0015-subject-progress-by-index': progressByIndex,
 };
 

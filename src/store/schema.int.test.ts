@@ -253,6 +253,7 @@ describe('schema', () => {
       '0010-web-sessions',
       '0012-epro-links',
       '0013-epro-invitations',
+      '0014-unsigned-worklist-order',
       '0015-subject-progress-by-index',
     ]);
   });
