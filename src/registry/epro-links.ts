@@ -570,6 +570,39 @@ export async function listPatientAnalgesics(
   });
 }
 
+export interface PatientEntered {
+  id: number;
+  visit: string;
+  instrument: string;
+  instance: number;
+  status: string;
+  createdAt: Date;
+}
+
+/** The subject's responses entered by the patient (ePRO), for staff review (amend only with a reason). */
+export async function listPatientEntered(
+  deps: RegistryDeps,
+  actor: Actor,
+  studyId: string,
+): Promise<PatientEntered[]> {
+  await listLinks(deps, actor, studyId); // the same access rule
+  const rows = await deps.db
+    .selectFrom('response')
+    .select(['id', 'visit', 'instrument', 'instance', 'status', 'created_at'])
+    .where('study_id', '=', studyId)
+    .where('entered_by_kind', '=', 'patient')
+    .orderBy('id')
+    .execute();
+  return rows.map((x) => ({
+    id: Number(x.id),
+    visit: x.visit,
+    instrument: x.instrument,
+    instance: x.instance,
+    status: x.status,
+    createdAt: x.created_at as Date,
+  }));
+}
+
 export interface AeCandidate {
   id: number;
   visit: string;

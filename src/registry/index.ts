@@ -19,6 +19,7 @@ export {
   listAeCandidates,
   listLinks,
   listPatientAnalgesics,
+  listPatientEntered,
   revokeLink,
   setYearCheck,
 } from './epro-links.js';

@@ -7,6 +7,7 @@ import {
   listAeCandidates,
   listLinks,
   listPatientAnalgesics,
+  listPatientEntered,
   revokeLink,
 } from '../../registry/index.js';
 import type { AppDeps } from '../app.js';
@@ -35,6 +36,7 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
     const links = await listLinks(reg, actor, studyId);
     const candidates = await listAeCandidates(reg, actor, studyId);
     const drugs = await listPatientAnalgesics(reg, actor, studyId);
+    const entered = await listPatientEntered(reg, actor, studyId);
     const base = `/subjects/${encodeURIComponent(studyId)}/epro`;
     return renderPage(
       c,
@@ -105,6 +107,20 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
             ))}
           </tbody>
         </table>
+        <h2>Forms entered by the patient</h2>
+        <p class="muted">Review them on the form; a change is an amendment with a reason.</p>
+        <ul>
+          {entered.map((e) => (
+            <li>
+              <a
+                href={`/subjects/${encodeURIComponent(studyId)}/visits/${encodeURIComponent(e.visit)}/forms/${encodeURIComponent(e.instrument)}/${e.instance}`}
+              >
+                {e.instrument} at {e.visit}
+              </a>{' '}
+              (entered by the patient, {when(e.createdAt)}, {e.status})
+            </li>
+          ))}
+        </ul>
         <h2>Pain medicines reported by the patient</h2>
         <p class="muted">
           For review: record them as analgesic forms with strength and doses (the patient's list is never

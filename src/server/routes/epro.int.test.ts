@@ -141,6 +141,11 @@ describe('patient ePRO link', () => {
     expect(staffPage).toContain('[acetaminophen]');
     expect(staffPage).toContain('to place: &quot;the white pills from my neighbour&quot;');
     expect(staffPage).toContain('A rash on my back');
+    expect(staffPage).toContain(
+      `href="/subjects/${studyId}/visits/week2/forms/pain/1">pain at week2</a> (entered by the patient`,
+    );
+    const form = await cora.get(`/subjects/${studyId}/visits/week2/forms/pain/1`);
+    expect(form.status).toBe(200);
 
     // The same link again: read-only thank-you, nothing can be changed.
     const again = patient();
