@@ -43,3 +43,41 @@ export function FieldError(props: { id: string; messages: readonly string[] | un
     </p>
   );
 }
+
+/** The ids a control names in aria-describedby: its hint and its messages, when shown. */
+export function describedBy(
+  id: string,
+  hint: boolean,
+  messages: readonly string[] | undefined,
+): string | undefined {
+  const ids = [hint ? `${id}-hint` : '', messages && messages.length > 0 ? `${id}-error` : ''].filter(
+    Boolean,
+  );
+  return ids.length > 0 ? ids.join(' ') : undefined;
+}
+
+/**
+ * One labelled field: label, hint (`<id>-hint`), its messages (`<id>-error`) and the control, which
+ * names both with `describedBy(id, …)`.
+ */
+export function LabelledField(props: {
+  id: string;
+  label: string;
+  hint?: string | undefined;
+  messages: readonly string[] | undefined;
+  children: unknown;
+}) {
+  const invalid = (props.messages?.length ?? 0) > 0;
+  return (
+    <div class={invalid ? 'field invalid' : 'field'}>
+      <label for={props.id}>{props.label}</label>
+      {props.hint ? (
+        <p class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </p>
+      ) : null}
+      <FieldError id={props.id} messages={props.messages} />
+      {props.children}
+    </div>
+  );
+}

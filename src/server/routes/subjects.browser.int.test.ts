@@ -66,9 +66,9 @@ describe.skipIf(!HAVE_CHROMIUM)('enrolment, the subject page and reports in a br
     await page.getByLabel('Medical record number (MRN)').fill('MRN-77');
     await page.getByLabel('Date of birth').fill('1940-12-09');
     await page.getByLabel('E-mail').fill('grace@');
-    await page.getByLabel('Sex').selectOption('female');
-    await page.getByLabel('Year of birth').fill('1940');
-    await page.getByLabel('Index date (planned or actual procedure day)').fill('2026-02-03');
+    await page.getByLabel('Sex (optional)').selectOption('female');
+    await page.getByLabel('Year of birth (optional)').fill('1940');
+    await page.getByLabel('Index date (planned or actual procedure day) (optional)').fill('2026-02-03');
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Enrol' }).click()]);
     const summary = await page.getByRole('alert').textContent();
     expect(summary).toContain('E-mail');

@@ -1,7 +1,7 @@
 // The admin and account forms' fields: a label, the issues beside the field (named by
 // aria-describedby), and an error summary at the top linked to the fields (GOV.UK error summary).
 import type { Issue } from '../../errors.js';
-import { FieldError, type SummaryEntry } from '../error-summary.js';
+import { describedBy, LabelledField, type SummaryEntry } from '../error-summary.js';
 
 /** Issues of one form by field name, each message without its technical `field: ` prefix. */
 export type FormIssues = Record<string, string[]>;
@@ -48,29 +48,20 @@ interface FieldProps {
 }
 
 function Described(props: FieldProps & { children: unknown }) {
-  const id = `${props.prefix}-${props.name}`;
-  const messages = props.issues?.[props.name];
   return (
-    <div class={messages ? 'field invalid' : 'field'}>
-      <label for={id}>{props.label}</label>
-      {props.hint ? (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      ) : null}
-      <FieldError id={id} messages={messages} />
+    <LabelledField
+      id={`${props.prefix}-${props.name}`}
+      label={props.label}
+      hint={props.hint}
+      messages={props.issues?.[props.name]}
+    >
       {props.children}
-    </div>
+    </LabelledField>
   );
 }
 
-function describedBy(props: FieldProps): string | undefined {
-  const id = `${props.prefix}-${props.name}`;
-  const ids = [props.hint ? `${id}-hint` : '', props.issues?.[props.name] ? `${id}-error` : ''].filter(
-    Boolean,
-  );
-  return ids.length ? ids.join(' ') : undefined;
-}
+const describedByOf = (props: FieldProps) =>
+  describedBy(`${props.prefix}-${props.name}`, Boolean(props.hint), props.issues?.[props.name]);
 
 /** A text or password input with its label and issues. */
 export function TextField(
@@ -92,7 +83,7 @@ export function TextField(
         autocomplete={props.autocomplete}
         required={props.required}
         aria-invalid={props.issues?.[props.name] ? 'true' : undefined}
-        aria-describedby={describedBy(props)}
+        aria-describedby={describedByOf(props)}
       />
     </Described>
   );
@@ -109,7 +100,7 @@ export function SelectField(
         id={id}
         name={props.name}
         aria-invalid={props.issues?.[props.name] ? 'true' : undefined}
-        aria-describedby={describedBy(props)}
+        aria-describedby={describedByOf(props)}
       >
         {props.options.map((o) => (
           <option value={o.value} selected={o.value === (props.value ?? '')}>

@@ -1,7 +1,7 @@
 // Enrolling a participant: the identifiers (kept apart from study data) and the enrolment form's own
 // items, generated from the instrument definition (study id and site are set by the registry).
 import { type InstrumentDef, type ItemDef, MISSING_CODES } from '../../instruments/index.js';
-import { ErrorSummary, FieldError } from '../error-summary.js';
+import { describedBy, ErrorSummary, LabelledField } from '../error-summary.js';
 import { MissingControl } from '../forms/form-fields.js';
 import { missingField } from '../forms/form-values.js';
 import { type FieldIssue, issuesByField, summaryEntries } from './field-issues.js';
@@ -25,11 +25,6 @@ export const itemFieldId = (id: string) => `item-${id}`;
 export function enrolItems(def: InstrumentDef): readonly ItemDef[] {
   const fixed = new Set(def.createsSubject ? Object.values(def.createsSubject) : []);
   return def.items.filter((i) => !fixed.has(i.id));
-}
-
-function describedBy(id: string, hint: boolean, error: boolean): string | undefined {
-  const ids = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean);
-  return ids.length > 0 ? ids.join(' ') : undefined;
 }
 
 function inputType(item: ItemDef): string {
@@ -71,19 +66,12 @@ function ItemField(props: { item: ItemDef; value: string; missing: string; error
           ]
         : (item.choices ?? []);
     return (
-      <div class={invalid ? 'field invalid' : 'field'}>
-        <label for={id}>{label}</label>
-        {hintText ? (
-          <p class="hint" id={`${id}-hint`}>
-            {hintText}
-          </p>
-        ) : null}
-        <FieldError id={id} messages={props.errors} />
+      <LabelledField id={id} label={label} hint={hintText} messages={props.errors}>
         <select
           id={id}
           name={name}
           aria-invalid={invalid ? 'true' : undefined}
-          aria-describedby={describedBy(id, hintText !== '', invalid)}
+          aria-describedby={describedBy(id, hintText !== '', props.errors)}
         >
           <option value="">—</option>
           {choices.map((c) => (
@@ -93,18 +81,11 @@ function ItemField(props: { item: ItemDef; value: string; missing: string; error
           ))}
         </select>
         {missing}
-      </div>
+      </LabelledField>
     );
   }
   return (
-    <div class={invalid ? 'field invalid' : 'field'}>
-      <label for={id}>{label}</label>
-      {hintText ? (
-        <p class="hint" id={`${id}-hint`}>
-          {hintText}
-        </p>
-      ) : null}
-      <FieldError id={id} messages={props.errors} />
+    <LabelledField id={id} label={label} hint={hintText} messages={props.errors}>
       <input
         type={inputType(item)}
         id={id}
@@ -115,10 +96,10 @@ function ItemField(props: { item: ItemDef; value: string; missing: string; error
         step={item.type === 'decimal' ? 'any' : undefined}
         required={item.required ? true : undefined}
         aria-invalid={invalid ? 'true' : undefined}
-        aria-describedby={describedBy(id, hintText !== '', invalid)}
+        aria-describedby={describedBy(id, hintText !== '', props.errors)}
       />
       {missing}
-    </div>
+    </LabelledField>
   );
 }
 
@@ -146,9 +127,7 @@ export function EnrolPage(props: EnrolPageProps) {
             const messages = errors.get(id);
             const invalid = (messages?.length ?? 0) > 0;
             return (
-              <div class={invalid ? 'field invalid' : 'field'}>
-                <label for={id}>{`${f.label} (optional)`}</label>
-                <FieldError id={id} messages={messages} />
+              <LabelledField id={id} label={`${f.label} (optional)`} messages={messages}>
                 <input
                   type={f.type}
                   id={id}
@@ -156,9 +135,9 @@ export function EnrolPage(props: EnrolPageProps) {
                   value={props.values[`identity.${f.name}`] ?? ''}
                   autocomplete={f.autocomplete}
                   aria-invalid={invalid ? 'true' : undefined}
-                  aria-describedby={invalid ? `${id}-error` : undefined}
+                  aria-describedby={describedBy(id, false, messages)}
                 />
-              </div>
+              </LabelledField>
             );
           })}
         </fieldset>

@@ -5,9 +5,10 @@ import type { Issue } from '../../errors.js';
 import type { AnswerValue, ItemDef } from '../../instruments/index.js';
 import { formatAnswer, getInstrument, INSTRUMENTS } from '../../instruments/index.js';
 import { type Protocol, SACROPLASTY_STUDY } from '../../protocol/index.js';
-import type { CellState, SubjectView } from '../../registry/views/index.js';
+import type { SubjectView } from '../../registry/views/index.js';
 import { ErrorSummary, FieldError } from '../error-summary.js';
 import { counted } from '../plural.js';
+import { day, formHref, StateBadge } from '../views/view-parts.js';
 import {
   type FieldIssue,
   fieldSentence,
@@ -44,34 +45,12 @@ export interface SubjectPageProps {
   today: string;
 }
 
-/** Words for each cell state, as the grid shows them. */
-const STATE_TEXT: Record<CellState, string> = {
-  not_yet_due: 'Not yet due',
-  due: 'Due',
-  in_window: 'In window',
-  overdue: 'Overdue',
-  missed: 'Missed',
-  ended: 'Ended',
-  done: 'Done',
-  done_out_of_window: 'Done out of window',
-  signed: 'Signed',
-  locked: 'Locked',
-  open_query: 'Open query',
-};
-
 const STATUS_TEXT: Record<string, string> = {
   draft: 'Draft',
   complete: 'Complete',
   signed: 'Signed',
   locked: 'Locked',
 };
-
-const day = (d: string | null) => (d === null ? '—' : d.slice(0, 10));
-
-/** A form's URL (routes/forms.tsx). */
-export function formHref(studyId: string, visit: string, instrument: string, instance: number): string {
-  return `/subjects/${encodeURIComponent(studyId)}/visits/${encodeURIComponent(visit)}/forms/${encodeURIComponent(instrument)}/${instance}`;
-}
 
 /**
  * The chart points of one outcome: every protocol visit that collects its instrument, in protocol
@@ -131,7 +110,7 @@ function Timeline(props: { studyId: string; visits: readonly TimelineVisit[] }) 
                     : `${day(v.windowStart)} to ${day(v.windowEnd)}`}
                 </td>
                 <td>
-                  <span class={`state state-${v.state.replaceAll('_', '-')}`}>{STATE_TEXT[v.state]}</span>
+                  <StateBadge state={v.state} />
                 </td>
                 <td>{day(v.visitDate)}</td>
               </tr>

@@ -1,7 +1,7 @@
 // Small pieces the clinical workflow pages share: a labelled text area with its issues, the form's
 // heading line, and UTC times as people read them.
 import type { FormIssues } from '../admin/form.js';
-import { ErrorSummary, FieldError } from '../error-summary.js';
+import { describedBy, ErrorSummary, LabelledField } from '../error-summary.js';
 
 /** `2026-03-03T14:30:00.000Z` → `2026-03-03 14:30 UTC`. */
 export function utc(iso: string): string {
@@ -20,27 +20,19 @@ export function TextArea(props: {
 }) {
   const id = `${props.prefix}-${props.name}`;
   const messages = props.issues?.[props.name];
-  const described = [props.hint ? `${id}-hint` : '', messages ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
-    <div class={messages ? 'field invalid' : 'field'}>
-      <label for={id}>{props.label}</label>
-      {props.hint ? (
-        <p class="hint" id={`${id}-hint`}>
-          {props.hint}
-        </p>
-      ) : null}
-      <FieldError id={id} messages={messages} />
+    <LabelledField id={id} label={props.label} hint={props.hint} messages={messages}>
       <textarea
         id={id}
         name={props.name}
         rows={3}
         required={props.required}
         aria-invalid={messages ? 'true' : undefined}
-        aria-describedby={described || undefined}
+        aria-describedby={describedBy(id, Boolean(props.hint), messages)}
       >
         {props.value ?? ''}
       </textarea>
-    </div>
+    </LabelledField>
   );
 }
 
