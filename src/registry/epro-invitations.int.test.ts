@@ -31,6 +31,7 @@ import { loadDemo, SYSTEM_ACTOR } from './index.js';
 import { claimJob, runClaimedJob, runDueJobs } from './jobs.js';
 import { withdrawSubject } from './subjects.js';
 import { readSubjectFacts } from './views/subject-facts.js';
+import { eproClosing } from './views/worklists.js';
 import { recordVisit } from './visits.js';
 
 /** The links of the ePRO links module, held in memory here: state per subject x visit, raw tokens seen. */
@@ -419,6 +420,22 @@ describe('ePRO invitations and reminders run themselves, through a real SMTP ser
     const after = (await eproMessages(registry.deps, VCU_COORDINATOR, {})).find((x) => x.id === m.id)!;
     expect(after.outcome).toBe('sent_by_hand');
     expect(messageStatus(after)).toBe('sent by hand');
+  });
+
+  test("worklist 'ePRO not answered, window closing': an invited visit still open within 3 days of its window's end", async () => {
+    const listed = async (day: Date) => {
+      registry.setTime(day.toISOString());
+      return (await eproClosing(registry.deps, VCU_COORDINATOR)).map((r) => `${r.studyId}|${r.visit}`);
+    };
+    const key = `${spare.studyId}|${spare.visit}`;
+    expect(await listed(at(spare.windowEnd, -1))).toContain(key);
+    expect(await listed(at(spare.windowEnd, -4))).not.toContain(key);
+    expect(await listed(at(spare.windowEnd, 1))).not.toContain(key);
+    // Another site's staff never see it.
+    registry.setTime(at(spare.windowEnd, -1).toISOString());
+    expect((await eproClosing(registry.deps, APMSS_COORDINATOR)).map((r) => r.studyId)).not.toContain(
+      spare.studyId,
+    );
   });
 
   test('no token in any log line, job row, send log or audit event', async () => {

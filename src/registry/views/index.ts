@@ -26,6 +26,8 @@ export {
   careGapPatients,
   type DueVisitRow,
   dueVisits,
+  EPRO_CLOSING_DAYS,
+  eproClosing,
   type FormLink,
   formsMissingItems,
   type MissingItemsRow,

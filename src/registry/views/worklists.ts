@@ -119,6 +119,36 @@ async function readDueVisits(
   return { weekEnd, due: due.sort(byTarget), overdue: overdue.sort(byTarget) };
 }
 
+/** Days before a window closes that an unanswered ePRO visit enters the worklist. */
+export const EPRO_CLOSING_DAYS = 3;
+
+/**
+ * ePRO not answered, window closing (issue 9 §4): due or overdue visits whose window closes within
+ * EPRO_CLOSING_DAYS and whose ePRO invitation went out (sent, or sent by hand), still unanswered.
+ */
+export async function eproClosing(
+  deps: RegistryDeps,
+  actor: Actor,
+  options: { cache?: ViewCache } = {},
+): Promise<DueVisitRow[]> {
+  const lists = await dueVisits(deps, actor, options);
+  const last = formatDay(dayOf(deps.clock()) + EPRO_CLOSING_DAYS);
+  const closing = [...lists.due, ...lists.overdue].filter(
+    (r) => r.windowEnd !== null && r.windowEnd.slice(0, 10) <= last,
+  );
+  if (closing.length === 0) return [];
+  const invited = await deps.db
+    .selectFrom('epro_message')
+    .select(['study_id', 'visit'])
+    .where('study_id', 'in', [...new Set(closing.map((r) => r.studyId))])
+    .where('outcome', 'in', ['sent', 'sent_by_hand'])
+    .execute();
+  const keys = new Set(invited.map((m) => `${m.study_id}|${m.visit}`));
+  return closing
+    .filter((r) => keys.has(`${r.studyId}|${r.visit}`))
+    .sort((a, b) => a.windowEnd!.localeCompare(b.windowEnd!) || a.studyId.localeCompare(b.studyId));
+}
+
 export interface QueryRow extends FormLink {
   instance: number;
   responseId: number;

@@ -2,6 +2,7 @@ import {
   assignedQueries,
   careGapPatients,
   dueVisits,
+  eproClosing,
   formsMissingItems,
   participantGrid,
   siteDashboards,
@@ -78,17 +79,20 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
         return { list, rows: await careGapPatients(deps.registry, actor, { cache }) };
       case 'missing':
         return { list, rows: await formsMissingItems(deps.registry, actor) };
+      case 'epro-closing':
+        return { list, rows: await eproClosing(deps.registry, actor, { cache }) };
     }
   };
 
   routes.get('/worklists', READERS, async (c) => {
     const actor = userOf(c).actor;
-    const [due, unsigned, queries, care, missing] = await Promise.all([
+    const [due, unsigned, queries, care, missing, closing] = await Promise.all([
       dueVisits(deps.registry, actor, { cache }),
       unsignedForms(deps.registry, actor, { limit: 1 }),
       assignedQueries(deps.registry, actor),
       careGapPatients(deps.registry, actor, { cache }),
       formsMissingItems(deps.registry, actor),
+      eproClosing(deps.registry, actor, { cache }),
     ]);
     const counts: Record<WorklistName, number> = {
       due: due.due.length,
@@ -97,6 +101,7 @@ export function viewRoutes(routes: RouteTable, deps: AppDeps): void {
       queries: queries.length,
       'care-gap': care.length,
       missing: missing.length,
+      'epro-closing': closing.length,
     };
     return renderPage(c, 'Worklists', <WorklistsIndexPage counts={counts} />);
   });

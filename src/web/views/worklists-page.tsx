@@ -15,11 +15,13 @@ export const WORKLISTS = {
   queries: 'Open queries assigned to me',
   'care-gap': 'No bone medication at 16 weeks',
   missing: 'Forms with missing required items',
+  'epro-closing': 'ePRO not answered, window closing',
 } as const;
 export type WorklistName = keyof typeof WORKLISTS;
 
 export type WorklistData =
   | { list: 'due' | 'overdue'; rows: DueVisitRow[]; weekEnd: string }
+  | { list: 'epro-closing'; rows: DueVisitRow[] }
   | { list: 'unsigned'; rows: UnsignedRow[]; total: number }
   | { list: 'queries'; rows: QueryRow[] }
   | { list: 'care-gap'; rows: CareGapRow[] }
@@ -33,6 +35,7 @@ function Rows(props: { data: WorklistData; visitLabels: ReadonlyMap<string, stri
   switch (d.list) {
     case 'due':
     case 'overdue':
+    case 'epro-closing':
       return (
         <table>
           <thead>
