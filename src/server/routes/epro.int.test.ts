@@ -70,6 +70,9 @@ describe('patient ePRO link', () => {
     const painHtml = await pain.text();
     expect(painHtml).toMatch(/<fieldset><legend[^>]*>How much pain/);
     expect(painHtml.match(/type="radio"/g)).toHaveLength(11);
+    const unanswered = await p.post('/p/form/pain', { 'a.scale': 'nrs' });
+    expect(unanswered.status).toBe(422);
+    expect(await unanswered.text()).toContain('Please choose an answer');
     const saved = await p.post('/p/form/pain', { 'a.scale': 'nrs', 'a.score': '6' });
     expect(saved.status).toBe(303);
     expect(saved.headers.get('location')).toBe('/p/form/odi');

@@ -151,7 +151,24 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
       answers =
         any === 'yes' || any === 'no' ? { any, description: field(form, 'description').slice(0, 2000) } : {};
     } else {
-      answers = valuesFromForm(getInstrument(page), form).answers;
+      const def = getInstrument(page);
+      answers = valuesFromForm(def, form).answers;
+      if (def.items.some((i) => i.required && answers[i.id] === undefined)) {
+        return html(
+          c,
+          <QuestionPage
+            m={m}
+            page={page}
+            index={index}
+            total={pages.length}
+            def={def}
+            values={answers}
+            last={index === pages.length - 1}
+            error={m.choose}
+          />,
+          422,
+        );
+      }
     }
     await saveDraft(reg, s, page, answers);
     const next = pages[index + 1];
@@ -168,11 +185,8 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
       if (!(error instanceof RegistryError)) throw error;
       // One clear line to the patient; the site sees the saved pages and the reason in the log.
       deps.log(`epro link ${s.linkId} submit refused: ${error.code}`);
-      return html(
-        c,
-        <MessagePage m={m} title={m.unknownTitle} text={error.message} />,
-        error.status === 409 ? 409 : 422,
-      );
+      // Never the use case's message: it may name the study id.
+      return html(c, <MessagePage m={m} title={m.submitFailedTitle} text={m.submitFailedText} />, 422);
     }
     return c.redirect('/p/done', 303);
   });

@@ -292,6 +292,11 @@ export function QuestionPage(props: {
       <p class="progress">{m.progress(props.index + 1, props.total)}</p>
       <h1>{title}</h1>
       <form method="post" action={`/p/form/${page}`}>
+        {props.error && page !== 'analgesic' ? (
+          <p class="error" role="alert">
+            {props.error}
+          </p>
+        ) : null}
         {page === 'analgesic' ? (
           <DrugQuestions m={m} values={values} error={props.error} />
         ) : props.def ? (

@@ -69,7 +69,10 @@ export const EN = {
   endedTitle: 'Your session has ended',
   endedText:
     'For your privacy the page closed after 30 minutes without activity. Open the link you received again to continue; your saved pages are kept.',
-  choose: 'Please choose an answer.',
+  choose: 'Please choose an answer to every question marked on this page.',
+  submitFailedTitle: 'Your answers could not be sent',
+  submitFailedText:
+    'Your saved pages are kept. Please check each page, or contact your care team, who can see what you saved.',
 };
 
 export type EproMessages = typeof EN;
