@@ -5,7 +5,8 @@ import type { Database } from '../../store/index.js';
  * Results of the heavier reads (the study report's care-gap and completeness analyses over a site's
  * subjects), kept while the registry is unchanged. Every write appends an audit event in its own
  * transaction, so the last event id names the registry's state: a result computed at that id is
- * exact until the next write, and a cache never serves anything older. Each server process keeps
+ * exact until the next write, and a cache never serves anything older. Events that change no data
+ * (sign-ins, audited reads: UNCHANGING_ACTIONS) leave the state as it was. Each server process keeps
  * its own (nothing another process needs is held here); pass one to the reads that take it.
  */
 export class ViewCache {
@@ -30,11 +31,34 @@ export class ViewCache {
   }
 }
 
-/** The id of the last audit event (0 before the first): it changes with every write. */
+/**
+ * Audit events that change nothing these reads show: sign-ins and sign-outs, password changes,
+ * refused signatures, reads that are audited (identifiers, exports, the report), an ePRO link
+ * opened. Any other event (every data write, and any action not named here) moves the state.
+ */
+export const UNCHANGING_ACTIONS: readonly string[] = [
+  'session.login',
+  'session.login_failed',
+  'session.logout',
+  'user.password_change',
+  'user.password_change_failed',
+  'user.password_reset',
+  'signature.refused',
+  'identity.read',
+  'export.audit',
+  'export.tidy',
+  'report.generate',
+  'epro.link.open',
+];
+
+/**
+ * The id of the last audit event that may change what the reads show (0 before the first): it
+ * changes with every data write, not with a sign-in or an audited read (read backwards along the
+ * primary key, stopping at the first such event).
+ */
 async function registryState(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ id: string | number | null }>`select max(id) as id from audit_event`.execute(
-    db,
-  );
+  const { rows } = await sql<{ id: string | number | null }>`select id from audit_event
+    where action not in (${sql.join(UNCHANGING_ACTIONS)}) order by id desc limit 1`.execute(db);
   return Number(rows[0]?.id ?? 0);
 }
 

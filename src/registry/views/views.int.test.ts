@@ -11,7 +11,7 @@ import {
 } from '../../../test/helpers/registry.js';
 import { analyseStudy } from '../../analysis/study/index.js';
 import { SACROPLASTY_SIF, SACROPLASTY_STUDY } from '../../protocol/index.js';
-import { extractCohort } from '../../store/index.js';
+import { appendAudit, extractCohort } from '../../store/index.js';
 import {
   createSite,
   enrolSubject,
@@ -540,6 +540,29 @@ describe('the next-due order kept in a ViewCache', () => {
     const after = await grid({ cache });
     expect(after).toEqual(await grid());
     expect(after.rows.find((r) => r.studyId === head.studyId)!.nextDue).not.toBe(head.nextDue);
+  });
+
+  test('a sign-in or an audited read (identifiers shown) leaves what the cache keeps; a write does not', async () => {
+    const cache = new ViewCache();
+    const first = await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache);
+    const studyId = (await participantGrid(registry.deps, VCU_COORDINATOR)).rows[0]!.studyId;
+    for (const action of ['session.login', 'identity.read']) {
+      await appendAudit(registry.deps.db, {
+        at: registry.deps.clock(),
+        actor: VCU_COORDINATOR.username,
+        action,
+        siteId: 'VCU',
+        entity: 'subject',
+        entityId: studyId,
+      });
+    }
+    expect(await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache)).toBe(first);
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'week52',
+      missedReason: 'no answer',
+    });
+    expect(await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache)).not.toBe(first);
   });
 
   test('the grid by state, the due lists and the dashboard read through a ViewCache equal fresh reads, before and after a write', async () => {
