@@ -42,6 +42,8 @@ describe('the workflow pages: the monitor queries, VCU answers, the investigator
     const page = await text(await monitor.get(`/forms/${responseId}`));
     expect(page).toContain('Raise a query');
     expect(page).not.toContain('Your password');
+    // The visit by its label from the study definition, not its code.
+    expect(page).toMatch(/visits\/week2">Week 2<\/a>/);
     const empty = await monitor.post(`/forms/${responseId}/queries`, { item: 'score', text: '' });
     expect(empty.status).toBe(422);
     const body = await text(empty);
@@ -80,6 +82,8 @@ describe('the workflow pages: the monitor queries, VCU answers, the investigator
   test('the coordinator finds it under "assigned to me" and answers with an amendment', async () => {
     const mine = await text(await cora.get('/queries?mine=1'));
     expect(mine).toContain(`/queries/${queryId}`);
+    expect(mine).toContain('Pain intensity (NRS / VAS) at Week 2</a>');
+    expect(mine).not.toContain('pain at week2');
     const answered = await cora.post(`/queries/${queryId}/answer`, {
       version: '1',
       text: 'transcription error: the source says 3',

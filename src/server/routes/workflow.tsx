@@ -106,6 +106,9 @@ function idParam(c: Ctx, name: string, code: 'RESPONSE_NOT_FOUND' | 'QUERY_NOT_F
 const formUrlOf = (r: { studyId: string; visit: string; instrument: string; instance: number }) =>
   `/subjects/${encodeURIComponent(r.studyId)}/visits/${encodeURIComponent(r.visit)}/forms/${encodeURIComponent(r.instrument)}/${r.instance}`;
 
+/** The study definition's visit labels by code, for pages that name a visit. */
+const visitLabelsOf = (deps: AppDeps) => new Map(deps.registry.protocol.visits.map((v) => [v.code, v.label]));
+
 // ---------- one form's review ----------
 
 async function renderReview(
@@ -134,6 +137,7 @@ async function renderReview(
       response={response}
       def={def}
       formUrl={formUrlOf(response)}
+      visitLabel={visitLabelsOf(deps).get(response.visit) ?? response.visit}
       signatures={signatures.get(id) ?? []}
       sdv={sdv.get(id) ?? null}
       queries={queries}
@@ -289,9 +293,6 @@ function batchStep(
 }
 
 // ---------- queries ----------
-
-/** The study definition's visit labels by code, for pages that name a visit. */
-const visitLabelsOf = (deps: AppDeps) => new Map(deps.registry.protocol.visits.map((v) => [v.code, v.label]));
 
 async function renderQuery(
   c: Ctx,

@@ -22,6 +22,8 @@ export interface ReviewProps {
   queries: QueryView[];
   actions: ReviewActions;
   meaning: string;
+  /** The visit's label from the study definition. */
+  visitLabel: string;
   /** Issues of the form that failed, by form (`raise`, `sign`, `lock`, `sdv`). */
   failed: { form: string; issues: FormIssues; values: Record<string, string> } | null;
   problem: string | null;
@@ -50,7 +52,7 @@ export function ReviewPage(props: ReviewProps) {
       <p class="breadcrumb">
         <a href={`/subjects/${encodeURIComponent(r.studyId)}`}>{r.studyId}</a> ›{' '}
         <a href={`/subjects/${encodeURIComponent(r.studyId)}/visits/${encodeURIComponent(r.visit)}`}>
-          {r.visit}
+          {props.visitLabel}
         </a>{' '}
         › <a href={props.formUrl}>{title}</a>
       </p>
