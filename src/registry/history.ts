@@ -98,7 +98,7 @@ function withMissing(answers: JsonObject, missing: unknown): JsonObject {
   const codes = storedMissing(missing);
   if (!hasMissing(codes)) return answers;
   const out: JsonObject = { ...answers };
-  for (const [item, code] of Object.entries(codes)) out[item] = formatMissing(code);
+  for (const [item, code] of Object.entries(codes)) if (code) out[item] = formatMissing(code);
   return out;
 }
 
