@@ -17,6 +17,7 @@ import { accountPasswordRoutes } from './routes/account.js';
 import { adminRoutes } from './routes/admin.js';
 import { accountRoutes, authRoutes } from './routes/auth.js';
 import { eproRoutes } from './routes/epro.js';
+import { eproContactRoutes } from './routes/epro-contact.js';
 import { eproOutboxRoutes } from './routes/epro-outbox.js';
 import { eproStaffRoutes } from './routes/epro-staff.js';
 import { formRoutes } from './routes/forms.js';
@@ -151,6 +152,7 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
   accountPasswordRoutes(routes, deps);
   adminRoutes(routes, deps);
   eproOutboxRoutes(routes, deps);
+  eproContactRoutes(routes, deps);
   formRoutes(routes, deps);
   subjectRoutes(routes, deps);
   reportRoutes(routes, deps);
