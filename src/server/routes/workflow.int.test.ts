@@ -126,6 +126,8 @@ describe('the workflow pages: the monitor queries, VCU answers, the investigator
   test('the monitor marks SDV in bulk from the visit page; the investigator locks the visit (all signed: none left)', async () => {
     const visit = await text(await monitor.get('/review?visit=week2'));
     expect(visit).toContain(`value="${responseId}:3"`);
+    expect(visit).toContain('Forms at Week 2</caption>');
+    expect(visit).toContain('Pain intensity (NRS / VAS)</a>');
     const marked = await monitor.post('/review/sdv', { visit: 'week2', forms: [`${responseId}:3`] });
     expect(marked.status).toBe(200);
     expect(await text(marked)).toContain('1 form marked verified.');

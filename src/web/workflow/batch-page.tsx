@@ -1,3 +1,4 @@
+import { INSTRUMENTS } from '../../instruments/index.js';
 import { type FormIssues, summaryOf, TextField } from '../admin/form.js';
 import { ErrorSummary } from '../error-summary.js';
 import { Message, TextArea } from './parts.js';
@@ -29,6 +30,7 @@ export function BatchPage(props: {
   problem: string | null;
   notice: string | null;
 }) {
+  const visitLabel = props.visits.find((v) => v.code === props.visit)?.label ?? props.visit;
   const subjects = [...new Set(props.rows.map((r) => r.studyId))];
   const failed = (form: string) => (props.failed?.form === form ? props.failed.issues : undefined);
   return (
@@ -55,7 +57,7 @@ export function BatchPage(props: {
       ) : (
         <section class="table-wrap" tabindex={0} aria-label="Forms at this visit">
           <table>
-            <caption>Forms at {props.visit}</caption>
+            <caption>Forms at {visitLabel}</caption>
             <thead>
               <tr>
                 <th scope="col">Subject</th>
@@ -71,7 +73,7 @@ export function BatchPage(props: {
                   <td>{r.studyId}</td>
                   <td>
                     <a href={`/forms/${r.responseId}`}>
-                      {r.instrument}
+                      {INSTRUMENTS.get(r.instrument)?.title ?? r.instrument}
                       {r.instance > 1 ? ` #${r.instance}` : ''}
                     </a>
                   </td>
@@ -95,8 +97,7 @@ export function BatchPage(props: {
               <input type="hidden" name="visit" value={props.visit} />
               <Subjects prefix="bulk-sign" subjects={subjects} />
               <p>
-                You sign every form of {props.visit} of the ticked subjects: “{props.meaning}”. All or
-                nothing.
+                You sign every form of {visitLabel} of the ticked subjects: “{props.meaning}”. All or nothing.
               </p>
               <TextField
                 prefix="bulk-sign"
