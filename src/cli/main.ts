@@ -52,6 +52,11 @@ export const VERBS: readonly VerbEntry[] = [
     summary: 'load a backup FILE into an empty registry',
     load: async () => (await import('./verbs/backup.js')).RESTORE,
   },
+  {
+    name: 'jobs',
+    summary: 'run the due ePRO jobs once (run-once), for cron',
+    load: async () => (await import('./verbs/jobs.js')).JOBS,
+  },
 ];
 
 function usage(): string {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { sql } from 'kysely';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sifreg } from '../../test/helpers/cli.js';
 import {
   APMSS_COORDINATOR,
   createTestRegistry,
@@ -436,6 +438,29 @@ describe('ePRO invitations and reminders run themselves, through a real SMTP ser
     expect((await eproClosing(registry.deps, APMSS_COORDINATOR)).map((r) => r.studyId)).not.toContain(
       spare.studyId,
     );
+  });
+
+  test('sifreg jobs run-once runs what is due and exits; without APP_ORIGIN it says so in one line', async () => {
+    const missing = await sifreg(['jobs', 'run-once'], { databaseUrl: registry.url, cwd: tmpdir() });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain('APP_ORIGIN');
+    const ran = await sifreg(['jobs', 'run-once'], {
+      databaseUrl: registry.url,
+      cwd: tmpdir(),
+      now: '2026-03-02T09:00:00.000Z',
+      env: { APP_ORIGIN: 'https://registry.example.org' },
+    });
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^jobs: \d+ run\n$/);
+    // This hour's planning ran once.
+    const plan = await registry.deps.db
+      .selectFrom('job')
+      .select('done_at')
+      .where('key', '=', 'epro.plan:2026-03-02T09')
+      .executeTakeFirstOrThrow();
+    expect(plan.done_at).not.toBeNull();
   });
 
   test('no token in any log line, job row, send log or audit event', async () => {

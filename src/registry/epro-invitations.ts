@@ -13,6 +13,7 @@ import {
   type JobHandler,
   type NewJob,
   type RunningWorker,
+  runDueJobs,
   startJobWorker,
 } from './jobs.js';
 import { parseInput } from './parse-input.js';
@@ -348,6 +349,30 @@ export interface EproWorkerConfig {
   intervalMs?: number;
 }
 
+/** Queues this hour's planning (its key is the hour: once for any number of processes); the handlers. */
+async function prepareEproJobs(
+  deps: RegistryDeps,
+  config: EproWorkerConfig,
+): Promise<Record<string, JobHandler>> {
+  const now = deps.clock();
+  const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+  await enqueueJobs(deps.db, [
+    { kind: EPRO_PLAN, key: `epro.plan:${hour.toISOString().slice(0, 13)}`, payload: {}, runAt: hour },
+  ]);
+  return eproJobHandlers({
+    protocol: deps.protocol,
+    links: eproLinksInDatabase(),
+    appOrigin: config.appOrigin,
+    sendMail: smtpMailer(config.smtpUrl, config.from ?? 'registry@localhost'),
+  });
+}
+
+/** One pass over the due jobs (`sifreg jobs run-once`, for cron): how many ran. */
+export async function runEproJobsOnce(deps: RegistryDeps, config: EproWorkerConfig): Promise<number> {
+  const handlers = await prepareEproJobs(deps, config);
+  return runDueJobs({ db: deps.db, clock: deps.clock, worker: config.worker, handlers });
+}
+
 /**
  * The worker of `sifreg serve`: queues this hour's planning (once for any number of processes) and
  * runs due jobs every `intervalMs` with the injected clock until stopped. Failures are logged as one
@@ -358,17 +383,7 @@ export async function startEproWorker(
   config: EproWorkerConfig,
   log: (line: string) => void,
 ): Promise<RunningWorker> {
-  const now = deps.clock();
-  const hour = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
-  await enqueueJobs(deps.db, [
-    { kind: EPRO_PLAN, key: `epro.plan:${hour.toISOString().slice(0, 13)}`, payload: {}, runAt: hour },
-  ]);
-  const handlers = eproJobHandlers({
-    protocol: deps.protocol,
-    links: eproLinksInDatabase(),
-    appOrigin: config.appOrigin,
-    sendMail: smtpMailer(config.smtpUrl, config.from ?? 'registry@localhost'),
-  });
+  const handlers = await prepareEproJobs(deps, config);
   return startJobWorker({
     db: deps.db,
     clock: deps.clock,
