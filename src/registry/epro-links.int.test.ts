@@ -29,6 +29,18 @@ describe('ePRO links', () => {
     );
   });
 
+  test('a treated subject (after the procedure, when follow-up happens) gets links; one who left does not', async () => {
+    await sql`update subject set status = 'treated' where study_id = 'VCU-0002'`.execute(r.deps.db);
+    const link = await createLink(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', visit: 'week2' });
+    expect(link.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    await sql`update subject set status = 'withdrawn' where study_id = 'VCU-0002'`.execute(r.deps.db);
+    const refused = await rejects(
+      createLink(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0002', visit: 'week2' }),
+    );
+    expect(refused.message).toMatch(/left the study/);
+    await sql`update subject set status = 'enrolled' where study_id = 'VCU-0002'`.execute(r.deps.db);
+  });
+
   test('regenerate: a new link revokes the old one in the same transaction; one live link per visit', async () => {
     const first = await createLink(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0001', visit: 'week2' });
     const second = await createLink(r.deps, VCU_COORDINATOR, { studyId: 'VCU-0001', visit: 'week2' });

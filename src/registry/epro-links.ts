@@ -7,6 +7,7 @@ import { visitWindow } from '../schedule/index.js';
 import { appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
 import { recordResponse } from './responses.js';
+import { isTerminal } from './subject-state.js';
 
 /*
  * Patient ePRO links (issue 9 §1). A link is one subject x visit. The patient's browser holds a token
@@ -125,7 +126,8 @@ export async function createLink(
     if (patientPages(deps, visit.code).length === 0) {
       throw new RegistryError('INVALID_STATE', `visit ${visit.code} has no questionnaire a patient answers`);
     }
-    if (subject.status !== 'enrolled') {
+    // Follow-up happens after the procedure: an enrolled or treated subject gets links, one who left does not.
+    if (isTerminal(subject.status)) {
       throw new RegistryError(
         'INVALID_STATE',
         `subject ${input.studyId} has left the study; no link is made`,
