@@ -143,7 +143,7 @@ registry, under \`/usr/bin/time -v\` (peak RSS of the command's process). It str
 through the strict CSV reader. A file that gives each subject's rows together (the registry's
 export, this synthetic cohort, most systems' exports) is walked as it is read: each subject's rows
 are put in study order in memory, every form is validated and scored with the instruments' code,
-and each batch of 5,000 forms is written while the next is read. Any other file is read a second
+and each batch of 2,500 forms is written while the next is read. Any other file is read a second
 time from a private kept copy, COPYed into a temporary staging table and walked from there with a
 cursor in study order. All in one transaction with its audit events. The bare COPY is the floor:
 the same file parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in
@@ -182,6 +182,9 @@ The 13 M-row file with that rewrite (in-process harness, 18:27–18:35, load 7.5
 peak RSS of the harness process 365 MB, of which its TypeScript loader is about 60 MB; live heap
 after a full collection stays near 50 MB on 1 M rows, the rest is collector slack (V8 lets the old
 space grow to about four times the live heap), so the 300 MB budget holds with little room.
+The real command on that 13 M-row file (18:35–18:47, after 0015 was registered): with batches of
+5,000 forms peak RSS 301 MB, over the budget; with 2,500 (now) 260 MB, 223.6 s = 58,163 rows/s at
+load 4.7 (the two runs were at different loads, so their times are not an A/B).
 
 What the budget needs on this machine: 150,000 rows/s is 6.7 s per 1 M rows, but this process alone
 spends 11.5 s of CPU per 1 M rows (read, check, validate, score, build the COPY text: about 87,000
