@@ -6,7 +6,7 @@ import { DEFAULT_EPRO, type Protocol, type Visit } from '../protocol/index.js';
 import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
 import { type AuditInput, appendAudit, appendAuditBatch, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
-import { smtpMailer } from './epro-mailer.js';
+import { type EproMail, type SendMail, smtpMailer } from './epro-mailer.js';
 import {
   type ClaimedJob,
   enqueueJobs,
@@ -50,15 +50,6 @@ export interface EproLinks {
     expiresAt: Date,
   ): Promise<{ token: string; audit: AuditInput | null }>;
 }
-
-export interface EproMail {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** Hands a message to SMTP (mailer.ts); throws when the server refuses it. */
-export type SendMail = (mail: EproMail) => Promise<void>;
 
 export interface EproSendDeps {
   protocol: Protocol;

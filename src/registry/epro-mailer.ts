@@ -1,5 +1,13 @@
 import nodemailer from 'nodemailer';
-import type { EproMail, SendMail } from './epro-invitations.js';
+
+export interface EproMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** Hands a message to SMTP (mailer.ts); throws when the server refuses it. */
+export type SendMail = (mail: EproMail) => Promise<void>;
 
 /**
  * Sends ePRO mail through SMTP_URL (nodemailer). Null without SMTP_URL: messages wait in the outbox.

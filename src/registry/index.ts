@@ -51,7 +51,6 @@ export { seededRandom } from './random.js';
 export { type AmendInput, amendResponse, type RecordInput, recordResponse } from './responses.js';
 export { markSdv, type SdvInput, type SdvMark, type SdvState, type SdvStatus, sdvStatus } from './sdv.js';
 export {
-  heldUntil,
   loadSession,
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
@@ -64,6 +63,7 @@ export {
   switchSite,
   userSites,
 } from './sessions.js';
+export { heldUntil } from './sign-in-throttle.js';
 export {
   type LockInput,
   type LockVisitInput,

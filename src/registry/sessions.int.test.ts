@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestRegistry } from '../../test/helpers/registry.js';
 import { createSite, SYSTEM_ACTOR } from './index.js';
-import {
-  ACCOUNT_FREE_FAILURES,
-  heldUntil,
-  LOCKOUT_FAILURES,
-  LOCKOUT_MS,
-  loadSession,
-  SIGN_IN_REFUSED,
-  signIn,
-} from './sessions.js';
+import { loadSession, SIGN_IN_REFUSED, signIn } from './sessions.js';
+import { ACCOUNT_FREE_FAILURES, heldUntil, LOCKOUT_FAILURES, LOCKOUT_MS } from './sign-in-throttle.js';
 import { addUser } from './users.js';
 
 const PASSWORD = 'sacral-cement-2026';

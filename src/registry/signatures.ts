@@ -10,7 +10,7 @@ import { refuseUnclosedQueries } from './queries.js';
 import { checkVersion, contentSha256, loadResponse, type ResponseRow } from './response-row.js';
 import type { ResponseRef } from './responses.js';
 import { inScope, requireScope, scopeFor, siteFilter } from './scope.js';
-import { accountHeldBack, countFailure } from './sessions.js';
+import { accountHeldBack, countFailure } from './sign-in-throttle.js';
 import { authenticate } from './users.js';
 
 /*

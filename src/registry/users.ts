@@ -6,7 +6,7 @@ import { passwordProblem } from '../security/password-policy.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, ROLES, type Role, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
-import { accountHeldBack, countFailure, heldBackUntil } from './sessions.js';
+import { accountHeldBack, countFailure, heldBackUntil } from './sign-in-throttle.js';
 
 // OWASP password storage guidance: argon2id, m=19 MiB, t=2, p=1.
 // algorithm 2 is Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import).

@@ -5,11 +5,12 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
 import { RegistryError } from '../errors.js';
-import { loadSession, type RegistryDeps } from '../registry/index.js';
+import { loadSession } from '../registry/index.js';
 import { isConnectionLost } from '../store/index.js';
 import { APP_CSS } from '../web/static/app-css.js';
 import { APP_JS } from '../web/static/app-js.js';
-import { clearSessionCookie, type Origin, readSessionCookie } from './client.js';
+import { clearSessionCookie, readSessionCookie } from './client.js';
+import type { AppDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { errorPage } from './render.js';
 import { RouteTable } from './router.js';
@@ -26,19 +27,7 @@ import { subjectRoutes } from './routes/subjects.js';
 import { viewRoutes } from './routes/views.js';
 import { workflowRoutes } from './routes/workflow.js';
 
-export interface AppDeps extends Origin {
-  registry: RegistryDeps;
-  log: (line: string) => void;
-  /** The database's state as `serve` watches it; absent: always available. */
-  database?: DatabaseState;
-}
-
-export interface DatabaseState {
-  /** False while the database is down and being reconnected or restarted. */
-  available(): boolean;
-  /** A request found the database gone: check now rather than at the next tick. */
-  lost(): void;
-}
+export type { AppDeps, DatabaseState } from './deps.js';
 
 /** Seconds a client should wait before trying again while the database is down. */
 export const RETRY_AFTER_SECONDS = 2;

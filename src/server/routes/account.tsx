@@ -3,7 +3,7 @@ import { changeOwnPassword, sessionHash } from '../../registry/index.js';
 import { passwordProblem } from '../../security/password-policy.js';
 import { formIssues } from '../../web/admin/form.js';
 import { PASSWORD_LABELS, PasswordPage } from '../../web/admin/password-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { field, formOf, renderPage } from '../render.js';
 import type { RouteTable } from '../router.js';
 import { userOf } from '../router.js';

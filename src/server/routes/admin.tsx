@@ -18,7 +18,7 @@ import { type FormIssues, formIssues } from '../../web/admin/form.js';
 import { SITE_LABELS, SitesPage } from '../../web/admin/sites-page.js';
 import { USER_FORM_LABELS, type UserFormFailure, UserPage } from '../../web/admin/user-page.js';
 import { ADD_USER_LABELS, UsersPage } from '../../web/admin/users-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf, renderPage } from '../render.js';
 import type { RouteTable } from '../router.js';

@@ -1,8 +1,8 @@
 import { signIn, signOut, switchSite } from '../../registry/index.js';
 import { HomePage } from '../../web/home-page.js';
 import { LoginPage } from '../../web/login-page.js';
-import type { AppDeps } from '../app.js';
 import { clearSessionCookie, clientIp, writeSessionCookie } from '../client.js';
+import type { AppDeps } from '../deps.js';
 import { errorPage, field, formOf, renderPage } from '../render.js';
 import { homeFor, type RouteTable, userOf } from '../router.js';
 

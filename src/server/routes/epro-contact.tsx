@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { RegistryError } from '../../errors.js';
 import { type EproContact, eproContact, setEproContact } from '../../registry/epro-invitations.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';

@@ -1,7 +1,7 @@
 import { RegistryError } from '../../errors.js';
 import { eproMessages, markSentByHand } from '../../registry/epro-invitations.js';
 import { OutboxPage } from '../../web/epro-staff/outbox-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';
 

@@ -10,7 +10,7 @@ import {
   listPatientEntered,
   revokeLink,
 } from '../../registry/index.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';

@@ -28,7 +28,7 @@ import {
 import { HistoryPage } from '../../web/forms/history-page.js';
 import { liveScoreFor } from '../../web/forms/live-scores.js';
 import { type VisitFormGroup, VisitPage, type VisitRecordValues } from '../../web/forms/visit-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { errorPage, field, formOf, jsonScript, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';

@@ -3,7 +3,7 @@ import type { StudyReport } from '../../analysis/study/types.js';
 import { exportTidy, studyReport } from '../../registry/index.js';
 import { scopeFor } from '../../registry/scope.js';
 import { ReportsPage } from '../../web/reports/reports-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';

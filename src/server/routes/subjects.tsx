@@ -15,7 +15,7 @@ import {
 import type { FieldIssue } from '../../web/subjects/field-issues.js';
 import { fieldSentence, plainMessage } from '../../web/subjects/field-issues.js';
 import { SubjectPage, type WithdrawState } from '../../web/subjects/subject-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';

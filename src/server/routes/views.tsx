@@ -19,7 +19,7 @@ import {
   WorklistPage,
   WorklistsIndexPage,
 } from '../../web/views/worklists-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { errorPage, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';
 

@@ -28,7 +28,7 @@ import { AuditPage } from '../../web/workflow/audit-page.js';
 import { BatchPage, type BatchRow } from '../../web/workflow/batch-page.js';
 import { QueriesPage, QueryPage } from '../../web/workflow/queries-page.js';
 import { ReviewPage } from '../../web/workflow/review-page.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';
