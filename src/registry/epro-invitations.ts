@@ -444,6 +444,8 @@ export async function setEproContact(
   input: EproContactInput,
 ): Promise<void> {
   requirePermission(actor, 'response.write');
+  // Scope before validation: another site's subject is "not found" whatever the form holds.
+  await siteOf(deps.db, actor, String(input.studyId));
   const c = parseInput(CONTACT_INPUT, input);
   const now = deps.clock();
   await deps.db.transaction().execute(async (trx) => {
