@@ -1,14 +1,23 @@
 import { sql } from 'kysely';
-import { TIDY_HEADER_LINE, tidyLine, tidyRows, visitTidyRows } from '../exchange/tidy.js';
-import { type Answers, getInstrument, storedMissing } from '../instruments/index.js';
+import { TIDY_HEADER_LINE, type TidyRow, tidyLine, tidyRows, visitTidyRows } from '../exchange/tidy.js';
+import { type Answers, getInstrument, type InstrumentDef, storedMissing } from '../instruments/index.js';
 import { appendAudit } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
+import { deidentifiedRow } from './export-deidentified.js';
 import { requireScope, siteFilter } from './scope.js';
 import { SIGNATURE_ITEM, signatureValues } from './signatures.js';
 
 export interface ExportSummary {
   subjects: number;
   rows: number;
+}
+
+export interface ExportOptions {
+  /**
+   * The de-identified export (permission data.export_deidentified): dates shifted by each subject's
+   * date_shift_days, free text and signature rows left out (registry/export-deidentified.ts).
+   */
+  deidentify?: boolean;
 }
 
 const SUBJECT_BATCH = 500;
@@ -23,19 +32,22 @@ export async function exportTidy(
   actor: Actor,
   write: (chunk: string) => void | Promise<void>,
   onProgress?: (done: number, total: number) => void,
+  options: ExportOptions = {},
 ): Promise<ExportSummary> {
+  const deidentify = options.deidentify === true;
   // Pseudonymised subject-level data: the actor's scope for it decides the sites; none is refused.
-  const sites = siteFilter(requireScope(actor, 'data.read'));
+  const sites = siteFilter(requireScope(actor, deidentify ? 'data.export_deidentified' : 'data.read'));
+  const kind = deidentify ? 'deidentified' : 'tidy';
   const visitCodes = deps.protocol.visits.map((v) => v.code);
   const record = (after: Record<string, unknown>) =>
     deps.db.transaction().execute((trx) =>
       appendAudit(trx, {
         at: deps.clock(),
         actor: actor.username,
-        action: 'export.tidy',
+        action: `export.${kind}`,
         siteId: sites?.length === 1 ? sites[0]! : null,
         entity: 'export',
-        entityId: 'tidy',
+        entityId: kind,
         after: { ...after, scope: sites ?? 'all sites' },
       }),
     );
@@ -65,7 +77,14 @@ export async function exportTidy(
           .orderBy('study_id')
           .limit(SUBJECT_BATCH);
         if (sites) q = q.where('site_id', 'in', sites);
-        const ids = (await q.execute()).map((s) => s.study_id);
+        const batch = await q.select('date_shift_days').execute();
+        const ids = batch.map((s) => s.study_id);
+        const shifts = new Map(batch.map((s) => [s.study_id, s.date_shift_days]));
+        // The de-identified export passes each row through its rule; a row it withholds is not written.
+        const keep = (lines: TidyRow[], def: InstrumentDef | null): TidyRow[] =>
+          deidentify
+            ? lines.flatMap((row) => deidentifiedRow(row, def, shifts.get(row.study_id)!) ?? [])
+            : lines;
         if (ids.length === 0) break;
         const responses = await snap
           .selectFrom('response')
@@ -103,31 +122,39 @@ export async function exportTidy(
         const flushVisits = (upTo: (typeof responses)[number] | null) => {
           while (next < visits.length && (upTo === null || before(visits[next]!, upTo))) {
             const v = visits[next++]!;
-            const lines = visitTidyRows({
-              studyId: v.study_id,
-              site: v.site_id,
-              visit: v.visit,
-              date: v.date,
-              mode: v.mode,
-              missedReason: v.missed_reason,
-            });
+            const lines = keep(
+              visitTidyRows({
+                studyId: v.study_id,
+                site: v.site_id,
+                visit: v.visit,
+                date: v.date,
+                mode: v.mode,
+                missedReason: v.missed_reason,
+              }),
+              null,
+            );
             for (const row of lines) chunk += tidyLine(row);
             rows += lines.length;
           }
         };
         for (const r of responses) {
           flushVisits(r);
-          const lines = tidyRows({
-            studyId: r.study_id,
-            site: r.site_id,
-            visit: r.visit,
-            instance: r.instance,
-            def: getInstrument(r.instrument),
-            answers: r.answers as Answers,
-            missing: storedMissing(r.missing),
-          });
+          const def = getInstrument(r.instrument);
+          const lines = keep(
+            tidyRows({
+              studyId: r.study_id,
+              site: r.site_id,
+              visit: r.visit,
+              instance: r.instance,
+              def,
+              answers: r.answers as Answers,
+              missing: storedMissing(r.missing),
+            }),
+            def,
+          );
           const signature = signatures.get([r.study_id, r.visit, r.instrument, r.instance].join('\t'));
-          if (signature !== undefined) {
+          // The signature row names the signer: the de-identified export leaves it out.
+          if (signature !== undefined && !deidentify) {
             lines.push({
               study_id: r.study_id,
               site: r.site_id,

@@ -23,7 +23,7 @@ export {
   revokeLink,
   setYearCheck,
 } from './epro-links.js';
-export { type ExportSummary, exportTidy } from './export-tidy.js';
+export { type ExportOptions, type ExportSummary, exportTidy } from './export-tidy.js';
 export {
   type FieldChange,
   type ResponseForEdit,

@@ -130,14 +130,20 @@ async function writeTo(stream: Writable, chunk: string): Promise<void> {
 
 export const EXPORT: Verb = {
   name: 'export',
-  help: `Usage: sifreg export --format tidy [--out FILE] [--data-dir DIR]
+  help: `Usage: sifreg export --format tidy [--deidentify] [--out FILE] [--data-dir DIR]
 
 Streams one row per answered item (study_id,site,visit,instrument,instance,item,value), ordered by
 study id, visit, instrument, instance and item; the same data always gives the same file, and the
 file imports into an empty registry. Without --out, writes to standard output. Direct identifiers are
-never exported. Every export is recorded in the audit trail.`,
+never exported. --deidentify shifts every date by the subject's own random offset (intervals kept),
+leaves out free-text answers and signature rows, and keeps study ids and missing-data codes
+(docs/export.md). Every export is recorded in the audit trail.`,
   async run(args, io) {
-    const { values } = parseVerbArgs(args, { format: { type: 'string' }, out: { type: 'string' } });
+    const { values } = parseVerbArgs(args, {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      deidentify: { type: 'boolean' },
+    });
     const format = values.format ?? 'tidy';
     if (!FORMATS.includes(format as (typeof FORMATS)[number])) {
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${String(format)}")`);
@@ -172,6 +178,7 @@ never exported. Every export is recorded in the audit trail.`,
         SYSTEM_ACTOR,
         (c) => writeTo(stream, c),
         (d, t) => bar.update(d, t),
+        { deidentify: values.deidentify === true },
       );
       bar.stop();
       if (out && temp && target) {

@@ -12,6 +12,8 @@ import { type RouteTable, userOf } from '../router.js';
 const REPORT_ROLES = ['monitor', 'statistician'] as const;
 /** Site staff take their own site's tidy export. */
 const EXPORT_ROLES = ['coordinator', 'investigator'] as const;
+/** The de-identified export: statisticians and monitors across sites, site staff for their own site. */
+const DEIDENTIFIED_ROLES = [...REPORT_ROLES, ...EXPORT_ROLES] as const;
 
 const FORMATS = {
   html: 'text/html; charset=utf-8',
@@ -73,10 +75,12 @@ export function reportRoutes(routes: RouteTable, deps: AppDeps): void {
     const tidy =
       (EXPORT_ROLES as readonly string[]).includes(actor.role) &&
       scopeFor(actor, 'data.read').kind === 'sites';
+    const scope = scopeFor(actor, 'data.export_deidentified');
+    const deidentified = scope.kind === 'all' ? 'all sites' : scope.kind === 'sites' ? actor.siteId : null;
     return renderPage(
       c,
       'Reports and exports',
-      <ReportsPage studyReport={report} tidySite={tidy ? actor.siteId : null} />,
+      <ReportsPage studyReport={report} tidySite={tidy ? actor.siteId : null} deidentified={deidentified} />,
     );
   });
 
@@ -111,6 +115,24 @@ export function reportRoutes(routes: RouteTable, deps: AppDeps): void {
         'content-disposition': attachment(`tidy-${actor.siteId ?? 'export'}`, 'csv', today()),
       },
       (write) => exportTidy(deps.registry, actor, write),
+    );
+  });
+
+  routes.get('/exports/deidentified.csv', DEIDENTIFIED_ROLES, (c) => {
+    const actor = userOf(c).actor;
+    const all = scopeFor(actor, 'data.export_deidentified').kind === 'all';
+    return streamed(
+      deps,
+      c,
+      {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': attachment(
+          `deidentified-${all ? 'all-sites' : (actor.siteId ?? 'export')}`,
+          'csv',
+          today(),
+        ),
+      },
+      (write) => exportTidy(deps.registry, actor, write, undefined, { deidentify: true }),
     );
   });
 }

@@ -5,6 +5,8 @@ export interface ReportsPageProps {
   studyReport: boolean;
   /** The tidy export of the active site's own data (site staff), with the site. */
   tidySite: string | null;
+  /** The de-identified export: 'all sites', the active site, or null when the role may not take it. */
+  deidentified?: string | null;
 }
 
 /** Links to each download the role may take; every download is recorded in the audit trail. */
@@ -58,7 +60,22 @@ export function ReportsPage(props: ReportsPageProps) {
           </p>
         </section>
       ) : null}
-      {!props.studyReport && props.tidySite === null ? (
+      {props.deidentified ? (
+        <section class="panel" aria-labelledby="deidentified-export">
+          <h2 id="deidentified-export">De-identified export ({props.deidentified})</h2>
+          <p>
+            The tidy CSV for analysis: every date moved by each participant's own random offset (intervals
+            within a participant kept, times of day kept), free-text answers and signatures left out, study
+            ids and missing-data codes kept.
+          </p>
+          <p>
+            <a href="/exports/deidentified.csv" download>
+              De-identified CSV ({props.deidentified})
+            </a>
+          </p>
+        </section>
+      ) : null}
+      {!props.studyReport && props.tidySite === null && !props.deidentified ? (
         <section class="panel">
           <p>Your role has no reports or exports at the active site.</p>
         </section>
