@@ -1,5 +1,5 @@
 import { type TidyRow, VISIT_INSTRUMENT } from '../exchange/tidy.js';
-import type { InstrumentDef, ItemType, MissingCode } from '../instruments/index.js';
+import type { InstrumentDef, ItemDef, MissingCode } from '../instruments/index.js';
 import { formatMissing, isMissingCode } from '../instruments/missing-codes.js';
 
 /**
@@ -7,11 +7,14 @@ import { formatMissing, isMissingCode } from '../instruments/missing-codes.js';
  * - study ids stay (pseudonyms); direct identifiers are never in the tidy export anyway;
  * - every date moves by the subject's `date_shift_days` (date items, the visit's `date`), so the
  *   intervals within a subject stay; times of day stay;
- * - free text goes: every item of type `text` (names, places, comments may be typed into any of them)
- *   and the visit's `missed_reason`; a missing-data code on such an item stays, it names no one;
+ * - free text goes: every item of type `text` without a `pattern` (names, places, comments may be typed
+ *   into any of them) and the visit's `missed_reason`; a text item whose pattern fixes its form (the
+ *   enrolment's study id and site code) stays; a missing-data code on any item stays, it names no one;
  * - signature rows are dropped: they carry the signer's name, username and the signing instant.
  */
-export const FREE_TEXT_TYPES: readonly ItemType[] = ['text'];
+export function isFreeText(item: ItemDef): boolean {
+  return item.type === 'text' && item.pattern === undefined;
+}
 
 /** Items of the visit record that are free text, and the one that is a date. */
 const VISIT_FREE_TEXT = new Set(['missed_reason']);
@@ -45,7 +48,7 @@ export function deidentifiedRow(row: TidyRow, def: InstrumentDef | null, shiftDa
   const item = def.items.find((i) => i.id === row.item);
   // An item the instrument does not define is not known to be safe: it does not leave.
   if (!item) return null;
-  if (FREE_TEXT_TYPES.includes(item.type)) return null;
+  if (isFreeText(item)) return null;
   if (item.type === 'date') return { ...row, value: shiftIsoDate(row.value, shiftDays) };
   return row;
 }
