@@ -91,6 +91,30 @@ describe('an import reads a file with each subject’s rows together as it goes,
     }
   });
 
+  test('while it runs, the kept copy has no name in TMPDIR: a killed import leaves no patient data there', async () => {
+    const target = await createTestRegistry();
+    const seen: string[][] = [];
+    async function* watched(text: string): AsyncGenerator<Uint8Array> {
+      for await (const chunk of chunks(text)) {
+        yield chunk;
+        seen.push(await readdir(temp, { recursive: true }));
+      }
+    }
+    try {
+      // One subject in two runs: the copy is read a second time, through its open descriptor.
+      const split = rows.findIndex((r) => r.startsWith('VCU-0001,') && r.includes(',week2,'));
+      const rest = rows.filter((r, i) => i >= split && r.startsWith('VCU-0001,'));
+      const order = [...rows.filter((r, i) => !(i >= split && r.startsWith('VCU-0001,'))), ...rest];
+      const summary = await importTidy(target.deps, SYSTEM_ACTOR, watched(file(order)));
+      expect(summary).toMatchObject({ rows: rows.length, subjects: 12 });
+      expect(await exportText(target)).toBe(exported);
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen.filter((names) => names.length > 0)).toEqual([]);
+    } finally {
+      await target.destroy();
+    }
+  });
+
   test('read again, a file names each problem once, with its line', async () => {
     // A bad pain score (NRS, 0-10), then VCU-0001's last row moved to the end (two runs).
     const painAt = rows.findIndex(

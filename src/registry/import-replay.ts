@@ -1,15 +1,18 @@
 // The bytes of an import's file kept as they are read, so that the file can be read a second time.
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, read, rmSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { RegistryError } from '../errors.js';
 import type { CsvSource } from '../exchange/csv.js';
 
 /**
  * A source that can be read again: a string, bytes or an array are kept as given; any other stream
- * is copied, as it is read, to a private temporary file (mode 0600 in a 0700 directory, removed by
- * `close`). The import reads a file once when it is in study order, and a second time otherwise.
+ * is copied, as it is read, to a private temporary file (mode 0600 in a 0700 directory). The file's
+ * name is removed as soon as it is open, so the copy lives only as long as this process holds it: a
+ * process killed with SIGKILL leaves no patient data behind in TMPDIR. The import reads a file once
+ * when it is in study order, and a second time otherwise.
  */
 export class Replay {
   private fd: number | null = null;
@@ -26,11 +29,13 @@ export class Replay {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sifreg-import-'));
     const replay = new Replay(null, dir);
     try {
-      replay.fd = openSync(replay.file(), 'wx', 0o600);
+      replay.fd = openSync(path.join(dir, 'import.csv'), 'wx+', 0o600);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw copyFailed(dir, error);
     }
+    // Unnamed from here on: the open descriptor keeps the copy; nothing is left when the process ends.
+    rmSync(dir, { recursive: true, force: true });
     return replay;
   }
 
@@ -47,21 +52,33 @@ export class Replay {
   /** The file again, from its first byte. */
   again(): CsvSource {
     if (this.given !== null) return this.given;
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
-    return createReadStream(this.file(), { highWaterMark: 1 << 20 });
+    if (this.fd === null) throw new RegistryError('INTERNAL', 'the kept copy of the import file is closed');
+    // Read through the same descriptor from its first byte, at explicit positions; only close() closes it.
+    const fd = this.fd;
+    return (async function* () {
+      for (let position = 0; ; ) {
+        const buffer = Buffer.allocUnsafe(1 << 20);
+        const { bytesRead } = await readAt(fd, buffer, 0, buffer.length, position);
+        if (bytesRead === 0) return;
+        position += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+      }
+    })();
   }
 
   async close(): Promise<void> {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
-    if (this.dir !== null) await rm(this.dir, { recursive: true, force: true });
-  }
-
-  private file(): string {
-    return path.join(this.dir!, 'import.csv');
   }
 }
+
+const readAt = promisify(read) as unknown as (
+  fd: number,
+  buffer: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+) => Promise<{ bytesRead: number }>;
 
 function copyFailed(dir: string, error: unknown): RegistryError {
   const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
