@@ -47,6 +47,7 @@ export const UNCHANGING_ACTIONS: readonly string[] = [
   'identity.read',
   'export.audit',
   'export.tidy',
+  'export.deidentified',
   'report.generate',
   'epro.link.open',
 ];

@@ -546,7 +546,7 @@ describe('the next-due order kept in a ViewCache', () => {
     const cache = new ViewCache();
     const first = await careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache);
     const studyId = (await participantGrid(registry.deps, VCU_COORDINATOR)).rows[0]!.studyId;
-    for (const action of ['session.login', 'identity.read']) {
+    for (const action of ['session.login', 'identity.read', 'export.deidentified']) {
       await appendAudit(registry.deps.db, {
         at: registry.deps.clock(),
         actor: VCU_COORDINATOR.username,
