@@ -61,6 +61,14 @@ function importsOf(root: string, file: string): Use[] {
       add(node.argument.literal as ts.Expression, true);
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
       add(node.arguments[0], false);
+    // `require.resolve('x/file')` (e.g. a script injected into a browser page) uses package x too.
+    else if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      node.expression.name.text === 'resolve' &&
+      /\brequire\b|createRequire/.test(node.expression.expression.getText(source))
+    )
+      add(node.arguments[0], false);
     ts.forEachChild(node, visit);
   };
   visit(source);

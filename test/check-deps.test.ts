@@ -69,3 +69,20 @@ test('a devDependency that nothing imports and whose command nothing runs is nam
     'devDependency "prettier" is never imported and its command is never run: remove it',
   ]);
 });
+
+test('a package whose file is resolved through require.resolve is used (a script injected into a page)', () => {
+  const files = {
+    'test/helpers/browser.ts':
+      "import { createRequire } from 'node:module';\nexport const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');",
+  };
+  const used = project({ devDependencies: { 'axe-core': '4' } }, files, { 'axe-core': {} });
+  expect(checkDependencies(used).problems).toEqual([]);
+  const unused = project(
+    { devDependencies: { 'axe-core': '4' } },
+    { 'test/a.ts': 'export const a = 1;' },
+    { 'axe-core': {} },
+  );
+  expect(checkDependencies(unused).problems).toEqual([
+    'devDependency "axe-core" is never imported and its command is never run: remove it',
+  ]);
+});
