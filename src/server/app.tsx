@@ -22,6 +22,7 @@ import { eproContactRoutes } from './routes/epro-contact.js';
 import { eproOutboxRoutes } from './routes/epro-outbox.js';
 import { eproStaffRoutes } from './routes/epro-staff.js';
 import { formRoutes } from './routes/forms.js';
+import { inClinicGuard, inClinicRoutes } from './routes/in-clinic.js';
 import { reportRoutes } from './routes/reports.js';
 import { subjectRoutes } from './routes/subjects.js';
 import { viewRoutes } from './routes/views.js';
@@ -112,6 +113,7 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
     if (token && !user) clearSessionCookie(c, deps);
     return next();
   });
+  app.use(inClinicGuard(deps));
 
   const routes = new RouteTable(app);
   routes.get('/health', 'public', async (c) => {
@@ -137,6 +139,7 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
   authRoutes(routes, deps);
   eproRoutes(routes, deps);
   eproStaffRoutes(routes, deps);
+  inClinicRoutes(routes, deps);
   accountRoutes(routes);
   accountPasswordRoutes(routes, deps);
   adminRoutes(routes, deps);

@@ -12,6 +12,7 @@ import * as eproLinks from './migrations/0012-epro-links.js';
 import * as eproInvitations from './migrations/0013-epro-invitations.js';
 import * as unsignedWorklistOrder from './migrations/0014-unsigned-worklist-order.js';
 import * as progressByIndex from './migrations/0015-subject-progress-by-index.js';
+import * as webSessionLocked from './migrations/0016-web-session-locked.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-epro-invitations': eproInvitations,
   '0014-unsigned-worklist-order': unsignedWorklistOrder,
   '0015-subject-progress-by-index': progressByIndex,
+  '0016-web-session-locked': webSessionLocked,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -268,6 +268,7 @@ describe('schema', () => {
         'last_seen_at',
         'expires_at',
         'ended_at',
+        'locked_at',
       ],
     });
     expect(await appliedMigrations(t.db as Kysely<unknown>)).toEqual([
@@ -283,6 +284,7 @@ describe('schema', () => {
       '0013-epro-invitations',
       '0014-unsigned-worklist-order',
       '0015-subject-progress-by-index',
+      '0016-web-session-locked',
     ]);
   });
 

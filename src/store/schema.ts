@@ -71,6 +71,8 @@ export interface WebSessionTable {
   last_seen_at: Timestamp;
   expires_at: Timestamp;
   ended_at: NullableTimestamp;
+  /** Set while a patient answers ePRO in the clinic on this session's device (0016). */
+  locked_at: NullableTimestamp;
 }
 
 /** One failed sign-in, for backoff per account and per address and the account lockout. */

@@ -65,6 +65,15 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
           </select>{' '}
           <button type="submit">Make a link (replaces the visit's current link)</button>
         </form>
+        <form method="post" action={`${base}/in-clinic`}>
+          <label for="epro-clinic-visit">Visit</label>{' '}
+          <select id="epro-clinic-visit" name="visit">
+            {reg.protocol.visits.map((v) => (
+              <option value={v.code}>{v.code}</option>
+            ))}
+          </select>{' '}
+          <button type="submit">Hand this device to the patient (staff pages lock)</button>
+        </form>
         <p class="muted">
           If the site asks for the year of birth, it only guards against a link sent to the wrong person; it
           is not authentication.

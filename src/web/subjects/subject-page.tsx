@@ -366,6 +366,12 @@ export function SubjectPage(props: SubjectPageProps) {
         <dt>Index date</dt>
         <dd>{day(d.indexDate)}</dd>
       </dl>
+      {props.canWithdraw ? (
+        <p>
+          <a href={`/subjects/${encodeURIComponent(d.studyId)}/epro`}>ePRO</a>: patient links, in-clinic
+          questionnaires and what the patient entered
+        </p>
+      ) : null}
       {d.identifiers ? <Identity identity={d.identifiers} /> : null}
       <Timeline studyId={d.studyId} visits={d.timeline} />
       <Charts protocol={props.protocol} trajectories={d.trajectories} />
