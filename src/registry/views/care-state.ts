@@ -3,8 +3,7 @@ import { analyseCompleteness } from '../../analysis/study/analyse-flow.js';
 import type { CareGapReport, StudyReport } from '../../analysis/study/types.js';
 import type { StudyDefinition } from '../../protocol/index.js';
 import type { RegistryDeps } from '../context.js';
-import { siteCohort } from './site-cohort.js';
-import { readSubjectFacts } from './subject-facts.js';
+import { careCohort } from './care-facts.js';
 import { cached, type ViewCache } from './view-cache.js';
 
 /** What the study report's own analyses say about some sites' subjects on one day. */
@@ -29,8 +28,7 @@ export function careState(
 ): Promise<CareState> {
   const key = `care|${sites?.join(',') ?? '*'}|${asOf}|${deps.protocol.id}@${deps.protocol.version}`;
   return cached(cache, deps.db, key, async () => {
-    const facts = await readSubjectFacts(deps.db, sites);
-    const cohort = await siteCohort(deps.db, deps.protocol, sites, facts, asOf, definition);
+    const cohort = await careCohort(deps.db, deps.protocol, sites, asOf, definition);
     return {
       care: analyseCareGap(cohort),
       completeness: analyseCompleteness(cohort),

@@ -9,7 +9,7 @@ import type { Database } from '../../store/index.js';
 import type { SubjectFacts } from './visit-cells.js';
 
 /** The care items the extraction reads for `addCare` (cohort-queries.ts), beside the KPIs' own. */
-const CARE_ITEMS: Readonly<Record<string, readonly string[]>> = {
+export const CARE_ITEMS: Readonly<Record<string, readonly string[]>> = {
   osteoporosis_care: ['bone_med', 'bone_med_start_date', 'bone_med_persisting'],
   physical_therapy: ['pt_start_date'],
 };

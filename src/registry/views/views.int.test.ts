@@ -9,6 +9,8 @@ import {
   rejects,
   VCU_COORDINATOR,
 } from '../../../test/helpers/registry.js';
+import { analyseCareGap } from '../../analysis/study/analyse-care.js';
+import { analyseCompleteness } from '../../analysis/study/analyse-flow.js';
 import { analyseStudy } from '../../analysis/study/index.js';
 import { SACROPLASTY_SIF, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { appendAudit, extractCohort } from '../../store/index.js';
@@ -23,6 +25,7 @@ import {
   SYSTEM_ACTOR,
   seededRandom,
 } from '../index.js';
+import { careCohort } from './care-facts.js';
 import {
   assignedQueries,
   careGapPatients,
@@ -36,6 +39,7 @@ import {
   ViewCache,
 } from './index.js';
 import { studyIdsByNextDue } from './next-due.js';
+import { siteCohort } from './site-cohort.js';
 import { readOpenQueries, readSubjectFacts } from './subject-facts.js';
 import { nextDue, visitCells } from './visit-cells.js';
 
@@ -447,6 +451,25 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
     const vcu = await siteDashboards(registry.deps, VCU_COORDINATOR);
     expect(vcu.map((d) => d.siteId)).toEqual(['VCU']);
     expect(vcu[0]).toEqual(dashboards.find((d) => d.siteId === 'VCU'));
+  });
+
+  test('the narrow care reader builds the cohort siteCohort builds (every field the care analyses read), at one site, two and all', async () => {
+    for (const sites of [['VCU'], ['OC', 'VCU'], null]) {
+      const facts = await readSubjectFacts(registry.deps.db, sites);
+      const wide = await siteCohort(registry.deps.db, registry.deps.protocol, sites, facts, TODAY);
+      const narrow = await careCohort(registry.deps.db, registry.deps.protocol, sites, TODAY);
+      expect(narrow.subjects.length).toBeGreaterThan(0);
+      expect(narrow.subjects.some((s) => s.treated && s.care.boneMedStartDate !== null)).toBe(true);
+      expect(narrow.subjects.some((s) => s.endDate !== null)).toBe(true);
+      expect(narrow).toEqual(wide);
+      for (const s of narrow.subjects) {
+        expect([...s.visits.keys()], s.studyId).toEqual([
+          ...wide.subjects.find((w) => w.studyId === s.studyId)!.visits.keys(),
+        ]);
+      }
+      expect(analyseCareGap(narrow)).toEqual(analyseCareGap(wide));
+      expect(analyseCompleteness(narrow)).toEqual(analyseCompleteness(wide));
+    }
   });
 
   test('a view cache keeps the care analyses while the registry is unchanged, and recomputes after any write', async () => {
