@@ -42,6 +42,8 @@ export interface ResponseForEdit {
   answers: JsonObject;
   scores: JsonObject;
   enteredBy: string;
+  /** `patient` when the patient entered it through ePRO. */
+  enteredByKind: 'staff' | 'patient';
   updatedAt: string;
   lockedBy: string | null;
   lockedAt: string | null;
@@ -76,6 +78,7 @@ export async function readResponse(deps: RegistryDeps, actor: Actor, id: number)
     answers: row.answers as JsonObject,
     scores: row.scores as JsonObject,
     enteredBy: row.entered_by,
+    enteredByKind: row.entered_by_kind === 'patient' ? 'patient' : 'staff',
     updatedAt: row.updated_at.toISOString(),
     lockedBy: row.locked_by,
     lockedAt: row.locked_at?.toISOString() ?? null,

@@ -119,6 +119,7 @@ async function loadForm(c: Ctx, deps: AppDeps) {
         status: stored.status,
         version: stored.version,
         enteredBy: stored.enteredBy,
+        patientEntered: stored.enteredByKind === 'patient',
         updatedAt: stored.updatedAt,
         scores: stored.scores,
         lockedBy: stored.lockedBy,

@@ -83,6 +83,23 @@ describe('in-clinic ePRO', () => {
     ]);
   });
 
+  test('the patient answers in the clinic and submits; after unlock the form page says the patient entered it', async () => {
+    const { studyId, staff: s, tablet } = await handOver('cora.vcu');
+    expect((await tablet.post('/p/form/pain', { 'a.scale': 'nrs', 'a.score': '3' })).status).toBe(303);
+    const odi: Record<string, string> = {};
+    for (const id of ['s1_pain_intensity', 's2_personal_care', 's3_lifting', 's4_walking', 's5_sitting']) {
+      odi[`a.${id}`] = '1';
+    }
+    expect((await tablet.post('/p/form/odi', odi)).status).toBe(303);
+    expect((await tablet.post('/p/form/analgesic', { none: 'yes' })).status).toBe(303);
+    expect((await tablet.post('/p/form/problems', { any: 'no' })).status).toBe(303);
+    expect((await tablet.post('/p/submit')).headers.get('location')).toBe('/p/done');
+    expect((await s.post('/unlock', { password: STAFF_PASSWORD })).status).toBe(303);
+    const form = await s.get(`/subjects/${studyId}/visits/week2/forms/pain/1`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('entered by the patient via ePRO');
+  });
+
   test('guessing the unlock password backs off as sign-in does: then even the right one waits', async () => {
     const { staff: s } = await handOver('ivan.vcu');
     for (let i = 0; i < 3; i += 1)

@@ -17,6 +17,8 @@ export interface FormResponse {
   status: string;
   version: number;
   enteredBy: string;
+  /** Entered by the patient through ePRO. */
+  patientEntered?: boolean;
   updatedAt: string;
   scores: Readonly<Record<string, unknown>>;
   lockedBy: string | null;
@@ -88,6 +90,11 @@ function StatusLine(props: { response: FormResponse | null }) {
   return (
     <p>
       <span class={`badge status-${r.status}`}>{r.status}</span>{' '}
+      {r.patientEntered ? (
+        <>
+          <span class="badge patient-entered">entered by the patient via ePRO</span>{' '}
+        </>
+      ) : null}
       <span class="muted">
         version {r.version}, last saved by {r.enteredBy} at {r.updatedAt.slice(0, 16).replace('T', ' ')} UTC
       </span>
