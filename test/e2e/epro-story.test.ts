@@ -5,7 +5,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { axeViolations, HAVE_CHROMIUM, launchBrowser, screenshot, startServe } from '../helpers/browser.js';
+import {
+  axeViolations,
+  freePort,
+  HAVE_CHROMIUM,
+  launchBrowser,
+  screenshot,
+  startServe,
+} from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/sifreg.js');
@@ -30,7 +37,8 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
       { env: { ...env, DATABASE_URL: db.url }, input: `${PASSWORD}\n`, encoding: 'utf8' },
     );
     if (add.status !== 0) throw new Error(`user add failed: ${add.stderr}`);
-    serve = await startServe(db.url);
+    const port = await freePort();
+    serve = await startServe(db.url, { APP_ORIGIN: `http://127.0.0.1:${port}` }, port);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -131,5 +139,85 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     await page.goto(`${serve.base}/subjects/${studyId}`);
     expect(new URL(page.url()).pathname).toBe(`/subjects/${studyId}`);
     await tablet.close();
+  });
+
+  test('on a phone: the patient follows the week-2 link, answers, leaves half-way, resumes and submits', async () => {
+    const staffContext = await browser.newContext();
+    const staff = await staffContext.newPage();
+    staff.setDefaultTimeout(8_000);
+    await signIn(staff, 'cora.vcu');
+    await staff.goto(`${serve.base}/subjects/new`);
+    await staff.getByLabel(/^Given name/).fill('Oren');
+    await staff.getByLabel(/^Family name/).fill('Phone-Story');
+    await staff.getByLabel(/^Medical record number/).fill('MRN-88124');
+    await staff.getByLabel(/^Date of birth/).fill('1950-02-03');
+    await staff.getByLabel(/^Sex/).selectOption('male');
+    await staff.getByLabel(/^Year of birth/).fill('1950');
+    await staff.getByLabel(/^Date of consent/).fill(day(-16));
+    await staff.getByLabel(/^Index date/).fill(day(-14));
+    await staff.getByRole('button', { name: 'Enrol' }).click();
+    await staff.waitForLoadState('load');
+    const studyId = /\/subjects\/(VCU-\d+)/.exec(staff.url())?.[1] ?? '';
+    await staff.goto(`${serve.base}/subjects/${studyId}/epro`);
+    await staff.locator('#epro-visit').selectOption('week2');
+    await staff.getByRole('button', { name: /^Make a link/ }).click();
+    await staff.waitForLoadState('load');
+    const link = (await staff.locator('[role=status] code').textContent()) ?? '';
+    expect(link).toMatch(/\/p\/[A-Za-z0-9_-]{43}$/);
+
+    const phone = () => browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 } });
+    let context = await phone();
+    let page = await context.newPage();
+    page.setDefaultTimeout(8_000);
+    const look = async (name: string) => {
+      await screenshot(page, `epro-phone-${name}`);
+      expect(await axeViolations(page), name).toEqual([]);
+      expect(await noSideScroll(page), name).toBe(true);
+    };
+    await page.goto(link);
+    expect(new URL(page.url()).pathname).toBe('/p/form');
+    await look('overview');
+    await page.goto(`${serve.base}/p/form/pain`);
+    await page.getByLabel('6', { exact: true }).check();
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.waitForLoadState('load');
+    await look('odi');
+    const sections = page.locator('fieldset');
+    for (let i = 0; i < (await sections.count()); i += 1)
+      await sections.nth(i).getByRole('radio').nth(1).check();
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.waitForLoadState('load');
+    // Leaves half-way; later opens the link again on a new browser and finds the answers kept.
+    await context.close();
+    context = await phone();
+    page = await context.newPage();
+    page.setDefaultTimeout(8_000);
+    await page.goto(link);
+    expect(await page.locator('main').textContent()).toContain('Page');
+    await page.goto(`${serve.base}/p/form/analgesic`);
+    await look('analgesic');
+    await page.locator('#drug-oxycodone').check();
+    await page.locator('#stop-oxycodone').fill(day(-3));
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.waitForLoadState('load');
+    await look('problems');
+    await page.getByLabel('No', { exact: true }).check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForLoadState('load');
+    await look('review');
+    await page.getByRole('button', { name: /Send my answers/ }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('main').textContent()).toContain('Thank you');
+    await look('done');
+    await context.close();
+
+    // The staff side: the forms are marked as the patient's.
+    await staff.goto(`${serve.base}/subjects/${studyId}/visits/week2/forms/pain/1`);
+    expect(await staff.locator('main').textContent()).toContain('entered by the patient via ePRO');
+    await staff.goto(`${serve.base}/subjects/${studyId}/visits/week2/forms/odi/1`);
+    expect(await staff.locator('main').textContent()).toContain('entered by the patient via ePRO');
+    await staff.goto(`${serve.base}/subjects/${studyId}/epro`);
+    expect(await staff.locator('main').textContent()).toContain(`[oxycodone], stopped ${day(-3)}`);
+    await staffContext.close();
   });
 });

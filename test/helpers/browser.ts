@@ -62,8 +62,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** `sifreg serve` through the real binary on DATABASE_URL; its stderr is the server's log. */
-export async function startServe(databaseUrl: string, env: Record<string, string> = {}) {
-  const port = await freePort();
+export async function startServe(databaseUrl: string, env: Record<string, string> = {}, onPort?: number) {
+  const port = onPort ?? (await freePort());
   const bin = path.resolve(import.meta.dirname, '../../bin/sifreg.js');
   const child = spawn(process.execPath, [bin, 'serve', '--port', String(port)], {
     env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
