@@ -62,7 +62,12 @@ describe('in-clinic ePRO', () => {
     expect(form.status).toBe(200);
     const unlock = await s.get('/unlock');
     expect(unlock.status).toBe(200);
-    expect(await unlock.text()).toContain('Staff session locked');
+    const lockedPage = await unlock.text();
+    expect(lockedPage).toContain('Staff session locked');
+    // The patient holding the device sees no staff name, no site and no navigation.
+    expect(lockedPage).not.toContain('cora.vcu');
+    expect(lockedPage).not.toContain('aria-label="Main"');
+    expect(lockedPage).not.toContain('Sign out');
     // A wrong password keeps it locked.
     const wrong = await s.post('/unlock', { password: 'not-the-password' });
     expect(wrong.status).toBe(401);

@@ -68,6 +68,8 @@ export function inClinicRoutes(routes: RouteTable, deps: AppDeps): void {
   routes.get('/unlock', 'signed-in', async (c) => {
     const token = c.get('sessionToken') ?? '';
     if (!(await sessionLocked(deps.registry, token))) return c.redirect(homeFor(userOf(c).role), 303);
+    // The patient holds the device: the header shows no staff name, site or navigation.
+    c.set('user', null);
     return renderPage(c, 'Staff session locked', <UnlockPage />);
   });
 
@@ -82,6 +84,7 @@ export function inClinicRoutes(routes: RouteTable, deps: AppDeps): void {
       result === 'throttled'
         ? 'Password: too many wrong tries; wait a few minutes, or the account is locked for now.'
         : 'Password: not right. Type the password you signed in with.';
+    c.set('user', null);
     return renderPage(
       c,
       'Staff session locked',
