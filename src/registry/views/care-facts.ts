@@ -17,6 +17,7 @@ const END_ITEMS = ['status', 'reason', 'date'] as const;
  * the order saved), instead of a read per instrument and the whole subject facts. The cohort is
  * filled by the extraction's own functions (`addKpiFacts`, `addCare`, `addEndOfStudy`), so
  * `analyseCareGap`, `untreatedSubjects` and `analyseCompleteness` decide as in the study report.
+ * With `studyIds`, only those subjects (of the sites).
  */
 export async function careCohort(
   db: Kysely<Database>,
@@ -24,6 +25,7 @@ export async function careCohort(
   sites: readonly string[] | null,
   asOf: string,
   definition: StudyDefinition = SACROPLASTY_STUDY,
+  studyIds?: readonly string[],
 ): Promise<Cohort> {
   const kpiItems = kpiItemsOf(definition);
   const wanted = new Map<string, Set<string>>();
@@ -41,7 +43,8 @@ export async function careCohort(
   // items, so another instrument's (null or not) is never read.
   const columns = [...new Set([...wanted.values()].flatMap((s) => [...s]))];
   const instruments = [...new Set(['procedure', ...wanted.keys()])];
-  if (sites?.length === 0) return cohortOf(protocol, asOf, definition, [], new Map());
+  if (sites?.length === 0 || studyIds?.length === 0)
+    return cohortOf(protocol, asOf, definition, [], new Map());
   let siteRows = db.selectFrom('site').select(['id', 'name']).orderBy('id');
   if (sites !== null) siteRows = siteRows.where('id', 'in', sites);
   let subjects = db
@@ -58,6 +61,7 @@ export async function careCohort(
     ])
     .orderBy('s.study_id');
   if (sites !== null) subjects = subjects.where('s.site_id', 'in', sites);
+  if (studyIds !== undefined) subjects = subjects.where('s.study_id', 'in', studyIds);
   // Each form as one JSON text ([study id, instrument, item values…]), in the order saved: the
   // driver parses one text column far faster than a dozen.
   const values = sql.join(columns.map((i) => sql`answers->>${i}`));
@@ -68,6 +72,7 @@ export async function careCohort(
     .where('status', '!=', 'draft')
     .orderBy('id');
   if (sites !== null) forms = forms.where('site_id', 'in', sites);
+  if (studyIds !== undefined) forms = forms.where('study_id', 'in', studyIds);
   const [siteList, subjectRows, formRows] = await Promise.all([
     siteRows.execute(),
     subjects.execute(),

@@ -29,6 +29,35 @@ export class ViewCache {
     while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
     return value;
   }
+
+  /**
+   * As `get`, but when the registry moved on since the kept value, `update` may bring that value
+   * to the current state (it gets the value and the state it was computed at, and answers null
+   * when it cannot, then `compute` runs).
+   */
+  async getUpdated<T>(
+    db: Kysely<Database>,
+    key: string,
+    compute: () => Promise<T>,
+    update: (previous: T, since: number, head: number) => Promise<T | null>,
+  ): Promise<T> {
+    const head = await registryState(db);
+    const hit = this.#entries.get(key);
+    if (hit && hit.head === head) return hit.value as Promise<T>;
+    const value = hit
+      ? (hit.value as Promise<T>).then(
+          async (previous) => (await update(previous, hit.head, head)) ?? compute(),
+          () => compute(),
+        )
+      : compute();
+    this.#entries.delete(key);
+    this.#entries.set(key, { head, value });
+    value.catch(() => {
+      if (this.#entries.get(key)?.value === value) this.#entries.delete(key);
+    });
+    while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    return value;
+  }
 }
 
 /**

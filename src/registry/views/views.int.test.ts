@@ -15,6 +15,7 @@ import { analyseStudy } from '../../analysis/study/index.js';
 import { SACROPLASTY_SIF, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { appendAudit, extractCohort } from '../../store/index.js';
 import {
+  amendResponse,
   createSite,
   enrolSubject,
   loadDemo,
@@ -503,6 +504,57 @@ describe('the staff pages read a 120-subject demo registry at a fixed clock (2 M
     }
     const vcu = await careGapPatients(registry.deps, VCU_COORDINATOR);
     expect(vcu).toEqual(rows.filter((r) => r.siteId === 'VCU'));
+  });
+
+  test('after a write the cache reads again only the subjects it changed, and gives what a whole read gives', async () => {
+    const cache = new ViewCache();
+    const state = () => careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY, cache);
+    const fresh = () => careState(registry.deps, ['VCU'], TODAY, SACROPLASTY_STUDY);
+    const before = await state();
+    const [untreated] = await careGapPatients(registry.deps, VCU_COORDINATOR);
+    expect(untreated).toBeDefined();
+    // A bone medication started: the subject leaves the untreated list, the KPIs move.
+    const form = await registry.deps.db
+      .selectFrom('response')
+      .select(['id', 'version', 'answers'])
+      .where('study_id', '=', untreated!.studyId)
+      .where('visit', '=', untreated!.visit)
+      .where('instrument', '=', 'osteoporosis_care')
+      .executeTakeFirst();
+    const medication = { bone_med: 'denosumab', bone_med_start_date: TODAY };
+    if (form)
+      await amendResponse(registry.deps, VCU_COORDINATOR, {
+        id: Number(form.id),
+        version: form.version,
+        answers: { ...(form.answers as Record<string, unknown>), ...medication },
+        status: 'complete',
+        reason: 'bone medication started',
+      });
+    else
+      await recordResponse(registry.deps, VCU_COORDINATOR, {
+        studyId: untreated!.studyId,
+        visit: untreated!.visit,
+        instrument: 'osteoporosis_care',
+        answers: medication,
+      });
+    const treated = await state();
+    expect(treated.untreated.map((u) => u.studyId)).not.toContain(untreated!.studyId);
+    expect(treated.untreated).toHaveLength(before.untreated.length - 1);
+    expect(treated).toEqual(await fresh());
+    // A visit recorded missed, then a new subject (read again whole).
+    const other = before.untreated.find((u) => u.studyId !== untreated!.studyId) ?? untreated!;
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId: other.studyId,
+      visit: 'week52',
+      missedReason: 'moved away',
+    });
+    expect(await state()).toEqual(await fresh());
+    await enrolSubject(registry.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: { consent_date: TODAY, index_date: TODAY },
+      identity: { family_name: 'Late', given_name: 'Ada', mrn: 'MRN-LATE-1' },
+    });
+    expect(await state()).toEqual(await fresh());
   });
 });
 
