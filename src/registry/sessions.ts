@@ -22,6 +22,8 @@ export interface SessionUser {
   /** Every site the user works at, sorted; empty for admin, monitor and statistician. */
   sites: string[];
   actor: Actor;
+  /** Locked while a patient answers ePRO on this device (in-clinic mode): staff pages ask for the password. */
+  locked: boolean;
 }
 
 /** sha256 of the browser's session id: the only form the database ever holds. */
@@ -136,6 +138,7 @@ export async function signIn(
       role: actor.role as Role,
       sites,
       actor: { ...actor, siteId: activeSite },
+      locked: false,
     },
   };
 }
@@ -151,7 +154,15 @@ export async function loadSession(deps: RegistryDeps, token: string): Promise<Se
   const row = await deps.db
     .selectFrom('web_session as s')
     .innerJoin('app_user as u', 'u.id', 's.user_id')
-    .select(['s.user_id', 's.active_site_id', 's.last_seen_at', 'u.username', 'u.full_name', 'u.role'])
+    .select([
+      's.user_id',
+      's.active_site_id',
+      's.last_seen_at',
+      's.locked_at',
+      'u.username',
+      'u.full_name',
+      'u.role',
+    ])
     .where('s.id_hash', '=', idHash)
     .where('s.ended_at', 'is', null)
     .where('s.expires_at', '>', now)
@@ -178,6 +189,7 @@ export async function loadSession(deps: RegistryDeps, token: string): Promise<Se
     role,
     sites,
     actor: { username: row.username, role, siteId: activeSite },
+    locked: row.locked_at !== null,
   };
 }
 

@@ -113,7 +113,7 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
     if (token && !user) clearSessionCookie(c, deps);
     return next();
   });
-  app.use(inClinicGuard(deps));
+  app.use(inClinicGuard());
 
   const routes = new RouteTable(app);
   routes.get('/health', 'public', async (c) => {

@@ -15,11 +15,10 @@ const OPEN_WHILE_LOCKED = /^\/(p\/|p$|static\/|health$|unlock$)/;
  * While a patient answers ePRO in the clinic the staff session is locked: every staff page sends the
  * browser to /unlock (GET) or is refused (POST) until the staff member types their password again.
  */
-export function inClinicGuard(deps: AppDeps): MiddlewareHandler<AppEnv> {
+export function inClinicGuard(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = c.get('sessionToken');
-    if (!token || !c.get('user') || OPEN_WHILE_LOCKED.test(c.req.path)) return next();
-    if (!(await sessionLocked(deps.registry, token))) return next();
+    // The session's lock is read with the session itself (loadSession): no query of its own here.
+    if (!c.get('user')?.locked || OPEN_WHILE_LOCKED.test(c.req.path)) return next();
     if (c.req.method === 'GET') return c.redirect('/unlock', 303);
     return errorPage(
       c,
