@@ -10,6 +10,7 @@ import {
   HAVE_CHROMIUM,
   launchBrowser,
   screenshot,
+  signInPage,
 } from '../../test/helpers/browser.js';
 import { createTestWeb, STAFF_PASSWORD } from '../../test/helpers/web.js';
 
@@ -38,10 +39,7 @@ describe.skipIf(!HAVE_CHROMIUM)('admin pages in a browser', () => {
   });
 
   async function signIn(username: string, password = STAFF_PASSWORD) {
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(password);
-    await submit('Sign in');
+    await signInPage(page, base, username, password);
   }
 
   /** Presses a submit button from the keyboard and waits for the page it leads to. */

@@ -11,6 +11,7 @@ import {
   HAVE_CHROMIUM,
   launchBrowser,
   screenshot,
+  signInPage,
   startServe,
 } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -48,11 +49,7 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
   });
 
   async function signIn(page: Page, username: string): Promise<void> {
-    await page.goto(`${serve.base}/login`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForLoadState('load');
+    await signInPage(page, serve.base, username, PASSWORD);
   }
 
   test('in-clinic on a tablet: the patient answers week 2 pain while staff pages are locked', async () => {

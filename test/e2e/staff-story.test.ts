@@ -5,7 +5,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { axeViolations, HAVE_CHROMIUM, launchBrowser, screenshot, startServe } from '../helpers/browser.js';
+import {
+  axeViolations,
+  HAVE_CHROMIUM,
+  launchBrowser,
+  screenshot,
+  signInPage,
+  startServe,
+} from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/sifreg.js');
@@ -49,11 +56,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the staff web application in a browser', () => 
   async function signIn(username: string): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    await page.goto(`${serve.base}/login`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForLoadState('load');
+    await signInPage(page, serve.base, username, PASSWORD);
     return { context, page };
   }
 

@@ -41,6 +41,19 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return violations;
 }
 
+/** Signs in through the login form at `base` and waits for the page it leads to. */
+export async function signInPage(
+  page: Page,
+  base: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
 /** Saves a full-page screenshot under test/e2e/screenshots/ (kept out of git) and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = path.resolve(import.meta.dirname, '../e2e/screenshots');

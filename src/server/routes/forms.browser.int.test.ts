@@ -9,6 +9,7 @@ import {
   HAVE_CHROMIUM,
   launchBrowser,
   screenshot,
+  signInPage,
 } from '../../../test/helpers/browser.js';
 import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
 import { enrolSubject, SYSTEM_ACTOR } from '../../registry/index.js';
@@ -32,10 +33,7 @@ describe.skipIf(!HAVE_CHROMIUM)('data entry in a browser', () => {
     browser = await launchBrowser();
     // axe-core goes in by addScriptTag, which the registry's CSP refuses: this context bypasses it.
     page = await (await browser.newContext({ bypassCSP: true })).newPage();
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Username').fill('cora.vcu');
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await submit('Sign in');
+    await signInPage(page, base, 'cora.vcu', STAFF_PASSWORD);
   });
   afterAll(async () => {
     await browser?.close();

@@ -10,6 +10,7 @@ import {
   HAVE_CHROMIUM,
   launchBrowser,
   screenshot,
+  signInPage,
 } from '../../../test/helpers/browser.js';
 import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
 import { ODI_SECTIONS } from '../../instruments/index.js';
@@ -46,10 +47,7 @@ describe.skipIf(!HAVE_CHROMIUM)('enrolment, the subject page and reports in a br
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());
     });
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await signInPage(page, base, username, STAFF_PASSWORD);
     return { context, page };
   }
 

@@ -10,6 +10,7 @@ import {
   HAVE_CHROMIUM,
   launchBrowser,
   screenshot,
+  signInPage,
 } from '../../../test/helpers/browser.js';
 import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
 import { type Actor, enrolSubject, raiseQuery, recordResponse } from '../../registry/index.js';
@@ -45,10 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard, grid and worklists in a browser', ()
     browser = await launchBrowser();
     // axe-core goes in by addScriptTag, which the registry's CSP refuses: this context bypasses it.
     page = await (await browser.newContext({ bypassCSP: true })).newPage();
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Username').fill('cora.vcu');
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await signInPage(page, base, 'cora.vcu', STAFF_PASSWORD);
   });
   afterAll(async () => {
     await browser?.close();

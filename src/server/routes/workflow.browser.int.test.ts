@@ -11,6 +11,7 @@ import {
   HAVE_CHROMIUM,
   launchBrowser,
   screenshot,
+  signInPage,
 } from '../../../test/helpers/browser.js';
 import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
 import { enrolSubject, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
@@ -50,10 +51,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the clinical workflow in a browser', () => {
   /** A fresh browser context signed in as the user (axe goes in by addScriptTag: CSP bypassed). */
   async function signIn(username: string) {
     page = await (await browser.newContext({ bypassCSP: true })).newPage();
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Username').fill(username);
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await submit('Sign in');
+    await signInPage(page, base, username, STAFF_PASSWORD);
   }
 
   /** Presses a submit button from the keyboard and waits for the page it leads to. */
