@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Issue, RegistryError } from '../errors.js';
-import type { Answers } from '../instruments/index.js';
+import { type Answers, EARLIEST_DATE } from '../instruments/index.js';
 import { getVisit } from '../protocol/index.js';
 import { dayOf, formatDay, isRealDate } from '../schedule/index.js';
 import { appendAudit, VISIT_MODE_VALUES, type VisitMode } from '../store/index.js';
@@ -56,6 +56,13 @@ export function checkVisitRecord(
       issue('date', 'invalid_date', `date ${v.date} is not a real date YYYY-MM-DD`);
     } else if (v.date !== undefined && v.date > today) {
       issue('date', 'in_future', `visit date ${v.date} is in the future (today is ${today})`);
+    } else if (v.date !== undefined && v.date < EARLIEST_DATE) {
+      // The same plausibility floor as every date answer (instruments/answer-value.ts).
+      issue(
+        'date',
+        'too_early',
+        `visit date ${v.date} is before ${EARLIEST_DATE}, too early to be plausible`,
+      );
     }
     if (v.mode !== undefined && !(VISIT_MODE_VALUES as readonly string[]).includes(v.mode)) {
       issue('mode', 'invalid_choice', `mode must be clinic, phone or epro (got ${v.mode})`);

@@ -96,7 +96,11 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
     if (!c.req.path.startsWith('/static/')) c.header('cache-control', 'no-store');
   });
   app.use(
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorPage(c, 400, 'The form is too large.') }),
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        errorPage(c, 413, 'The form is too large (over 1 MB): shorten the text and send it again.'),
+    }),
   );
   // CSRF: a state-changing request must come from this app's own origin (APP_ORIGIN when set), on
   // top of the SameSite=Lax cookie.

@@ -1,10 +1,11 @@
 import type { Context } from 'hono';
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import { RegistryError } from '../errors.js';
 import { Layout } from '../web/layout.js';
 import type { AppEnv } from './env.js';
 
-type Status = 200 | 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
+type Status = 200 | 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
 
 /**
  * Renders a page inside the layout: `<!DOCTYPE html>`, the user's navigation and site switcher, and
@@ -32,6 +33,7 @@ export function errorPage(c: Context<AppEnv>, status: Status, message: string, r
     403: 'Not allowed',
     404: 'Not found',
     409: 'Conflict',
+    413: 'Too large',
     422: 'Cannot be saved',
     429: 'Too many attempts',
     500: 'Something went wrong',
@@ -65,7 +67,16 @@ export function errorPage(c: Context<AppEnv>, status: Status, message: string, r
 
 /** The fields of a submitted form: each name to its value, or its values when it repeats. */
 export async function formOf(c: Context<AppEnv>): Promise<Record<string, string | string[]>> {
-  const body = await c.req.parseBody({ all: true });
+  let body: Awaited<ReturnType<typeof c.req.parseBody>>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch {
+    // A broken multipart body (no closing boundary, a bad header) is the sender's mistake, not ours.
+    throw new RegistryError(
+      'VALIDATION_FAILED',
+      'The form could not be read: its body is not a well-formed form. Reload the page and send it again.',
+    );
+  }
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(body)) {
     if (Array.isArray(value)) out[name] = value.filter((v): v is string => typeof v === 'string');
