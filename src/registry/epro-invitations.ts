@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
 import { DEFAULT_EPRO, type Protocol, type Visit } from '../protocol/index.js';
 import { formatDay, parseDay, visitSchedule } from '../schedule/index.js';
 import { type AuditInput, appendAudit, appendAuditBatch, type Database } from '../store/index.js';
-import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { type Actor, type RegistryDeps, requirePermission, requireSite, SYSTEM_ACTOR } from './context.js';
+import { createLinkIn, eproUrl } from './epro-links.js';
 import { type EproMail, type SendMail, smtpMailer } from './epro-mailer.js';
 import {
   type ClaimedJob,
@@ -178,15 +178,12 @@ export function eproMail(
   };
 }
 
-/** The link for a raw token, from APP_ORIGIN (the patient pages' path, epro-links.ts EPRO_PATHS.open). */
-export const eproUrl = (appOrigin: string, token: string) => `${appOrigin.replace(/\/+$/, '')}/p/${token}`;
-
 /**
  * The links of 0012 (epro_link) inside the job's transaction: a visit's link is revoked when it has
- * links and none is live; a new link revokes the live one (the one-live-link index holds) and is
- * written with only the sha256 of its 32 random bytes, with the link's audit event.
+ * links and none is live; a new link is createLink's (epro-links.ts: the live one revoked, only the
+ * sha256 of its 32 random bytes stored), valid until `expiresAt` at most, with its audit event.
  */
-export function eproLinksInDatabase(): EproLinks {
+export function eproLinksInDatabase(protocol: Protocol): EproLinks {
   return {
     async state(trx, studyId, visit) {
       const r = await sql<{
@@ -199,30 +196,12 @@ export function eproLinksInDatabase(): EproLinks {
       return Number(row.live) > 0 ? 'active' : 'revoked';
     },
     async issue(trx, studyId, visit, now, expiresAt) {
-      const token = randomBytes(32).toString('base64url');
-      const hash = createHash('sha256').update(token).digest('hex');
-      const revoked = await sql<{ id: string }>`update epro_link set revoked_at = ${now}
-        where study_id = ${studyId} and visit = ${visit} and revoked_at is null returning id`.execute(trx);
-      const row = await sql<{ id: string; site_id: string }>`insert into epro_link
-          (hash, study_id, site_id, visit, created_at, created_by, valid_from, valid_to)
-        select ${hash}, study_id, site_id, ${visit}, ${now}, 'system', ${now}, ${expiresAt}
-        from subject where study_id = ${studyId} returning id, site_id`.execute(trx);
-      const audit: AuditInput = {
-        at: now,
-        actor: 'system',
-        action: revoked.rows.length > 0 ? 'epro.link.regenerate' : 'epro.link.create',
-        siteId: row.rows[0]!.site_id,
-        entity: 'subject',
-        entityId: studyId,
-        after: {
-          link: Number(row.rows[0]!.id),
-          visit,
-          valid_from: now,
-          valid_to: expiresAt,
-          revoked: revoked.rows.map((x) => Number(x.id)),
-        },
-      };
-      return { token, audit };
+      const { link, audit } = await createLinkIn({ protocol, clock: () => now }, trx, SYSTEM_ACTOR, {
+        studyId,
+        visit,
+        validUntil: expiresAt,
+      });
+      return { token: link.token, audit };
     },
   };
 }
@@ -352,7 +331,7 @@ async function prepareEproJobs(
   ]);
   return eproJobHandlers({
     protocol: deps.protocol,
-    links: eproLinksInDatabase(),
+    links: eproLinksInDatabase(deps.protocol),
     appOrigin: config.appOrigin,
     sendMail: smtpMailer(config.smtpUrl, config.from ?? 'registry@localhost'),
   });

@@ -1,16 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
-import { patientDrug } from '../instruments/patient-drugs.js';
 import { DEFAULT_EPRO, getVisit } from '../protocol/index.js';
 import { visitWindow } from '../schedule/index.js';
-import { appendAudit, type Database } from '../store/index.js';
+import { type AuditInput, appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
-import { recordResponse } from './responses.js';
 import { isTerminal } from './subject-state.js';
 
 /*
- * Patient ePRO links (issue 9 §1). A link is one subject x visit. The patient's browser holds a token
+ * Patient ePRO links (issue 9 §1): tokens, the patient's session, the year-of-birth guard. Drafts
+ * and the submit are in epro-submit.ts, the staff lists and decisions in epro-review.ts.
+ * A link is one subject x visit. The patient's browser holds a token
  * of 32 random bytes (base64url, 256 bits; OWASP ASVS 5.0 asks for at least 128); the database holds
  * only its sha256, so a copy of the database opens no link. Staff of the subject's site create,
  * revoke and regenerate links; only one link per subject x visit is live at a time.
@@ -32,10 +32,10 @@ export const PATIENT_INSTRUMENTS = ['pain', 'odi', 'satisfaction'] as const;
 export const PROBLEMS_PAGE = 'problems';
 
 /**
- * The analgesics page: the patient ticks common names (instruments/patient-drugs.ts), gives a stop
- * date for what they stopped, or "None", and writes what they cannot place. It is kept for the site
- * to review and record as analgesic forms, never recorded by itself: an opioid's MME needs strength
- * and doses a patient's answer does not reliably give, and nothing is guessed.
+ * The analgesics page (epro-analgesics.ts): the medicines of the latest earlier visit carried
+ * forward (still taken, stopped on a date, taken differently), new ones picked from common names and
+ * strengths, "None", and free text for what the patient cannot place. At submit each placed medicine
+ * becomes an analgesic form; nothing is guessed.
  */
 export const ANALGESIC_PAGE = 'analgesic';
 
@@ -77,7 +77,7 @@ export interface CreatedLink extends LinkRef {
 }
 
 /** The pages of a visit's questionnaire, in order: its patient instruments, then the problems question. */
-export function patientPages(deps: RegistryDeps, visit: string): string[] {
+export function patientPages(deps: Pick<RegistryDeps, 'protocol'>, visit: string): string[] {
   const instruments = getVisit(deps.protocol, visit).instruments;
   const pages: string[] = PATIENT_INSTRUMENTS.filter((i) => instruments.includes(i));
   if (pages.length === 0) return [];
@@ -88,7 +88,7 @@ export function patientPages(deps: RegistryDeps, visit: string): string[] {
 
 const DAY_MS = 86_400_000;
 
-async function subjectForLink(trx: Transaction<Database>, actor: Actor, studyId: string) {
+export async function subjectForLink(trx: Transaction<Database>, actor: Actor, studyId: string) {
   const subject = await trx
     .selectFrom('subject')
     .select(['study_id', 'site_id', 'enrolled_on', 'index_date', 'status'])
@@ -117,62 +117,78 @@ export async function createLink(
   input: { studyId: string; visit: string },
 ): Promise<CreatedLink> {
   requirePermission(actor, 'response.write');
+  return deps.db.transaction().execute(async (trx) => {
+    const { link, audit } = await createLinkIn(deps, trx, actor, input);
+    await appendAudit(trx, audit);
+    return link;
+  });
+}
+
+/**
+ * createLink inside the caller's transaction (the invitation job, which mails the link before it
+ * appends the audit event, so the chain's lock is not held during SMTP): the new link and its audit
+ * event, for the caller to append. `validUntil` shortens the link's validity (never lengthens it).
+ */
+export async function createLinkIn(
+  deps: Pick<RegistryDeps, 'clock' | 'protocol'>,
+  trx: Transaction<Database>,
+  actor: Actor,
+  input: { studyId: string; visit: string; validUntil?: Date },
+): Promise<{ link: CreatedLink; audit: AuditInput }> {
+  requirePermission(actor, 'response.write');
   const now = deps.clock();
   const token = randomBytes(32).toString('base64url');
-  return deps.db.transaction().execute(async (trx) => {
-    // The subject first: another site's subject is not found, whatever the visit.
-    const subject = await subjectForLink(trx, actor, input.studyId);
-    const visit = getVisit(deps.protocol, input.visit);
-    if (patientPages(deps, visit.code).length === 0) {
-      throw new RegistryError('INVALID_STATE', `visit ${visit.code} has no questionnaire a patient answers`);
-    }
-    // Follow-up happens after the procedure: an enrolled or treated subject gets links, one who left does not.
-    if (isTerminal(subject.status)) {
-      throw new RegistryError(
-        'INVALID_STATE',
-        `subject ${input.studyId} has left the study; no link is made`,
-      );
-    }
-    const timing = visitWindow(deps.protocol, visit.code, {
-      enrolledOn: subject.enrolled_on,
-      indexDate: subject.index_date,
-    });
-    if (!timing) {
-      throw new RegistryError(
-        'INVALID_STATE',
-        `visit ${visit.code} has no window yet: the subject has no index date`,
-      );
-    }
-    const start = timing.windowStart ?? timing.target;
-    const end = timing.windowEnd ?? timing.target;
-    const opens = new Date(start.length === 10 ? `${start}T00:00:00Z` : start);
-    const closes = new Date(end.length === 10 ? Date.parse(`${end}T00:00:00Z`) + DAY_MS : Date.parse(end));
-    const lifetime = (deps.protocol.epro?.linkLifetimeDays ?? DEFAULT_EPRO.linkLifetimeDays) * DAY_MS;
-    const validFrom = opens > now ? opens : now;
-    const validTo = new Date(Math.min(closes.getTime(), validFrom.getTime() + lifetime));
-    if (validTo <= now) {
-      throw new RegistryError(
-        'INVALID_STATE',
-        `the window of visit ${visit.code} closed on ${end.slice(0, 10)}`,
-      );
-    }
-    const revoked = await revokeLive(trx, input.studyId, visit.code, now);
-    const row = await sql<{ id: string }>`insert into epro_link
-        (hash, study_id, site_id, visit, created_at, created_by, valid_from, valid_to)
-      values (${tokenHash(token)}, ${input.studyId}, ${subject.site_id}, ${visit.code}, ${now},
-        ${actor.username}, ${validFrom}, ${validTo}) returning id`.execute(trx);
-    const id = Number(row.rows[0]?.id);
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: revoked.length > 0 ? 'epro.link.regenerate' : 'epro.link.create',
-      siteId: subject.site_id,
-      entity: 'subject',
-      entityId: input.studyId,
-      after: { link: id, visit: visit.code, valid_from: validFrom, valid_to: validTo, revoked },
-    });
-    return { id, studyId: input.studyId, visit: visit.code, validFrom, validTo, token };
+  // The subject first: another site's subject is not found, whatever the visit.
+  const subject = await subjectForLink(trx, actor, input.studyId);
+  const visit = getVisit(deps.protocol, input.visit);
+  if (patientPages(deps, visit.code).length === 0) {
+    throw new RegistryError('INVALID_STATE', `visit ${visit.code} has no questionnaire a patient answers`);
+  }
+  // Follow-up happens after the procedure: an enrolled or treated subject gets links, one who left does not.
+  if (isTerminal(subject.status)) {
+    throw new RegistryError('INVALID_STATE', `subject ${input.studyId} has left the study; no link is made`);
+  }
+  const timing = visitWindow(deps.protocol, visit.code, {
+    enrolledOn: subject.enrolled_on,
+    indexDate: subject.index_date,
   });
+  if (!timing) {
+    throw new RegistryError(
+      'INVALID_STATE',
+      `visit ${visit.code} has no window yet: the subject has no index date`,
+    );
+  }
+  const start = timing.windowStart ?? timing.target;
+  const end = timing.windowEnd ?? timing.target;
+  const opens = new Date(start.length === 10 ? `${start}T00:00:00Z` : start);
+  const closes = new Date(end.length === 10 ? Date.parse(`${end}T00:00:00Z`) + DAY_MS : Date.parse(end));
+  const lifetime = (deps.protocol.epro?.linkLifetimeDays ?? DEFAULT_EPRO.linkLifetimeDays) * DAY_MS;
+  const validFrom = opens > now ? opens : now;
+  const validTo = new Date(
+    Math.min(closes.getTime(), validFrom.getTime() + lifetime, input.validUntil?.getTime() ?? Infinity),
+  );
+  if (validTo <= now) {
+    throw new RegistryError(
+      'INVALID_STATE',
+      `the window of visit ${visit.code} closed on ${end.slice(0, 10)}`,
+    );
+  }
+  const revoked = await revokeLive(trx, input.studyId, visit.code, now);
+  const row = await sql<{ id: string }>`insert into epro_link
+      (hash, study_id, site_id, visit, created_at, created_by, valid_from, valid_to)
+    values (${tokenHash(token)}, ${input.studyId}, ${subject.site_id}, ${visit.code}, ${now},
+      ${actor.username}, ${validFrom}, ${validTo}) returning id`.execute(trx);
+  const id = Number(row.rows[0]?.id);
+  const audit: AuditInput = {
+    at: now,
+    actor: actor.username,
+    action: revoked.length > 0 ? 'epro.link.regenerate' : 'epro.link.create',
+    siteId: subject.site_id,
+    entity: 'subject',
+    entityId: input.studyId,
+    after: { link: id, visit: visit.code, valid_from: validFrom, valid_to: validTo, revoked },
+  };
+  return { link: { id, studyId: input.studyId, visit: visit.code, validFrom, validTo, token }, audit };
 }
 
 /** Revokes the live link of a subject x visit; its sessions end with it. */
@@ -201,75 +217,6 @@ export async function revokeLink(
       entity: 'subject',
       entityId: input.studyId,
       after: { link: revoked[0], visit: visit.code },
-    });
-  });
-}
-
-export interface LinkStatus {
-  id: number;
-  visit: string;
-  createdAt: Date;
-  validFrom: Date;
-  validTo: Date;
-  revokedAt: Date | null;
-  openedAt: Date | null;
-  submittedAt: Date | null;
-  lockedAt: Date | null;
-}
-
-/** The subject's links, newest first (staff of the subject's site). */
-export async function listLinks(deps: RegistryDeps, actor: Actor, studyId: string): Promise<LinkStatus[]> {
-  requirePermission(actor, 'response.write');
-  const subject = await deps.db
-    .selectFrom('subject')
-    .select('site_id')
-    .where('study_id', '=', studyId)
-    .executeTakeFirst();
-  if (!subject) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${studyId} not found`);
-  requireSite(actor, 'response.write', subject.site_id, studyId);
-  const rows = await sql<{
-    id: string;
-    visit: string;
-    created_at: Date;
-    valid_from: Date;
-    valid_to: Date;
-    revoked_at: Date | null;
-    opened_at: Date | null;
-    submitted_at: Date | null;
-    locked_at: Date | null;
-  }>`select id, visit, created_at, valid_from, valid_to, revoked_at, opened_at, submitted_at, locked_at
-     from epro_link where study_id = ${studyId} order by id desc`.execute(deps.db);
-  return rows.rows.map((r) => ({
-    id: Number(r.id),
-    visit: r.visit,
-    createdAt: r.created_at,
-    validFrom: r.valid_from,
-    validTo: r.valid_to,
-    revokedAt: r.revoked_at,
-    openedAt: r.opened_at,
-    submittedAt: r.submitted_at,
-    lockedAt: r.locked_at,
-  }));
-}
-
-/** Turns the year-of-birth check of a site's ePRO links on or off (admin). */
-export async function setYearCheck(deps: RegistryDeps, actor: Actor, siteId: string, on: boolean) {
-  if (actor.role !== 'admin' && actor.role !== 'system') {
-    throw new RegistryError('FORBIDDEN', 'only an administrator sets the ePRO year-of-birth check');
-  }
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    const r = await sql`update site set epro_year_check = ${on} where id = ${siteId}`.execute(trx);
-    if (Number(r.numAffectedRows ?? 0) === 0)
-      throw new RegistryError('SITE_NOT_FOUND', `site ${siteId} not found`);
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: 'site.epro_year_check',
-      siteId,
-      entity: 'site',
-      entityId: siteId,
-      after: { epro_year_check: on },
     });
   });
 }
@@ -443,232 +390,5 @@ export async function checkYear(
       });
     }
     return lock ? 'locked' : 'wrong';
-  });
-}
-
-/** The patient's saved pages of this link: page → answers. */
-export async function loadDrafts(
-  deps: RegistryDeps,
-  session: PatientSession,
-): Promise<Record<string, Record<string, unknown>>> {
-  const rows = await sql<{ page: string; answers: Record<string, unknown> }>`select page, answers
-    from epro_draft where link_id = ${session.linkId}`.execute(deps.db);
-  return Object.fromEntries(rows.rows.map((r) => [r.page, r.answers]));
-}
-
-/** Saves one page of answers (a draft: nothing reaches the registry before the final submit). */
-export async function saveDraft(
-  deps: RegistryDeps,
-  session: PatientSession,
-  page: string,
-  answers: Record<string, unknown>,
-): Promise<void> {
-  if (session.submitted || session.closed)
-    throw new RegistryError('INVALID_STATE', 'this questionnaire is closed');
-  await sql`insert into epro_draft (link_id, page, answers, updated_at)
-    values (${session.linkId}, ${page}, ${JSON.stringify(answers)}::jsonb, ${deps.clock()})
-    on conflict (link_id, page) do update set answers = excluded.answers, updated_at = excluded.updated_at`.execute(
-    deps.db,
-  );
-}
-
-/** The actor patient answers are recorded as: the ePRO channel, scoped to the link's site. */
-export function eproActor(siteId: string): Actor {
-  // 'coordinator' only scopes the write to the link's site; the username names the channel.
-  return { username: 'ePRO', role: 'coordinator', siteId };
-}
-
-/**
- * The final submit: each answered instrument is recorded as entered by the patient (actor `ePRO` in
- * the audit trail), a "new problem" becomes a pending adverse event candidate, and the link is
- * marked submitted. Instruments already recorded by an earlier, interrupted submit are skipped.
- */
-export async function submitLink(deps: RegistryDeps, session: PatientSession): Promise<void> {
-  if (session.submitted) return;
-  if (session.closed) throw new RegistryError('INVALID_STATE', 'this questionnaire is closed');
-  const drafts = await loadDrafts(deps, session);
-  const actor = eproActor(session.siteId);
-  for (const page of patientPages(deps, session.visit)) {
-    const answers = drafts[page];
-    if (page === PROBLEMS_PAGE || page === ANALGESIC_PAGE || !answers || Object.keys(answers).length === 0)
-      continue;
-    const existing = await deps.db
-      .selectFrom('response')
-      .select('id')
-      .where('study_id', '=', session.studyId)
-      .where('visit', '=', session.visit)
-      .where('instrument', '=', page)
-      .executeTakeFirst();
-    if (existing) continue;
-    await recordResponse(deps, actor, {
-      studyId: session.studyId,
-      visit: session.visit,
-      instrument: page,
-      answers,
-      status: 'complete',
-      enteredByKind: 'patient',
-    });
-  }
-  const now = deps.clock();
-  const problem = drafts[PROBLEMS_PAGE];
-  await deps.db.transaction().execute(async (trx) => {
-    const done = await sql`update epro_link set submitted_at = ${now}
-      where id = ${session.linkId} and submitted_at is null`.execute(trx);
-    if (Number(done.numAffectedRows ?? 0) === 0) return;
-    let candidate: number | null = null;
-    if (problem?.any === 'yes' && typeof problem.description === 'string' && problem.description.trim()) {
-      const r = await sql<{ id: string }>`insert into epro_ae_candidate
-          (link_id, study_id, site_id, visit, description, created_at)
-        values (${session.linkId}, ${session.studyId}, ${session.siteId}, ${session.visit},
-          ${problem.description.trim().slice(0, 2000)}, ${now}) returning id`.execute(trx);
-      candidate = Number(r.rows[0]?.id);
-    }
-    await appendAudit(trx, {
-      at: now,
-      actor: 'ePRO',
-      action: 'epro.submit',
-      siteId: session.siteId,
-      entity: 'subject',
-      entityId: session.studyId,
-      after: { link: session.linkId, visit: session.visit, channel: 'ePRO', ae_candidate: candidate },
-    });
-  });
-}
-
-export interface PatientAnalgesics {
-  visit: string;
-  submittedAt: Date | null;
-  none: boolean;
-  /** Drug codes the patient takes, with the name they ticked and the stop date if stopped. */
-  drugs: { key: string; name: string; drug: string; stoppedOn: string | null }[];
-  /** What the patient could not place, for the site to review. */
-  other: string;
-}
-
-/** The analgesics the patient reported on each link of the subject, for the site to review. */
-export async function listPatientAnalgesics(
-  deps: RegistryDeps,
-  actor: Actor,
-  studyId: string,
-): Promise<PatientAnalgesics[]> {
-  await listLinks(deps, actor, studyId); // the same access rule
-  const rows = await sql<{ visit: string; submitted_at: Date | null; answers: Record<string, unknown> }>`
-    select l.visit, l.submitted_at, d.answers from epro_draft d join epro_link l on l.id = d.link_id
-    where l.study_id = ${studyId} and d.page = ${ANALGESIC_PAGE} order by l.id`.execute(deps.db);
-  return rows.rows.map((r) => {
-    const a = r.answers;
-    const taking = Array.isArray(a.taking) ? a.taking.map(String) : [];
-    const stopped = (a.stopped ?? {}) as Record<string, string>;
-    return {
-      visit: r.visit,
-      submittedAt: r.submitted_at,
-      none: a.none === true,
-      drugs: taking.flatMap((key) => {
-        const d = patientDrug(key);
-        return d ? [{ key, name: d.name, drug: d.drug, stoppedOn: stopped[key] || null }] : [];
-      }),
-      other: typeof a.other === 'string' ? a.other : '',
-    };
-  });
-}
-
-export interface PatientEntered {
-  id: number;
-  visit: string;
-  instrument: string;
-  instance: number;
-  status: string;
-  createdAt: Date;
-}
-
-/** The subject's responses entered by the patient (ePRO), for staff review (amend only with a reason). */
-export async function listPatientEntered(
-  deps: RegistryDeps,
-  actor: Actor,
-  studyId: string,
-): Promise<PatientEntered[]> {
-  await listLinks(deps, actor, studyId); // the same access rule
-  const rows = await deps.db
-    .selectFrom('response')
-    .select(['id', 'visit', 'instrument', 'instance', 'status', 'created_at'])
-    .where('study_id', '=', studyId)
-    .where('entered_by_kind', '=', 'patient')
-    .orderBy('id')
-    .execute();
-  return rows.map((x) => ({
-    id: Number(x.id),
-    visit: x.visit,
-    instrument: x.instrument,
-    instance: x.instance,
-    status: x.status,
-    createdAt: x.created_at as Date,
-  }));
-}
-
-export interface AeCandidate {
-  id: number;
-  visit: string;
-  description: string;
-  createdAt: Date;
-  status: 'pending' | 'confirmed' | 'rejected';
-}
-
-/** The subject's patient-reported adverse event candidates (staff of the site). */
-export async function listAeCandidates(
-  deps: RegistryDeps,
-  actor: Actor,
-  studyId: string,
-): Promise<AeCandidate[]> {
-  await listLinks(deps, actor, studyId); // the same access rule
-  const rows = await sql<{
-    id: string;
-    visit: string;
-    description: string;
-    created_at: Date;
-    status: AeCandidate['status'];
-  }>`
-    select id, visit, description, created_at, status from epro_ae_candidate
-    where study_id = ${studyId} order by id`.execute(deps.db);
-  return rows.rows.map((r) => ({
-    id: Number(r.id),
-    visit: r.visit,
-    description: r.description,
-    createdAt: r.created_at,
-    status: r.status,
-  }));
-}
-
-/**
- * Staff decide a candidate: confirmed (the investigator then records the adverse event form, which
- * is what the analysis counts) or rejected. Decided once.
- */
-export async function decideAeCandidate(
-  deps: RegistryDeps,
-  actor: Actor,
-  input: { studyId: string; id: number; decision: string },
-): Promise<void> {
-  requirePermission(actor, 'response.write');
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    const subject = await subjectForLink(trx, actor, input.studyId);
-    if (input.decision !== 'confirmed' && input.decision !== 'rejected') {
-      throw new RegistryError('VALIDATION_FAILED', 'decision must be confirmed or rejected');
-    }
-    const r =
-      await sql`update epro_ae_candidate set status = ${input.decision}, decided_by = ${actor.username},
-        decided_at = ${now}
-      where id = ${input.id} and study_id = ${input.studyId} and status = 'pending'`.execute(trx);
-    if (Number(r.numAffectedRows ?? 0) === 0) {
-      throw new RegistryError('INVALID_STATE', `adverse event candidate ${input.id} is not pending`);
-    }
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: `epro.ae_candidate.${input.decision === 'confirmed' ? 'confirm' : 'reject'}`,
-      siteId: subject.site_id,
-      entity: 'subject',
-      entityId: input.studyId,
-      after: { candidate: input.id },
-    });
   });
 }

@@ -11,18 +11,15 @@ export {
 export * from './context.js';
 export { demoCohortChunks, demoCohortCsv, loadDemo } from './demo.js';
 export { type DiscardDraftInput, discardDraft } from './drafts.js';
+export { createLink, EPRO_PATHS, eproUrl, revokeLink } from './epro-links.js';
 export {
-  createLink,
   decideAeCandidate,
-  EPRO_PATHS,
-  eproUrl,
   listAeCandidates,
   listLinks,
   listPatientAnalgesics,
   listPatientEntered,
-  revokeLink,
   setYearCheck,
-} from './epro-links.js';
+} from './epro-review.js';
 export { type ExportOptions, type ExportSummary, exportTidy } from './export-tidy.js';
 export {
   type FieldChange,

@@ -47,6 +47,20 @@ export async function recordResponse(
   input: RecordInput,
 ): Promise<ResponseRef> {
   requirePermission(actor, 'response.write');
+  return deps.db.transaction().execute((trx) => recordResponseIn(deps, trx, actor, input));
+}
+
+/**
+ * recordResponse inside the caller's transaction (several forms that commit together or not at all,
+ * e.g. the ePRO submit): the same validation, scoring, subject lock and audit event.
+ */
+export async function recordResponseIn(
+  deps: RegistryDeps,
+  trx: Transaction<Database>,
+  actor: Actor,
+  input: RecordInput,
+): Promise<ResponseRef> {
+  requirePermission(actor, 'response.write');
   const r = parseInput(RECORD_INPUT, input);
   const def = checkPlacement(deps.protocol, r.visit, r.instrument, r.instance);
   const draft = r.status === 'draft';
@@ -59,61 +73,59 @@ export async function recordResponse(
     deps.clock(),
     r.missing,
   );
-  return deps.db.transaction().execute(async (trx) => {
-    const subject = await loadSubjectForUpdate(trx, r.studyId);
-    requireSite(actor, 'response.write', subject.site_id, r.studyId);
-    if (!draft) await checkDateOrder(trx, r.studyId, { ...r, answers });
-    const existing = await trx
-      .selectFrom('response')
-      .select('id')
-      .where('study_id', '=', r.studyId)
-      .where('visit', '=', r.visit)
-      .where('instrument', '=', r.instrument)
-      .where('instance', '=', r.instance)
-      .executeTakeFirst();
-    if (existing) {
-      throw new RegistryError(
-        'RESPONSE_EXISTS',
-        `${r.instrument} at ${r.visit} (instance ${r.instance}) is already recorded for ${r.studyId}; amend it instead`,
-      );
-    }
-    await refuseSecondEnd(trx, r.studyId, def, r.visit);
-    const now = deps.clock();
-    const row = await insertResponse(trx, {
-      siteId: subject.site_id,
-      studyId: r.studyId,
-      visit: r.visit,
-      def,
-      instance: r.instance,
-      answers,
-      missing,
-      scored,
-      status: r.status,
-      protocolVersion: deps.protocol.version,
-      enteredBy: actor.username,
-      enteredByKind: r.enteredByKind,
-      now,
-    });
-    if (r.status === 'complete') await writeSubjectState(trx, subject, def, answers, now);
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: 'response.record',
-      siteId: subject.site_id,
-      entity: 'response',
-      entityId: String(row.id),
-      after: {
-        study_id: r.studyId,
-        visit: r.visit,
-        instrument: r.instrument,
-        instance: r.instance,
-        status: r.status,
-        answers,
-        ...(hasMissing(missing) ? { missing } : {}),
-      },
-    });
-    return { id: row.id, version: row.version, status: row.status, scores: scored.scores };
+  const subject = await loadSubjectForUpdate(trx, r.studyId);
+  requireSite(actor, 'response.write', subject.site_id, r.studyId);
+  if (!draft) await checkDateOrder(trx, r.studyId, { ...r, answers });
+  const existing = await trx
+    .selectFrom('response')
+    .select('id')
+    .where('study_id', '=', r.studyId)
+    .where('visit', '=', r.visit)
+    .where('instrument', '=', r.instrument)
+    .where('instance', '=', r.instance)
+    .executeTakeFirst();
+  if (existing) {
+    throw new RegistryError(
+      'RESPONSE_EXISTS',
+      `${r.instrument} at ${r.visit} (instance ${r.instance}) is already recorded for ${r.studyId}; amend it instead`,
+    );
+  }
+  await refuseSecondEnd(trx, r.studyId, def, r.visit);
+  const now = deps.clock();
+  const row = await insertResponse(trx, {
+    siteId: subject.site_id,
+    studyId: r.studyId,
+    visit: r.visit,
+    def,
+    instance: r.instance,
+    answers,
+    missing,
+    scored,
+    status: r.status,
+    protocolVersion: deps.protocol.version,
+    enteredBy: actor.username,
+    enteredByKind: r.enteredByKind,
+    now,
   });
+  if (r.status === 'complete') await writeSubjectState(trx, subject, def, answers, now);
+  await appendAudit(trx, {
+    at: now,
+    actor: actor.username,
+    action: 'response.record',
+    siteId: subject.site_id,
+    entity: 'response',
+    entityId: String(row.id),
+    after: {
+      study_id: r.studyId,
+      visit: r.visit,
+      instrument: r.instrument,
+      instance: r.instance,
+      status: r.status,
+      answers,
+      ...(hasMissing(missing) ? { missing } : {}),
+    },
+  });
+  return { id: row.id, version: row.version, status: row.status, scores: scored.scores };
 }
 
 export const AMEND_INPUT = z.object({

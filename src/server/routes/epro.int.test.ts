@@ -94,16 +94,33 @@ describe('patient ePRO link', () => {
       odi[`a.${id}`] = String(i % 6);
     expect((await p.post('/p/form/odi', odi)).headers.get('location')).toBe('/p/form/analgesic');
     const drugsPage = await (await p.get('/p/form/analgesic')).text();
-    expect(drugsPage).toContain('Oxycodone (OxyContin');
-    // "None" and a medicine together: one clear line, nothing lost.
-    const both = await p.post('/p/form/analgesic', { taking: 'oxycodone', none: 'yes' });
+    expect(drugsPage).toContain('Add a medicine');
+    // A new medicine in two steps: its name, then its strength and how many a day.
+    expect((await p.post('/p/form/analgesic', { action: 'add' })).headers.get('location')).toBe(
+      '/p/form/analgesic/add',
+    );
+    expect(await (await p.get('/p/form/analgesic/add')).text()).toContain('Oxycodone (OxyContin');
+    expect((await p.post('/p/form/analgesic/add', { drug: 'oxycodone' })).headers.get('location')).toBe(
+      '/p/form/analgesic/add/oxycodone',
+    );
+    const strengths = await (await p.get('/p/form/analgesic/add/oxycodone')).text();
+    for (const s of ['5 mg', '10 mg', '15 mg', '20 mg', '30 mg', 'not sure']) expect(strengths).toContain(s);
+    expect((await p.post('/p/form/analgesic/add/oxycodone', { strength: '10' })).status).toBe(422);
+    expect((await p.post('/p/form/analgesic/add/oxycodone', { strength: '12', perday: '3' })).status).toBe(
+      422,
+    );
+    await p.post('/p/form/analgesic/add/oxycodone', { strength: '10', perday: '3' });
+    await p.post('/p/form/analgesic/add/acetaminophen', { strength: 'unsure', perday: '2' });
+    expect(await (await p.get('/p/form/analgesic')).text()).toContain('Oxycodone 10 mg tablet, 3 a day');
+    // "None" and a medicine together: said beside the box, nothing lost.
+    const both = await p.post('/p/form/analgesic', { none: 'yes', action: 'save' });
     expect(both.status).toBe(422);
-    expect(await both.text()).toContain('untick one');
-    await p.post('/p/form/analgesic', {
-      taking: ['oxycodone', 'acetaminophen'],
-      'stop.oxycodone': '2026-03-12',
-      other: 'the white pills from my neighbour',
-    });
+    expect(await both.text()).toContain('You chose &quot;None&quot;');
+    expect(
+      (
+        await p.post('/p/form/analgesic', { other: 'the white pills from my neighbour', action: 'save' })
+      ).headers.get('location'),
+    ).toBe('/p/form/problems');
     await p.post('/p/form/problems', { any: 'yes', description: 'A rash on my back' });
     const review = await (await p.get('/p/form')).text();
     expect(review).toContain('Send my answers');
@@ -120,6 +137,7 @@ describe('patient ePRO link', () => {
       .orderBy('instrument')
       .execute();
     expect(rows).toEqual([
+      { instrument: 'analgesic', entered_by: 'ePRO', entered_by_kind: 'patient', status: 'complete' },
       { instrument: 'odi', entered_by: 'ePRO', entered_by_kind: 'patient', status: 'complete' },
       { instrument: 'pain', entered_by: 'ePRO', entered_by_kind: 'patient', status: 'complete' },
     ]);
@@ -137,12 +155,13 @@ describe('patient ePRO link', () => {
     );
     expect(candidates.rows).toEqual([{ description: 'A rash on my back', status: 'pending' }]);
 
-    // The analgesics wait for the site: mapped to drug codes, the stop date kept, the rest as free text.
+    // The placed medicine is an analgesic form; what the patient could not place waits for the site.
     const cora = await new WebClient(web.app, null, ORIGIN).signIn('cora.vcu');
     const staffPage = await (await cora.get(`/subjects/${studyId}/epro`)).text();
-    expect(staffPage).toContain('[oxycodone], stopped 2026-03-12');
-    expect(staffPage).toContain('[acetaminophen]');
-    expect(staffPage).toContain('to place: &quot;the white pills from my neighbour&quot;');
+    expect(staffPage).toContain('Oxycodone 10 mg tablet, 3 a day [oxycodone]');
+    expect(staffPage).toContain(
+      'to place: &quot;Paracetamol (strength not sure), 2 a day; the white pills from my neighbour&quot;',
+    );
     expect(staffPage).toContain('A rash on my back');
     expect(staffPage).toContain(
       `href="/subjects/${studyId}/visits/week2/forms/pain/1">pain at week2</a> (entered by the patient`,

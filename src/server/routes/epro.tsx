@@ -6,22 +6,21 @@ import { patientDrug } from '../../instruments/patient-drugs.js';
 import {
   ANALGESIC_PAGE,
   checkYear,
-  loadDrafts,
   loadPatientSession,
   openLink,
   PATIENT_IDLE_MS,
   type PatientSession,
   PROBLEMS_PAGE,
   patientPages,
-  saveDraft,
-  submitLink,
   tokenLogId,
 } from '../../registry/epro-links.js';
+import { loadDrafts, saveDraft, savedPages, submitLink } from '../../registry/epro-submit.js';
 import { isRealDate } from '../../schedule/index.js';
 import { messagesFor } from '../../web/epro/messages.js';
 import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
 import { valuesFromForm } from '../../web/forms/form-values.js';
 import { clientIp, secureContext } from '../client.js';
+import { eproAnalgesicRoutes } from './epro-analgesics.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf } from '../render.js';
@@ -72,6 +71,9 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     return null;
   };
 
+  // Before /p/form/:page: the analgesics page and its steps (epro-analgesics.tsx).
+  eproAnalgesicRoutes(routes, deps, { m, session, refuse, html });
+
   routes.get('/static/epro.css', 'public', (c) =>
     c.body(EPRO_CSS, 200, {
       'content-type': 'text/css; charset=utf-8',
@@ -84,7 +86,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     const refused = await refuse(c, s);
     if (refused || !s) return refused;
     const pages = patientPages(reg, s.visit);
-    const saved = new Set(Object.keys(await loadDrafts(reg, s)));
+    const saved = savedPages(await loadDrafts(reg, s));
     return html(c, <OverviewPage m={m} pages={pages} saved={saved} />);
   });
 

@@ -1,6 +1,5 @@
 import type { Child } from 'hono/jsx';
 import type { InstrumentDef, ItemDef } from '../../instruments/index.js';
-import { PATIENT_DRUGS } from '../../instruments/patient-drugs.js';
 import { answerField, controlId } from '../forms/form-values.js';
 import type { EproMessages } from './messages/en.js';
 
@@ -32,6 +31,13 @@ textarea{min-height:6rem}
 .note{color:#444}
 ol.pages{padding-left:1.25rem}
 ol.pages li{margin:.5rem 0}
+h2{font-size:1.25rem;margin:1.5rem 0 .5rem}
+.more{margin:0 0 .5rem 2.25rem}
+.more fieldset{margin:.5rem 0}
+.button.secondary{background:#fff;color:#0b5394;border:2px solid #0b5394}
+button.link{background:none;border:0;color:#0b5394;text-decoration:underline;font:inherit;min-height:44px;padding:0 .5rem;cursor:pointer}
+ul.added{padding-left:1.25rem}
+ul.added li{margin:.25rem 0}
 `;
 
 export function PatientLayout(props: { m: EproMessages; title: string; children?: Child }) {
@@ -140,7 +146,7 @@ function chosen(values: Values, id: string): string[] {
 }
 
 /** A fieldset of radio buttons with a legend: the one way every patient question is asked. */
-function Radios(props: {
+export function Radios(props: {
   name: string;
   id: string;
   legend: string;
@@ -225,55 +231,6 @@ function InstrumentQuestions(props: {
   );
 }
 
-/** Analgesics: common names to tick, a stop date for each, "None", and free text for the site. */
-function DrugQuestions(props: {
-  m: EproMessages;
-  values: Record<string, unknown>;
-  error?: string | undefined;
-}) {
-  const { m, values } = props;
-  const taking = Array.isArray(values.taking) ? values.taking.map(String) : [];
-  const stopped = (values.stopped ?? {}) as Record<string, string>;
-  return (
-    <>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      <fieldset>
-        <legend>{m.drugsLegend}</legend>
-        {PATIENT_DRUGS.map((d) => (
-          <div class="drug">
-            <label class="choice" for={`drug-${d.key}`}>
-              <input
-                type="checkbox"
-                id={`drug-${d.key}`}
-                name="taking"
-                value={d.key}
-                checked={taking.includes(d.key)}
-              />
-              {d.name}
-            </label>
-            <label class="note" for={`stop-${d.key}`}>
-              {m.drugsStopped}
-            </label>
-            <input type="date" id={`stop-${d.key}`} name={`stop.${d.key}`} value={stopped[d.key] ?? ''} />
-          </div>
-        ))}
-        <label class="choice" for="drug-none">
-          <input type="checkbox" id="drug-none" name="none" value="yes" checked={values.none === true} />
-          {m.drugsNone}
-        </label>
-      </fieldset>
-      <label for="drug-other">{m.drugsOther}</label>
-      <textarea id="drug-other" name="other" maxlength={1000}>
-        {typeof values.other === 'string' ? values.other : ''}
-      </textarea>
-    </>
-  );
-}
-
 export function QuestionPage(props: {
   m: EproMessages;
   page: string;
@@ -292,14 +249,12 @@ export function QuestionPage(props: {
       <p class="progress">{m.progress(props.index + 1, props.total)}</p>
       <h1>{title}</h1>
       <form method="post" action={`/p/form/${page}`}>
-        {props.error && page !== 'analgesic' ? (
+        {props.error ? (
           <p class="error" role="alert">
             {props.error}
           </p>
         ) : null}
-        {page === 'analgesic' ? (
-          <DrugQuestions m={m} values={values} error={props.error} />
-        ) : props.def ? (
+        {props.def ? (
           <InstrumentQuestions
             m={m}
             def={props.def}
