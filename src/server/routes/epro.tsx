@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { RegistryError } from '../../errors.js';
-import { getInstrument } from '../../instruments/index.js';
+import { getInstrument, type InstrumentDef, unstorableText } from '../../instruments/index.js';
 import { patientDrug } from '../../instruments/patient-drugs.js';
 import {
   ANALGESIC_PAGE,
@@ -15,16 +15,17 @@ import {
   tokenLogId,
 } from '../../registry/epro-links.js';
 import { loadDrafts, saveDraft, savedPages, submitLink } from '../../registry/epro-submit.js';
+import { checkAnswers } from '../../registry/protocol-rules.js';
 import { isRealDate } from '../../schedule/index.js';
 import { messagesFor } from '../../web/epro/messages.js';
 import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
 import { valuesFromForm } from '../../web/forms/form-values.js';
 import { clientIp, secureContext } from '../client.js';
-import { eproAnalgesicRoutes } from './epro-analgesics.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf } from '../render.js';
 import type { RouteTable } from '../router.js';
+import { eproAnalgesicRoutes } from './epro-analgesics.js';
 
 /*
  * The patient's ePRO pages (docs/epro.md). Public routes: the staff session plays no part; the patient
@@ -35,6 +36,25 @@ import type { RouteTable } from '../router.js';
  */
 
 type PatientStatus = 200 | 400 | 401 | 404 | 409 | 410 | 422 | 429;
+
+/**
+ * The label of the first question whose answer the registry's rule refuses (a value no choice on the
+ * page offers, a date that is not real or after today), or null when every given answer is valid.
+ * A page holds its whole instrument, so its rules apply in full; unanswered questions are not
+ * counted here (the page asks for them in its own words).
+ */
+function refusedQuestion(deps: AppDeps, def: InstrumentDef, answers: Record<string, unknown>): string | null {
+  try {
+    checkAnswers(deps.registry.protocol, def, answers, false, undefined, deps.registry.clock());
+    return null;
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    const issue = error.issues.find((i) => i.code !== 'required');
+    if (!issue) return null;
+    const id = String(issue.path[0] ?? '');
+    return def.items.find((i) => i.id === id)?.label ?? def.title;
+  }
+}
 
 function cookieName(c: Context<AppEnv>, deps: AppDeps): string {
   return secureContext(c, deps) ? '__Host-sifreg-epro' : 'sifreg-epro';
@@ -152,10 +172,27 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
       const any = field(form, 'any');
       answers =
         any === 'yes' || any === 'no' ? { any, description: field(form, 'description').slice(0, 2000) } : {};
+      if (unstorableText(field(form, 'description'))) {
+        return html(
+          c,
+          <QuestionPage
+            m={m}
+            page={page}
+            index={index}
+            total={pages.length}
+            def={null}
+            values={{ any }}
+            last={index === pages.length - 1}
+            error={m.textUnreadable}
+          />,
+          422,
+        );
+      }
     } else {
       const def = getInstrument(page);
       answers = valuesFromForm(def, form).answers;
-      if (def.items.some((i) => i.required && answers[i.id] === undefined)) {
+      const refused = refusedQuestion(deps, def, answers);
+      if (refused !== null || def.items.some((i) => i.required && answers[i.id] === undefined)) {
         return html(
           c,
           <QuestionPage
@@ -166,7 +203,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
             def={def}
             values={answers}
             last={index === pages.length - 1}
-            error={m.choose}
+            error={refused === null ? m.choose : m.notAnOption(refused)}
           />,
           422,
         );

@@ -95,6 +95,8 @@ export const EN = {
   endedText:
     'For your privacy the page closed after 30 minutes without activity. Open the link you received again to continue; your saved pages are kept.',
   choose: 'Please choose an answer to every question marked on this page.',
+  notAnOption: (question: string) =>
+    `"${question}": that answer is not one of the choices shown. Please choose one of them.`,
   textUnreadable: 'Your text contains a character that cannot be saved. Please retype it.',
   submitFailedTitle: 'Your answers could not be sent',
   submitFailedText:
