@@ -323,3 +323,38 @@ describe('patient form posts', () => {
     expect(recorded).toEqual([]);
   });
 });
+const ODI_ANSWERS = Object.fromEntries(
+  ['s1_pain_intensity', 's2_personal_care', 's3_lifting', 's4_walking', 's5_sitting'].map((id) => [
+    `a.${id}`,
+    '1',
+  ]),
+);
+
+describe('double submit', () => {
+  test('two submits at once with one session: one records, the other sees the thank-you; no duplicate form', async () => {
+    const s = await opened();
+    await s.p.post('/p/form/pain', { 'a.scale': 'nrs', 'a.score': '4' });
+    await s.p.post('/p/form/odi', ODI_ANSWERS);
+    await s.p.post('/p/form/problems', { any: 'yes', description: 'Swollen ankle' });
+    const [one, two] = await Promise.all([s.p.post('/p/submit'), s.p.post('/p/submit')]);
+    for (const res of [one, two]) {
+      expect(res.status, await res.clone().text()).toBe(303);
+      expect(res.headers.get('location')).toBe('/p/done');
+    }
+    const rows = await web.registry.deps.db
+      .selectFrom('response')
+      .select(['instrument'])
+      .where('study_id', '=', s.studyId)
+      .where('visit', '=', 'week2')
+      .orderBy('instrument')
+      .execute();
+    expect(rows.map((r) => r.instrument)).toEqual(['odi', 'pain']);
+    const candidates = await sql`select id from epro_ae_candidate where link_id = ${s.id}`.execute(
+      web.registry.deps.db,
+    );
+    expect(candidates.rows).toHaveLength(1);
+    const submits = await sql`select id from audit_event where action = 'epro.submit'
+      and after->>'link' = ${String(s.id)}`.execute(web.registry.deps.db);
+    expect(submits.rows).toHaveLength(1);
+  });
+});
