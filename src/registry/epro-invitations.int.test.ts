@@ -380,6 +380,7 @@ describe('ePRO invitations and reminders run themselves, through a real SMTP ser
       email: 'patient8@example.org',
       channel: 'email',
       emailDeclined: true,
+      lastEmailBounced: null,
     });
     const audit = await registry.deps.db
       .selectFrom('audit_event')

@@ -10,9 +10,22 @@ export interface EproMail {
 export type SendMail = (mail: EproMail) => Promise<void>;
 
 /**
+ * The SMTP server refused the recipient or the message for good (a 5xx reply at RCPT or DATA): the
+ * message is bounced, and sending it again would fail the same way. Its message is one line for the
+ * send log (the reply code, never the body).
+ */
+export class MailBounced extends Error {
+  constructor(readonly responseCode: number) {
+    super(`the mail server refused the address (${responseCode})`);
+    this.name = 'MailBounced';
+  }
+}
+
+/**
  * Sends ePRO mail through SMTP_URL (nodemailer). Null without SMTP_URL: messages wait in the outbox.
- * A refused recipient or an unreachable server throws, so the job is retried and nothing is recorded
- * as sent; the error message never holds the message body (and so never the link).
+ * A permanent refusal (5xx) throws MailBounced; a refusal for now (4xx) or an unreachable server
+ * throws a plain error, so the job is retried and nothing is recorded as sent. The error message
+ * never holds the message body (and so never the link).
  */
 export function smtpMailer(smtpUrl: string | undefined, from: string): SendMail | null {
   if (!smtpUrl) return null;
@@ -21,9 +34,12 @@ export function smtpMailer(smtpUrl: string | undefined, from: string): SendMail 
     try {
       await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
     } catch (error) {
-      const code =
-        (error as { responseCode?: number; code?: string }).responseCode ?? (error as { code?: string }).code;
-      throw new Error(`SMTP refused the message${code ? ` (${code})` : ''}`);
+      const { responseCode, code } = error as { responseCode?: number; code?: string };
+      if (typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600) {
+        throw new MailBounced(responseCode);
+      }
+      const why = responseCode ?? code;
+      throw new Error(`SMTP refused the message${why ? ` (${why})` : ''}`);
     }
   };
 }

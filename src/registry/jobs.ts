@@ -156,6 +156,12 @@ export async function runClaimedJob(
   }
 }
 
+/** Deletes the jobs done before `before` (finished work; what it wrote stays): how many went. */
+export async function purgeDoneJobs(db: Kysely<Database>, before: Date): Promise<number> {
+  const result = await db.deleteFrom('job').where('done_at', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 500) || 'failed';
 
 export interface JobWorkerOptions {

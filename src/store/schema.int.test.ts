@@ -73,6 +73,7 @@ describe('schema', () => {
       ],
       audit_pending: ['id', 'txid', 'tbl', 'keys', 'hashes'],
       audit_row: ['event_id', 'tbl', 'key', 'hash'],
+      cohort_form: ['id', 'line', 'read'],
       kysely_migration: ['name', 'timestamp'],
       kysely_migration_lock: ['id', 'is_locked'],
       query: [
@@ -285,6 +286,7 @@ describe('schema', () => {
       '0014-unsigned-worklist-order',
       '0015-subject-progress-by-index',
       '0016-web-session-locked',
+      '0020-cohort-form',
     ]);
   });
 

@@ -25,6 +25,12 @@ export function eproContactRoutes(routes: RouteTable, deps: AppDeps): void {
             {error}
           </p>
         ) : null}
+        {contact.lastEmailBounced ? (
+          <p class="error">
+            Last e-mail bounced ({contact.lastEmailBounced.toISOString().slice(0, 10)}): the mail server
+            refused the address. Check it with the patient.
+          </p>
+        ) : null}
         <form method="post" action={`${base}/epro/contact`}>
           <p>
             <label for="contact-email">E-mail address</label>{' '}
@@ -81,7 +87,12 @@ export function eproContactRoutes(routes: RouteTable, deps: AppDeps): void {
       return page(
         c,
         studyId,
-        { email: input.email || null, channel: input.channel, emailDeclined: input.emailDeclined },
+        {
+          email: input.email || null,
+          channel: input.channel,
+          emailDeclined: input.emailDeclined,
+          lastEmailBounced: null,
+        },
         error.message,
       );
     }

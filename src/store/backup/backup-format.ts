@@ -39,10 +39,11 @@ export interface BackupSummary {
 }
 
 /**
- * Tables a backup leaves out: the audit triggers' queue of transactions in progress, and the
+ * Tables a backup leaves out: the audit triggers' queue of transactions in progress, the report's
+ * narrow copy of each form (cohort_form, rebuilt by its triggers as response is restored), and the
  * subjects' progress that triggers derive from response and visit (rebuilt as those are restored).
  */
-export const TRANSIENT_TABLES = ['audit_pending', 'subject_progress'];
+export const TRANSIENT_TABLES = ['audit_pending', 'subject_progress', 'cohort_form'];
 
 export interface BackupProgress {
   /** 'read' while writing a backup; 'verify' then 'load' while restoring. */

@@ -21,17 +21,18 @@ import {
 } from './subject-records.js';
 import { addOtherOutcomes, addOutcomeVisits, addVisitDates } from './subject-visits.js';
 
-/** The size of `response` in heap pages now (its scan is split into ranges of pages). */
-async function responsePages(trx: Transaction<Database>): Promise<number> {
+/** The size of cohort_form in heap pages now (its scan is split into ranges of pages). */
+async function formPages(trx: Transaction<Database>): Promise<number> {
   const { rows } = await sql<{ pages: number }>`
-    select (pg_relation_size('response') / current_setting('block_size')::int)::int as pages`.execute(trx);
+    select (pg_relation_size('cohort_form') / current_setting('block_size')::int)::int as pages`.execute(trx);
   return rows[0]?.pages ?? 0;
 }
 
 /**
  * Reads the registry into the analysis cohort (one snapshot). Only the columns the analysis needs
- * travel: `response` is scanned once for the typed score columns of every form and the few answers
- * per instrument the cohort reads; the scores of the study definition's other outcomes.
+ * travel: cohort_form (kept at write time, migration 0020) is scanned once for the typed scores of
+ * every form and the few answers per instrument the cohort reads; the scores of the study
+ * definition's other outcomes, and any answer cohort_form does not keep, come from `response`.
  */
 export async function extractCohort(
   db: Kysely<Database>,
@@ -49,7 +50,7 @@ export async function extractCohort(
       // Every query at once, each on its own connection but all on this transaction's snapshot:
       // PostgreSQL works on the next while this process parses the last.
       const run = await snapshotRunner(db, trx);
-      const pages = await responsePages(trx);
+      const pages = await formPages(trx);
       const reads = formReadsOf(protocol, kpiItems, table1Items);
       const pending = startCohortQueries(run, protocol, reads, otherOutcomes, pages);
       const sites = await pending.sites;

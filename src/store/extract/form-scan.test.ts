@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { addReadRows, tallyLines, type VisitTally } from './form-scan.js';
+import { addKeptRows, addReadRows, keptFor, tallyLines, type VisitTally } from './form-scan.js';
 
 const US = '\x1f';
 const line = (...fields: string[]) => fields.join(US);
@@ -107,5 +107,34 @@ describe('the answers read travel as JSON', () => {
       { study_id: 'VCU-0001', visit: 'week52', id: 12, status: 'withdrawn', reason, date: null },
     ]);
     expect(rows[1]).toEqual([{ study_id: 'VCU-0001', visit: 'baseline', id: 3, scale: 'vas' }]);
+  });
+});
+
+describe('the answers cohort_form keeps travel as positional JSON arrays', () => {
+  const kept = { items: ['sex', 'scores.symptom_weeks'], visits: null };
+  test('a read of kept items is served there; one with an item or visit not kept is read from response', () => {
+    const read = (items: string[], scores: string[], visits: Set<string> | null) => ({
+      instrument: 'eligibility',
+      items: new Set(items),
+      scores: new Set(scores),
+      visits,
+    });
+    expect(keptFor(read(['sex'], ['symptom_weeks'], null), kept)).toBe(true);
+    expect(keptFor(read(['sex', 'steroid_use'], [], null), kept)).toBe(false);
+    expect(keptFor(read(['sex'], [], null), undefined)).toBe(false);
+    const atBaseline = { items: ['scale'], visits: new Set(['baseline']) };
+    expect(keptFor(read(['scale'], [], new Set(['baseline'])), atBaseline)).toBe(true);
+    expect(keptFor(read(['scale'], [], new Set(['week2'])), atBaseline)).toBe(false);
+    expect(keptFor(read(['scale'], [], null), atBaseline)).toBe(false);
+  });
+
+  test('each kept row is keyed by item name with study id, visit and id; other instruments and visits are left out', () => {
+    const rows: Record<string, unknown>[] = [];
+    const reads = new Map([['pain', { rows, visits: new Set(['baseline']), items: ['scale'] }]]);
+    addKeptRows(
+      reads,
+      '["pain","VCU-0001","baseline",7,"vas"],["pain","VCU-0001","week2",9,"nrs"],["odi","VCU-0001","baseline",8,"x"]',
+    );
+    expect(rows).toEqual([{ study_id: 'VCU-0001', visit: 'baseline', id: 7, scale: 'vas' }]);
   });
 });

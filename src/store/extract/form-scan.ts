@@ -1,7 +1,8 @@
-// One scan of `response` for the whole extraction, in page ranges read side by side: every form's
-// typed scores as one short text line, and the answers the cohort reads as JSON, each range as one
-// text value (a few large strings parse far faster than millions of rows).
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+// One scan of cohort_form (what migration 0020 keeps of each form) for the whole extraction, in page
+// ranges read side by side: every form's typed scores as one short text line, and the answers the
+// cohort reads as JSON, each range as one text value (a few large strings parse far faster than
+// millions of rows).
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Row } from './answer-text.js';
 import type { Runner } from './snapshot-runner.js';
@@ -62,46 +63,71 @@ export interface ScannedForms {
 
 const US = '\x1f';
 
-/**
- * One form as a line: study id, visit, what the form is (a: an analgesic, n: no visit of its own, an
- * end of study or an adverse event, f: any other form), then tagged fields present only when not null:
- * p pain, o ODI, m MME in hundredths (PostgreSQL's round, half to even, as the aggregate had it),
- * q opioid (1/0), d drug (of an opioid), s stop date and i instance (of an analgesic). Codes and
- * dates never hold the separators; free text only travels in the JSON of the reads.
- */
-const LINE = sql<string>`concat_ws(chr(31), study_id, visit,
-  case when instrument = 'analgesic' then 'a' when instrument in ('end_of_study', 'adverse_event') then 'n' else 'f' end,
-  'p' || pain_nrs, 'o' || odi_pct,
-  'm' || round(mme_day * 100), 'q' || opioid_any::int,
-  case when opioid_any then 'd' || (answers->>'drug') end,
-  case when instrument = 'analgesic' then 's' || (answers->>'stop_date') end,
-  case when opioid_any or instrument = 'analgesic' then 'i' || instance end)`;
+/** What cohort_form keeps of one instrument's answers (migration 0020): its items in order, at which visits. */
+export interface KeptInstrument {
+  /** Items (scores as `scores.<name>`), in their order in cohort_form.read. */
+  items: string[];
+  /** The visits kept; null: every visit. */
+  visits: Set<string> | null;
+}
 
-/** Each read's forms as a JSON array [read index, id, study id, visit, ...items, ...scores] (as text). */
-function readJson(reads: FormRead[]): RawBuilder<string | null> {
-  if (reads.length === 0) return sql`null::text`;
-  const whens = reads.map((r, i) => {
-    const atVisits = r.visits === null ? sql`` : sql` and visit in (${sql.join([...r.visits])})`;
-    const values = [
-      ...[...r.items].map((item) => sql`answers->>${item}::text`),
-      ...[...r.scores].map((score) => sql`scores->>${score}::text`),
-    ];
-    const tail = values.length ? sql`, ${sql.join(values)}` : sql``;
-    return sql`when instrument = ${r.instrument}${atVisits} then json_build_array(${sql.lit(i)}, id, study_id, visit${tail})::text`;
+/** What cohort_form keeps, by instrument (cohort_form_items(), the one list). */
+export async function keptItems(run: Runner): Promise<Map<string, KeptInstrument>> {
+  const { rows } = await run((c) =>
+    sql<{ instrument: string; items: string[]; visits: string[] | null }>`
+      select instrument, items, visits from cohort_form_items()`.execute(c),
+  );
+  return new Map(
+    rows.map((r) => [r.instrument, { items: r.items, visits: r.visits ? new Set(r.visits) : null }]),
+  );
+}
+
+/** Whether cohort_form keeps every item and score of `read` at every visit it reads. */
+export function keptFor(read: FormRead, kept: KeptInstrument | undefined): boolean {
+  if (!kept) return false;
+  for (const key of [...read.items, ...[...read.scores].map(scoreKey)])
+    if (!kept.items.includes(key)) return false;
+  if (kept.visits === null) return true;
+  if (read.visits === null) return false;
+  for (const v of read.visits) if (!kept.visits.has(v)) return false;
+  return true;
+}
+
+/** A kept read: its rows, the visits it reads (null: all), and the item names of cohort_form.read's values. */
+export interface KeptRead {
+  rows: Row[];
+  visits: Set<string> | null;
+  items: string[];
+}
+
+/** A read's forms from `response` as JSON arrays [0, id, study id, visit, ...items, ...scores] (as text). */
+function responseRead(run: Runner, read: FormRead): Promise<string | null> {
+  const atVisits = read.visits === null ? sql`` : sql` and visit in (${sql.join([...read.visits])})`;
+  const values = [
+    ...[...read.items].map((item) => sql`answers->>${item}::text`),
+    ...[...read.scores].map((score) => sql`scores->>${score}::text`),
+  ];
+  const tail = values.length ? sql`, ${sql.join(values)}` : sql``;
+  return run(async (c) => {
+    const { rows } = await sql<{ reads: string | null }>`
+      select string_agg(json_build_array(0, id, study_id, visit${tail})::text, ',') as reads
+      from response where instrument = ${read.instrument} and status <> 'draft'${atVisits}`.execute(c);
+    return rows[0]?.reads ?? null;
   });
-  return sql`case ${sql.join(whens, sql` `)} end`;
 }
 
 /** Heap pages per range: a range's text stays a few tens of MB, and a few ranges keep both sides busy. */
-const PAGES_PER_RANGE = 12_500;
+const PAGES_PER_RANGE = 4_000;
 const MIN_RANGES = 4;
 /** Ranges read at once (each on its own connection); this process parses one while others are read. */
 const AT_ONCE = 4;
 
 /**
- * Scans every entered form of `response` once, in ranges of heap pages (TID range scans) read side
- * by side on the snapshot, and tallies them as they arrive. `pages` is the table's size in pages
- * now; the last range is open-ended, so nothing of the snapshot is missed.
+ * Reads every entered form once from cohort_form (its line and its kept answers, kept by the
+ * triggers of migration 0020), in ranges of heap pages (TID range scans) read side by side on the
+ * snapshot, and tallies them as they arrive. A read whose items cohort_form does not keep is read
+ * from `response` (that instrument's forms only). `pages` is cohort_form's size in pages now; the
+ * last range is open-ended, so nothing of the snapshot is missed.
  */
 export async function scanForms(
   run: Runner,
@@ -111,36 +137,71 @@ export async function scanForms(
 ): Promise<ScannedForms> {
   const ranges = Math.max(MIN_RANGES, Math.ceil(pages / PAGES_PER_RANGE));
   const step = Math.ceil(pages / ranges);
-  const json = readJson(reads);
   const query = (i: number) =>
     run(async (c: Kysely<Database>) => {
       const from = sql`ctid >= ${sql.lit(`(${i * step},0)`)}::tid`;
       const to = i === ranges - 1 ? sql`true` : sql`ctid < ${sql.lit(`(${(i + 1) * step},0)`)}::tid`;
       const { rows } = await sql<{ lines: string | null; reads: string | null }>`
         select string_agg(line, chr(10)) as lines, string_agg(read, ',') as reads
-        from (select ${LINE} as line, ${json} as read from response
-              where status <> 'draft' and ${from} and ${to}) f`.execute(c);
+        from cohort_form where ${from} and ${to}`.execute(c);
       return rows[0] ?? { lines: null, reads: null };
     });
   // At most AT_ONCE ranges in flight; parsed in order as each arrives.
   const pending: Promise<{ lines: string | null; reads: string | null }>[] = [];
   for (let i = 0; i < Math.min(AT_ONCE, ranges); i++) pending.push(query(i));
   const scanned: ScannedForms = { tallies: new Map(), rows: new Map(reads.map((r) => [r.instrument, []])) };
-  const readRows = reads.map((r) => scanned.rows.get(r.instrument)!);
-  const keys = reads.map((r) => [...r.items, ...[...r.scores].map(scoreKey)]);
+  let others: Promise<(string | null)[]> = Promise.resolve([]);
   try {
+    const kept = await keptItems(run);
+    // Reads kept by cohort_form, by instrument (with the visits they read), and the others.
+    const keptReads = new Map<string, KeptRead>();
+    const fromResponse: FormRead[] = [];
+    for (const r of reads) {
+      const k = kept.get(r.instrument);
+      if (k && keptFor(r, k)) {
+        keptReads.set(r.instrument, {
+          rows: scanned.rows.get(r.instrument)!,
+          visits: r.visits,
+          items: k.items,
+        });
+      } else fromResponse.push(r);
+    }
+    others = Promise.all(fromResponse.map((r) => responseRead(run, r)));
     for (let i = 0; i < ranges; i++) {
       const result = await pending[i]!;
       if (i + AT_ONCE < ranges) pending.push(query(i + AT_ONCE));
       if (result.lines !== null) tallyLines(scanned.tallies, result.lines, codes);
-      if (result.reads !== null) addReadRows(readRows, keys, result.reads);
+      if (result.reads !== null) addKeptRows(keptReads, result.reads);
     }
+    const texts = await others;
+    fromResponse.forEach((r, i) => {
+      const text = texts[i];
+      if (text !== null && text !== undefined) {
+        addReadRows([scanned.rows.get(r.instrument)!], [[...r.items, ...[...r.scores].map(scoreKey)]], text);
+      }
+    });
   } finally {
     for (const p of pending) p.catch(() => {});
+    others.catch(() => {});
   }
   // In the order the forms were saved, as each consumer expects.
-  for (const rows of readRows) rows.sort((a, b) => (a.id as number) - (b.id as number));
+  for (const rows of scanned.rows.values()) rows.sort((a, b) => (a.id as number) - (b.id as number));
   return scanned;
+}
+
+/**
+ * Adds the kept answers of one range (cohort_form.read: [instrument, study id, visit, id, ...values])
+ * to the rows of the reads they serve: `study_id`, `visit`, `id` and each item kept.
+ */
+export function addKeptRows(reads: Map<string, KeptRead>, json: string): void {
+  for (const a of JSON.parse(`[${json}]`) as unknown[][]) {
+    const read = reads.get(a[0] as string);
+    if (!read || (read.visits !== null && !read.visits.has(a[2] as string))) continue;
+    const row: Row = { study_id: a[1], visit: a[2], id: a[3] };
+    const k = read.items;
+    for (let j = 0; j < k.length; j++) row[k[j]!] = a[j + 4];
+    read.rows.push(row);
+  }
 }
 
 function newTally(): VisitTally {
