@@ -14,7 +14,7 @@ Starts the embedded database (or uses DATABASE_URL) and serves the registry on h
 the public origin (e.g. https://registry.example.org): CSRF checks and links use it. If the database goes away, pages
 answer 503 with Retry-After while serve restarts or reconnects it. ePRO invitations and reminders
 are sent by a worker inside serve: through SMTP_URL (sender EPRO_FROM) when set, else they wait in
-the outbox for staff. Ctrl-C stops the server and,
+the outbox for staff; SIFREG_JOB_INTERVAL_MS sets the worker's pass interval (default 30000). Ctrl-C stops the server and,
 when no other sifreg process uses it, the database cleanly.`,
   async run(args, io) {
     const { values } = parseVerbArgs(args, { port: { type: 'string' }, host: { type: 'string' } });
@@ -26,6 +26,8 @@ when no other sifreg process uses it, the database cleanly.`,
           : 8080;
     const host = (values.host as string | undefined) ?? '127.0.0.1';
     const appOrigin = io.env.APP_ORIGIN !== undefined ? parseOrigin(io.env.APP_ORIGIN) : undefined;
+    const jobInterval =
+      io.env.SIFREG_JOB_INTERVAL_MS !== undefined ? parseInterval(io.env.SIFREG_JOB_INTERVAL_MS) : undefined;
     const log = (line: string) => io.stderr.write(`${line}\n`);
 
     const { createAdaptorServer } = await import('@hono/node-server');
@@ -68,6 +70,7 @@ when no other sifreg process uses it, the database cleanly.`,
         from: io.env.EPRO_FROM || undefined,
         appOrigin: appOrigin ?? `http://${host}:${port}`,
         worker: `${hostname()}:${process.pid}`,
+        ...(jobInterval !== undefined ? { intervalMs: jobInterval } : {}),
       },
       log,
     );
@@ -100,6 +103,16 @@ export function parseOrigin(text: string): string {
     throw new UsageError(`APP_ORIGIN must be an origin such as https://registry.example.org (got "${text}")`);
   }
   return url.origin;
+}
+
+/** SIFREG_JOB_INTERVAL_MS: the ePRO worker's pass interval, a whole number of milliseconds 50–3600000. */
+export function parseInterval(text: string): number {
+  if (!/^\d{1,7}$/.test(text) || Number(text) < 50 || Number(text) > 3_600_000) {
+    throw new UsageError(
+      `SIFREG_JOB_INTERVAL_MS must be a whole number of milliseconds from 50 to 3600000 (got "${text}")`,
+    );
+  }
+  return Number(text);
 }
 
 /** A TCP port from the command line or PORT: a whole number 1–65535. */
