@@ -1,10 +1,15 @@
-// ePRO in a browser: the real `sifreg serve` on PostgreSQL, Debian's Chromium, axe-core on every
-// patient page, screenshots under test/e2e/screenshots/epro-*.png. In-clinic mode on a tablet: the
+// ePRO in a browser: the real `sifreg serve` on PostgreSQL with its job worker mailing through a test
+// SMTP server on 127.0.0.1, Debian's Chromium, axe-core on every patient page, screenshots under
+// test/e2e/screenshots/epro-*.png. In-clinic mode on a tablet: the
 // coordinator hands the device to the patient for a visit; staff pages stay locked meanwhile.
 import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
 import {
   axeViolations,
   freePort,
@@ -28,6 +33,10 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
   let db: TestDatabase;
   let serve: Awaited<ReturnType<typeof startServe>>;
   let browser: Browser;
+  let smtp: SMTPServer;
+  let smtpUrl: string;
+  /** Every message the registry's worker handed to SMTP. */
+  const mails: { to: string[]; text: string }[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -38,13 +47,42 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
       { env: { ...env, DATABASE_URL: db.url }, input: `${PASSWORD}\n`, encoding: 'utf8' },
     );
     if (add.status !== 0) throw new Error(`user add failed: ${add.stderr}`);
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, callback) {
+        simpleParser(stream)
+          .then((mail) => {
+            mails.push({
+              to: [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
+              text: mail.text ?? '',
+            });
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
     const port = await freePort();
-    serve = await startServe(db.url, { APP_ORIGIN: `http://127.0.0.1:${port}` }, port);
+    serve = await startServe(
+      db.url,
+      {
+        APP_ORIGIN: `http://127.0.0.1:${port}`,
+        SMTP_URL: smtpUrl,
+        EPRO_FROM: 'registry@example.org',
+        // The ePRO worker passes every second (30 s by default), so the invitation goes at once.
+        SIFREG_JOB_INTERVAL_MS: '1000',
+      },
+      port,
+    );
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
     await serve?.stop();
+    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
     await db?.destroy();
   });
 
@@ -138,11 +176,12 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     await tablet.close();
   });
 
-  test('on a phone: the patient follows the week-2 link, answers, leaves half-way, resumes and submits', async () => {
+  test('on a phone: the invitation mail, answers, an opioid stopped, leave and resume, submit; patient-entered forms, MME recomputed, no reminder', async () => {
     const staffContext = await browser.newContext();
     const staff = await staffContext.newPage();
     staff.setDefaultTimeout(8_000);
     await signIn(staff, 'cora.vcu');
+    // 1. The coordinator schedules week 2: the procedure 11 days ago, so week 2's window (day 11–17) opens today.
     await staff.goto(`${serve.base}/subjects/new`);
     await staff.getByLabel(/^Given name/).fill('Oren');
     await staff.getByLabel(/^Family name/).fill('Phone-Story');
@@ -150,18 +189,45 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     await staff.getByLabel(/^Date of birth/).fill('1950-02-03');
     await staff.getByLabel(/^Sex/).selectOption('male');
     await staff.getByLabel(/^Year of birth/).fill('1950');
-    await staff.getByLabel(/^Date of consent/).fill(day(-16));
-    await staff.getByLabel(/^Index date/).fill(day(-14));
+    await staff.getByLabel(/^Date of consent/).fill(day(-13));
+    await staff.getByLabel(/^Index date/).fill(day(-11));
     await staff.getByRole('button', { name: 'Enrol' }).click();
     await staff.waitForLoadState('load');
     const studyId = /\/subjects\/(VCU-\d+)/.exec(staff.url())?.[1] ?? '';
-    await staff.goto(`${serve.base}/subjects/${studyId}/epro`);
-    await staff.locator('#epro-visit').selectOption('week2');
-    await staff.getByRole('button', { name: /^Make a link/ }).click();
+    expect(studyId).toMatch(/^VCU-\d+$/);
+    // The baseline analgesics the site recorded: oxycodone 10 mg three times a day (45 MME/day), paracetamol.
+    const baseline = async (instance: number, drug: string, strength: string, perDay: string) => {
+      await staff.goto(`${serve.base}/subjects/${studyId}/visits/baseline/forms/analgesic/${instance}`);
+      await staff.getByLabel(drug, { exact: true }).check();
+      await staff.getByLabel('Strength per dose (or patch rate)', { exact: true }).fill(strength);
+      await staff.getByLabel('mg', { exact: true }).check();
+      await staff.getByLabel('Oral', { exact: true }).check();
+      await staff.getByLabel('Doses per day', { exact: true }).fill(perDay);
+      await staff.getByRole('button', { name: 'Save as complete' }).click();
+      await staff.waitForLoadState('load');
+    };
+    await baseline(1, 'Oxycodone', '10', '3');
+    expect(await staff.locator('[data-score="mme_day"]').textContent()).toBe('45');
+    await baseline(2, 'Acetaminophen (paracetamol)', '500', '4');
+    // The patient's e-mail: saving the contact plans the invitation, which the serve's worker sends.
+    await staff.goto(`${serve.base}/subjects/${studyId}/epro/contact`);
+    await staff.getByLabel('E-mail address').fill('oren.phone@example.org');
+    await staff.locator('input[name=channel][value=email]').check();
+    await staff.getByRole('button', { name: 'Save' }).click();
     await staff.waitForLoadState('load');
-    const link = (await staff.locator('[role=status] code').textContent()) ?? '';
-    expect(link).toMatch(/\/p\/[A-Za-z0-9_-]{43}$/);
 
+    // 2. The invitation arrives in the SMTP server, sent by the serve's worker.
+    const deadline = Date.now() + 20_000;
+    while (mails.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(mails).toHaveLength(1);
+    const mail = mails[0]!;
+    expect(mail.to).toEqual(['oren.phone@example.org']);
+    expect(mail.text).not.toContain(studyId);
+    expect(mail.text).not.toContain('Oren');
+    const link = /http:\/\/127\.0\.0\.1:\d+\/p\/[A-Za-z0-9_-]{43}/.exec(mail.text)?.[0] ?? '';
+    expect(link).not.toBe('');
+
+    // 3. The patient follows the link on a phone, answers pain and ODI, and leaves half-way.
     const phone = () => browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 } });
     let context = await phone();
     let page = await context.newPage();
@@ -174,7 +240,9 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     await page.goto(link);
     expect(new URL(page.url()).pathname).toBe('/p/form');
     await look('overview');
-    await page.goto(`${serve.base}/p/form/pain`);
+    await page.getByRole('link', { name: 'Start' }).click();
+    await page.waitForLoadState('load');
+    await look('pain');
     await page.getByLabel('6', { exact: true }).check();
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.waitForLoadState('load');
@@ -184,17 +252,49 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
       await sections.nth(i).getByRole('radio').nth(1).check();
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.waitForLoadState('load');
-    // Leaves half-way; later opens the link again on a new browser and finds the answers kept.
+    expect(new URL(page.url()).pathname).toBe('/p/form/analgesic');
     await context.close();
+
+    // Resumes later on a new browser with the same link: pain and ODI are kept.
     context = await phone();
     page = await context.newPage();
     page.setDefaultTimeout(8_000);
     await page.goto(link);
-    expect(await page.locator('main').textContent()).toContain('Page');
-    await page.goto(`${serve.base}/p/form/analgesic`);
+    expect(await page.locator('.progress').textContent()).toBe('Page 2 of 4');
+    await look('resume');
+    await page.getByRole('link', { name: 'Continue' }).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).pathname).toBe('/p/form/analgesic');
+    // The baseline medicines, in the patient's words.
+    expect(await page.locator('legend').allTextContents()).toEqual(
+      expect.arrayContaining(['Oxycodone 10 mg tablet, 3 a day', 'Paracetamol 500 mg tablet, 4 a day']),
+    );
     await look('analgesic');
-    await page.locator('#drug-oxycodone').check();
-    await page.locator('#stop-oxycodone').fill(day(-3));
+    // Stopping oxycodone "tomorrow": refused beside the date, by the analgesic form's own rule.
+    await page.locator('#carried-1-stopped').check();
+    await page.locator('#stop-1').fill(day(2));
+    await page.locator('#carried-2-same').check();
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('#stop-1-error').textContent()).toContain('after today');
+    await look('analgesic-stop-refused');
+    await page.locator('#stop-1').fill(day(-2));
+    // A new medicine: tramadol 50 mg twice a day.
+    await page.getByRole('button', { name: 'Add a medicine' }).click();
+    await page.waitForLoadState('load');
+    await look('add');
+    await page.getByLabel('Tramadol (Ultram)').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForLoadState('load');
+    await look('add-dose');
+    await page.getByLabel('50 mg', { exact: true }).check();
+    await page.locator('#add-perday-1').check();
+    await page.getByRole('button', { name: 'Add this medicine' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('ul.added').textContent()).toContain('Tramadol 50 mg tablet, 2 a day');
+    expect(await page.locator('#carried-1-stopped').isChecked()).toBe(true);
+    expect(await page.locator('#stop-1').inputValue()).toBe(day(-2));
+    await look('analgesic-filled');
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.waitForLoadState('load');
     await look('problems');
@@ -208,13 +308,52 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     await look('done');
     await context.close();
 
-    // The staff side: the forms are marked as the patient's.
-    await staff.goto(`${serve.base}/subjects/${studyId}/visits/week2/forms/pain/1`);
-    expect(await staff.locator('main').textContent()).toContain('entered by the patient via ePRO');
-    await staff.goto(`${serve.base}/subjects/${studyId}/visits/week2/forms/odi/1`);
-    expect(await staff.locator('main').textContent()).toContain('entered by the patient via ePRO');
-    await staff.goto(`${serve.base}/subjects/${studyId}/epro`);
-    expect(await staff.locator('main').textContent()).toContain(`[oxycodone], stopped ${day(-3)}`);
+    // 4. The subject's page: the week-2 forms entered by the patient, the MME/day recomputed from them.
+    await staff.goto(`${serve.base}/subjects/${studyId}`);
+    await screenshot(staff, 'epro-phone-subject-page');
+    const rows = await staff.locator('section:has(#forms) tbody tr').allTextContents();
+    const byPatient = rows.filter((r) => r.includes('entered by the patient (ePRO)'));
+    expect(byPatient.map((r) => r.replace(/Complete.*$/, ''))).toEqual([
+      'Week 2Pain intensity (NRS / VAS)',
+      'Week 2Oswestry Disability Index v2.1a',
+      'Week 2Analgesic medication #1',
+      'Week 2Analgesic medication #2',
+      'Week 2Analgesic medication #3',
+    ]);
+    // Baseline 45 MME/day (oxycodone 10 mg × 3 × 1.5); week 2: oxycodone stopped, tramadol 50 mg × 2 × 0.2 = 20.
+    expect(await staff.locator('[data-mme-visit="baseline"]').textContent()).toBe('45');
+    expect(await staff.locator('[data-mme-visit="week2"]').textContent()).toBe('20');
+    const week2 = `${serve.base}/subjects/${studyId}/visits/week2/forms`;
+    for (const form of ['pain/1', 'odi/1', 'analgesic/1', 'analgesic/2', 'analgesic/3']) {
+      await staff.goto(`${week2}/${form}`);
+      expect(await staff.locator('main').textContent(), form).toContain('entered by the patient via ePRO');
+    }
+    // Tramadol 50 mg × 2 × 0.2 = 20 MME/day; oxycodone stopped on its date; paracetamol 0.
+    await staff.goto(`${week2}/analgesic/3`);
+    expect(await staff.locator('[data-score="mme_day"]').textContent()).toBe('20');
+    await screenshot(staff, 'epro-phone-staff-tramadol');
+    await staff.goto(`${week2}/analgesic/1`);
+    expect(await staff.getByLabel('Stop date', { exact: true }).inputValue()).toBe(day(-2));
     await staffContext.close();
-  });
+
+    // 5. No reminder: the jobs run with a clock past the reminder day (+3 days) skip it, the visit answered.
+    const { runEproJobsOnce } = await import('../../src/registry/epro-worker.js');
+    const later = new Date(Date.now() + 4 * 86_400_000);
+    const kysely = db.db;
+    await runEproJobsOnce(
+      { db: kysely, clock: () => later, random: Math.random, protocol: SACROPLASTY_SIF },
+      { smtpUrl, from: 'registry@example.org', appOrigin: serve.base, worker: 'test-later-clock' },
+    );
+    const messages = await kysely
+      .selectFrom('epro_message')
+      .select(['key', 'outcome', 'reason'])
+      .where('study_id', '=', studyId)
+      .orderBy('key')
+      .execute();
+    expect(messages).toEqual([
+      { key: `epro:${studyId}:week2:invitation`, outcome: 'sent', reason: null },
+      { key: `epro:${studyId}:week2:reminder+3d`, outcome: 'skipped', reason: 'visit already answered' },
+    ]);
+    expect(mails).toHaveLength(1);
+  }, 120_000);
 });

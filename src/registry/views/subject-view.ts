@@ -32,6 +32,8 @@ export interface SubjectForm {
   lockedBy: string | null;
   lockedAt: string | null;
   enteredBy: string;
+  /** 'patient' for answers the patient entered through ePRO. */
+  enteredByKind: string;
   updatedAt: string;
   openQueries: number;
   /** Source data verification (sdv.ts); drafts are not verified. */
@@ -68,8 +70,34 @@ export interface SubjectView {
     answers: JsonObject;
   }[];
   medications: { responseId: number; visit: string; instance: number; status: string; answers: JsonObject }[];
+  /** Opioid dose per visit with medications: MME/day, null when an opioid there has no factor or dose. */
+  mmeByVisit: { visit: string; mmeDay: number | null }[];
   /** Direct identifiers: only for staff of the subject's own site (the read is audited); else null. */
   identifiers: SubjectIdentifiers | null;
+}
+
+/**
+ * MME/day of each visit with medication forms (CLINICAL.md, as the study extract counts it,
+ * store/extract/form-scan.ts): the sum of its complete forms' MME/day, leaving out a drug listed with
+ * a stop date (stopped by that review); missing when a drug still taken has no MME (an opioid without
+ * a factor or dose), never 0.
+ */
+function mmeByVisit(
+  forms: readonly { visit: string; status: string; mme_day: unknown; answers: unknown }[],
+): { visit: string; mmeDay: number | null }[] {
+  const byVisit = new Map<string, number | null>();
+  for (const f of forms) {
+    if (f.status === 'draft') continue;
+    const answers = (typeof f.answers === 'string' ? JSON.parse(f.answers) : f.answers) as JsonObject;
+    const sum = byVisit.has(f.visit) ? byVisit.get(f.visit)! : 0;
+    if (typeof answers.stop_date === 'string' && answers.stop_date !== '') {
+      byVisit.set(f.visit, sum);
+      continue;
+    }
+    const mme = f.mme_day === null || f.mme_day === undefined ? null : Number(f.mme_day);
+    byVisit.set(f.visit, sum === null || mme === null ? null : Math.round((sum + mme) * 100) / 100);
+  }
+  return [...byVisit].map(([visit, mmeDay]) => ({ visit, mmeDay }));
 }
 
 /** The outcomes charted on the subject page: those the study definition keeps in typed columns. */
@@ -111,8 +139,10 @@ export async function subjectView(
         'locked_by',
         'locked_at',
         'entered_by',
+        'entered_by_kind',
         'updated_at',
         'pain_nrs',
+        'mme_day',
         'odi_pct',
         'answers',
       ])
@@ -199,12 +229,14 @@ export async function subjectView(
       lockedBy: f.locked_by,
       lockedAt: f.locked_at?.toISOString() ?? null,
       enteredBy: f.entered_by,
+      enteredByKind: f.entered_by_kind,
       updatedAt: f.updated_at.toISOString(),
       openQueries: openByForm.get(f.id) ?? 0,
       sdv: sdv.get(f.id)?.status ?? 'not verified',
     })),
     adverseEvents: repeating(definition.adverseEvents.instrument),
     medications: repeating(medication),
+    mmeByVisit: mmeByVisit(forms.filter((f) => f.instrument === medication)),
     identifiers: options.identifiers === false ? null : await readIdentifiers(deps, actor, facts),
   };
 }

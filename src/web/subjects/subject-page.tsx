@@ -183,6 +183,7 @@ function FormsTable(props: {
                     {f.signedAt && f.status !== 'signed' ? ', signed' : ''}
                     {f.lockedAt && f.status !== 'locked' ? ', locked' : ''}
                     {f.openQueries > 0 ? `, ${counted(f.openQueries, 'open query', 'open queries')}` : ''}
+                    {f.enteredByKind === 'patient' ? ', entered by the patient (ePRO)' : ''}
                   </td>
                   <td>{f.updatedAt.slice(0, 16).replace('T', ' ')}</td>
                 </tr>
@@ -394,6 +395,21 @@ export function SubjectPage(props: SubjectPageProps) {
         records={d.medications}
         labels={labels}
       />
+      {d.mmeByVisit.length > 0 ? (
+        <section class="panel" aria-labelledby="mme-by-visit">
+          <h2 id="mme-by-visit">Opioid dose by visit (MME/day)</h2>
+          <dl class="facts">
+            {d.mmeByVisit.map((v) => (
+              <>
+                <dt>{labels.get(v.visit) ?? v.visit}</dt>
+                <dd data-mme-visit={v.visit}>
+                  {v.mmeDay === null ? 'not computed (dose or factor missing)' : v.mmeDay}
+                </dd>
+              </>
+            ))}
+          </dl>
+        </section>
+      ) : null}
       {props.canWithdraw && !ended ? (
         <WithdrawForm studyId={d.studyId} state={props.withdraw} today={props.today} />
       ) : null}
