@@ -73,6 +73,8 @@ describe('schema', () => {
       ],
       audit_pending: ['id', 'txid', 'tbl', 'keys', 'hashes'],
       audit_row: ['event_id', 'tbl', 'key', 'hash'],
+      care_tally: ['layout', 'study_id', 'site_id', 'valid_from', 'valid_until', 'counts'],
+      care_tally_state: ['layout', 'through_event', 'valid_from', 'valid_until'],
       cohort_form: ['id', 'line', 'read'],
       kysely_migration: ['name', 'timestamp'],
       kysely_migration_lock: ['id', 'is_locked'],
@@ -286,6 +288,7 @@ describe('schema', () => {
       '0014-unsigned-worklist-order',
       '0015-subject-progress-by-index',
       '0016-web-session-locked',
+      '0019-care-tally',
       '0020-cohort-form',
     ]);
   });

@@ -74,7 +74,11 @@ const UNREAD_TABLES = new Set(['app_user', 'subject_identity', 'query', 'query_m
  * The study ids whose subject, forms or visits the audit events after `since` up to `head` changed
  * (their audit rows); null when that cannot be told (a site changed, a row is gone, another table).
  */
-async function changedSubjects(db: Kysely<Database>, since: number, head: number): Promise<string[] | null> {
+export async function changedSubjects(
+  db: Kysely<Database>,
+  since: number,
+  head: number,
+): Promise<string[] | null> {
   const rows = await db
     .selectFrom('audit_row')
     .select(['tbl', 'key'])

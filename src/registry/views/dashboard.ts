@@ -3,8 +3,8 @@ import type { Band, StudyReport } from '../../analysis/study/types.js';
 import { SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { dayOf, formatDay } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
-import { careState } from './care-state.js';
-import { readableSites, readOpenQueries, readSubjectFacts } from './subject-facts.js';
+import { siteCare } from './care-tally.js';
+import { readableSites, readSubjectFacts } from './subject-facts.js';
 import { cached, type ViewCache } from './view-cache.js';
 import { visitCells } from './visit-cells.js';
 import { SIGNED_INSTRUMENTS } from './worklists.js';
@@ -28,9 +28,9 @@ export interface SiteDashboard {
 
 /**
  * The dashboard of each of the actor's sites (issue 8 §3.1): enrolment over time, follow-up
- * completeness by visit and the care-gap KPIs (the study report's own analyses on the sites'
- * subjects, kept in `cache` while the registry is unchanged), open queries, unsigned forms and
- * overdue visits (the schedule's `overdue`).
+ * completeness by visit and the care-gap KPIs (the study report's own analyses per subject, summed
+ * per site from the care tally in PostgreSQL: care-tally.ts), open queries, unsigned forms and
+ * overdue visits (the schedule's `overdue`, kept in `cache` while the registry is unchanged).
  */
 export async function siteDashboards(
   deps: RegistryDeps,
@@ -41,8 +41,8 @@ export async function siteDashboards(
   const definition = options.definition ?? SACROPLASTY_STUDY;
   const now = deps.clock();
   const asOf = formatDay(dayOf(now));
-  const [state, siteList, overdueCounts, enrolment, openQueries, unsigned] = await Promise.all([
-    careState(deps, sites, asOf, definition, options.cache),
+  const [care, siteList, overdueCounts, enrolment, openQueries, unsigned] = await Promise.all([
+    siteCare(deps, sites, asOf, definition),
     deps.db
       .selectFrom('site')
       .select(['id', 'name'])
@@ -81,11 +81,10 @@ export async function siteDashboards(
       .execute(),
   ]);
   const overdue = new Map(overdueCounts);
-  const untreated = new Map<string, number>();
-  for (const s of state.untreated) untreated.set(s.site, (untreated.get(s.site) ?? 0) + 1);
   const count = (rows: { site_id: string; n: number }[], site: string) =>
     rows.find((r) => r.site_id === site)?.n ?? 0;
   return siteList.map((site) => {
+    const own = care(site.id);
     let cumulative = 0;
     return {
       siteId: site.id,
@@ -96,19 +95,9 @@ export async function siteDashboards(
           cumulative += r.n;
           return { month: r.month, enrolled: r.n, cumulative };
         }),
-      completeness: state.completeness.filter((c) => c.site === site.id),
-      kpis: state.care.kpis.map((k) => {
-        const own = k.by_site.find((b) => b.site === site.id);
-        return {
-          kpi: k.kpi,
-          label: k.label,
-          x: own?.x ?? 0,
-          n: own?.n ?? 0,
-          prop: own?.prop ?? null,
-          band: own?.band ?? 'none',
-        };
-      }),
-      untreated: untreated.get(site.id) ?? 0,
+      completeness: own.completeness,
+      kpis: own.kpis,
+      untreated: own.untreated,
       openQueries: count(openQueries, site.id),
       unsignedForms: count(unsigned, site.id),
       overdueVisits: overdue.get(site.id) ?? 0,
@@ -129,15 +118,15 @@ function overdueBySite(
 ): Promise<[string, number][]> {
   const key = `overdue|${sites?.join(',') ?? '*'}|${asOf}|${deps.protocol.id}@${deps.protocol.version}`;
   return cached(cache, deps.db, key, async () => {
-    const [facts, queries] = await Promise.all([
-      readSubjectFacts(deps.db, sites, undefined, { protocol: deps.protocol, today: asOf, aheadDays: 0 }),
-      readOpenQueries(deps.db, sites),
-    ]);
+    // Open queries only mark collected visits (visitCells), never an overdue one: not read.
+    const facts = await readSubjectFacts(deps.db, sites, undefined, {
+      protocol: deps.protocol,
+      today: asOf,
+      aheadDays: 0,
+    });
     const overdue = new Map<string, number>();
     for (const f of facts) {
-      const n = visitCells(deps.protocol, f, now, queries.get(f.studyId)).filter(
-        (c) => c.state === 'overdue',
-      ).length;
+      const n = visitCells(deps.protocol, f, now).filter((c) => c.state === 'overdue').length;
       if (n > 0) overdue.set(f.siteId, (overdue.get(f.siteId) ?? 0) + n);
     }
     return [...overdue];

@@ -86,11 +86,14 @@ export const UNCHANGING_ACTIONS: readonly string[] = [
  * changes with every data write, not with a sign-in or an audited read (read backwards along the
  * primary key, stopping at the first such event).
  */
-async function registryState(db: Kysely<Database>): Promise<number> {
-  const { rows } = await sql<{ id: string | number | null }>`select id from audit_event
-    where action not in (${sql.join(UNCHANGING_ACTIONS)}) order by id desc limit 1`.execute(db);
+export async function registryState(db: Kysely<Database>): Promise<number> {
+  const { rows } = await sql<{ id: string | number | null }>`${REGISTRY_STATE}`.execute(db);
   return Number(rows[0]?.id ?? 0);
 }
+
+/** The query of `registryState` (one row, `id`; none before the first event), to embed in another. */
+export const REGISTRY_STATE = sql<{ id: string }>`select id from audit_event
+    where action not in (${sql.join(UNCHANGING_ACTIONS)}) order by id desc limit 1`;
 
 /** Computes without keeping anything: the reads' default when no cache is passed. */
 export async function cached<T>(

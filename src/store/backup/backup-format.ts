@@ -41,9 +41,16 @@ export interface BackupSummary {
 /**
  * Tables a backup leaves out: the audit triggers' queue of transactions in progress, the report's
  * narrow copy of each form (cohort_form, rebuilt by its triggers as response is restored), and the
- * subjects' progress that triggers derive from response and visit (rebuilt as those are restored).
+ * subjects' progress that triggers derive from response and visit (rebuilt as those are restored),
+ * and the dashboard's per-subject care counts (counted again on its first read).
  */
-export const TRANSIENT_TABLES = ['audit_pending', 'subject_progress', 'cohort_form'];
+export const TRANSIENT_TABLES = [
+  'audit_pending',
+  'subject_progress',
+  'cohort_form',
+  'care_tally',
+  'care_tally_state',
+];
 
 export interface BackupProgress {
   /** 'read' while writing a backup; 'verify' then 'load' while restoring. */

@@ -1,0 +1,146 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestRegistry, MONITOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
+import { SACROPLASTY_STUDY } from '../../protocol/index.js';
+import { formatDay, parseDay } from '../../schedule/index.js';
+import {
+  amendResponse,
+  enrolSubject,
+  loadDemo,
+  recordResponse,
+  recordVisit,
+  SYSTEM_ACTOR,
+} from '../index.js';
+import { careState } from './care-state.js';
+import { siteCare } from './care-tally.js';
+import { careGapPatients, participantGrid, siteDashboards } from './index.js';
+
+const NOW = '2026-03-02T09:00:00.000Z';
+const TODAY = NOW.slice(0, 10);
+const plus = (days: number) => formatDay(parseDay(TODAY, 'today') + days);
+
+describe('the care tally gives the care analyses of the study report, per site, on a 120-subject demo registry', () => {
+  let registry: Awaited<ReturnType<typeof createTestRegistry>>;
+  beforeAll(async () => {
+    registry = await createTestRegistry(NOW);
+    await loadDemo(registry.deps, SYSTEM_ACTOR, { subjects: 120, seed: 8 });
+  });
+  afterAll(() => registry.destroy());
+
+  const sites = async () =>
+    (await registry.deps.db.selectFrom('site').select('id').orderBy('id').execute()).map((s) => s.id);
+
+  /** The figures the dashboard showed before the tally: the analyses over every subject of the sites. */
+  async function analysed(asOf: string) {
+    const state = await careState(registry.deps, null, asOf, SACROPLASTY_STUDY);
+    return (await sites()).map((site) => ({
+      kpis: state.care.kpis.map((k) => {
+        const own = k.by_site.find((b) => b.site === site)!;
+        return { kpi: k.kpi, label: k.label, x: own.x, n: own.n, prop: own.prop, band: own.band };
+      }),
+      untreated: state.untreated.filter((u) => u.site === site).length,
+      completeness: state.completeness.filter((c) => c.site === site),
+    }));
+  }
+  const tallied = async (asOf: string, only: string[] | null = null) => {
+    const care = await siteCare(registry.deps, only, asOf, SACROPLASTY_STUDY);
+    return (only ?? (await sites())).map((site) => care(site));
+  };
+
+  test('equal to the analyses on report dates going forward (rows kept while they hold) and back', async () => {
+    const expected = await analysed(TODAY);
+    expect(expected.some((s) => s.untreated > 0 && s.kpis.some((k) => k.n > 0 && k.x > 0))).toBe(true);
+    const visits = expected.flatMap((s) => s.completeness);
+    expect(visits.some((c) => c.expected > c.seen)).toBe(true);
+    expect(await tallied(TODAY)).toEqual(expected);
+    const counted = await registry.deps.db
+      .selectFrom('subject')
+      .select((e) => e.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const { rows } = await sql<{ n: string }>`select count(*) as n from care_tally`.execute(registry.deps.db);
+    expect(Number(rows[0]!.n)).toBe(Number(counted.n));
+    // Each later date recounts only the rows that stop holding: the others are checked as kept.
+    for (const days of [1, 2, 7, 14, 30, 45, 60, 91, 120, 182, 270, 365, 400, 730, 1500, -1, -90, -400]) {
+      const asOf = plus(days);
+      expect(await tallied(asOf), asOf).toEqual(await analysed(asOf));
+    }
+    expect(await tallied(TODAY, ['VCU'])).toEqual([expected[(await sites()).indexOf('VCU')]]);
+  });
+
+  test('after writes (a bone medication started, a visit missed, a subject enrolled) it counts the changed subjects again and still equals the analyses', async () => {
+    await tallied(TODAY);
+    const before = await sql<{ study_id: string; valid_from: string }>`select study_id, valid_from::text
+      from care_tally`.execute(registry.deps.db);
+    const untreatedBefore = (await analysed(TODAY)).reduce((a, x) => a + x.untreated, 0);
+    const [untreated] = await careGapPatients(registry.deps, VCU_COORDINATOR);
+    expect(untreated).toBeDefined();
+    const form = await registry.deps.db
+      .selectFrom('response')
+      .select(['id', 'version', 'answers'])
+      .where('study_id', '=', untreated!.studyId)
+      .where('visit', '=', untreated!.visit)
+      .where('instrument', '=', 'osteoporosis_care')
+      .executeTakeFirst();
+    const medication = { bone_med: 'denosumab', bone_med_start_date: TODAY };
+    if (form)
+      await amendResponse(registry.deps, VCU_COORDINATOR, {
+        id: Number(form.id),
+        version: form.version,
+        answers: { ...(form.answers as Record<string, unknown>), ...medication },
+        status: 'complete',
+        reason: 'bone medication started',
+      });
+    else
+      await recordResponse(registry.deps, VCU_COORDINATOR, {
+        studyId: untreated!.studyId,
+        visit: untreated!.visit,
+        instrument: 'osteoporosis_care',
+        answers: medication,
+      });
+    const studyId = (await participantGrid(registry.deps, VCU_COORDINATOR)).rows[1]!.studyId;
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'week52',
+      missedReason: 'no answer',
+    });
+    await enrolSubject(registry.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: { consent_date: TODAY, index_date: TODAY },
+      identity: { family_name: 'Late', given_name: 'Ada', mrn: 'MRN-TALLY-1' },
+    });
+    const after = await tallied(TODAY);
+    expect(after).toEqual(await analysed(TODAY));
+    expect(after.reduce((a, x) => a + x.untreated, 0)).toBe(untreatedBefore - 1);
+    // Unchanged subjects keep their rows (counted once, on the earlier date or before).
+    const now = await sql<{ study_id: string; valid_from: string }>`select study_id, valid_from::text
+      from care_tally`.execute(registry.deps.db);
+    const kept = new Map(before.rows.map((r) => [r.study_id, r.valid_from]));
+    expect(now.rows.filter((r) => kept.get(r.study_id) === r.valid_from).length).toBeGreaterThan(
+      now.rows.length - 5,
+    );
+  });
+
+  test('readers at once (two server processes) count once and agree', async () => {
+    const studyId = (await participantGrid(registry.deps, VCU_COORDINATOR)).rows[2]!.studyId;
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'week52',
+      missedReason: 'moved away',
+    });
+    const [a, b, c] = await Promise.all([tallied(TODAY), tallied(TODAY), tallied(plus(3))]);
+    expect(a).toEqual(await analysed(TODAY));
+    expect(b).toEqual(a);
+    expect(c).toEqual(await analysed(plus(3)));
+  });
+
+  test('the dashboards read the tally: the monitor sees every site, the coordinator VCU alone, with equal figures', async () => {
+    const all = await siteDashboards(registry.deps, MONITOR);
+    const expected = await analysed(TODAY);
+    expect(all.map((d) => ({ kpis: d.kpis, untreated: d.untreated, completeness: d.completeness }))).toEqual(
+      expected,
+    );
+    expect(await siteDashboards(registry.deps, VCU_COORDINATOR)).toEqual(
+      all.filter((d) => d.siteId === 'VCU'),
+    );
+  });
+});
