@@ -61,6 +61,8 @@ export const EN = {
   medsRemove: 'Remove',
   medsWhich: 'Which pain medicine do you take?',
   medsAddThis: 'Add this medicine',
+  medsNotListed:
+    'Not in the list? Go back to your pain medicines and write its name in the box for other pain medicines.',
   medsBackToList: 'Back to your pain medicines',
   medsPageProblems: 'Some answers on this page need a look; each is marked below.',
   medsNoneConflict: 'You chose "None" but also a medicine you still take. Please check your answers.',
