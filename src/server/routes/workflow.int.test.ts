@@ -166,4 +166,50 @@ describe('the workflow pages: the monitor queries, VCU answers, the investigator
     });
     expect((await cora.get('/audit')).status).toBe(403);
   });
+
+  test('the investigator unlocks the signed form, the monitor reopens the query, the visit is signed in bulk once it is closed', async () => {
+    const status = async () =>
+      web.registry.deps.db
+        .selectFrom('response')
+        .select(['status', 'version'])
+        .where('id', '=', responseId)
+        .executeTakeFirstOrThrow();
+    const noReason = await ivan.post(`/forms/${responseId}/unlock`, { version: '3', reason: ' ' });
+    expect(noReason.status).toBe(422);
+    expect(await text(noReason)).toContain('href="#lock-reason"');
+    const unlocked = await ivan.post(`/forms/${responseId}/unlock`, {
+      version: '3',
+      reason: 'score to check',
+    });
+    expect([unlocked.status, unlocked.headers.get('location')]).toEqual([
+      303,
+      `/forms/${responseId}?done=unlocked`,
+    ]);
+    expect(await status()).toEqual({ status: 'complete', version: 4 });
+    expect(await text(await ivan.get(`/forms/${responseId}?done=unlocked`))).toContain(
+      'The form is unlocked; its signature is void.',
+    );
+    const noText = await monitor.post(`/queries/${queryId}/reopen`, { text: '' });
+    expect(noText.status).toBe(422);
+    expect(await text(noText)).toContain('href="#reopen-text"');
+    const reopened = await monitor.post(`/queries/${queryId}/reopen`, {
+      text: 'please check the score again',
+    });
+    expect([reopened.status, reopened.headers.get('location')]).toEqual([
+      303,
+      `/queries/${queryId}?done=reopened`,
+    ]);
+    expect(await text(await monitor.get(`/queries/${queryId}?done=reopened`))).toContain(
+      'The query is open again.',
+    );
+    const sign = { visit: 'week2', studyIds: ['VCU-0001'], password: STAFF_PASSWORD };
+    const blocked = await ivan.post('/review/sign', sign);
+    expect(blocked.status).toBe(409);
+    expect(await text(blocked)).toContain('open query on score');
+    expect((await monitor.post(`/queries/${queryId}/close`, { text: 'checked' })).status).toBe(303);
+    const signed = await ivan.post('/review/sign', sign);
+    expect(signed.status).toBe(200);
+    expect(await text(signed)).toContain('1 form signed (0 already signed).');
+    expect(await status()).toEqual({ status: 'signed', version: 5 });
+  });
 });

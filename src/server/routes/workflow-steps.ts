@@ -1,0 +1,91 @@
+import type { Context } from 'hono';
+import { ERROR_CODES, RegistryError } from '../../errors.js';
+import { formIssues } from '../../web/admin/form.js';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+import { field } from '../render.js';
+
+/*
+ * What the clinical workflow's pages share (review.tsx, batch-review.tsx, query-routes.tsx,
+ * audit-routes.tsx): who may see them, the refusals a page shows in place, and the form's values.
+ */
+
+export const READERS = ['coordinator', 'investigator', 'monitor'] as const;
+export const SITE_STAFF = ['coordinator', 'investigator'] as const;
+export const MONITOR = ['monitor'] as const;
+export const INVESTIGATOR = ['investigator'] as const;
+export const AUDITORS = ['admin', 'monitor'] as const;
+
+export type Ctx = Context<AppEnv>;
+export type FormValues = Record<string, string | string[]>;
+export type Failed = {
+  form: string;
+  issues: ReturnType<typeof formIssues>;
+  values: Record<string, string>;
+} | null;
+
+/** A page status for a refusal that the page shows itself (the form re-rendered beside its issue). */
+export function statusOf(error: RegistryError): 409 | 422 {
+  return ERROR_CODES[error.code] === 409 ? 409 : 422;
+}
+
+/** Refusals a workflow page shows in place; anything else goes to the app's error page. */
+const SHOWN = new Set([
+  'VALIDATION_FAILED',
+  'PASSWORD_INCORRECT',
+  'REASON_REQUIRED',
+  'QUERY_OPEN',
+  'VERSION_CONFLICT',
+  'INVALID_STATE',
+  'RESPONSE_LOCKED',
+  'UNKNOWN_VISIT',
+]);
+
+/** Runs a step; a refusal the page shows comes back as the error, anything else is thrown. */
+export async function attempt(step: () => Promise<unknown>): Promise<RegistryError | null> {
+  try {
+    await step();
+    return null;
+  } catch (error) {
+    if (error instanceof RegistryError && SHOWN.has(error.code)) return error;
+    throw error;
+  }
+}
+
+/** Whether the refusal names a field of the form (then it is shown there, not as one sentence). */
+export const onField = (error: RegistryError, fields: readonly string[]) =>
+  error.issues.some((i) => fields.includes(String(i.path[0])));
+
+/** The refusal's issues on the form's own fields. */
+export const fieldIssues = (error: RegistryError, fields: readonly string[]) =>
+  formIssues(
+    error.issues.filter((i) => fields.includes(String(i.path[0]))),
+    fields,
+  );
+
+export const intOf = (text: string) => (/^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : Number.NaN);
+
+/** The form's `version` field as a number (NaN when it is not one, which the use case refuses). */
+export const versionOf = (values: FormValues) => intOf(field(values, 'version'));
+
+/** A field sent zero, one or many times, as a list. */
+export const list = (values: FormValues, name: string): string[] => {
+  const v = values[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+};
+
+/** The id of the URL as a number, or "not found" (an id that cannot exist names no record). */
+export function idParam(c: Ctx, name: string, code: 'RESPONSE_NOT_FOUND' | 'QUERY_NOT_FOUND'): number {
+  const id = intOf(c.req.param(name) ?? '');
+  if (!Number.isSafeInteger(id)) {
+    throw new RegistryError(
+      code,
+      `${code === 'QUERY_NOT_FOUND' ? 'query' : 'response'} ${c.req.param(name)} not found`,
+    );
+  }
+  return id;
+}
+
+/** The study definition's visit labels by code, for pages that name a visit. */
+export const visitLabelsOf = (deps: AppDeps) =>
+  new Map(deps.registry.protocol.visits.map((v) => [v.code, v.label]));
