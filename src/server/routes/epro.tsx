@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { RegistryError } from '../../errors.js';
 import { getInstrument, type InstrumentDef, unstorableText } from '../../instruments/index.js';
-import { patientDrug } from '../../instruments/patient-drugs.js';
 import {
   ANALGESIC_PAGE,
   checkYear,
@@ -16,8 +15,7 @@ import {
 } from '../../registry/epro-links.js';
 import { loadDrafts, saveDraft, savedPages, submitLink } from '../../registry/epro-submit.js';
 import { checkAnswers } from '../../registry/protocol-rules.js';
-import { isRealDate } from '../../schedule/index.js';
-import { messagesFor } from '../../web/epro/messages.js';
+import { messagesFor, patientMessages } from '../../web/epro/messages.js';
 import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
 import { valuesFromForm } from '../../web/forms/form-values.js';
 import { clientIp, secureContext } from '../client.js';
@@ -70,7 +68,12 @@ async function html(
 
 export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
   const reg = deps.registry;
+  // Pages before a session (a token that does not work) are in English; a session's pages are in
+  // its site's language, with the texts the site installed (read with the session, site-text.ts).
   const m = messagesFor('en');
+  const messagesOf = (s: PatientSession | null) => (s ? patientMessages(s.texts) : m);
+  const odiWordingOf = (s: PatientSession) =>
+    (s.texts.odi ?? undefined) as Record<string, readonly string[]> | undefined;
 
   const session = async (c: Context<AppEnv>): Promise<PatientSession | null> => {
     const token = getCookie(c, cookieName(c, deps));
@@ -79,6 +82,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
 
   /** The page for a session that cannot answer (none, closed, submitted, year not given); null if it can. */
   const refuse = async (c: Context<AppEnv>, s: PatientSession | null): Promise<Response | null> => {
+    const m = messagesOf(s);
     if (!s) return html(c, <MessagePage m={m} title={m.endedTitle} text={m.endedText} />, 401);
     if (s.submitted) return c.redirect('/p/done', 303);
     if (s.closed === 'revoked')
@@ -92,7 +96,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
   };
 
   // Before /p/form/:page: the analgesics page and its steps (epro-analgesics.tsx).
-  eproAnalgesicRoutes(routes, deps, { m, session, refuse, html });
+  eproAnalgesicRoutes(routes, deps, { messages: messagesOf, session, refuse, html });
 
   routes.get('/static/epro.css', 'public', (c) =>
     c.body(EPRO_CSS, 200, {
@@ -107,7 +111,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     if (refused || !s) return refused;
     const pages = patientPages(reg, s.visit);
     const saved = savedPages(await loadDrafts(reg, s));
-    return html(c, <OverviewPage m={m} pages={pages} saved={saved} />);
+    return html(c, <OverviewPage m={messagesOf(s)} pages={pages} saved={saved} />);
   });
 
   routes.get('/p/form/:page', 'public', async (c) => {
@@ -117,6 +121,8 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     const pages = patientPages(reg, s.visit);
     const page = c.req.param('page') ?? '';
     const index = pages.indexOf(page);
+    const m = messagesOf(s);
+    const odiWording = odiWordingOf(s);
     if (index < 0) return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
     const drafts = await loadDrafts(reg, s);
     return html(
@@ -129,6 +135,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
         def={page === PROBLEMS_PAGE || page === ANALGESIC_PAGE ? null : getInstrument(page)}
         values={drafts[page] ?? {}}
         last={index === pages.length - 1}
+        odiWording={odiWording}
       />,
     );
   });
@@ -140,35 +147,13 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     const pages = patientPages(reg, s.visit);
     const page = c.req.param('page') ?? '';
     const index = pages.indexOf(page);
+    const m = messagesOf(s);
+    const odiWording = odiWordingOf(s);
     if (index < 0) return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
     const form = await formOf(c);
     let answers: Record<string, unknown>;
-    if (page === ANALGESIC_PAGE) {
-      const taking = [form.taking ?? []].flat().filter((k) => patientDrug(k) !== undefined);
-      const none = field(form, 'none') === 'yes';
-      const stopped: Record<string, string> = {};
-      for (const k of taking) {
-        const day = field(form, `stop.${k}`);
-        if (isRealDate(day)) stopped[k] = day;
-      }
-      answers = { taking, stopped, none, other: field(form, 'other').trim().slice(0, 1000) };
-      if (none && taking.length > 0) {
-        return html(
-          c,
-          <QuestionPage
-            m={m}
-            page={page}
-            index={index}
-            total={pages.length}
-            def={null}
-            values={answers}
-            last={index === pages.length - 1}
-            error={m.drugsConflict}
-          />,
-          422,
-        );
-      }
-    } else if (page === PROBLEMS_PAGE) {
+    // The analgesics page has routes of its own (epro-analgesics.tsx), registered first.
+    if (page === PROBLEMS_PAGE) {
       const any = field(form, 'any');
       answers =
         any === 'yes' || any === 'no' ? { any, description: field(form, 'description').slice(0, 2000) } : {};
@@ -203,6 +188,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
             def={def}
             values={answers}
             last={index === pages.length - 1}
+            odiWording={odiWording}
             error={refused === null ? m.choose : m.notAnOption(refused)}
           />,
           422,
@@ -225,6 +211,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
       // One clear line to the patient; the site sees the saved pages and the reason in the log.
       deps.log(`epro link ${s.linkId} submit refused: ${error.code}`);
       // Never the use case's message: it may name the study id.
+      const m = messagesOf(s);
       return html(c, <MessagePage m={m} title={m.submitFailedTitle} text={m.submitFailedText} />, 422);
     }
     return c.redirect('/p/done', 303);
@@ -234,13 +221,14 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     const s = await session(c);
     if (!s) return html(c, <MessagePage m={m} title={m.endedTitle} text={m.endedText} />, 401);
     if (!s.submitted) return c.redirect('/p/form', 303);
-    return html(c, <MessagePage m={m} title={m.doneTitle} text={m.doneText} />);
+    const done = messagesOf(s);
+    return html(c, <MessagePage m={done} title={done.doneTitle} text={done.doneText} />);
   });
 
   routes.get('/p/year', 'public', async (c) => {
     const s = await session(c);
     if (!s?.needsYear || s.closed || s.submitted) return c.redirect('/p/form', 303);
-    return html(c, <YearPage m={m} />);
+    return html(c, <YearPage m={messagesOf(s)} />);
   });
 
   routes.post('/p/year', 'public', async (c) => {
@@ -248,6 +236,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     if (!s?.needsYear || s.closed || s.submitted) return c.redirect('/p/form', 303);
     const result = await checkYear(reg, s, field(await formOf(c), 'year'));
     if (result === 'ok') return c.redirect('/p/form', 303);
+    const m = messagesOf(s);
     if (result === 'locked')
       return html(c, <MessagePage m={m} title={m.yearTitle} text={m.yearLocked} />, 410);
     return html(c, <YearPage m={m} error={m.yearWrong} />, 422);

@@ -222,7 +222,7 @@ export function AddMedicinePage(props: { m: EproMessages; error?: string | undef
           options={PATIENT_DRUGS.map((d) => ({ code: d.key, label: d.name }))}
           picked={[]}
         />
-        <p class="note">{m.drugsOther}</p>
+        <p class="note">{m.medsNotListed}</p>
         <p>
           <button class="button" type="submit">
             {m.continue}
