@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
 import { DEFAULT_EPRO, getVisit } from '../protocol/index.js';
 import { visitWindow } from '../schedule/index.js';
@@ -231,10 +231,30 @@ export type OpenResult =
   | { kind: 'locked' };
 
 /** Invalid tokens from this address in the last 15 minutes. */
-async function failuresFrom(deps: RegistryDeps, ip: string, now: Date): Promise<number> {
+async function failuresFrom(
+  db: Kysely<Database> | Transaction<Database>,
+  ip: string,
+  now: Date,
+): Promise<number> {
   const r = await sql<{ n: string }>`select count(*) as n from epro_token_failure
-    where ip = ${ip} and at > ${new Date(now.getTime() - TOKEN_FAILURE_WINDOW_MS)}`.execute(deps.db);
+    where ip = ${ip} and at > ${new Date(now.getTime() - TOKEN_FAILURE_WINDOW_MS)}`.execute(db);
   return Number(r.rows[0]?.n ?? 0);
+}
+
+/**
+ * Counts one invalid token from the address, or says it is over the limit. One address's guesses
+ * are counted one at a time (a burst sent at once cannot all pass the count), and rows older than
+ * the window, which no longer matter, are purged so the table stays small.
+ */
+async function countGuess(deps: RegistryDeps, ip: string, now: Date): Promise<'counted' | 'limited'> {
+  return deps.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`epro-token-guess:${ip}`}))`.execute(trx);
+    await sql`delete from epro_token_failure
+      where at <= ${new Date(now.getTime() - TOKEN_FAILURE_WINDOW_MS)}`.execute(trx);
+    if ((await failuresFrom(trx, ip, now)) >= TOKEN_FAILURES_ALLOWED) return 'limited';
+    await sql`insert into epro_token_failure (ip, at) values (${ip}, ${now})`.execute(trx);
+    return 'counted';
+  });
 }
 
 /**
@@ -244,7 +264,7 @@ async function failuresFrom(deps: RegistryDeps, ip: string, now: Date): Promise<
  */
 export async function openLink(deps: RegistryDeps, token: string, ip: string): Promise<OpenResult> {
   const now = deps.clock();
-  if ((await failuresFrom(deps, ip, now)) >= TOKEN_FAILURES_ALLOWED) return { kind: 'limited' };
+  if ((await failuresFrom(deps.db, ip, now)) >= TOKEN_FAILURES_ALLOWED) return { kind: 'limited' };
   const link = TOKEN_SHAPE.test(token)
     ? (
         await sql<{
@@ -260,10 +280,7 @@ export async function openLink(deps: RegistryDeps, token: string, ip: string): P
            from epro_link where hash = ${tokenHash(token)}`.execute(deps.db)
       ).rows[0]
     : undefined;
-  if (!link) {
-    await sql`insert into epro_token_failure (ip, at) values (${ip}, ${now})`.execute(deps.db);
-    return { kind: 'unknown' };
-  }
+  if (!link) return { kind: (await countGuess(deps, ip, now)) === 'limited' ? 'limited' : 'unknown' };
   if (link.revoked_at) return { kind: 'revoked' };
   if (link.locked_at) return { kind: 'locked' };
   if (!link.submitted_at) {

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -41,12 +42,38 @@ export function clearSessionCookie(c: Context<AppEnv>, o: Origin): void {
   deleteCookie(c, cookieName(secure), { path: '/', secure });
 }
 
-/** The client's address for sign-in backoff: the socket's peer (no proxy header is trusted). */
+/**
+ * The client's address for the per-address throttles (sign-in backoff, in-clinic unlock, ePRO token
+ * guesses): the socket's peer (no proxy header is trusted), an IPv6 peer by its /64 network.
+ */
 export function clientIp(c: Context<AppEnv>): string {
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    return throttleAddress(getConnInfo(c).remote.address ?? 'unknown');
   } catch {
     // app.request() in tests has no socket.
     return 'local';
   }
+}
+
+/**
+ * The address a throttle counts: IPv4 (and IPv4-mapped IPv6) as it is; IPv6 by its /64 network,
+ * since one host is given a whole /64 and can send from any address in it (RFC 4291 §2.5.4,
+ * RFC 8981 temporary addresses), so counting single IPv6 addresses would count nothing.
+ */
+export function throttleAddress(address: string): string {
+  const bare = address.replace(/%.*$/, '').toLowerCase();
+  if (!isIPv6(bare) || /^::ffff:\d+\.\d+\.\d+\.\d+$/.test(bare)) return address;
+  const [head = '', tail] = bare.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const front = groups(head);
+  // A dotted IPv4 tail is two groups; the /64 is the first four groups, so its value never matters.
+  const back = groups(tail).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]));
+  const all =
+    tail === undefined
+      ? front.flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]))
+      : [...front, ...Array(8 - front.length - back.length).fill('0'), ...back];
+  return `${all
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

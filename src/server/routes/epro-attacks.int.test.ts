@@ -134,6 +134,34 @@ describe('the token in /p/<token>', () => {
     expect(res.status).toBe(429);
   });
 
+  test('an IPv6 guesser is counted by its /64 network: rotating the low bits does not reset the count', async () => {
+    const { token } = await linkFor();
+    for (let i = 0; i < 10; i++)
+      await refused(await getFrom(`2001:db8:7:1::${i + 1}`, `/p/guess-v6-${i}`), 404);
+    await refused(await getFrom('2001:0db8:0007:0001:ffff:ffff:ffff:ffff', `/p/${token}`), 429);
+    expect((await getFrom('2001:db8:7:2::1', `/p/${token}`)).status).toBe(303);
+  });
+
+  test('a burst of guesses at once from one address still gets at most 10 answers before the 429', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => getFrom('198.51.100.11', `/p/burst-${i}`)),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s !== 404 && s !== 429)).toEqual([]);
+  });
+
+  test('guess counters older than the window are purged, so the table does not grow without end', async () => {
+    const db = web.registry.deps.db;
+    await sql`insert into epro_token_failure (ip, at)
+      select '203.0.113.' || g, ${new Date('2026-03-17T08:00:00Z')} from generate_series(1, 50) g`.execute(
+      db,
+    );
+    await refused(await getFrom('198.51.100.12', '/p/one-more-guess'), 404);
+    const left = await sql<{ n: string }>`select count(*) as n from epro_token_failure`.execute(db);
+    expect(Number(left.rows[0]?.n)).toBe(1);
+  });
+
   test('no token, whole or in part, reaches a log line, on any answer', async () => {
     const { token } = await linkFor();
     web.logs.length = 0;

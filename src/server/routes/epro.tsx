@@ -4,7 +4,6 @@ import { RegistryError } from '../../errors.js';
 import { getInstrument, type InstrumentDef, unstorableText } from '../../instruments/index.js';
 import {
   ANALGESIC_PAGE,
-  checkYear,
   loadPatientSession,
   openLink,
   PATIENT_IDLE_MS,
@@ -14,6 +13,7 @@ import {
   tokenLogId,
 } from '../../registry/epro-links.js';
 import { loadDrafts, saveDraft, savedPages, submitLink } from '../../registry/epro-submit.js';
+import { checkYear } from '../../registry/epro-year.js';
 import { checkAnswers } from '../../registry/protocol-rules.js';
 import { messagesFor, patientMessages } from '../../web/epro/messages.js';
 import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
