@@ -1,5 +1,6 @@
 // Reading a tidy CSV, checking each row on its own and COPYing the good ones into a staging table.
 import type { createHash } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
 import {
@@ -21,6 +22,9 @@ import { VISIT_ORD, VISIT_RECORD } from './import-form.js';
 import type { ImportOptions } from './import-options.js';
 import type { Problems } from './import-problems.js';
 import { checkPlacement } from './protocol-rules.js';
+
+/** Rows checked between two turns of the event loop. */
+const YIELD_ROWS = 500;
 
 /** Where a (visit, instrument) pair sorts, and its instrument, resolved once per pair. */
 interface Placement {
@@ -80,6 +84,9 @@ export async function readRows(
         rows++;
         const wait = checkRow(record, place, problems, order, sink);
         if (wait) await wait;
+        // A turn of the event loop now and then: the server's replies to the writes sent meanwhile
+        // are read, and the next statement sent, while the rest of a large chunk is checked.
+        else if (rows % YIELD_ROWS === 0) await setImmediate();
       }
       const wait = endBlock?.(rows);
       if (wait) await wait;
