@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { VCU_COORDINATOR } from '../../../test/helpers/registry.js';
 import { createTestWeb, WebClient } from '../../../test/helpers/web.js';
-import { createLink, enrolSubject, revokeLink } from '../../registry/index.js';
+import { createLink, enrolSubject, revokeLink, SYSTEM_ACTOR, setYearCheck } from '../../registry/index.js';
 import { buildApp } from '../app.js';
 
 /*
@@ -384,5 +384,30 @@ describe('double submit', () => {
     const submits = await sql`select id from audit_event where action = 'epro.submit'
       and after->>'link' = ${String(s.id)}`.execute(web.registry.deps.db);
     expect(submits.rows).toHaveLength(1);
+  });
+});
+
+describe('the year-of-birth guard', () => {
+  test.each([
+    ['a NUL', '1948\u0000'],
+    ['10 kB', '1'.repeat(10_000)],
+    ['markup', '<script>alert(1)</script>'],
+    ['SQL', "1948' or '1'='1"],
+    ['a duplicated field', ['1950', '1948']],
+  ])('%s is a wrong year in one line (422), counted, and echoed inert', async (_n, year) => {
+    await setYearCheck(web.registry.deps, SYSTEM_ACTOR, 'VCU', true);
+    try {
+      const { p, id } = await opened();
+      const text = await refused(await p.post('/p/year', { year }), 422);
+      expect(text).toContain('does not match');
+      expect(text).not.toContain('<script>alert');
+      const r = await sql<{
+        year_failures: number;
+      }>`select year_failures from epro_link where id = ${id}`.execute(web.registry.deps.db);
+      expect(r.rows[0]?.year_failures).toBe(1);
+      expect((await p.get('/p/form')).headers.get('location')).toBe('/p/year');
+    } finally {
+      await setYearCheck(web.registry.deps, SYSTEM_ACTOR, 'VCU', false);
+    }
   });
 });
