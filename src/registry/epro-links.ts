@@ -323,6 +323,8 @@ export interface PatientSession {
   needsYear: boolean;
   /** The link was revoked, locked or has expired since the session began. */
   closed: 'revoked' | 'locked' | 'expired' | null;
+  /** The site's language and the texts it installed in it (site-text.ts), read with the session. */
+  texts: { language: string; catalog: unknown; odi: unknown };
 }
 
 /** The live patient session of a cookie, or null (unknown, idle 30 minutes, past 2 hours). */
@@ -342,9 +344,17 @@ export async function loadPatientSession(deps: RegistryDeps, token: string): Pro
       valid_to: Date;
       year_checked: boolean;
       year_check: boolean | null;
+      language: string;
+      catalog: unknown;
+      odi: unknown;
     }>`select l.id as link_id, l.study_id, l.site_id, l.visit, l.submitted_at, l.revoked_at, l.locked_at,
-         l.valid_to, s.year_checked, site.epro_year_check as year_check
+         l.valid_to, s.year_checked, site.epro_year_check as year_check,
+         coalesce(site.language, 'en') as language, cat.body as catalog, odi.body as odi
        from epro_session s join epro_link l on l.id = s.link_id join site on site.id = l.site_id
+         left join site_text cat on cat.site_id = site.id and cat.kind = 'catalog'
+           and cat.language = coalesce(site.language, 'en') and cat.replaced_at is null
+         left join site_text odi on odi.site_id = site.id and odi.kind = 'odi'
+           and odi.language = coalesce(site.language, 'en') and odi.replaced_at is null
        where s.id_hash = ${idHash} and s.expires_at > ${now}
          and s.last_seen_at > ${new Date(now.getTime() - PATIENT_IDLE_MS)}`.execute(deps.db)
   ).rows[0];
@@ -366,5 +376,6 @@ export async function loadPatientSession(deps: RegistryDeps, token: string): Pro
     submitted: row.submitted_at !== null,
     needsYear: row.year_check === true && !row.year_checked,
     closed,
+    texts: { language: row.language, catalog: row.catalog, odi: row.odi },
   };
 }

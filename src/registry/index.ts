@@ -75,6 +75,17 @@ export {
   signVisit,
   unlockResponse,
 } from './signatures.js';
+export {
+  installSiteText,
+  listSiteTexts,
+  odiWordingProblems,
+  SITE_TEXT_KINDS,
+  type SiteTextInput,
+  type SiteTextKind,
+  type SiteTextRow,
+  setSiteLanguage,
+  siteLanguages,
+} from './site-text.js';
 export { createSite, listSites } from './sites.js';
 export { studyReport } from './study-report.js';
 export { enrolSubject, formatStudyId, withdrawSubject } from './subjects.js';

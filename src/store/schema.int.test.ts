@@ -220,7 +220,18 @@ describe('schema', () => {
       ],
       epro_session: ['id_hash', 'link_id', 'created_at', 'last_seen_at', 'expires_at', 'year_checked'],
       epro_token_failure: ['id', 'ip', 'at'],
-      site: ['id', 'name', 'created_at', 'epro_year_check', 'epro_greeting'],
+      site: ['id', 'name', 'created_at', 'epro_year_check', 'epro_greeting', 'language'],
+      site_text: [
+        'id',
+        'site_id',
+        'kind',
+        'language',
+        'body',
+        'licence',
+        'installed_by',
+        'installed_at',
+        'replaced_at',
+      ],
       site_sequence: ['site_id', 'last_seq'],
       subject: [
         'study_id',
@@ -288,6 +299,7 @@ describe('schema', () => {
       '0014-unsigned-worklist-order',
       '0015-subject-progress-by-index',
       '0016-web-session-locked',
+      '0018-site-text',
       '0019-care-tally',
       '0020-cohort-form',
     ]);

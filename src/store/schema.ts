@@ -37,6 +37,21 @@ export interface SiteTable {
   /** The greeting an ePRO message opens with (0013); null: a plain greeting. */
   epro_greeting: ColumnType<string | null, string | null | undefined>;
   created_at: TimestampDefault;
+  /** The patient pages' language (0018); null: English. */
+  language: ColumnType<string | null, string | null | undefined>;
+}
+
+/** A text a site installed for its patient pages (0018): a message catalog or its licensed ODI wording. */
+export interface SiteTextTable {
+  id: Identity;
+  site_id: string;
+  kind: 'catalog' | 'odi';
+  language: string;
+  body: ColumnType<unknown, string, string>;
+  licence: string | null;
+  installed_by: string;
+  installed_at: Timestamp;
+  replaced_at: NullableTimestamp;
 }
 
 export interface SiteSequenceTable {
@@ -307,6 +322,7 @@ export interface Database {
   login_failure: LoginFailureTable;
   job: JobTable;
   epro_message: EproMessageTable;
+  site_text: SiteTextTable;
 }
 
 /** A unit of background work (0013, src/registry/jobs.ts); `key` makes it unique. */

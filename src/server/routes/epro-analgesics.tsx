@@ -35,7 +35,8 @@ import type { RouteTable } from '../router.js';
 
 /** What eproRoutes shares with these routes: the patient's session, its refusals, the page writer. */
 export interface PatientPageKit {
-  m: EproMessages;
+  /** The session's messages: its site's language and installed catalog. */
+  messages(s: PatientSession): EproMessages;
   session(c: Context<AppEnv>): Promise<PatientSession | null>;
   refuse(c: Context<AppEnv>, s: PatientSession | null): Promise<Response | null>;
   html(
@@ -68,7 +69,6 @@ function carriedFromForm(form: Form, carried: readonly CarriedMedicine[]): Analg
 
 export function eproAnalgesicRoutes(routes: RouteTable, deps: AppDeps, kit: PatientPageKit): void {
   const reg = deps.registry;
-  const { m } = kit;
 
   /** The session that may answer the analgesics page of its visit, or the refusal. */
   const open = async (c: Context<AppEnv>) => {
@@ -79,19 +79,19 @@ export function eproAnalgesicRoutes(routes: RouteTable, deps: AppDeps, kit: Pati
     const index = pages.indexOf(ANALGESIC_PAGE);
     if (index < 0) return { refused: c.redirect('/p/form', 303) };
     const drafts = await loadDrafts(reg, s);
-    return { s, pages, index, values: analgesicAnswers(drafts[ANALGESIC_PAGE]) };
+    return { s, m: kit.messages(s), pages, index, values: analgesicAnswers(drafts[ANALGESIC_PAGE]) };
   };
 
   const page = async (
     c: Context<AppEnv>,
-    o: { s: PatientSession; pages: string[]; index: number; values: AnalgesicAnswers },
+    o: { s: PatientSession; m: EproMessages; pages: string[]; index: number; values: AnalgesicAnswers },
     errors?: PageErrors,
   ) => {
     const carried = await carriedMedicines(reg.db, reg, o.s.studyId, o.s.visit);
     return kit.html(
       c,
       <AnalgesicPage
-        m={m}
+        m={o.m}
         index={o.index}
         total={o.pages.length}
         last={o.index === o.pages.length - 1}
@@ -113,6 +113,7 @@ export function eproAnalgesicRoutes(routes: RouteTable, deps: AppDeps, kit: Pati
   routes.post('/p/form/analgesic', 'public', async (c) => {
     const o = await open(c);
     if (o.refused) return o.refused;
+    const { m } = o;
     const form = await formOf(c);
     const carried = await carriedMedicines(reg.db, reg, o.s.studyId, o.s.visit);
     const removed = field(form, 'remove');
@@ -163,14 +164,14 @@ export function eproAnalgesicRoutes(routes: RouteTable, deps: AppDeps, kit: Pati
   routes.get('/p/form/analgesic/add', 'public', async (c) => {
     const o = await open(c);
     if (o.refused) return o.refused;
-    return kit.html(c, <AddMedicinePage m={m} />);
+    return kit.html(c, <AddMedicinePage m={o.m} />);
   });
 
   routes.post('/p/form/analgesic/add', 'public', async (c) => {
     const o = await open(c);
     if (o.refused) return o.refused;
     const key = field(await formOf(c), 'drug');
-    if (!patientDrug(key)) return kit.html(c, <AddMedicinePage m={m} error={m.choose} />, 422);
+    if (!patientDrug(key)) return kit.html(c, <AddMedicinePage m={o.m} error={o.m.choose} />, 422);
     return c.redirect(`/p/form/analgesic/add/${encodeURIComponent(key)}`, 303);
   });
 
@@ -179,7 +180,7 @@ export function eproAnalgesicRoutes(routes: RouteTable, deps: AppDeps, kit: Pati
     if (o.refused) return o.refused;
     const key = c.req.param('key') ?? '';
     if (!patientDrug(key)) return c.redirect('/p/form/analgesic/add', 303);
-    return kit.html(c, <MedicineDosePage m={m} drugKey={key} />);
+    return kit.html(c, <MedicineDosePage m={o.m} drugKey={key} />);
   });
 
   routes.post('/p/form/analgesic/add/:key', 'public', async (c) => {
@@ -193,7 +194,7 @@ export function eproAnalgesicRoutes(routes: RouteTable, deps: AppDeps, kit: Pati
     const perDay = perDayAnswer(field(form, 'perday'));
     if (strength === null || (s.form !== 'patch' && perDay === null && strength !== 'unsure')) {
       const picked = { strength: field(form, 'strength'), perDay: field(form, 'perday') };
-      return kit.html(c, <MedicineDosePage m={m} drugKey={key} picked={picked} error={m.choose} />, 422);
+      return kit.html(c, <MedicineDosePage m={o.m} drugKey={key} picked={picked} error={o.m.choose} />, 422);
     }
     const added = [...o.values.added, { key, strength, perDay: s.form === 'patch' ? null : perDay }];
     await saveDraft(reg, o.s, ANALGESIC_PAGE, { ...o.values, added, none: false, done: false });

@@ -205,7 +205,10 @@ function InstrumentQuestions(props: {
     <>
       {def.id === 'odi' ? <p>{m.odiIntro}</p> : null}
       {def.items.map((item: ItemDef) => {
-        const licensed = props.odiWording?.[item.id];
+        // ODI: the site's licensed statements when installed, else the catalog's neutral anchors;
+        // section titles from the catalog (the page's language).
+        const odi = def.id === 'odi';
+        const licensed = odi ? props.odiWording?.[item.id] : undefined;
         const options =
           item.type === 'boolean'
             ? [
@@ -214,14 +217,17 @@ function InstrumentQuestions(props: {
               ]
             : (item.choices ?? []).map((c, i) => ({
                 code: c.code,
-                label: c.code === 'na' ? m.notApplicable : (licensed?.[i] ?? c.label),
+                label:
+                  c.code === 'na'
+                    ? m.notApplicable
+                    : (licensed?.[i] ?? (odi ? m.odiAnchors[c.code] : undefined) ?? c.label),
               }));
         if (options.length === 0) return null;
         return (
           <Radios
             name={answerField(item.id)}
             id={controlId(item.id)}
-            legend={item.label}
+            legend={(odi ? m.odiSections[item.id] : undefined) ?? item.label}
             options={options}
             picked={chosen(values, item.id)}
           />

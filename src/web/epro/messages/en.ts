@@ -1,7 +1,10 @@
+import { ODI } from '../../../instruments/odi.js';
+
 /**
- * Every text of the patient pages, in English. A site adds a language with a file of the same shape
- * (`satisfies EproMessages`) registered in ../messages.ts. The ODI statements are not here: the
- * registry ships neutral anchors only, and a site's licensed wording replaces them when installed.
+ * Every text of the patient pages, in English. A site adds a language by installing a catalog of
+ * the same keys (docs/epro.md, `sifreg site-text install`), or a built-in file of the same shape
+ * registered in ../messages.ts. The ODI statements are not here: the registry ships section titles
+ * and neutral anchors only, and a site's licensed wording replaces the anchors when installed.
  */
 export const EN = {
   lang: 'en',
@@ -31,6 +34,11 @@ export const EN = {
   painLow: '0 = no pain',
   painHigh: '10 = worst pain imaginable',
   odiIntro: 'For each section, choose the one answer that describes you best today.',
+  /** ODI section titles and neutral 0–5 anchors, from the instrument (not the licensed wording). */
+  odiSections: Object.fromEntries(ODI.items.map((i) => [i.id, i.label])) as Record<string, string>,
+  odiAnchors: Object.fromEntries(
+    (ODI.items[0]?.choices ?? []).filter((c) => c.code !== 'na').map((c) => [c.code, c.label]),
+  ) as Record<string, string>,
   notApplicable: 'Does not apply to me',
   yes: 'Yes',
   no: 'No',

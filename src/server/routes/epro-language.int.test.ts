@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ES_CATALOG_TEXT, placeholderOdi } from '../../../test/fixtures/site-texts.js';
+import { ADMIN, APMSS_COORDINATOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
+import { createTestWeb, WebClient } from '../../../test/helpers/web.js';
+import type { Actor } from '../../registry/index.js';
+import { createLink, enrolSubject, installSiteText, setSiteLanguage } from '../../registry/index.js';
+
+// The Spanish catalog is a test fixture, not a validated translation; the ODI statements are placeholders.
+const ORIGIN = 'https://registry.example.org';
+const ENROLMENT = { sex: 'female', birth_year: 1948, consent_date: '2026-03-02', index_date: '2026-03-05' };
+
+let web: Awaited<ReturnType<typeof createTestWeb>>;
+
+/** A patient of the site holding an opened week-2 link. */
+async function patientAt(site: string, actor: Actor) {
+  const s = await enrolSubject(web.registry.deps, actor, { siteId: site, answers: ENROLMENT });
+  const link = await createLink(web.registry.deps, actor, { studyId: s.studyId, visit: 'week2' });
+  const p = new WebClient(web.app, null, ORIGIN);
+  expect((await p.get(`/p/${link.token}`)).status).toBe(303);
+  return p;
+}
+
+beforeAll(async () => {
+  web = await createTestWeb('2026-03-02T09:00:00.000Z', { appOrigin: ORIGIN });
+  const deps = web.registry.deps;
+  await installSiteText(deps, ADMIN, {
+    siteId: 'VCU',
+    kind: 'catalog',
+    language: 'es',
+    text: ES_CATALOG_TEXT,
+  });
+  await installSiteText(deps, ADMIN, {
+    siteId: 'VCU',
+    kind: 'odi',
+    language: 'es',
+    text: JSON.stringify(placeholderOdi('es')),
+    licence: 'Test licence statement (fixture)',
+  });
+  await setSiteLanguage(deps, ADMIN, 'VCU', 'es');
+  web.registry.setTime('2026-03-17T10:00:00.000Z');
+});
+afterAll(() => web.destroy());
+
+describe('patient pages in the site language', () => {
+  test("a site in Spanish: the pages' lang, the installed catalog's texts and the licensed ODI wording", async () => {
+    const p = await patientAt('VCU', VCU_COORDINATOR);
+    const overview = await (await p.get('/p/form')).text();
+    expect(overview).toContain('<html lang="es">');
+    expect(overview).toContain('Su cuestionario de seguimiento');
+    expect(overview).toMatch(/Página 0 de \d/);
+    const odi = await (await p.get('/p/form/odi')).text();
+    expect(odi).toContain('<html lang="es">');
+    expect(odi).toContain('Levantar peso');
+    expect(odi).toContain('Placeholder s3_lifting statement 2 (es)');
+    expect(odi).toContain('No se aplica a mí');
+    expect(odi).not.toContain('2 – moderate');
+    // A refused page answers in the same language.
+    const refused = await p.post('/p/form/odi', { 'a.s3_lifting': '9' });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('esa respuesta no es una de las opciones mostradas');
+    const pain = await (await p.get('/p/form/pain')).text();
+    expect(pain).toContain('¿Cuánto dolor tiene ahora');
+    const meds = await (await p.get('/p/form/analgesic')).text();
+    expect(meds).toContain('<html lang="es">');
+    expect(meds).toContain('Medicamentos para el dolor');
+  });
+
+  test('a site with no language set: English and the neutral ODI anchors', async () => {
+    const p = await patientAt('APMSS', APMSS_COORDINATOR);
+    const overview = await (await p.get('/p/form')).text();
+    expect(overview).toContain('<html lang="en">');
+    expect(overview).toContain('Your follow-up questionnaire');
+    const odi = await (await p.get('/p/form/odi')).text();
+    expect(odi).toContain('Lifting');
+    expect(odi).toContain('2 – moderate');
+    expect(odi).not.toContain('Placeholder');
+  });
+
+  test('a site in Spanish without an installed ODI wording shows the neutral anchors in Spanish', async () => {
+    await installSiteText(web.registry.deps, ADMIN, {
+      siteId: 'APMSS',
+      kind: 'catalog',
+      language: 'es',
+      text: ES_CATALOG_TEXT,
+    });
+    await setSiteLanguage(web.registry.deps, ADMIN, 'APMSS', 'es');
+    const p = await patientAt('APMSS', APMSS_COORDINATOR);
+    const odi = await (await p.get('/p/form/odi')).text();
+    expect(odi).toContain('<html lang="es">');
+    expect(odi).toContain('2 – moderado');
+    expect(odi).not.toContain('Placeholder');
+  });
+});
