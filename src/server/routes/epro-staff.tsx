@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { RegistryError } from '../../errors.js';
+import { eproInvitations, isEproVisit, resendInvitation } from '../../registry/epro-invitations.js';
 import {
   createLink,
   decideAeCandidate,
@@ -10,6 +11,7 @@ import {
   listPatientEntered,
   revokeLink,
 } from '../../registry/index.js';
+import { EproInvitations } from '../../web/epro-staff/invitations.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 import { field, formOf, renderPage } from '../render.js';
@@ -29,7 +31,7 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
   const page = async (
     c: Context<AppEnv>,
     studyId: string,
-    extra: { link?: string; visit?: string; error?: string } = {},
+    extra: { link?: string; visit?: string; error?: string; notice?: string } = {},
     status: 200 | 422 = 200,
   ) => {
     const actor = userOf(c).actor;
@@ -37,6 +39,7 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
     const candidates = await listAeCandidates(reg, actor, studyId);
     const drugs = await listPatientAnalgesics(reg, actor, studyId);
     const entered = await listPatientEntered(reg, actor, studyId);
+    const invitations = await eproInvitations(reg, actor, studyId);
     const base = `/subjects/${encodeURIComponent(studyId)}/epro`;
     return renderPage(
       c,
@@ -48,6 +51,7 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
             {extra.error}
           </p>
         ) : null}
+        {extra.notice ? <p role="status">{extra.notice}</p> : null}
         {extra.link ? (
           <div role="status">
             <p>New link for {extra.visit}. It is shown once: copy it now and send it to the patient.</p>
@@ -116,6 +120,11 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
             ))}
           </tbody>
         </table>
+        <EproInvitations
+          base={base}
+          rows={invitations}
+          visits={reg.protocol.visits.filter(isEproVisit).map((v) => v.code)}
+        />
         <h2>Forms entered by the patient</h2>
         <p class="muted">Review them on the form; a change is an amendment with a reason.</p>
         <ul>
@@ -189,7 +198,18 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
     }
   };
 
-  routes.get('/subjects/:studyId/epro', SITE_STAFF, (c) => page(c, c.req.param('studyId') ?? ''));
+  routes.get('/subjects/:studyId/epro', SITE_STAFF, (c) => {
+    const resent = reg.protocol.visits.find((v) => v.code === c.req.query('resent'))?.code;
+    return page(
+      c,
+      c.req.param('studyId') ?? '',
+      resent
+        ? {
+            notice: `The ${resent} invitation goes out again with a new link at the next pass of the mail worker.`,
+          }
+        : {},
+    );
+  });
 
   routes.post('/subjects/:studyId/epro/link', SITE_STAFF, async (c) => {
     const studyId = c.req.param('studyId') ?? '';
@@ -200,6 +220,19 @@ export function eproStaffRoutes(routes: RouteTable, deps: AppDeps): void {
       }
       const made = await createLink(reg, userOf(c).actor, { studyId, visit });
       return page(c, studyId, { link: eproUrl(deps.appOrigin, made.token), visit: made.visit });
+    });
+  });
+
+  routes.post('/subjects/:studyId/epro/resend', SITE_STAFF, async (c) => {
+    const studyId = c.req.param('studyId') ?? '';
+    const visit = field(await formOf(c), 'visit');
+    return guarded(c, studyId, async () => {
+      await resendInvitation(reg, userOf(c).actor, { studyId, visit });
+      // Redirect after the POST: reloading the page does not send it once more.
+      return c.redirect(
+        `/subjects/${encodeURIComponent(studyId)}/epro?resent=${encodeURIComponent(visit)}`,
+        303,
+      );
     });
   });
 

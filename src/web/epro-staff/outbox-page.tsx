@@ -12,7 +12,8 @@ export function messageStatus(m: EproMessageRow): string {
   return m.outcome === 'sent_by_hand' ? 'sent by hand' : 'sent';
 }
 
-const label = (m: EproMessageRow) => (m.kind === 'invitation' ? 'Invitation' : `Reminder (+${m.seq} d)`);
+const label = (m: EproMessageRow) =>
+  m.resend ? 'Invitation (sent again)' : m.kind === 'invitation' ? 'Invitation' : `Reminder (+${m.seq} d)`;
 
 /**
  * The ePRO outbox (messages that wait for staff: no SMTP_URL, no address, e-mail declined) and the
