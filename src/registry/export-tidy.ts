@@ -1,11 +1,18 @@
 import { sql } from 'kysely';
-import { TIDY_HEADER_LINE, type TidyRow, tidyLine, tidyRows, visitTidyRows } from '../exchange/tidy.js';
+import {
+  SIGNATURE_ITEM,
+  TIDY_HEADER_LINE,
+  type TidyRow,
+  tidyLine,
+  tidyRows,
+  visitTidyRows,
+} from '../exchange/tidy.js';
 import { type Answers, getInstrument, type InstrumentDef, storedMissing } from '../instruments/index.js';
 import { appendAudit } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { deidentifiedRow } from './export-deidentified.js';
 import { requireScope, siteFilter } from './scope.js';
-import { SIGNATURE_ITEM, signatureValues } from './signatures.js';
+import { signatureValues } from './signature-views.js';
 
 export interface ExportSummary {
   subjects: number;

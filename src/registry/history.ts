@@ -3,7 +3,7 @@ import { formatMissing, hasMissing, storedMissing } from '../instruments/index.j
 import { canonicalJson, type JsonObject, type JsonValue } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { inScope, requireScope } from './scope.js';
-import { type SignatureView, signaturesFor } from './signatures.js';
+import { type SignatureView, signaturesFor } from './signature-views.js';
 
 /*
  * Field-level history of one form, read from the audit trail (issue 8 §3.7): who, when (UTC), which

@@ -61,18 +61,13 @@ export {
   userSites,
 } from './sessions.js';
 export { heldUntil } from './sign-in-throttle.js';
+export { type SignatureView, signaturesFor } from './signature-views.js';
 export {
   type LockInput,
-  type LockVisitInput,
   lockResponse,
-  lockVisit,
   SIGNATURE_MEANING,
-  type SignatureView,
   type SignInput,
-  type SignVisitInput,
-  signaturesFor,
   signResponse,
-  signVisit,
   unlockResponse,
 } from './signatures.js';
 export {
@@ -103,4 +98,5 @@ export {
   setUserDisabled,
   type UserView,
 } from './users.js';
+export { type LockVisitInput, lockVisit, type SignVisitInput, signVisit } from './visit-signing.js';
 export { recordVisit, type VisitInput } from './visits.js';

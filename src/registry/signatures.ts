@@ -1,15 +1,13 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { RegistryError } from '../errors.js';
-import { SIGNATURE_ITEM } from '../exchange/tidy.js';
 import { MAX_INT4 } from '../instruments/index.js';
 import { appendAudit, type Database } from '../store/index.js';
-import { type Actor, type Permission, type RegistryDeps, requirePermission } from './context.js';
+import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
 import { refuseUnclosedQueries } from './queries.js';
 import { checkVersion, contentSha256, loadResponse, type ResponseRow } from './response-row.js';
 import type { ResponseRef } from './responses.js';
-import { inScope, requireScope, scopeFor, siteFilter } from './scope.js';
 import { accountHeldBack, countFailure } from './sign-in-throttle.js';
 import { authenticate } from './users.js';
 
@@ -19,7 +17,8 @@ import { authenticate } from './users.js';
  *   unlock (reason): locked or signed -> complete, and the signature in force is voided (kept).
  * An investigator signs by entering the password again; the signature records the signer, the
  * time (UTC) and its meaning, and is bound to a sha256 of the signed version (response-row.ts).
- * A form with a query not yet closed is neither locked nor signed.
+ * A form with a query not yet closed is neither locked nor signed. One visit's forms at once:
+ * visit-signing.ts; signatures as read back: signature-views.ts.
  */
 
 /** The meaning of every signature the registry takes (Part 11 §11.50(a)(3)). */
@@ -27,29 +26,21 @@ export const SIGNATURE_MEANING = 'I have reviewed and approve';
 
 const ID = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const VERSION = z.number().int().positive().max(MAX_INT4);
-const REASON = z
+export const REASON = z
   .string({ message: 'reason: say why' })
   .trim()
   .min(1, 'reason: say why')
   .max(2000, 'reason: at most 2,000 characters');
-const PASSWORD = z
+export const PASSWORD = z
   .string({ message: 'password: enter your password to sign' })
   .min(1, 'password: enter your password to sign')
   .max(1024);
 
 const LOCK_INPUT = z.object({ id: ID, version: VERSION, reason: REASON });
 const SIGN_INPUT = z.object({ id: ID, version: VERSION, password: PASSWORD });
-const VISITS = {
-  visit: z.string().min(1, 'visit is required'),
-  studyIds: z.array(z.string().min(1)).min(1, 'studyIds: choose at least one subject').max(5000),
-};
-const LOCK_VISIT_INPUT = z.object({ ...VISITS, reason: REASON });
-const SIGN_VISIT_INPUT = z.object({ ...VISITS, password: PASSWORD });
 
 export type LockInput = z.input<typeof LOCK_INPUT>;
 export type SignInput = z.input<typeof SIGN_INPUT>;
-export type LockVisitInput = z.input<typeof LOCK_VISIT_INPUT>;
-export type SignVisitInput = z.input<typeof SIGN_VISIT_INPUT>;
 
 /**
  * The signer proves who they are again (Part 11 §11.200(a)(1)), with the one password rule of
@@ -57,7 +48,7 @@ export type SignVisitInput = z.input<typeof SIGN_VISIT_INPUT>;
  * it counts as a failed password check of the account (sessions.ts), so guessing at signatures backs
  * off and locks the account exactly as guessing at sign-in does (Part 11 §11.300(d)).
  */
-async function confirmSigner(
+export async function confirmSigner(
   deps: RegistryDeps,
   actor: Actor,
   password: string,
@@ -94,7 +85,7 @@ function ref(row: ResponseRow, version: number, status: ResponseRow['status']): 
   return { id: row.id, version, status, scores: row.scores as ResponseRef['scores'] };
 }
 
-async function lockRow(
+export async function lockRow(
   trx: Transaction<Database>,
   actor: Actor,
   row: ResponseRow,
@@ -130,7 +121,7 @@ async function lockRow(
   return ref(row, version, 'locked');
 }
 
-async function signRow(
+export async function signRow(
   trx: Transaction<Database>,
   actor: Actor,
   row: ResponseRow,
@@ -271,228 +262,4 @@ export async function signResponse(deps: RegistryDeps, actor: Actor, input: Sign
     await checkVersion(trx, row, s.version);
     return signRow(trx, actor, row, 'form', deps.clock());
   });
-}
-
-/**
- * The forms of one visit of several subjects, loaded for update, after checking every subject is
- * in the actor's scope (another site's subject is not found: nothing is written).
- */
-async function visitForms(
-  deps: RegistryDeps,
-  trx: Transaction<Database>,
-  actor: Actor,
-  permission: Permission,
-  visit: string,
-  studyIds: readonly string[],
-): Promise<ResponseRow[]> {
-  if (!deps.protocol.visits.some((v) => v.code === visit)) {
-    throw new RegistryError(
-      'UNKNOWN_VISIT',
-      `unknown visit ${JSON.stringify(visit)} (visits: ${deps.protocol.visits.map((v) => v.code).join(', ')})`,
-    );
-  }
-  const ids = [...new Set(studyIds)];
-  const subjects = await trx
-    .selectFrom('subject')
-    .select(['study_id', 'site_id'])
-    .where('study_id', 'in', ids)
-    .execute();
-  const scope = scopeFor(actor, permission);
-  const found = new Map(subjects.filter((s) => inScope(scope, s.site_id)).map((s) => [s.study_id, s]));
-  const missing = ids.find((id) => !found.has(id));
-  if (missing !== undefined) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${missing} not found`);
-  const rows = await trx
-    .selectFrom('response')
-    .selectAll()
-    .where('study_id', 'in', ids)
-    .where('visit', '=', visit)
-    .orderBy('study_id')
-    .orderBy('instrument')
-    .orderBy('instance')
-    .forUpdate()
-    .execute();
-  const drafts = rows.filter((r) => r.status === 'draft');
-  if (drafts.length > 0) {
-    throw new RegistryError(
-      'INVALID_STATE',
-      `${drafts.length === 1 ? 'a form is' : `${drafts.length} forms are`} still draft at ${visit} (${drafts
-        .slice(0, 5)
-        .map((d) => `${d.study_id} ${d.instrument}`)
-        .join(', ')}); complete ${drafts.length === 1 ? 'it' : 'them'} first`,
-    );
-  }
-  const empty = ids.filter((id) => !rows.some((r) => r.study_id === id));
-  if (empty.length > 0) {
-    throw new RegistryError(
-      'INVALID_STATE',
-      `no form is recorded at ${visit} for ${empty.slice(0, 5).join(', ')}`,
-    );
-  }
-  return rows;
-}
-
-/**
- * Locks every form of one visit of one or more subjects of the actor's site (investigator): all or
- * nothing in one transaction, one audit event per form. Forms already locked or signed stay as they are.
- */
-export async function lockVisit(
-  deps: RegistryDeps,
-  actor: Actor,
-  input: LockVisitInput,
-): Promise<{ locked: number; alreadyLocked: number }> {
-  requirePermission(actor, 'response.lock');
-  const s = parseInput(LOCK_VISIT_INPUT, input);
-  return deps.db.transaction().execute(async (trx) => {
-    const rows = await visitForms(deps, trx, actor, 'response.lock', s.visit, s.studyIds);
-    const todo = rows.filter((r) => r.status === 'complete');
-    await refuseUnclosedQueries(trx, todo, 'locked');
-    const now = deps.clock();
-    for (const row of todo) await lockRow(trx, actor, row, s.reason, now);
-    return { locked: todo.length, alreadyLocked: rows.length - todo.length };
-  });
-}
-
-/**
- * Signs every form of one visit of one or more subjects of the actor's site (investigator), after
- * the password is entered again: all or nothing in one transaction, one signature and one audit
- * event per form. Forms already signed stay as they are.
- */
-export async function signVisit(
-  deps: RegistryDeps,
-  actor: Actor,
-  input: SignVisitInput,
-): Promise<{ signed: number; alreadySigned: number }> {
-  requirePermission(actor, 'response.sign');
-  const s = parseInput(SIGN_VISIT_INPUT, input);
-  await confirmSigner(deps, actor, s.password, { entity: 'visit', entityId: s.visit });
-  return deps.db.transaction().execute(async (trx) => {
-    const rows = await visitForms(deps, trx, actor, 'response.sign', s.visit, s.studyIds);
-    const todo = rows.filter((r) => r.status !== 'signed');
-    await refuseUnclosedQueries(trx, todo, 'signed');
-    const now = deps.clock();
-    for (const row of todo) await signRow(trx, actor, row, 'visit', now);
-    return { signed: todo.length, alreadySigned: rows.length - todo.length };
-  });
-}
-
-/** A signature as shown on the page and in exports. */
-export interface SignatureView {
-  id: number;
-  responseId: number;
-  signedBy: string;
-  /** The signer's full name from their account; the username when none is set. */
-  signerName: string;
-  role: string;
-  meaning: string;
-  /** UTC, ISO 8601. */
-  signedAt: string;
-  scope: 'form' | 'visit';
-  version: number;
-  contentSha256: string;
-  /**
-   * in force: not voided, and the form is still the signed version (its hash matches); void: voided
-   * by an unlock (see `void`); broken: not voided, but the form no longer matches what was signed.
-   */
-  state: 'in force' | 'void' | 'broken';
-  void: { at: string; by: string; reason: string } | null;
-}
-
-/**
- * Every signature of each response asked for that the actor may read, newest first (others are
- * left out as if they did not exist).
- */
-export async function signaturesFor(
-  deps: RegistryDeps,
-  actor: Actor,
-  responseIds: readonly number[],
-): Promise<Map<number, SignatureView[]>> {
-  const sites = siteFilter(requireScope(actor, 'data.read'));
-  const out = new Map<number, SignatureView[]>();
-  if (responseIds.length === 0) return out;
-  let q = deps.db
-    .selectFrom('response')
-    .selectAll()
-    .where('id', 'in', [...responseIds]);
-  if (sites) q = q.where('site_id', 'in', sites);
-  const responses = new Map((await q.execute()).map((r) => [r.id, r]));
-  if (responses.size === 0) return out;
-  const rows = await deps.db
-    .selectFrom('signature')
-    .leftJoin('app_user', 'app_user.username', 'signature.signed_by')
-    .selectAll('signature')
-    .select('app_user.full_name')
-    .where('response_id', 'in', [...responses.keys()])
-    .orderBy('signature.id', 'desc')
-    .execute();
-  for (const id of responses.keys()) out.set(id, []);
-  for (const s of rows) {
-    const response = responses.get(s.response_id)!;
-    out.get(s.response_id)!.push({
-      id: s.id,
-      responseId: s.response_id,
-      signedBy: s.signed_by,
-      signerName: s.full_name ?? s.signed_by,
-      role: s.signer_role,
-      meaning: s.meaning,
-      signedAt: s.signed_at.toISOString(),
-      scope: s.scope,
-      version: s.response_version,
-      contentSha256: s.content_sha256,
-      state: s.void_at ? 'void' : signatureState(response, s),
-      void: s.void_at
-        ? { at: s.void_at.toISOString(), by: s.void_by ?? '', reason: s.void_reason ?? '' }
-        : null,
-    });
-  }
-  return out;
-}
-
-/** A signature not voided is in force while the form is still the signed version, else broken. */
-function signatureState(
-  response: ResponseRow,
-  s: { response_version: number; content_sha256: string },
-): 'in force' | 'broken' {
-  const intact =
-    response.version === s.response_version &&
-    contentSha256(response, s.response_version) === s.content_sha256;
-  return intact ? 'in force' : 'broken';
-}
-
-export { SIGNATURE_ITEM };
-
-/**
- * The `_signature` value of each signed form of these subjects, keyed by
- * `study_id visit instrument instance` (tab-separated), read in the caller's snapshot:
- * `name=…; username=…; signed_at=<UTC>; meaning=…; sha256=…; state=in force|broken`.
- */
-export async function signatureValues(
-  db: Kysely<Database> | Transaction<Database>,
-  studyIds: readonly string[],
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (studyIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('signature as s')
-    .innerJoin('response as r', 'r.id', 's.response_id')
-    .leftJoin('app_user as u', 'u.username', 's.signed_by')
-    .selectAll('r')
-    .select([
-      's.signed_by as sig_by',
-      's.signed_at as sig_at',
-      's.meaning as sig_meaning',
-      's.content_sha256 as sig_sha',
-      's.response_version as sig_version',
-      'u.full_name as sig_name',
-    ])
-    .where('r.study_id', 'in', [...studyIds])
-    .where('s.void_at', 'is', null)
-    .execute();
-  for (const row of rows) {
-    const state = signatureState(row, { response_version: row.sig_version, content_sha256: row.sig_sha });
-    out.set(
-      [row.study_id, row.visit, row.instrument, row.instance].join('\t'),
-      `name=${row.sig_name ?? row.sig_by}; username=${row.sig_by}; signed_at=${row.sig_at.toISOString()}; meaning=${row.sig_meaning}; sha256=${row.sig_sha}; state=${state}`,
-    );
-  }
-  return out;
 }
