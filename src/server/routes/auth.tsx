@@ -8,7 +8,8 @@ import { homeFor, type RouteTable, userOf } from '../router.js';
 
 /** A `next` target only within this app (a path, never `//host` or a full URL). */
 function safeNext(next: string): string | null {
-  return /^\/(?![/\\])[^\s]*$/.test(next) ? next : null;
+  // Printable ASCII only: a control character (NUL, CR) cannot be put in a Location header.
+  return /^\/(?![/\\])[!-~]*$/.test(next) ? next : null;
 }
 
 /** Sign-in, sign-out, the start page and switching the active site. */

@@ -224,6 +224,25 @@ describe('the sign-in form', () => {
     expect(c.cookie).toBeNull();
   });
 
+  test.each([
+    ['another host', '//evil.example/x'],
+    ['a backslash host', '/\\evil.example'],
+    ['an absolute URL', 'https://evil.example/'],
+    ['a NUL', '/dashboard\u0000'],
+    ['a control character', '/dashboard\u0001x'],
+    ['a line break', '/dashboard\r\nSet-Cookie: x=1'],
+    ['non-Latin text', '/subjects/日本'],
+    ['10 kB', `/${'n'.repeat(10_000)}`],
+  ])('a sign-in with next = %s signs in and goes only to a page of this registry', async (_n, next) => {
+    const c = new WebClient(web.app, null, ORIGIN);
+    const res = await c.post('/login', { username: 'ivan.vcu', password: STAFF_PASSWORD, next });
+    expect(res.status, await res.clone().text()).toBe(303);
+    const location = res.headers.get('location') ?? '';
+    expect(location).toMatch(/^\/(?![/\\])/);
+    expect([...location].every((ch) => ch >= '!' && ch <= '~')).toBe(true);
+    expect(res.headers.get('set-cookie')).not.toContain('x=1');
+  });
+
   test('a 10 MB sign-in body is 413 in one line; an XSS username is echoed inert', async () => {
     const res = await rawPost(
       null,
