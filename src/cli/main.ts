@@ -57,6 +57,11 @@ export const VERBS: readonly VerbEntry[] = [
     summary: 'run the due ePRO jobs once (run-once), for cron',
     load: async () => (await import('./verbs/jobs.js')).JOBS,
   },
+  {
+    name: 'site-text',
+    summary: "install a site's patient-page catalog or licensed ODI wording; its language",
+    load: async () => (await import('./verbs/site-text.js')).SITE_TEXT,
+  },
 ];
 
 function usage(): string {

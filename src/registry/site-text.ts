@@ -224,7 +224,7 @@ export async function setSiteLanguage(
     const site = await requireSiteRow(trx, siteId);
     const available = await siteLanguages({ ...deps, db: trx }, actor, siteId);
     if (!available.includes(language)) {
-      refuse(`language ${language} has no catalog at ${siteId}`, [
+      refuse(`the language of ${siteId} was not changed`, [
         {
           path: ['language'],
           code: 'invalid_value',
