@@ -2,18 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ADMIN, createTestRegistry, rejects } from '../../test/helpers/registry.js';
 import { createSite, SYSTEM_ACTOR } from './index.js';
 import { loadSession, sessionHash, signIn } from './sessions.js';
-import {
-  addMembership,
-  addUser,
-  changeOwnPassword,
-  changeRole,
-  getUser,
-  listUsers,
-  removeMembership,
-  resetPassword,
-  setFullName,
-  setUserDisabled,
-} from './users.js';
+import { changeOwnPassword, resetPassword } from './user-passwords.js';
+import { addMembership, removeMembership } from './user-sites.js';
+import { addUser, changeRole, getUser, listUsers, setFullName, setUserDisabled } from './users.js';
 
 const PASSWORD = 'sacral-cement-2026';
 const NEW_PASSWORD = 'vertebral-augment-77';

@@ -84,16 +84,14 @@ export {
 export { createSite, listSites } from './sites.js';
 export { studyReport } from './study-report.js';
 export { enrolSubject, formatStudyId, withdrawSubject } from './subjects.js';
+export { changeOwnPassword, resetPassword } from './user-passwords.js';
+export { addMembership, removeMembership } from './user-sites.js';
 export {
-  addMembership,
   addUser,
   authenticate,
-  changeOwnPassword,
   changeRole,
   getUser,
   listUsers,
-  removeMembership,
-  resetPassword,
   setFullName,
   setUserDisabled,
   type UserView,

@@ -1,18 +1,27 @@
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
-import { type Issue, printable, RegistryError } from '../errors.js';
-import { isSiteCode } from '../protocol/identifiers.js';
+import { RegistryError } from '../errors.js';
 import { passwordProblem } from '../security/password-policy.js';
 import { appendAudit } from '../store/index.js';
 import { type Actor, type RegistryDeps, ROLES, type Role, requirePermission } from './context.js';
 import { parseInput } from './parse-input.js';
-import { accountHeldBack, countFailure, heldBackUntil } from './sign-in-throttle.js';
+import { heldBackUntil } from './sign-in-throttle.js';
+import {
+  ARGON2,
+  endSessions,
+  requireSiteExists,
+  SITE_ROLES,
+  sitesOf,
+  userRow,
+  validation,
+} from './user-rows.js';
 
-// OWASP password storage guidance: argon2id, m=19 MiB, t=2, p=1.
-// algorithm 2 is Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import).
-const ARGON2 = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
-
-const SITE_ROLES: readonly Role[] = ['coordinator', 'investigator'];
+/*
+ * Accounts (issue 8 §1, §2): the admin manages roles, site membership, names, passwords and disabled
+ * accounts; every user changes their own password. Each change is one transaction with its audit
+ * event; a password (old or new) never reaches the audit trail, only the fact of the change.
+ * Passwords: user-passwords.ts; site membership: user-sites.ts.
+ */
 
 const USER_INPUT = z
   .object({
@@ -106,14 +115,6 @@ export async function authenticate(
   return { username: user.username, role: user.role as Role, siteId: user.site_id };
 }
 
-/*
- * Accounts (issue 8 §1, §2): the admin manages roles, site membership, names, passwords and disabled
- * accounts; every user changes their own password. Each change is one transaction with its audit
- * event; a password (old or new) never reaches the audit trail, only the fact of the change.
- */
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A user as the admin pages show them (no password hash). */
 export interface UserView {
   id: string;
@@ -125,54 +126,6 @@ export interface UserView {
   /** Until when failed sign-ins hold the account back (a password reset lifts it); null: not held. */
   heldBackUntil: Date | null;
   createdAt: Date;
-}
-
-type Db = RegistryDeps['db'];
-
-/** The user's row, or USER_NOT_FOUND; `forUpdate` locks it, so changes to one user take turns. */
-async function userRow(db: Db, userId: string, forUpdate = false) {
-  if (!UUID.test(userId)) throw new RegistryError('USER_NOT_FOUND', 'user not found');
-  let query = db
-    .selectFrom('app_user')
-    .select(['id', 'username', 'full_name', 'role', 'site_id', 'disabled_at', 'created_at'])
-    .where('id', '=', userId);
-  if (forUpdate) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
-  if (!row) throw new RegistryError('USER_NOT_FOUND', 'user not found');
-  return row;
-}
-
-async function sitesOf(db: Db, userId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('user_site')
-    .select('site_id')
-    .where('user_id', '=', userId)
-    .orderBy('site_id')
-    .execute();
-  return rows.map((r) => r.site_id);
-}
-
-/** Ends every live session of a user, except the one whose hash is given (the user's own, kept). */
-async function endSessions(db: Db, userId: string, now: Date, exceptHash?: string): Promise<number> {
-  let query = db
-    .updateTable('web_session')
-    .set({ ended_at: now })
-    .where('user_id', '=', userId)
-    .where('ended_at', 'is', null);
-  if (exceptHash) query = query.where('id_hash', '!=', exceptHash);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-function validation(path: string, message: string): RegistryError {
-  return new RegistryError('VALIDATION_FAILED', `${path}: ${message}`, [
-    { path: [path], code: 'custom', message: `${path}: ${message}` },
-  ]);
-}
-
-function passwordIssue(password: string, username: string, path: string): RegistryError | null {
-  const problem = passwordProblem(password, { username });
-  return problem ? validation(path, `password ${problem}`) : null;
 }
 
 /** Every user, by username (admin). */
@@ -219,95 +172,6 @@ export async function getUser(deps: RegistryDeps, actor: Actor, userId: string):
     heldBackUntil: (await heldBackUntil(deps.db, [r.username], deps.clock())).get(r.username) ?? null,
     createdAt: r.created_at,
   };
-}
-
-/**
- * The signed-in user changes their own password: the current one must be right and the new one must
- * pass the policy. Every other session of theirs ends (a session opened by whoever knew the old one).
- */
-export async function changeOwnPassword(
-  deps: RegistryDeps,
-  who: { userId: string; sessionHash: string },
-  input: { currentPassword: string; newPassword: string },
-): Promise<void> {
-  const row = await deps.db
-    .selectFrom('app_user')
-    .select(['id', 'username', 'password_hash', 'site_id'])
-    .where('id', '=', who.userId)
-    .executeTakeFirst();
-  if (!row) throw new RegistryError('USER_NOT_FOUND', 'user not found');
-  // A wrong current password counts like a failed sign-in, so a session left open is no way to guess
-  // the password: the same backoff and lockout hold here.
-  const now = deps.clock();
-  if (await accountHeldBack(deps.db, row.username, now)) {
-    throw validation('currentPassword', 'too many wrong passwords; wait a few minutes and try again');
-  }
-  const issues: Issue[] = [];
-  if (!(await verify(row.password_hash, input.currentPassword))) {
-    await deps.db.transaction().execute(async (trx) => {
-      await countFailure(trx, row.username, 'password change', now);
-      await appendAudit(trx, {
-        at: now,
-        actor: row.username,
-        action: 'user.password_change_failed',
-        siteId: null,
-        entity: 'app_user',
-        entityId: row.id,
-      });
-    });
-    issues.push(...validation('currentPassword', 'the current password is not right').issues);
-  }
-  const problem = passwordIssue(input.newPassword, row.username, 'newPassword');
-  if (problem) issues.push(...problem.issues);
-  else if (input.newPassword === input.currentPassword) {
-    issues.push(...validation('newPassword', 'the new password must differ from the current one').issues);
-  }
-  if (issues.length > 0) {
-    throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
-  }
-  const passwordHash = await hash(input.newPassword, ARGON2);
-  await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('app_user').set({ password_hash: passwordHash }).where('id', '=', row.id).execute();
-    const ended = await endSessions(trx, row.id, now, who.sessionHash);
-    await appendAudit(trx, {
-      at: now,
-      actor: row.username,
-      action: 'user.password_change',
-      siteId: null,
-      entity: 'app_user',
-      entityId: row.id,
-      after: { other_sessions_ended: ended },
-    });
-  });
-}
-
-/** The admin sets a new password for a user: their sessions end and their failed sign-ins are cleared. */
-export async function resetPassword(
-  deps: RegistryDeps,
-  actor: Actor,
-  userId: string,
-  input: { newPassword: string },
-): Promise<void> {
-  requirePermission(actor, 'user.manage');
-  const row = await userRow(deps.db, userId);
-  const problem = passwordIssue(input.newPassword, row.username, 'newPassword');
-  if (problem) throw problem;
-  const passwordHash = await hash(input.newPassword, ARGON2);
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('app_user').set({ password_hash: passwordHash }).where('id', '=', row.id).execute();
-    const ended = await endSessions(trx, row.id, now);
-    await trx.deleteFrom('login_failure').where('username', '=', row.username).execute();
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: 'user.password_reset',
-      siteId: null,
-      entity: 'app_user',
-      entityId: row.id,
-      after: { username: row.username, sessions_ended: ended },
-    });
-  });
 }
 
 /** Whether the actor is the user (an admin may not disable or demote themselves: no one could undo it). */
@@ -394,89 +258,6 @@ export async function changeRole(
       entityId: row.id,
       before: { role: row.role, sites },
       after: { role, sites: siteId ? (sites.length ? sites : [siteId]) : [] },
-    });
-  });
-}
-
-async function requireSiteExists(db: Db, siteId: string): Promise<void> {
-  // Not a site code (it may hold text PostgreSQL cannot compare, such as NUL): no such site.
-  const site = isSiteCode(siteId)
-    ? await db.selectFrom('site').select('id').where('id', '=', siteId).executeTakeFirst()
-    : undefined;
-  if (!site) throw new RegistryError('SITE_NOT_FOUND', `site ${printable(siteId)} does not exist`);
-}
-
-/** The admin adds a site to a coordinator's or investigator's sites. */
-export async function addMembership(
-  deps: RegistryDeps,
-  actor: Actor,
-  userId: string,
-  siteId: string,
-): Promise<void> {
-  requirePermission(actor, 'user.manage');
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    const row = await userRow(trx, userId, true);
-    if (!SITE_ROLES.includes(row.role as Role)) {
-      throw validation('siteId', `a ${row.role} works across sites and has no site`);
-    }
-    await requireSiteExists(trx, siteId);
-    const added = await trx
-      .insertInto('user_site')
-      .values({ user_id: row.id, site_id: siteId })
-      .onConflict((oc) => oc.doNothing())
-      .returning('site_id')
-      .executeTakeFirst();
-    if (!added) return;
-    if (!row.site_id)
-      await trx.updateTable('app_user').set({ site_id: siteId }).where('id', '=', row.id).execute();
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: 'user.site_add',
-      siteId,
-      entity: 'app_user',
-      entityId: row.id,
-      after: { site_id: siteId },
-    });
-  });
-}
-
-/** The admin removes a site from a user's sites; a coordinator or investigator keeps at least one. */
-export async function removeMembership(
-  deps: RegistryDeps,
-  actor: Actor,
-  userId: string,
-  siteId: string,
-): Promise<void> {
-  requirePermission(actor, 'user.manage');
-  const now = deps.clock();
-  await deps.db.transaction().execute(async (trx) => {
-    const row = await userRow(trx, userId, true);
-    const sites = await sitesOf(trx, row.id);
-    if (!sites.includes(siteId)) {
-      throw new RegistryError('SITE_NOT_FOUND', `site ${printable(siteId)} is not among the user's sites`);
-    }
-    const rest = sites.filter((s) => s !== siteId);
-    if (rest.length === 0 && SITE_ROLES.includes(row.role as Role)) {
-      throw validation('siteId', `a ${row.role} must keep at least one site; add another first`);
-    }
-    await trx.deleteFrom('user_site').where('user_id', '=', row.id).where('site_id', '=', siteId).execute();
-    if (row.site_id === siteId) {
-      await trx
-        .updateTable('app_user')
-        .set({ site_id: rest[0] ?? null })
-        .where('id', '=', row.id)
-        .execute();
-    }
-    await appendAudit(trx, {
-      at: now,
-      actor: actor.username,
-      action: 'user.site_remove',
-      siteId,
-      entity: 'app_user',
-      entityId: row.id,
-      before: { site_id: siteId },
     });
   });
 }
