@@ -18,7 +18,7 @@ import {
   resendInvitation,
   setEproContact,
 } from './epro-invitations.js';
-import { smtpMailer } from './epro-mailer.js';
+import { MailBounced, smtpMailer } from './epro-mailer.js';
 import { runDueJobs } from './jobs.js';
 import { withdrawSubject } from './subjects.js';
 import { recordVisit } from './visits.js';
@@ -39,6 +39,10 @@ describe('ePRO bounces, resend and purge', () => {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onMailFrom(address, _session, callback) {
+        if (address.address === 'blocked@example.org') return callback(refusal(550));
+        callback();
+      },
       onRcptTo(address, _session, callback) {
         if (address.address === 'gone@example.org') return callback(refusal(550));
         if (address.address === 'busy@example.org' && busy) return callback(refusal(451));
@@ -140,6 +144,19 @@ describe('ePRO bounces, resend and purge', () => {
     const audit = await sql<{ action: string }>`select action from audit_event
       where entity_id = 'VCU-0001' and action like 'epro.%' order by id`.execute(r.deps.db);
     expect(audit.rows.map((a) => a.action)).toEqual(['epro.message.bounced']);
+  });
+
+  test('a 5xx to the sender (the registry EPRO_FROM) is not a bounce: an error, retried', async () => {
+    const mail = { to: 'someone@example.org', subject: 's', text: 't' };
+    const sender = await smtpMailer(smtpUrl, 'blocked@example.org')!(mail).catch((e: unknown) => e);
+    expect(sender).toBeInstanceOf(Error);
+    expect(sender).not.toBeInstanceOf(MailBounced);
+    expect((sender as Error).message).toBe('SMTP refused the message (550)');
+    const recipient = await smtpMailer(smtpUrl, 'registry@example.org')!({
+      ...mail,
+      to: 'gone@example.org',
+    }).catch((e: unknown) => e);
+    expect(recipient).toBeInstanceOf(MailBounced);
   });
 
   test("the bounce shows as the invitation's status and on the subject's contact, to its own site only", async () => {

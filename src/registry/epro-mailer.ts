@@ -23,7 +23,7 @@ export class MailBounced extends Error {
 
 /**
  * Sends ePRO mail through SMTP_URL (nodemailer). Null without SMTP_URL: messages wait in the outbox.
- * A permanent refusal (5xx) throws MailBounced; a refusal for now (4xx) or an unreachable server
+ * A permanent refusal (5xx) of the recipient (RCPT TO) or of the message (DATA) throws MailBounced; a refusal for now (4xx) or an unreachable server
  * throws a plain error, so the job is retried and nothing is recorded as sent. The error message
  * never holds the message body (and so never the link).
  */
@@ -34,8 +34,15 @@ export function smtpMailer(smtpUrl: string | undefined, from: string): SendMail 
     try {
       await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
     } catch (error) {
-      const { responseCode, code } = error as { responseCode?: number; code?: string };
-      if (typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600) {
+      const { responseCode, code, command } = error as {
+        responseCode?: number;
+        code?: string;
+        command?: string;
+      };
+      // Only the recipient's and the message's stages: a 5xx at the sender or sign-in is the
+      // registry's own configuration, retried (and seen in the job's error) rather than bounced.
+      const stage = command === 'RCPT TO' || command === 'DATA';
+      if (stage && typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600) {
         throw new MailBounced(responseCode);
       }
       const why = responseCode ?? code;
