@@ -47,7 +47,9 @@ export async function recordResponse(
   input: RecordInput,
 ): Promise<ResponseRef> {
   requirePermission(actor, 'response.write');
-  return deps.db.transaction().execute((trx) => recordResponseIn(deps, trx, actor, input));
+  // Input refused before a transaction begins.
+  const checked = checkRecord(deps, input);
+  return deps.db.transaction().execute((trx) => writeRecord(deps, trx, actor, checked));
 }
 
 /**
@@ -61,18 +63,25 @@ export async function recordResponseIn(
   input: RecordInput,
 ): Promise<ResponseRef> {
   requirePermission(actor, 'response.write');
+  return writeRecord(deps, trx, actor, checkRecord(deps, input));
+}
+
+/** The input parsed, placed in the protocol, validated and scored (no database). */
+function checkRecord(deps: RegistryDeps, input: RecordInput) {
   const r = parseInput(RECORD_INPUT, input);
   const def = checkPlacement(deps.protocol, r.visit, r.instrument, r.instance);
   const draft = r.status === 'draft';
-  const { answers, missing, scored } = checkAnswers(
-    deps.protocol,
-    def,
-    r.answers,
-    draft,
-    undefined,
-    deps.clock(),
-    r.missing,
-  );
+  const checked = checkAnswers(deps.protocol, def, r.answers, draft, undefined, deps.clock(), r.missing);
+  return { r, def, draft, ...checked };
+}
+
+/** Writes a checked record in `trx`: subject lock, site, date order, uniqueness, row, state, audit. */
+async function writeRecord(
+  deps: RegistryDeps,
+  trx: Transaction<Database>,
+  actor: Actor,
+  { r, def, draft, answers, missing, scored }: ReturnType<typeof checkRecord>,
+): Promise<ResponseRef> {
   const subject = await loadSubjectForUpdate(trx, r.studyId);
   requireSite(actor, 'response.write', subject.site_id, r.studyId);
   if (!draft) await checkDateOrder(trx, r.studyId, { ...r, answers });
