@@ -39,11 +39,17 @@ export async function saveDraft(
 ): Promise<void> {
   if (session.submitted || session.closed)
     throw new RegistryError('INVALID_STATE', 'this questionnaire is closed');
-  await sql`insert into epro_draft (link_id, page, answers, updated_at)
-    values (${session.linkId}, ${page}, ${JSON.stringify(answers)}::jsonb, ${deps.clock()})
+  // Checked again against the link's row, waiting for a submit that holds it: a save that read the
+  // session before a submit (another tab) committed must not overwrite what was sent.
+  const saved = await sql`insert into epro_draft (link_id, page, answers, updated_at)
+    select id, ${page}, ${JSON.stringify(answers)}::jsonb, ${deps.clock()} from epro_link
+    where id = ${session.linkId} and submitted_at is null and revoked_at is null and locked_at is null
+    for share
     on conflict (link_id, page) do update set answers = excluded.answers, updated_at = excluded.updated_at`.execute(
     deps.db,
   );
+  if (Number(saved.numAffectedRows ?? 0) === 0)
+    throw new RegistryError('INVALID_STATE', 'this questionnaire is closed');
 }
 
 /** The actor patient answers are recorded as: the ePRO channel, scoped to the link's site. */

@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { VCU_COORDINATOR } from '../../../test/helpers/registry.js';
 import { createTestWeb, WebClient } from '../../../test/helpers/web.js';
+import { loadPatientSession } from '../../registry/epro-links.js';
+import { saveDraft, submitLink } from '../../registry/epro-submit.js';
 import { createLink, enrolSubject, revokeLink, SYSTEM_ACTOR, setYearCheck } from '../../registry/index.js';
 import { buildApp } from '../app.js';
 
@@ -409,5 +411,40 @@ describe('the year-of-birth guard', () => {
     } finally {
       await setYearCheck(web.registry.deps, SYSTEM_ACTOR, 'VCU', false);
     }
+  });
+});
+
+describe('a page saved while the questionnaire is being sent', () => {
+  test('a save that read the session before the submit committed does not overwrite what was sent', async () => {
+    const s = await opened();
+    await s.p.post('/p/form/pain', { 'a.scale': 'nrs', 'a.score': '5' });
+    await s.p.post('/p/form/problems', { any: 'yes', description: 'Dizzy' });
+    const cookie = decodeURIComponent(String(s.p.cookie?.split('=')[1]));
+    const deps = web.registry.deps;
+    const stale = await loadPatientSession(deps, cookie);
+    if (!stale) throw new Error('no patient session');
+    expect(await submitLink(deps, stale)).toBe('recorded');
+    await expect(saveDraft(deps, stale, 'problems', { any: 'no', description: '' })).rejects.toThrow(
+      /closed/,
+    );
+    expect((await drafts(s.id)).problems).toEqual({ any: 'yes', description: 'Dizzy' });
+  });
+
+  test('a save that arrives while the submit holds the link waits for it, then is refused', async () => {
+    const s = await opened();
+    await s.p.post('/p/form/problems', { any: 'yes', description: 'Dizzy' });
+    const cookie = decodeURIComponent(String(s.p.cookie?.split('=')[1]));
+    const deps = web.registry.deps;
+    const stale = await loadPatientSession(deps, cookie);
+    if (!stale) throw new Error('no patient session');
+    let save: Promise<unknown> = Promise.resolve();
+    await deps.db.transaction().execute(async (trx) => {
+      await sql`select id from epro_link where id = ${s.id} for update`.execute(trx);
+      await sql`update epro_link set submitted_at = ${deps.clock()} where id = ${s.id}`.execute(trx);
+      save = saveDraft(deps, stale, 'problems', { any: 'no', description: '' }).catch((e: Error) => e);
+      await new Promise((r) => setTimeout(r, 200));
+    });
+    expect(String(await save)).toMatch(/closed/);
+    expect((await drafts(s.id)).problems).toEqual({ any: 'yes', description: 'Dizzy' });
   });
 });
