@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { VCU_COORDINATOR } from '../../../test/helpers/registry.js';
 import { createTestWeb, WebClient } from '../../../test/helpers/web.js';
 import { tokenHash } from '../../registry/epro-links.js';
-import { createLink, enrolSubject, revokeLink, SYSTEM_ACTOR, setYearCheck } from '../../registry/index.js';
+import {
+  createLink,
+  enrolSubject,
+  recordResponse,
+  revokeLink,
+  SYSTEM_ACTOR,
+  setYearCheck,
+} from '../../registry/index.js';
+import { recordVisit } from '../../registry/visits.js';
 
 const ORIGIN = 'https://registry.example.org';
 const IN_WINDOW = '2026-03-17T10:00:00.000Z';
@@ -177,6 +185,41 @@ describe('patient ePRO link', () => {
       (await again.post('/p/form/pain', { 'a.scale': 'nrs', 'a.score': '1' })).headers.get('location'),
     ).toBe('/p/done');
     expect(await (await again.get('/p/done')).text()).toContain('Thank you');
+  });
+
+  test('carried-forward medicines: each needs an answer; a stop date after the recorded visit date is refused beside it', async () => {
+    const { token, studyId } = await linkFor();
+    const deps = web.registry.deps;
+    await recordResponse(deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'baseline',
+      instrument: 'analgesic',
+      answers: { drug: 'morphine', strength: 30, unit: 'mg', route: 'oral', doses_per_day: 2 },
+    });
+    await recordVisit(deps, VCU_COORDINATOR, { studyId, visit: 'week2', date: '2026-03-16', mode: 'phone' });
+    const p = patient();
+    await p.get(`/p/${token}`);
+    const html = await (await p.get('/p/form/analgesic')).text();
+    expect(html).toContain('<legend>Morphine 30 mg tablet, 2 a day</legend>');
+    const unanswered = await p.post('/p/form/analgesic', { action: 'save' });
+    expect(unanswered.status).toBe(422);
+    expect(await unanswered.text()).toMatch(/id="carried-1-error">Please choose an answer for this medicine/);
+    // The 17th is today but after the week-2 visit recorded on the 16th: the analgesic form's own rule.
+    const after = await p.post('/p/form/analgesic', {
+      'carried.1': 'stopped',
+      'stop.1': '2026-03-17',
+      action: 'save',
+    });
+    expect(after.status).toBe(422);
+    const refused = await after.text();
+    expect(refused).toMatch(/id="stop-1-error">This date is after today or after this questionnaire/);
+    expect(refused).toMatch(/aria-describedby="stop-1-error"/);
+    const fine = await p.post('/p/form/analgesic', {
+      'carried.1': 'stopped',
+      'stop.1': '2026-03-15',
+      action: 'save',
+    });
+    expect(fine.headers.get('location')).toBe('/p/form/problems');
   });
 
   test('no identifier on any patient page: not the name, the study id, the MRN or the birth date', async () => {
