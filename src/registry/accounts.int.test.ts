@@ -146,6 +146,24 @@ describe('accounts: own password, reset, disable, role, sites, name', () => {
     expect((await audit('user.site_remove')).length).toBe(1);
   });
 
+  test.each([
+    ['NOPE', 'site NOPE does not exist'],
+    ['VCU\n', 'site VCU\\n does not exist'],
+  ])(
+    'a user added at a site that does not exist (%j) is SITE_NOT_FOUND, as a membership is',
+    async (siteId, message) => {
+      const refused = await rejects(
+        addUser(registry.deps, SYSTEM_ACTOR, {
+          username: 'nora.nosite',
+          role: 'coordinator',
+          siteId,
+          password: PASSWORD,
+        }),
+      );
+      expect([refused.code, refused.message]).toEqual(['SITE_NOT_FOUND', message]);
+    },
+  );
+
   test("two admins removing a user's two sites at once: one wins, the user keeps a site", async () => {
     const id = (
       await addUser(registry.deps, SYSTEM_ACTOR, {

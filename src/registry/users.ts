@@ -60,10 +60,7 @@ export async function addUser(deps: RegistryDeps, actor: Actor, input: UserInput
   const passwordHash = await hash(user.password, ARGON2);
   const siteId = user.siteId ?? null;
   return deps.db.transaction().execute(async (trx) => {
-    if (siteId) {
-      const site = await trx.selectFrom('site').select('id').where('id', '=', siteId).executeTakeFirst();
-      if (!site) throw new RegistryError('SITE_NOT_FOUND', `site ${siteId} does not exist`);
-    }
+    if (siteId) await requireSiteExists(trx, siteId);
     const existing = await trx
       .selectFrom('app_user')
       .select('id')
