@@ -62,6 +62,7 @@ const PARAMS: Record<string, { value: (s: Seed) => string; vcu: boolean; absent?
   page: { value: () => 'pain', vcu: false },
   token: { value: () => 'A'.repeat(43), vcu: false },
   id: { value: () => '1', vcu: false },
+  siteId: { value: () => 'VCU', vcu: false },
 };
 
 const paramsOf = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);

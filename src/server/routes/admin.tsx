@@ -23,6 +23,7 @@ import type { AppEnv } from '../env.js';
 import { field, formOf, renderPage } from '../render.js';
 import type { RouteTable } from '../router.js';
 import { userOf } from '../router.js';
+import { adminSiteTextRoutes } from './admin-site-text.js';
 
 const ADMIN = ['admin'] as const;
 
@@ -157,4 +158,7 @@ export function adminRoutes(routes: RouteTable, deps: AppDeps): void {
     }
     return c.redirect('/admin/sites', 303);
   });
+
+  // A site's patient-page language and installed texts (admin-site-text.tsx).
+  adminSiteTextRoutes(routes, deps);
 }

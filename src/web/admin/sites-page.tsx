@@ -21,6 +21,7 @@ export function SitesPage(props: {
             <tr>
               <th scope="col">Code</th>
               <th scope="col">Name</th>
+              <th scope="col">Patient pages</th>
             </tr>
           </thead>
           <tbody>
@@ -28,6 +29,9 @@ export function SitesPage(props: {
               <tr>
                 <td>{s.id}</td>
                 <td>{s.name}</td>
+                <td>
+                  <a href={`/admin/sites/${encodeURIComponent(s.id)}/texts`}>Language and texts</a>
+                </td>
               </tr>
             ))}
           </tbody>
