@@ -125,22 +125,17 @@ export function tallyOf(
 }
 
 /**
- * Brings the care tally of (protocol, definition) up to date for the report date `asOf`: counts
- * again the subjects changed since it was last brought up to date, and those whose rows do not hold
- * on `asOf` (everyone when there is no tally yet, a site changed, or too many changed).
+ * Brings the care tally of (protocol, definition) up to date for the report date `asOf`, in one
+ * transaction: counts again the subjects changed since it was last brought up to date, and those
+ * whose rows do not hold on `asOf` (everyone when there is no tally yet, a site changed, or too many
+ * changed).
  */
 export async function refreshCareTally(
   deps: RegistryDeps,
   asOf: string,
   definition: StudyDefinition,
-): Promise<Layout> {
-  const layout = await layoutOf(deps.db, deps.protocol, definition);
-  const { rows } = await sql<{ current: boolean }>`select coalesce(
-      (select s.through_event = coalesce((${REGISTRY_STATE}), 0)
-         and ${asOf}::date >= s.valid_from and ${asOf}::date < s.valid_until
-       from care_tally_state s where s.layout = ${layout.key}), false) as current`.execute(deps.db);
-  if (rows[0]!.current) return layout;
-  return deps.db.transaction().execute(async (trx) => recount(trx, deps.protocol, asOf, definition));
+): Promise<void> {
+  await deps.db.transaction().execute((trx) => recount(trx, deps.protocol, asOf, definition));
 }
 
 async function recount(
@@ -148,30 +143,36 @@ async function recount(
   protocol: Protocol,
   asOf: string,
   definition: StudyDefinition,
-): Promise<Layout> {
+): Promise<void> {
   const layout = await layoutOf(trx, protocol, definition);
   const key = layout.key;
   // One counter at a time per layout; a second one then finds the rows up to date.
   await sql`select pg_advisory_xact_lock(hashtextextended(${`care_tally:${key}`}, 0))`.execute(trx);
   const [head, state] = await Promise.all([
     registryState(trx),
-    sql<{ through: string }>`select through_event as through from care_tally_state
-      where layout = ${key}`.execute(trx),
+    sql<{ through: string; holds: boolean }>`select through_event as through,
+        ${asOf}::date >= valid_from and ${asOf}::date < valid_until as holds
+      from care_tally_state where layout = ${key}`.execute(trx),
   ]);
-  const through = state.rows[0] ? Number(state.rows[0].through) : null;
+  const known = state.rows[0];
   let ids: string[] | null = null;
-  if (through !== null) {
+  if (known) {
+    const through = Number(known.through);
     const changed = through === head ? [] : await changedSubjects(trx, through, head);
     if (changed !== null) {
-      const { rows } = await sql<{ study_id: string }>`select study_id from care_tally where layout = ${key}
-        and not (valid_from <= ${asOf}::date and ${asOf}::date < valid_until)`.execute(trx);
+      // Rows that stop holding on `asOf` are counted again too (only looked for when some do).
+      const { rows } = known.holds
+        ? { rows: [] }
+        : await sql<{ study_id: string }>`select study_id from care_tally where layout = ${key}
+            and not (valid_from <= ${asOf}::date and ${asOf}::date < valid_until)`.execute(trx);
       ids = [...new Set([...changed, ...rows.map((r) => r.study_id)])];
       if (ids.length > MAX_CHANGED) ids = null;
     }
   }
+  let rows: { s: CohortSubject; counts: number[]; validUntil: string }[] = [];
   if (ids === null || ids.length > 0) {
     const cohort = await careCohort(trx, protocol, null, asOf, definition, ids ?? undefined);
-    const rows = cohort.subjects.map((s) => ({ s, ...tallyOf(cohort, s, asOf) }));
+    rows = cohort.subjects.map((s) => ({ s, ...tallyOf(cohort, s, asOf) }));
     if (ids === null) await sql`delete from care_tally where layout = ${key}`.execute(trx);
     else
       await sql`delete from care_tally where layout = ${key} and study_id = any(${ids}::text[])`.execute(trx);
@@ -182,12 +183,23 @@ async function recount(
           ${rows.map((r) => r.validUntil)}::date[], ${rows.map((r) => `{${r.counts.join(',')}}`)}::text[])
           as t(study_id, site_id, valid_until, counts)`.execute(trx);
   }
-  await sql`insert into care_tally_state (layout, through_event, valid_from, valid_until)
-    select ${key}, ${head}, coalesce(max(valid_from), '-infinity'), coalesce(min(valid_until), 'infinity')
-    from care_tally where layout = ${key}
-    on conflict (layout) do update set through_event = excluded.through_event,
-      valid_from = excluded.valid_from, valid_until = excluded.valid_until`.execute(trx);
-  return layout;
+  // The dates every row holds for: from the kept range and the new rows when the range held,
+  // else read off all rows.
+  const until = rows.reduce<string | null>(
+    (a, r) => (a === null || r.validUntil < a ? r.validUntil : a),
+    null,
+  );
+  if (known?.holds && ids !== null)
+    await sql`update care_tally_state set through_event = ${head},
+        valid_from = greatest(valid_from, ${asOf}::date),
+        valid_until = least(valid_until, coalesce(${until}::date, valid_until))
+      where layout = ${key}`.execute(trx);
+  else
+    await sql`insert into care_tally_state (layout, through_event, valid_from, valid_until)
+      select ${key}, ${head}, coalesce(max(valid_from), '-infinity'), coalesce(min(valid_until), 'infinity')
+      from care_tally where layout = ${key}
+      on conflict (layout) do update set through_event = excluded.through_event,
+        valid_from = excluded.valid_from, valid_until = excluded.valid_until`.execute(trx);
 }
 
 /**
@@ -201,16 +213,31 @@ export async function siteCare(
   asOf: string,
   definition: StudyDefinition,
 ): Promise<(site: string) => SiteCare> {
-  const layout = await refreshCareTally(deps, asOf, definition);
+  const layout = await layoutOf(deps.db, deps.protocol, definition);
   const size = layout.kpis.length * 2 + 1 + layout.visits.length * 3;
   const sums = sql.join(
     Array.from({ length: size }, (_, i) => sql`coalesce(sum(counts[${sql.lit(i + 1)}]), 0)::int`),
   );
-  const { rows } = await sql<{ site_id: string; totals: number[] }>`select site_id, array[${sums}] as totals
-    from care_tally where layout = ${layout.key}
-      ${sites === null ? sql`` : sql`and site_id = any(${sites}::text[])`}
-    group by site_id`.execute(deps.db);
-  const bySite = new Map(rows.map((r) => [r.site_id, r.totals]));
+  // One round trip when the tally is up to date: whether it is, and the sums (none when not, unless
+  // `anyway`).
+  const read = (anyway: boolean) =>
+    sql<{ current: boolean; site_id: string | null; totals: number[] | null }>`
+    with state as (select coalesce(
+      (select s.through_event = coalesce((${REGISTRY_STATE}), 0)
+          and ${asOf}::date >= s.valid_from and ${asOf}::date < s.valid_until
+        from care_tally_state s where s.layout = ${layout.key}), false) as current)
+    select state.current, t.site_id, t.totals from state left join lateral (
+      select site_id, array[${sums}] as totals from care_tally
+      where (state.current or ${sql.lit(anyway)}) and layout = ${layout.key}
+        ${sites === null ? sql`` : sql`and site_id = any(${sites}::text[])`}
+      group by site_id) t on true`.execute(deps.db);
+  let { rows } = await read(false);
+  if (!rows[0]!.current) {
+    await refreshCareTally(deps, asOf, definition);
+    // Up to date at least to the registry state read before (a later write is counted next time).
+    ({ rows } = await read(true));
+  }
+  const bySite = new Map(rows.filter((r) => r.site_id !== null).map((r) => [r.site_id!, r.totals!]));
   const at = layout.kpis.length * 2 + 1;
   return (site) => {
     const t = bySite.get(site) ?? new Array<number>(size).fill(0);
