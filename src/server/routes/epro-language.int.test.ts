@@ -65,6 +65,21 @@ describe('patient pages in the site language', () => {
     expect(meds).toContain('Medicamentos para el dolor');
   });
 
+  test('in-clinic: the device handed to the patient shows the pages in the site language', async () => {
+    const { studyId } = await enrolSubject(web.registry.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: ENROLMENT,
+    });
+    const staff = await new WebClient(web.app, null, ORIGIN).signIn('cora.vcu');
+    const res = await staff.post(`/subjects/${studyId}/epro/in-clinic`, { visit: 'week2' });
+    expect(res.status).toBe(303);
+    const tablet = new WebClient(web.app, null, ORIGIN);
+    expect((await tablet.get(res.headers.get('location') ?? '')).status).toBe(303);
+    const pain = await (await tablet.get('/p/form/pain')).text();
+    expect(pain).toContain('<html lang="es">');
+    expect(pain).toContain('¿Cuánto dolor tiene ahora');
+  });
+
   test('a site with no language set: English and the neutral ODI anchors', async () => {
     const p = await patientAt('APMSS', APMSS_COORDINATOR);
     const overview = await (await p.get('/p/form')).text();
