@@ -58,6 +58,10 @@ describe("ePRO staff page: every invitation's status, resend, and a bounce on th
     });
     html = await (await cora.get(`/subjects/${vcu}/epro`)).text();
     expect(html).toContain('bounced: the mail server refused the address (550)');
+    // The send log says it too.
+    expect(await (await cora.get('/epro/outbox')).text()).toContain(
+      'bounced: the mail server refused the address (550)',
+    );
     const contact = await (await cora.get(`/subjects/${vcu}/epro/contact`)).text();
     expect(contact).toContain('Last e-mail bounced (2026-03-02)');
   });

@@ -6,7 +6,8 @@ const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace('T', 
 export function messageStatus(m: EproMessageRow): string {
   if (m.outcome === 'skipped') return `not sent: ${m.reason ?? 'no reason recorded'}`;
   if (m.outcome === 'outbox') return `waiting: ${m.reason ?? 'send by hand'}`;
-  if (m.outcome === 'bounced' || m.outcome === 'failed') return m.outcome;
+  if (m.outcome === 'bounced' || m.outcome === 'failed')
+    return m.reason ? `${m.outcome}: ${m.reason}` : m.outcome;
   if (m.completed) return 'completed';
   if (m.opened) return 'opened';
   return m.outcome === 'sent_by_hand' ? 'sent by hand' : 'sent';
