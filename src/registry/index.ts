@@ -34,16 +34,13 @@ export {
   answerQuery,
   type CloseQueryInput,
   closeQuery,
-  type QueryFilter,
-  type QueryMessageView,
   type QueryRef,
-  type QueryView,
-  queriesFor,
   type RaiseQueryInput,
   type ReopenQueryInput,
   raiseQuery,
   reopenQuery,
 } from './queries.js';
+export { type QueryFilter, type QueryMessageView, type QueryView, queriesFor } from './query-views.js';
 export { seededRandom } from './random.js';
 export { type AmendInput, amendResponse, type RecordInput, recordResponse } from './responses.js';
 export { markSdv, type SdvInput, type SdvMark, type SdvState, type SdvStatus, sdvStatus } from './sdv.js';

@@ -1,6 +1,9 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { type Issue, RegistryError } from '../errors.js';
 import { unstorableText } from '../instruments/index.js';
+
+/** A record's id given as input: a positive whole number JavaScript holds exactly (a bigint serial). */
+export const ROW_ID = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 /** Converts zod issues to registry issues `{ path, code, message }`. */
 export function zodIssues(error: z.ZodError): Issue[] {

@@ -4,10 +4,10 @@ import { RegistryError } from '../errors.js';
 import { getInstrument, MAX_INT4 } from '../instruments/index.js';
 import { appendAudit, type Database, type JsonObject, type QueryStatus } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
-import { parseInput } from './parse-input.js';
+import { parseInput, ROW_ID } from './parse-input.js';
 import { loadResponse, type ResponseRow } from './response-row.js';
 import { AMEND_INPUT, amendLoaded, type ResponseRef } from './responses.js';
-import { inScope, requireScope, scopeFor, siteFilter } from './scope.js';
+import { inScope, scopeFor } from './scope.js';
 
 /*
  * Queries (issue 8 §3.8): a monitor raises a data clarification on one item of one response; the
@@ -15,10 +15,9 @@ import { inScope, requireScope, scopeFor, siteFilter } from './scope.js';
  * responses.ts) or by explaining why the value stays; the monitor closes it, or reopens it.
  *   open -> answered -> closed; answered or closed -> open (reopen); open -> closed (withdrawn).
  * Queries are never deleted; every step is a message of the thread (who, when, what) and an audit
- * event. Another site's query is "not found".
+ * event. Another site's query is "not found". Queries as read back: query-views.ts.
  */
 
-const ID = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const TEXT = (what: string) =>
   z
     .string({ message: `text: ${what}` })
@@ -27,14 +26,14 @@ const TEXT = (what: string) =>
     .max(4000, 'text: at most 4,000 characters');
 
 const RAISE_INPUT = z.object({
-  responseId: ID,
+  responseId: ROW_ID,
   item: z.string().min(1, 'item is required').max(200),
   text: TEXT('say what needs clarifying'),
   assignee: z.string().min(1).max(64).nullable().optional(),
 });
 
 const ANSWER_INPUT = z.object({
-  queryId: ID,
+  queryId: ROW_ID,
   text: TEXT('explain why the value stays, or give the reason for the change'),
   /** An answer by amendment: the item's new value on the form as loaded at `version`. */
   amendment: z
@@ -45,9 +44,9 @@ const ANSWER_INPUT = z.object({
     .optional(),
 });
 
-const STEP_INPUT = z.object({ queryId: ID, text: z.string().trim().max(4000).optional() });
+const STEP_INPUT = z.object({ queryId: ROW_ID, text: z.string().trim().max(4000).optional() });
 const REOPEN_INPUT = z.object({
-  queryId: ID,
+  queryId: ROW_ID,
   text: TEXT('say why the query is reopened'),
   assignee: z.string().min(1).max(64).nullable().optional(),
 });
@@ -340,126 +339,5 @@ export async function refuseUnclosedQueries(
   );
 }
 
-export interface QueryMessageView {
-  kind: 'raise' | 'answer' | 'close' | 'reopen';
-  author: string;
-  /** UTC, ISO 8601. */
-  at: string;
-  text: string;
-  responseVersion: number | null;
-}
-
-export interface QueryView {
-  id: number;
-  siteId: string;
-  studyId: string;
-  responseId: number;
-  visit: string;
-  instrument: string;
-  instance: number;
-  item: string;
-  status: QueryStatus;
-  raisedBy: string;
-  raisedAt: string;
-  assignedTo: string | null;
-  messages: QueryMessageView[];
-}
-
-const FILTER = z.object({
-  status: z.array(z.enum(['open', 'answered', 'closed'])).optional(),
-  studyId: z.string().min(1).optional(),
-  queryId: ID.optional(),
-  responseId: ID.optional(),
-  siteId: z.string().min(1).optional(),
-  /** The actor's worklist: see queriesFor. */
-  mine: z.boolean().optional(),
-  limit: z.number().int().min(1).max(1000).default(200),
-});
-
-export type QueryFilter = z.input<typeof FILTER>;
-
-/**
- * Queries the actor may read (data.read scope: site staff their site, the monitor every site),
- * newest first, each with its thread. `mine` is the worklist "assigned to me": for site staff, the
- * open queries of their site assigned to them or to nobody (an unassigned query is the whole site's
- * work); for a monitor, the answered queries they raised (waiting for them to close or reopen).
- */
-export async function queriesFor(
-  deps: RegistryDeps,
-  actor: Actor,
-  filter: QueryFilter = {},
-): Promise<QueryView[]> {
-  const sites = siteFilter(requireScope(actor, 'data.read'));
-  const f = parseInput(FILTER, filter);
-  let q = deps.db
-    .selectFrom('query as q')
-    .innerJoin('response as r', 'r.id', 'q.response_id')
-    .select([
-      'q.id',
-      'q.site_id',
-      'q.study_id',
-      'q.response_id',
-      'q.item',
-      'q.status',
-      'q.raised_by',
-      'q.raised_at',
-      'q.assigned_to',
-      'r.visit',
-      'r.instrument',
-      'r.instance',
-    ]);
-  if (sites) q = q.where('q.site_id', 'in', sites);
-  if (f.siteId) q = q.where('q.site_id', '=', f.siteId);
-  if (f.studyId) q = q.where('q.study_id', '=', f.studyId);
-  if (f.queryId) q = q.where('q.id', '=', f.queryId);
-  if (f.responseId) q = q.where('q.response_id', '=', f.responseId);
-  if (f.status) q = q.where('q.status', 'in', f.status);
-  if (f.mine) {
-    if (actor.role === 'monitor') {
-      q = q.where('q.status', '=', 'answered').where('q.raised_by', '=', actor.username);
-    } else {
-      q = q
-        .where('q.status', '=', 'open')
-        .where((eb) => eb.or([eb('q.assigned_to', '=', actor.username), eb('q.assigned_to', 'is', null)]));
-    }
-  }
-  const rows = await q.orderBy('q.id', 'desc').limit(f.limit).execute();
-  if (rows.length === 0) return [];
-  const messages = await deps.db
-    .selectFrom('query_message')
-    .selectAll()
-    .where(
-      'query_id',
-      'in',
-      rows.map((r) => r.id),
-    )
-    .orderBy('id')
-    .execute();
-  const thread = new Map<number, QueryMessageView[]>();
-  for (const m of messages) {
-    const list = thread.get(m.query_id) ?? [];
-    list.push({
-      kind: m.kind,
-      author: m.author,
-      at: m.at.toISOString(),
-      text: m.text,
-      responseVersion: m.response_version,
-    });
-    thread.set(m.query_id, list);
-  }
-  return rows.map((r) => ({
-    id: r.id,
-    siteId: r.site_id,
-    studyId: r.study_id,
-    responseId: r.response_id,
-    visit: r.visit,
-    instrument: r.instrument,
-    instance: r.instance,
-    item: r.item,
-    status: r.status,
-    raisedBy: r.raised_by,
-    raisedAt: r.raised_at.toISOString(),
-    assignedTo: r.assigned_to,
-    messages: thread.get(r.id) ?? [],
-  }));
-}
+// src/registry/views/worklists.ts reads queriesFor from here; it is defined in query-views.ts.
+export { queriesFor } from './query-views.js';

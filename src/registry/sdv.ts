@@ -4,7 +4,7 @@ import { RegistryError } from '../errors.js';
 import { getInstrument, MAX_INT4 } from '../instruments/index.js';
 import { appendAudit, canonicalJson, type Database, type JsonObject } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
-import { parseInput } from './parse-input.js';
+import { parseInput, ROW_ID } from './parse-input.js';
 import { checkVersion, loadResponse, type ResponseRow } from './response-row.js';
 import { requireScope, siteFilter } from './scope.js';
 
@@ -18,7 +18,7 @@ const SDV_INPUT = z.object({
   forms: z
     .array(
       z.object({
-        id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+        id: ROW_ID,
         version: z.number().int().positive().max(MAX_INT4),
         /** Items verified; absent: the whole form. */
         items: z.array(z.string().min(1).max(200)).min(1).max(500).optional(),

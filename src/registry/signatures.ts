@@ -4,7 +4,7 @@ import { RegistryError } from '../errors.js';
 import { MAX_INT4 } from '../instruments/index.js';
 import { appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
-import { parseInput } from './parse-input.js';
+import { parseInput, ROW_ID } from './parse-input.js';
 import { refuseUnclosedQueries } from './queries.js';
 import { checkVersion, contentSha256, loadResponse, type ResponseRow } from './response-row.js';
 import type { ResponseRef } from './responses.js';
@@ -24,7 +24,6 @@ import { authenticate } from './users.js';
 /** The meaning of every signature the registry takes (Part 11 §11.50(a)(3)). */
 export const SIGNATURE_MEANING = 'I have reviewed and approve';
 
-const ID = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const VERSION = z.number().int().positive().max(MAX_INT4);
 export const REASON = z
   .string({ message: 'reason: say why' })
@@ -36,8 +35,8 @@ export const PASSWORD = z
   .min(1, 'password: enter your password to sign')
   .max(1024);
 
-const LOCK_INPUT = z.object({ id: ID, version: VERSION, reason: REASON });
-const SIGN_INPUT = z.object({ id: ID, version: VERSION, password: PASSWORD });
+const LOCK_INPUT = z.object({ id: ROW_ID, version: VERSION, reason: REASON });
+const SIGN_INPUT = z.object({ id: ROW_ID, version: VERSION, password: PASSWORD });
 
 export type LockInput = z.input<typeof LOCK_INPUT>;
 export type SignInput = z.input<typeof SIGN_INPUT>;
