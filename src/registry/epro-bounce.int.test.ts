@@ -19,6 +19,7 @@ import {
   setEproContact,
 } from './epro-invitations.js';
 import { MailBounced, smtpMailer } from './epro-mailer.js';
+import { JOB_OF_SUBJECT } from './epro-send-log.js';
 import { runDueJobs } from './jobs.js';
 import { withdrawSubject } from './subjects.js';
 import { recordVisit } from './visits.js';
@@ -157,6 +158,16 @@ describe('ePRO bounces, resend and purge', () => {
       to: 'gone@example.org',
     }).catch((e: unknown) => e);
     expect(recipient).toBeInstanceOf(MailBounced);
+  });
+
+  test("a subject's jobs are read through their index (0017), not the whole queue", async () => {
+    const plan = await r.deps.db.transaction().execute(async (trx) => {
+      await sql`set local enable_seqscan = off`.execute(trx);
+      return sql<{
+        'QUERY PLAN': string;
+      }>`explain select id from job where ${JOB_OF_SUBJECT('VCU-0001')}`.execute(trx);
+    });
+    expect(plan.rows.map((x) => x['QUERY PLAN']).join('\n')).toContain('job_epro_subject_idx');
   });
 
   test("the bounce shows as the invitation's status and on the subject's contact, to its own site only", async () => {

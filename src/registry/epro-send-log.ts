@@ -116,6 +116,10 @@ export async function markSentByHand(deps: RegistryDeps, actor: Actor, id: numbe
   });
 }
 
+/** A subject's send jobs, as the partial index of 0017 (job_epro_subject_idx) reads them. */
+export const JOB_OF_SUBJECT = (studyId: string) =>
+  sql`kind = ${sql.lit(EPRO_SEND)} and payload->>'studyId' = ${studyId}`;
+
 export type InvitationStatus = 'queued' | 'sent' | 'opened' | 'completed' | 'bounced' | 'skipped' | 'outbox';
 
 export interface EproInvitationRow {
@@ -159,7 +163,7 @@ export async function eproInvitations(
       coalesce(m.kind, j.payload->>'kind') as kind, coalesce(m.seq, (j.payload->>'seq')::int) as seq,
       m.outcome, m.reason, j.last_error, coalesce(m.created_at, j.run_at) as at, m.sent_at,
       l.opened_at is not null as opened, l.submitted_at is not null as completed
-    from (select * from job where kind = ${EPRO_SEND} and payload->>'studyId' = ${studyId}) j
+    from (select * from job where ${JOB_OF_SUBJECT(studyId)}) j
     full join (select * from epro_message where study_id = ${studyId}) m on m.key = j.key
     left join lateral (select opened_at, submitted_at from epro_link
       where study_id = ${studyId} and visit = coalesce(m.visit, j.payload->>'visit')

@@ -13,6 +13,7 @@ import * as eproInvitations from './migrations/0013-epro-invitations.js';
 import * as unsignedWorklistOrder from './migrations/0014-unsigned-worklist-order.js';
 import * as progressByIndex from './migrations/0015-subject-progress-by-index.js';
 import * as webSessionLocked from './migrations/0016-web-session-locked.js';
+import * as eproJobSubject from './migrations/0017-epro-job-subject.js';
 import * as siteText from './migrations/0018-site-text.js';
 import * as careTally from './migrations/0019-care-tally.js';
 import * as cohortForm from './migrations/0020-cohort-form.js';
@@ -33,6 +34,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014-unsigned-worklist-order': unsignedWorklistOrder,
   '0015-subject-progress-by-index': progressByIndex,
   '0016-web-session-locked': webSessionLocked,
+  '0017-epro-job-subject': eproJobSubject,
   '0018-site-text': siteText,
   '0019-care-tally': careTally,
   '0020-cohort-form': cohortForm,

@@ -299,6 +299,7 @@ describe('schema', () => {
       '0014-unsigned-worklist-order',
       '0015-subject-progress-by-index',
       '0016-web-session-locked',
+      '0017-epro-job-subject',
       '0018-site-text',
       '0019-care-tally',
       '0020-cohort-form',
