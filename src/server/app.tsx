@@ -33,6 +33,8 @@ export type { AppDeps, DatabaseState } from './deps.js';
 /** Seconds a client should wait before trying again while the database is down. */
 export const RETRY_AFTER_SECONDS = 2;
 
+const NOT_FOUND_MESSAGE = 'There is no such page, or it is not yours to see.';
+
 /** Largest request body accepted (a form with many repeating rows stays far below it). */
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -95,6 +97,12 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
     await next();
     if (!c.req.path.startsWith('/static/')) c.header('cache-control', 'no-store');
   });
+  // A NUL in the path names nothing here, and PostgreSQL cannot take it as text: a 404 before any
+  // route hands it to a query (it was a 500 on every /subjects/:studyId page).
+  app.use(async (c, next) => {
+    if (/%00/.test(new URL(c.req.url).pathname)) return errorPage(c, 404, NOT_FOUND_MESSAGE);
+    return next();
+  });
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -155,7 +163,7 @@ export function buildAppWithRules(deps: AppDeps): BuiltApp {
   viewRoutes(routes, deps);
   workflowRoutes(routes, deps);
 
-  app.notFound((c) => errorPage(c, 404, 'There is no such page, or it is not yours to see.'));
+  app.notFound((c) => errorPage(c, 404, NOT_FOUND_MESSAGE));
 
   app.onError((error, c) => {
     if (isConnectionLost(error)) {

@@ -207,6 +207,31 @@ describe('a staff form post', () => {
   });
 });
 
+describe('staff URLs', () => {
+  test.each([
+    '/subjects/%00',
+    '/subjects/VCU-0001%00',
+    '/subjects/%00/visits/week2',
+    '/subjects/%00/visits/week2/forms/pain/1',
+    '/subjects/%00/epro',
+    '/subjects/VCU-0001/visits/%00',
+    '/subjects/%FF/visits/week2',
+    '/subjects/%ED%A0%80/visits/week2/forms/pain/1',
+    `/subjects/${'x'.repeat(10_000)}/visits/week2`,
+  ])('%s: GET and POST are a 404 in one line, never a 500', async (path) => {
+    for (const res of [await cora.get(path), await cora.post(path, { 'a.score': '1' })]) {
+      expect(await refused(res, 404)).toMatch(/There is no such page|not found/);
+    }
+  });
+
+  test.each(['/subjects?q=%00', '/subjects?site=%00', '/dashboard?site=%00'])(
+    '%s is answered without a 500',
+    async (path) => {
+      expect((await cora.get(path)).status).toBeLessThan(500);
+    },
+  );
+});
+
 describe('the sign-in form', () => {
   test.each([
     ['an empty body', {}],
