@@ -1,22 +1,13 @@
-import type { Context } from 'hono';
 import { type Issue, RegistryError } from '../../errors.js';
 import { type InstrumentDef, MISSING_CODES, storedMissing } from '../../instruments/index.js';
-import { getVisit, visitInstruments } from '../../protocol/index.js';
 import {
-  type Actor,
   amendResponse,
   discardDraft,
-  type RegistryDeps,
   readResponse,
   recordResponse,
-  recordVisit,
   responseHistory,
-  SIGNATURE_MEANING,
   STATUS_ITEM,
 } from '../../registry/index.js';
-import { checkPlacement } from '../../registry/protocol-rules.js';
-import { inScope, scopeFor } from '../../registry/scope.js';
-import { VISIT_MODE_VALUES } from '../../store/index.js';
 import { type FormConflict, FormPage, type FormResponse } from '../../web/forms/form-page.js';
 import {
   EMPTY_VALUES,
@@ -27,72 +18,24 @@ import {
 } from '../../web/forms/form-values.js';
 import { HistoryPage } from '../../web/forms/history-page.js';
 import { liveScoreFor } from '../../web/forms/live-scores.js';
-import { type VisitFormGroup, VisitPage, type VisitRecordValues } from '../../web/forms/visit-page.js';
 import type { AppDeps } from '../deps.js';
-import type { AppEnv } from '../env.js';
 import { errorPage, field, formOf, jsonScript, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';
+import {
+  type Ctx,
+  FORM_PATH,
+  findResponse,
+  notFound,
+  placement,
+  READERS,
+  subjectSite,
+  visitOf,
+  WRITERS,
+  writesAt,
+} from './form-lookup.js';
+import { visitRoutes } from './visit-routes.js';
 
-/** Who reads a visit and its forms (the monitor pseudonymised), and who enters data. */
-const READERS = ['coordinator', 'investigator', 'monitor'] as const;
-const WRITERS = ['coordinator', 'investigator'] as const;
-
-const VISIT_PATH = '/subjects/:studyId/visits/:visit';
-const FORM_PATH = `${VISIT_PATH}/forms/:instrument/:instance`;
-
-type Ctx = Context<AppEnv>;
-
-const notFound = (what: string) => new RegistryError('SUBJECT_NOT_FOUND', `${what} not found`);
-
-/** The subject's site, when the actor may read it; another site's subject is "not found". */
-async function subjectSite(deps: RegistryDeps, actor: Actor, studyId: string): Promise<string> {
-  const row = await deps.db
-    .selectFrom('subject')
-    .select('site_id')
-    .where('study_id', '=', studyId)
-    .executeTakeFirst();
-  if (!row || !inScope(scopeFor(actor, 'data.read'), row.site_id)) throw notFound(`subject ${studyId}`);
-  return row.site_id;
-}
-
-/** The visit of the URL, or "not found". */
-function visitOf(deps: RegistryDeps, code: string) {
-  try {
-    return getVisit(deps.protocol, code);
-  } catch {
-    throw notFound(`visit ${code}`);
-  }
-}
-
-/** The instrument of the URL where the protocol collects it at this visit, with a valid instance. */
-function placement(deps: RegistryDeps, visit: string, instrument: string, instanceText: string) {
-  const instance = /^[1-9][0-9]{0,9}$/.test(instanceText) ? Number(instanceText) : Number.NaN;
-  try {
-    return { def: checkPlacement(deps.protocol, visit, instrument, instance), instance };
-  } catch {
-    throw notFound(`form ${instrument} ${instanceText} at ${visit}`);
-  }
-}
-
-/** The stored response of one form, if any: its id and its missing-data codes. */
-async function findResponse(
-  deps: RegistryDeps,
-  key: { studyId: string; visit: string; instrument: string; instance: number },
-) {
-  return deps.db
-    .selectFrom('response')
-    .select(['id', 'missing'])
-    .where('study_id', '=', key.studyId)
-    .where('visit', '=', key.visit)
-    .where('instrument', '=', key.instrument)
-    .where('instance', '=', key.instance)
-    .executeTakeFirst();
-}
-
-/** May the actor enter data at this site (coordinator or investigator of the site)? */
-function writesAt(actor: Actor, siteId: string): boolean {
-  return inScope(scopeFor(actor, 'response.write'), siteId);
-}
+/* Data entry (issue 8 §3.3–3.5): one form generated from its instrument, saved, amended, its history. */
 
 /** Everything a form page shows for one form, read afresh. */
 async function loadForm(c: Ctx, deps: AppDeps) {
@@ -288,136 +231,9 @@ async function saveForm(c: Ctx, deps: AppDeps) {
   return c.redirect(`${f.url}?saved=${action}`, 303);
 }
 
-/** A visit's stored record as the page's fields. */
-async function visitRecord(deps: RegistryDeps, studyId: string, visit: string) {
-  const row = await deps.db
-    .selectFrom('visit')
-    .select(['visit_date', 'mode', 'missed_reason'])
-    .where('study_id', '=', studyId)
-    .where('visit', '=', visit)
-    .executeTakeFirst();
-  const values: VisitRecordValues = row
-    ? {
-        state: row.missed_reason !== null ? 'missed' : 'done',
-        date: row.visit_date ?? '',
-        mode: row.mode ?? '',
-        missedReason: row.missed_reason ?? '',
-      }
-    : { state: '', date: '', mode: '', missedReason: '' };
-  return { recorded: row !== undefined, values };
-}
-
-/** The forms the protocol collects at the visit, each with the instances recorded. */
-async function visitForms(deps: RegistryDeps, studyId: string, visit: string): Promise<VisitFormGroup[]> {
-  const rows = await deps.db
-    .selectFrom('response')
-    .select(['instrument', 'instance', 'status', 'version', 'updated_at'])
-    .where('study_id', '=', studyId)
-    .where('visit', '=', visit)
-    .orderBy('instrument')
-    .orderBy('instance')
-    .execute();
-  return visitInstruments(deps.protocol, visit).map((id) => {
-    const { def } = placement(deps, visit, id, '1');
-    return {
-      instrument: id,
-      title: def.title,
-      repeating: def.repeating,
-      rows: rows
-        .filter((r) => r.instrument === id)
-        .map((r) => ({
-          instance: r.instance,
-          status: r.status,
-          version: r.version,
-          updatedAt: r.updated_at.toISOString(),
-        })),
-    };
-  });
-}
-
-async function renderVisit(
-  c: Ctx,
-  deps: AppDeps,
-  extra: {
-    record?: VisitRecordValues;
-    issues?: readonly Issue[];
-    notice?: string | null;
-    status?: 200 | 422;
-  } = {},
-) {
-  const actor = userOf(c).actor;
-  const studyId = c.req.param('studyId') ?? '';
-  const siteId = await subjectSite(deps.registry, actor, studyId);
-  const visit = visitOf(deps.registry, c.req.param('visit') ?? '');
-  const [record, forms] = await Promise.all([
-    visitRecord(deps.registry, studyId, visit.code),
-    visitForms(deps.registry, studyId, visit.code),
-  ]);
-  return renderPage(
-    c,
-    `${visit.label} · ${studyId}`,
-    <VisitPage
-      studyId={studyId}
-      visit={{ code: visit.code, label: visit.label }}
-      record={extra.record ?? record.values}
-      recorded={record.recorded}
-      modes={VISIT_MODE_VALUES}
-      forms={forms}
-      issues={extra.issues ?? []}
-      notice={extra.notice ?? null}
-      editable={writesAt(actor, siteId)}
-      signer={inScope(scopeFor(actor, 'response.sign'), siteId) ? { meaning: SIGNATURE_MEANING } : null}
-    />,
-    extra.status ?? 200,
-  );
-}
-
 /** Data entry: the visit page (its date and forms), one form generated from its instrument, its history. */
 export function formRoutes(routes: RouteTable, deps: AppDeps): void {
-  routes.get(VISIT_PATH, READERS, (c) =>
-    renderVisit(c, deps, {
-      notice: c.req.query('saved')
-        ? 'The visit is saved.'
-        : c.req.query('removed')
-          ? 'The draft was removed.'
-          : null,
-    }),
-  );
-
-  routes.post(VISIT_PATH, WRITERS, async (c) => {
-    const actor = userOf(c).actor;
-    const studyId = c.req.param('studyId') ?? '';
-    await subjectSite(deps.registry, actor, studyId);
-    const visit = visitOf(deps.registry, c.req.param('visit') ?? '');
-    const form = await formOf(c);
-    const typed: VisitRecordValues = {
-      state: field(form, 'state') === 'missed' ? 'missed' : field(form, 'state') === 'done' ? 'done' : '',
-      date: field(form, 'date'),
-      mode: field(form, 'mode'),
-      missedReason: field(form, 'missed_reason'),
-    };
-    // The state chosen decides which fields count; without one, whatever was filled in is sent.
-    const state = typed.state || (typed.missedReason.trim() && !typed.date ? 'missed' : 'done');
-    const given = (v: string) => (v.trim() === '' ? undefined : v.trim());
-    try {
-      await recordVisit(deps.registry, actor, {
-        studyId,
-        visit: visit.code,
-        ...(state === 'missed'
-          ? { missedReason: typed.missedReason.trim() }
-          : { date: given(typed.date), mode: given(typed.mode) }),
-      });
-    } catch (error) {
-      if (error instanceof RegistryError && error.code === 'VALIDATION_FAILED') {
-        return renderVisit(c, deps, { record: typed, issues: error.issues, status: 422 });
-      }
-      throw error;
-    }
-    return c.redirect(
-      `/subjects/${encodeURIComponent(studyId)}/visits/${encodeURIComponent(visit.code)}?saved=1`,
-      303,
-    );
-  });
+  visitRoutes(routes, deps);
 
   routes.get(FORM_PATH, READERS, async (c) => {
     const f = await loadForm(c, deps);
