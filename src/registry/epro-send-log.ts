@@ -235,7 +235,9 @@ export async function resendInvitation(
     // Counted over the send log too: a done job may have been purged, its message stays.
     const pattern = `epro:${input.studyId}:${visit.code}:resend+%`;
     const before = await sql<{ n: string }>`select count(*) as n from (select key from job
-      where key like ${pattern} union select key from epro_message where key like ${pattern}) k`.execute(trx);
+      where ${JOB_OF_SUBJECT(input.studyId)} and key like ${pattern}
+      union select key from epro_message
+      where study_id = ${input.studyId} and visit = ${visit.code} and key like ${pattern}) k`.execute(trx);
     const n = Number(before.rows[0]?.n ?? 0) + 1;
     const payload: SendPayload = {
       studyId: input.studyId,
