@@ -57,7 +57,9 @@ describe('patient pages in the site language', () => {
     // A refused page answers in the same language.
     const refused = await p.post('/p/form/odi', { 'a.s3_lifting': '9' });
     expect(refused.status).toBe(422);
-    expect(await refused.text()).toContain('esa respuesta no es una de las opciones mostradas');
+    expect(await refused.text()).toContain(
+      '&quot;Levantar peso&quot;: esa respuesta no es una de las opciones mostradas',
+    );
     const pain = await (await p.get('/p/form/pain')).text();
     expect(pain).toContain('¿Cuánto dolor tiene ahora');
     const meds = await (await p.get('/p/form/analgesic')).text();

@@ -15,6 +15,7 @@ import {
 import { loadDrafts, saveDraft, savedPages, submitLink } from '../../registry/epro-submit.js';
 import { checkYear } from '../../registry/epro-year.js';
 import { checkAnswers } from '../../registry/protocol-rules.js';
+import type { EproMessages } from '../../web/epro/messages/en.js';
 import { messagesFor, patientMessages } from '../../web/epro/messages.js';
 import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
 import { valuesFromForm } from '../../web/forms/form-values.js';
@@ -41,7 +42,12 @@ type PatientStatus = 200 | 400 | 401 | 404 | 409 | 410 | 422 | 429;
  * A page holds its whole instrument, so its rules apply in full; unanswered questions are not
  * counted here (the page asks for them in its own words).
  */
-function refusedQuestion(deps: AppDeps, def: InstrumentDef, answers: Record<string, unknown>): string | null {
+function refusedQuestion(
+  deps: AppDeps,
+  m: EproMessages,
+  def: InstrumentDef,
+  answers: Record<string, unknown>,
+): string | null {
   try {
     checkAnswers(deps.registry.protocol, def, answers, false, undefined, deps.registry.clock());
     return null;
@@ -50,7 +56,9 @@ function refusedQuestion(deps: AppDeps, def: InstrumentDef, answers: Record<stri
     const issue = error.issues.find((i) => i.code !== 'required');
     if (!issue) return null;
     const id = String(issue.path[0] ?? '');
-    return def.items.find((i) => i.id === id)?.label ?? def.title;
+    // Named as the page names it, in the page's language: an ODI section by its title, pain by its page.
+    const shown = def.id === 'odi' ? m.odiSections[id] : def.id === 'pain' ? m.pageTitles.pain : undefined;
+    return shown ?? def.items.find((i) => i.id === id)?.label ?? def.title;
   }
 }
 
@@ -176,7 +184,7 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     } else {
       const def = getInstrument(page);
       answers = valuesFromForm(def, form).answers;
-      const refused = refusedQuestion(deps, def, answers);
+      const refused = refusedQuestion(deps, m, def, answers);
       if (refused !== null || def.items.some((i) => i.required && answers[i.id] === undefined)) {
         return html(
           c,
