@@ -63,6 +63,7 @@ const PARAMS: Record<string, { value: (s: Seed) => string; vcu: boolean; absent?
   token: { value: () => 'A'.repeat(43), vcu: false },
   id: { value: () => '1', vcu: false },
   siteId: { value: () => 'VCU', vcu: false },
+  key: { value: () => 'oxycodone', vcu: false },
 };
 
 const paramsOf = (path: string) => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
