@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { auditsOf, enrolWithForm } from '../../../test/helpers/cohort.js';
 import { createTestWeb } from '../../../test/helpers/web.js';
-import { enrolSubject, recordResponse } from '../../registry/index.js';
 
 describe('the de-identified export on the web (/exports/deidentified.csv)', () => {
   let web: Awaited<ReturnType<typeof createTestWeb>>;
-  const audits = () =>
-    web.registry.deps.db
-      .selectFrom('audit_event')
-      .select(['actor', 'site_id', 'entity_id'])
-      .where('action', '=', 'export.deidentified')
-      .orderBy('id')
-      .execute();
+  const audits = () => auditsOf(web.registry.deps.db, 'export.deidentified');
   const shiftOf = async (studyId: string) =>
     (
       await web.registry.deps.db
@@ -22,24 +16,18 @@ describe('the de-identified export on the web (/exports/deidentified.csv)', () =
 
   beforeAll(async () => {
     web = await createTestWeb();
-    const deps = web.registry.deps;
-    for (const [site, user] of [
-      ['VCU', 'cora.vcu'],
-      ['APMSS', 'cole.apmss'],
-    ] as const) {
-      const actor = { username: user, role: 'coordinator' as const, siteId: site };
-      const { studyId } = await enrolSubject(deps, actor, {
-        siteId: site,
-        answers: { consent_date: '2026-02-01', index_date: '2026-02-03', sex: 'female', birth_year: 1940 },
-        identity: { family_name: `Secret-${site}`, mrn: `MRN-${site}` },
-      });
-      await recordResponse(deps, actor, {
-        studyId,
+    await enrolWithForm(
+      web.registry.deps,
+      [
+        ['VCU', 'cora.vcu'],
+        ['APMSS', 'cole.apmss'],
+      ],
+      (site) => ({
         visit: 'procedure',
         instrument: 'procedure',
         answers: { procedure_date: '2026-02-05', sides: 'bilateral', operator: `Dr Hidden-${site}` },
-      });
-    }
+      }),
+    );
   });
   afterAll(() => web.destroy());
 

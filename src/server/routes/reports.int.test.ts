@@ -1,39 +1,24 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { auditsOf, enrolWithForm } from '../../../test/helpers/cohort.js';
 import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
-import { addUser, enrolSubject, exportTidy, recordResponse, SYSTEM_ACTOR } from '../../registry/index.js';
+import { addUser, exportTidy, SYSTEM_ACTOR } from '../../registry/index.js';
 
 describe('reports and exports', () => {
   let web: Awaited<ReturnType<typeof createTestWeb>>;
-  const audits = async (action: string) =>
-    web.registry.deps.db
-      .selectFrom('audit_event')
-      .select(['actor', 'site_id', 'entity_id'])
-      .where('action', '=', action)
-      .orderBy('id')
-      .execute();
+  const audits = (action: string) => auditsOf(web.registry.deps.db, action);
 
   beforeAll(async () => {
     web = await createTestWeb();
-    const deps = web.registry.deps;
-    for (const [site, user] of [
-      ['VCU', 'cora.vcu'],
-      ['VCU', 'cora.vcu'],
-      ['APMSS', 'cole.apmss'],
-    ] as const) {
-      const actor = { username: user, role: 'coordinator' as const, siteId: site };
-      const { studyId } = await enrolSubject(deps, actor, {
-        siteId: site,
-        answers: { consent_date: '2026-02-01', index_date: '2026-02-03', sex: 'female', birth_year: 1940 },
-        identity: { family_name: `Secret-${site}`, mrn: `MRN-${site}` },
-      });
-      await recordResponse(deps, actor, {
-        studyId,
-        visit: 'baseline',
-        instrument: 'pain',
-        answers: { scale: 'nrs', score: 7 },
-      });
-    }
+    await enrolWithForm(
+      web.registry.deps,
+      [
+        ['VCU', 'cora.vcu'],
+        ['VCU', 'cora.vcu'],
+        ['APMSS', 'cole.apmss'],
+      ],
+      () => ({ visit: 'baseline', instrument: 'pain', answers: { scale: 'nrs', score: 7 } }),
+    );
   });
   afterAll(() => web.destroy());
 
