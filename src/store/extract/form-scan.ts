@@ -117,10 +117,10 @@ function responseRead(run: Runner, read: FormRead): Promise<string | null> {
 }
 
 /** Heap pages per range: a range's text stays a few tens of MB, and a few ranges keep both sides busy. */
-const PAGES_PER_RANGE = 4_000;
+const PAGES_PER_RANGE = 8_000;
 const MIN_RANGES = 4;
 /** Ranges read at once (each on its own connection); this process parses one while others are read. */
-const AT_ONCE = 4;
+const AT_ONCE = 2;
 
 /**
  * Reads every entered form once from cohort_form (its line and its kept answers, kept by the
