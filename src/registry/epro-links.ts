@@ -221,14 +221,33 @@ export async function revokeLink(
   });
 }
 
+/** A site's language and the texts it installed in it (site-text.ts): what its patient pages show. */
+export interface PatientTexts {
+  language: string;
+  catalog: unknown;
+  odi: unknown;
+}
+
+/**
+ * Joins for a query over `epro_link l`: the link's site, and its installed catalog and ODI wording in
+ * the site's language; select SITE_TEXT_COLUMNS with them.
+ */
+const SITE_TEXT_JOINS = sql`join site on site.id = l.site_id
+  left join site_text cat on cat.site_id = site.id and cat.kind = 'catalog'
+    and cat.language = coalesce(site.language, 'en') and cat.replaced_at is null
+  left join site_text odi on odi.site_id = site.id and odi.kind = 'odi'
+    and odi.language = coalesce(site.language, 'en') and odi.replaced_at is null`;
+const SITE_TEXT_COLUMNS = sql`coalesce(site.language, 'en') as language, cat.body as catalog, odi.body as odi`;
+
+/** A link that cannot open says so in its site's language (the texts), once the token is known to be valid. */
 export type OpenResult =
   | { kind: 'opened'; session: string }
   | { kind: 'unknown' }
   | { kind: 'limited' }
-  | { kind: 'not_yet'; from: Date }
-  | { kind: 'expired' }
-  | { kind: 'revoked' }
-  | { kind: 'locked' };
+  | { kind: 'not_yet'; from: Date; texts: PatientTexts }
+  | { kind: 'expired'; texts: PatientTexts }
+  | { kind: 'revoked'; texts: PatientTexts }
+  | { kind: 'locked'; texts: PatientTexts };
 
 /** Invalid tokens from this address in the last 15 minutes. */
 async function failuresFrom(
@@ -267,25 +286,29 @@ export async function openLink(deps: RegistryDeps, token: string, ip: string): P
   if ((await failuresFrom(deps.db, ip, now)) >= TOKEN_FAILURES_ALLOWED) return { kind: 'limited' };
   const link = TOKEN_SHAPE.test(token)
     ? (
-        await sql<{
-          id: string;
-          site_id: string;
-          study_id: string;
-          valid_from: Date;
-          valid_to: Date;
-          revoked_at: Date | null;
-          submitted_at: Date | null;
-          locked_at: Date | null;
-        }>`select id, site_id, study_id, valid_from, valid_to, revoked_at, submitted_at, locked_at
-           from epro_link where hash = ${tokenHash(token)}`.execute(deps.db)
+        await sql<
+          {
+            id: string;
+            site_id: string;
+            study_id: string;
+            valid_from: Date;
+            valid_to: Date;
+            revoked_at: Date | null;
+            submitted_at: Date | null;
+            locked_at: Date | null;
+          } & PatientTexts
+        >`select l.id, l.site_id, l.study_id, l.valid_from, l.valid_to, l.revoked_at,
+             l.submitted_at, l.locked_at, ${SITE_TEXT_COLUMNS}
+           from epro_link l ${SITE_TEXT_JOINS} where l.hash = ${tokenHash(token)}`.execute(deps.db)
       ).rows[0]
     : undefined;
   if (!link) return { kind: (await countGuess(deps, ip, now)) === 'limited' ? 'limited' : 'unknown' };
-  if (link.revoked_at) return { kind: 'revoked' };
-  if (link.locked_at) return { kind: 'locked' };
+  const texts = { language: link.language, catalog: link.catalog, odi: link.odi };
+  if (link.revoked_at) return { kind: 'revoked', texts };
+  if (link.locked_at) return { kind: 'locked', texts };
   if (!link.submitted_at) {
-    if (now < link.valid_from) return { kind: 'not_yet', from: link.valid_from };
-    if (now >= link.valid_to) return { kind: 'expired' };
+    if (now < link.valid_from) return { kind: 'not_yet', from: link.valid_from, texts };
+    if (now >= link.valid_to) return { kind: 'expired', texts };
   }
   const session = randomBytes(32).toString('base64url');
   await deps.db.transaction().execute(async (trx) => {
@@ -324,7 +347,7 @@ export interface PatientSession {
   /** The link was revoked, locked or has expired since the session began. */
   closed: 'revoked' | 'locked' | 'expired' | null;
   /** The site's language and the texts it installed in it (site-text.ts), read with the session. */
-  texts: { language: string; catalog: unknown; odi: unknown };
+  texts: PatientTexts;
 }
 
 /** The live patient session of a cookie, or null (unknown, idle 30 minutes, past 2 hours). */
@@ -349,12 +372,8 @@ export async function loadPatientSession(deps: RegistryDeps, token: string): Pro
       odi: unknown;
     }>`select l.id as link_id, l.study_id, l.site_id, l.visit, l.submitted_at, l.revoked_at, l.locked_at,
          l.valid_to, s.year_checked, site.epro_year_check as year_check,
-         coalesce(site.language, 'en') as language, cat.body as catalog, odi.body as odi
-       from epro_session s join epro_link l on l.id = s.link_id join site on site.id = l.site_id
-         left join site_text cat on cat.site_id = site.id and cat.kind = 'catalog'
-           and cat.language = coalesce(site.language, 'en') and cat.replaced_at is null
-         left join site_text odi on odi.site_id = site.id and odi.kind = 'odi'
-           and odi.language = coalesce(site.language, 'en') and odi.replaced_at is null
+         ${SITE_TEXT_COLUMNS}
+       from epro_session s join epro_link l on l.id = s.link_id ${SITE_TEXT_JOINS}
        where s.id_hash = ${idHash} and s.expires_at > ${now}
          and s.last_seen_at > ${new Date(now.getTime() - PATIENT_IDLE_MS)}`.execute(deps.db)
   ).rows[0];

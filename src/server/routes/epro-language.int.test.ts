@@ -3,7 +3,13 @@ import { ES_CATALOG_TEXT, placeholderOdi } from '../../../test/fixtures/site-tex
 import { ADMIN, APMSS_COORDINATOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
 import { createTestWeb, WebClient } from '../../../test/helpers/web.js';
 import type { Actor } from '../../registry/index.js';
-import { createLink, enrolSubject, installSiteText, setSiteLanguage } from '../../registry/index.js';
+import {
+  createLink,
+  enrolSubject,
+  installSiteText,
+  revokeLink,
+  setSiteLanguage,
+} from '../../registry/index.js';
 
 // The Spanish catalog is a test fixture, not a validated translation; the ODI statements are placeholders.
 const ORIGIN = 'https://registry.example.org';
@@ -80,6 +86,23 @@ describe('patient pages in the site language', () => {
     const pain = await (await tablet.get('/p/form/pain')).text();
     expect(pain).toContain('<html lang="es">');
     expect(pain).toContain('¿Cuánto dolor tiene ahora');
+  });
+
+  test("a valid link that cannot open says so in its site's language; a token that does not work, in English", async () => {
+    const { studyId } = await enrolSubject(web.registry.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: ENROLMENT,
+    });
+    const link = await createLink(web.registry.deps, VCU_COORDINATOR, { studyId, visit: 'week2' });
+    await revokeLink(web.registry.deps, VCU_COORDINATOR, { studyId, visit: 'week2' });
+    const revoked = await new WebClient(web.app, null, ORIGIN).get(`/p/${link.token}`);
+    expect(revoked.status).toBe(410);
+    const text = await revoked.text();
+    expect(text).toContain('<html lang="es">');
+    expect(text).toContain('Este enlace ya no es válido');
+    const unknown = await new WebClient(web.app, null, ORIGIN).get(`/p/${'B'.repeat(43)}`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('<html lang="en">');
   });
 
   test('a site with no language set: English and the neutral ODI anchors', async () => {

@@ -76,8 +76,8 @@ async function html(
 
 export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
   const reg = deps.registry;
-  // Pages before a session (a token that does not work) are in English; a session's pages are in
-  // its site's language, with the texts the site installed (read with the session, site-text.ts).
+  // Pages before a session (a token that does not work) are in English; a session's pages, and a
+  // valid link's refusals, are in its site's language with the texts the site installed (site-text.ts).
   const m = messagesFor('en');
   const messagesOf = (s: PatientSession | null) => (s ? patientMessages(s.texts) : m);
   const odiWordingOf = (s: PatientSession) =>
@@ -255,6 +255,8 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     const token = c.req.param('token') ?? '';
     const result = await openLink(reg, token, clientIp(c));
     deps.log(`epro link ${tokenLogId(token)}: ${result.kind}`);
+    // A valid token that cannot open says so in its site's language; a bad one names no site.
+    const m = 'texts' in result ? patientMessages(result.texts) : messagesOf(null);
     switch (result.kind) {
       case 'opened': {
         const secure = secureContext(c, deps);
