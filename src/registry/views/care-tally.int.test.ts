@@ -13,7 +13,7 @@ import {
 } from '../index.js';
 import { careState } from './care-state.js';
 import { siteCare } from './care-tally.js';
-import { careGapPatients, participantGrid, siteDashboards } from './index.js';
+import { careGapPatients, dueVisits, participantGrid, siteDashboards, ViewCache } from './index.js';
 
 const NOW = '2026-03-02T09:00:00.000Z';
 const TODAY = NOW.slice(0, 10);
@@ -144,5 +144,21 @@ describe('the care tally gives the care analyses of the study report, per site, 
     expect(await siteDashboards(registry.deps, VCU_COORDINATOR)).toEqual(
       all.filter((d) => d.siteId === 'VCU'),
     );
+  });
+
+  test('the overdue count kept in a view cache is brought up to date after a write by the subjects it changed, equal to a fresh read', async () => {
+    const cache = new ViewCache();
+    const before = await siteDashboards(registry.deps, MONITOR, { cache });
+    const [late] = (await dueVisits(registry.deps, VCU_COORDINATOR)).overdue;
+    expect(late).toBeDefined();
+    await recordVisit(registry.deps, VCU_COORDINATOR, {
+      studyId: late!.studyId,
+      visit: late!.visit,
+      missedReason: 'participant unreachable',
+    });
+    const after = await siteDashboards(registry.deps, MONITOR, { cache });
+    expect(after).toEqual(await siteDashboards(registry.deps, MONITOR));
+    const vcu = (d: typeof before) => d.find((x) => x.siteId === 'VCU')!.overdueVisits;
+    expect(vcu(after)).toBe(vcu(before) - 1);
   });
 });

@@ -3,11 +3,15 @@ import type { Band, StudyReport } from '../../analysis/study/types.js';
 import { SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import { dayOf, formatDay } from '../../schedule/index.js';
 import type { Actor, RegistryDeps } from '../context.js';
+import { changedSubjects } from './care-state.js';
 import { siteCare } from './care-tally.js';
 import { readableSites, readSubjectFacts } from './subject-facts.js';
-import { cached, type ViewCache } from './view-cache.js';
+import type { ViewCache } from './view-cache.js';
 import { visitCells } from './visit-cells.js';
 import { SIGNED_INSTRUMENTS } from './worklists.js';
+
+/** Past this many changed subjects a write is followed by a whole count of the overdue visits. */
+const MAX_CHANGED = 200;
 
 export interface SiteDashboard {
   siteId: string;
@@ -107,9 +111,10 @@ export async function siteDashboards(
 
 /**
  * Overdue visits (the schedule's `overdue`) per site, among the subjects whose schedule may hold an
- * open visit today; kept in `cache` while the registry is unchanged.
+ * open visit today; kept in `cache` while the registry is unchanged, and after a write brought up to
+ * date by reading again only the subjects it changed (as `careState`).
  */
-function overdueBySite(
+async function overdueBySite(
   deps: RegistryDeps,
   sites: readonly string[] | null,
   now: Date,
@@ -117,18 +122,38 @@ function overdueBySite(
   cache: ViewCache | undefined,
 ): Promise<[string, number][]> {
   const key = `overdue|${sites?.join(',') ?? '*'}|${asOf}|${deps.protocol.id}@${deps.protocol.version}`;
-  return cached(cache, deps.db, key, async () => {
+  // Each subject's overdue visits, those with none left out.
+  const count = async (studyIds?: readonly string[]) => {
     // Open queries only mark collected visits (visitCells), never an overdue one: not read.
-    const facts = await readSubjectFacts(deps.db, sites, undefined, {
+    const facts = await readSubjectFacts(deps.db, sites, studyIds, {
       protocol: deps.protocol,
       today: asOf,
       aheadDays: 0,
     });
-    const overdue = new Map<string, number>();
+    const bySubject = new Map<string, { site: string; n: number }>();
     for (const f of facts) {
       const n = visitCells(deps.protocol, f, now).filter((c) => c.state === 'overdue').length;
-      if (n > 0) overdue.set(f.siteId, (overdue.get(f.siteId) ?? 0) + n);
+      if (n > 0) bySubject.set(f.studyId, { site: f.siteId, n });
     }
-    return [...overdue];
-  });
+    return bySubject;
+  };
+  const bySubject = cache
+    ? await cache.getUpdated(
+        deps.db,
+        key,
+        () => count(),
+        async (previous, since, head) => {
+          const changed = await changedSubjects(deps.db, since, head);
+          if (changed === null || changed.length > MAX_CHANGED) return null;
+          if (changed.length === 0) return previous;
+          const next = new Map(previous);
+          for (const id of changed) next.delete(id);
+          for (const [id, own] of await count(changed)) next.set(id, own);
+          return next;
+        },
+      )
+    : await count();
+  const overdue = new Map<string, number>();
+  for (const { site, n } of bySubject.values()) overdue.set(site, (overdue.get(site) ?? 0) + n);
+  return [...overdue];
 }
