@@ -5,6 +5,7 @@ import { DEFAULT_EPRO, getVisit } from '../protocol/index.js';
 import { visitWindow } from '../schedule/index.js';
 import { type AuditInput, appendAudit, type Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission, requireSite } from './context.js';
+import { type PatientTexts, SITE_TEXT_COLUMNS, SITE_TEXT_JOINS } from './site-text.js';
 import { isTerminal } from './subject-state.js';
 
 /*
@@ -220,24 +221,6 @@ export async function revokeLink(
     });
   });
 }
-
-/** A site's language and the texts it installed in it (site-text.ts): what its patient pages show. */
-export interface PatientTexts {
-  language: string;
-  catalog: unknown;
-  odi: unknown;
-}
-
-/**
- * Joins for a query over `epro_link l`: the link's site, and its installed catalog and ODI wording in
- * the site's language; select SITE_TEXT_COLUMNS with them.
- */
-const SITE_TEXT_JOINS = sql`join site on site.id = l.site_id
-  left join site_text cat on cat.site_id = site.id and cat.kind = 'catalog'
-    and cat.language = coalesce(site.language, 'en') and cat.replaced_at is null
-  left join site_text odi on odi.site_id = site.id and odi.kind = 'odi'
-    and odi.language = coalesce(site.language, 'en') and odi.replaced_at is null`;
-const SITE_TEXT_COLUMNS = sql`coalesce(site.language, 'en') as language, cat.body as catalog, odi.body as odi`;
 
 /** A link that cannot open says so in its site's language (the texts), once the token is known to be valid. */
 export type OpenResult =

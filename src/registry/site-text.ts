@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { type Issue, RegistryError } from '../errors.js';
 import { ODI_SECTIONS } from '../instruments/index.js';
@@ -15,6 +16,24 @@ import { parseInput } from './parse-input.js';
  * language: installing again replaces it (the old row kept, marked replaced), audited as
  * `site_text.install`.
  */
+
+/** A site's language and the texts it installed in it: what its patient pages show. */
+export interface PatientTexts {
+  language: string;
+  catalog: unknown;
+  odi: unknown;
+}
+
+/**
+ * Joins for a query over `epro_link l`: the link's site, and its installed catalog and ODI wording in
+ * the site's language; select SITE_TEXT_COLUMNS with them.
+ */
+export const SITE_TEXT_JOINS = sql`join site on site.id = l.site_id
+  left join site_text cat on cat.site_id = site.id and cat.kind = 'catalog'
+    and cat.language = coalesce(site.language, 'en') and cat.replaced_at is null
+  left join site_text odi on odi.site_id = site.id and odi.kind = 'odi'
+    and odi.language = coalesce(site.language, 'en') and odi.replaced_at is null`;
+export const SITE_TEXT_COLUMNS = sql`coalesce(site.language, 'en') as language, cat.body as catalog, odi.body as odi`;
 
 export const SITE_TEXT_KINDS = ['catalog', 'odi'] as const;
 export type SiteTextKind = (typeof SITE_TEXT_KINDS)[number];
