@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { appendAudit } from '../store/index.js';
 import type { Actor, RegistryDeps, Role } from './context.js';
 import { countFailure, storable, throttled } from './sign-in-throttle.js';
+import { sitesOf } from './user-rows.js';
 import { authenticate } from './users.js';
 
 /** Idle and absolute session lifetimes (OWASP ASVS 7.3: re-authenticate after inactivity and at most every 12 h). */
@@ -32,14 +33,8 @@ export function sessionHash(token: string): string {
 }
 
 /** The sites a user works at: their membership rows. */
-export async function userSites(deps: RegistryDeps, userId: string): Promise<string[]> {
-  const rows = await deps.db
-    .selectFrom('user_site')
-    .select('site_id')
-    .where('user_id', '=', userId)
-    .orderBy('site_id')
-    .execute();
-  return rows.map((r) => r.site_id);
+export function userSites(deps: RegistryDeps, userId: string): Promise<string[]> {
+  return sitesOf(deps.db, userId);
 }
 
 /** The one message for every refused sign-in, so it never tells whether the user exists. */
