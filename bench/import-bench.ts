@@ -143,57 +143,31 @@ registry, under \`/usr/bin/time -v\` (peak RSS of the command's process). It str
 through the strict CSV reader. A file that gives each subject's rows together (the registry's
 export, this synthetic cohort, most systems' exports) is walked as it is read: each subject's rows
 are put in study order in memory, every form is validated and scored with the instruments' code,
-and each batch of 2,500 forms is written while the next is read. Any other file is read a second
-time from a private kept copy, COPYed into a temporary staging table and walked from there with a
-cursor in study order. All in one transaction with its audit events. The bare COPY is the floor:
-the same file parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in
-the same run.
+and the forms go to the server in batches of 2,500. Any other file is read a second time from a
+private kept copy, COPYed into a temporary staging table and walked from there with a cursor in
+study order. All in one transaction with its audit events. The bare COPY is the floor: the same
+file parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in the same run.
 
-Where the time goes (1 M-row file, 169,276 forms; CPU seconds of the import's process and of its
-database backend, in-process runs back to back on 2026-11-30 at load 12–13 on 2 cores, nice -10):
+How a batch reaches the server (src/registry/import-writer.ts): one look-up statement (subjects
+marked seen, new sites, the sites' sequences locked, the batch's subjects already registered,
+locked) is sent when the batch is complete and read one batch later; the batch is then checked in
+this process (import-check.ts) and written with one statement (new subjects, visits and audit lines
+as data-modifying CTEs) and one COPY of its forms, whose text is built at once. None of these is
+awaited: they run in order on the transaction's one connection while the next batches are read, and
+the reader turns the event loop every 500 rows so the server's replies are read in time. The process
+waits only when the server is a whole batch behind. Statements the import sends for a 1 M-row file
+(169,276 forms in 68 batches; counted with log_min_duration_statement = 0): 545 before (seven per
+batch, each awaited before the next was sent), 283 now (three per batch; the rest is the audit).
 
-| | process CPU | server CPU | wall |
-|---|---|---|---|
-| staged and walked with a cursor (before) | 16.8 s | 27 s | 121 s |
-| read as it goes (now) | 11.5 s | 21 s | 99 s |
-| staged, without migration 0006-subject-progress | 15.8 s | 9 s | 55 s |
-
-Reading as it goes saves the staging COPY, the cursor's fetches and, in this process, turning
-1 M fetched rows into objects (a third of its garbage collection). The largest phase is now the
-server's: since 0006-subject-progress every statement that writes forms or visits refreshes
-\`subject_progress\` for its subjects in a trigger (twice per subject per batch: the visits' insert
-and the forms' COPY), and \`response\` has six indexes to maintain. Worse, that refresh grows with
-the table: on a new registry (\`response\` never analysed, and an import is one transaction) the
-planner reads a subject's unsigned forms through \`response_unsigned_idx (site_id, instrument,
-study_id)\`, scanning that whole index for every subject refreshed (EXPLAIN on a new registry;
-\`perf\` of the backend during the 13 M-row import: most samples in \`_bt_readpage\`,
-\`_bt_checkkeys\`, \`index_getattr\`). The import is then quadratic in its forms: the 13 M-row run was
-stopped after 19 minutes, its backend at 6 minutes of CPU and the process at 43 s (about a third of
-the file).
-Measured on the 1 M-row file (same harness, load 4–6): with an index led by \`study_id\` for that
-read, the server's CPU fell from 20 s to 8 s (wall 26.5 s to 20.6 s); with the refresh rewritten as one
-grouped read per statement (0015-subject-progress-by-index, being written at the time) to 7 s, the
-process then at 9.7 s. The process is then the larger side, and it waits for the server 60 % of its
-wall time: each batch's checks and small writes are awaited one by one on the one connection (Kysely
-sends a transaction's statements one at a time), so they overlap the walk only while the forms' COPY
-runs.
-The 13 M-row file with that rewrite (in-process harness, 18:27–18:35, load 7.5–10.7, nice -10): 463.5 s =
-28,058 rows/s, server CPU 112 s and process CPU 102 s (8.6 and 7.9 s per 1 M rows: linear again),
-peak RSS of the harness process 365 MB, of which its TypeScript loader is about 60 MB; live heap
-after a full collection stays near 50 MB on 1 M rows, the rest is collector slack (V8 lets the old
-space grow to about four times the live heap), so the 300 MB budget holds with little room.
-The real command on that 13 M-row file (18:35–18:47, after 0015 was registered): with batches of
-5,000 forms peak RSS 301 MB, over the budget; with 2,500 (now) 260 MB, 223.6 s = 58,163 rows/s at
-load 4.7 (the two runs were at different loads, so their times are not an A/B).
-
-What the budget needs on this machine: 150,000 rows/s is 6.7 s per 1 M rows, but this process alone
-spends 11.5 s of CPU per 1 M rows (read, check, validate, score, build the COPY text: about 87,000
-rows/s on one core) and the server 21 s (9 s before 0006); the floor, a bare COPY, is 1 s. In order:
-an index led by \`study_id\` for the refresh (or one refresh per import), the audit rows' digest
-computed once (\`appendAuditBatch\` evaluates the transaction's pending rows twice: 0.7 s per 1 M
-rows), then the per-form work of both sides. The embedded server now spaces checkpoints
-(max_wal_size 4GB, checkpoint_timeout 15min, wal_buffers 16MB; fsync on), not measured on its own.
-Peak RSS rose from 221 MB to 265 MB on 1 M rows: reading, validating and writing now overlap.
+What the budget needs: 150,000 rows/s is 6.7 s of wall per 1 M rows. The import's own CPU per 1 M
+rows is about 9–10 s in this process (read and check each row, group forms, validate and score them
+with the instruments' code, build the COPY text; garbage collection about a fifth) and 8–9 s in its
+database backend (parse the COPY; maintain \`response\`'s eight indexes; the statement-level
+triggers on \`response\`: row audit hashes (0002), \`subject_progress\` refresh (0006/0015) and the
+cohort form line (0020); the visits' and subjects' triggers; the audit rows moved and digested at the
+end). That is 17–19 CPU seconds per 1 M rows for two cores: at best (an idle machine, process and
+server fully overlapped) about 10 s per 1 M rows, 100,000 rows/s, with the process the longer side.
+The bare COPY (1–2 s per 1 M rows) does none of this work.
 
 Measured by \`npm run bench -- --only import\` (bench/import-bench.ts) on ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}; embedded PostgreSQL (fsync on).
