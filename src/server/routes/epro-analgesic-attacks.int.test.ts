@@ -155,8 +155,9 @@ describe('the analgesics page', () => {
     const step = await p.post('/p/form/analgesic/add', { drug: decodeURIComponent(key) });
     expect(step.status).toBe(422);
     const direct = await p.post(`/p/form/analgesic/add/${key}`, { strength: '10', perday: '3' });
-    expect(direct.status).toBe(303);
-    expect(direct.headers.get('location')).toBe('/p/form/analgesic/add');
+    // A NUL in the path is refused for every path (404); any other key goes back to the names.
+    if (key === '%00') expect(direct.status).toBe(404);
+    else expect(direct.headers.get('location')).toBe('/p/form/analgesic/add');
     expect(((await draft(id))?.added as unknown[] | undefined) ?? []).toEqual([]);
   });
 
