@@ -13,7 +13,15 @@ import {
 } from '../index.js';
 import { careState } from './care-state.js';
 import { siteCare } from './care-tally.js';
-import { careGapPatients, dueVisits, participantGrid, siteDashboards, ViewCache } from './index.js';
+import {
+  careGapPatients,
+  dueVisits,
+  participantGrid,
+  siteDashboards,
+  ViewCache,
+  visitCells,
+} from './index.js';
+import { readSubjectFacts } from './subject-facts.js';
 
 const NOW = '2026-03-02T09:00:00.000Z';
 const TODAY = NOW.slice(0, 10);
@@ -160,5 +168,23 @@ describe('the care tally gives the care analyses of the study report, per site, 
     expect(after).toEqual(await siteDashboards(registry.deps, MONITOR));
     const vcu = (d: typeof before) => d.find((x) => x.siteId === 'VCU')!.overdueVisits;
     expect(vcu(after)).toBe(vcu(before) - 1);
+  });
+
+  test('the overdue count reads only the subjects who may have a visit overdue, and counts what every subject counts, at several clocks', async () => {
+    const facts = await readSubjectFacts(registry.deps.db, null);
+    let seen = 0;
+    for (const hours of [0, 5, 24, 24 * 7, 24 * 30, 24 * 100, 24 * 200, 24 * 400, -24 * 10]) {
+      const now = new Date(Date.parse(NOW) + hours * 3_600_000);
+      const everyone = new Map<string, number>();
+      for (const f of facts) {
+        const n = visitCells(registry.deps.protocol, f, now).filter((c) => c.state === 'overdue').length;
+        everyone.set(f.siteId, (everyone.get(f.siteId) ?? 0) + n);
+      }
+      const dashboards = await siteDashboards({ ...registry.deps, clock: () => now }, MONITOR);
+      for (const d of dashboards)
+        expect(d.overdueVisits, `${d.siteId} at ${now.toISOString()}`).toBe(everyone.get(d.siteId) ?? 0);
+      seen += dashboards.reduce((a, d) => a + d.overdueVisits, 0);
+    }
+    expect(seen).toBeGreaterThan(0);
   });
 });

@@ -111,7 +111,7 @@ export async function siteDashboards(
 
 /**
  * Overdue visits (the schedule's `overdue`) per site, among the subjects whose schedule may hold an
- * open visit today; kept in `cache` while the registry is unchanged, and after a write brought up to
+ * overdue visit today; kept in `cache` while the registry is unchanged, and after a write brought up to
  * date by reading again only the subjects it changed (as `careState`).
  */
 async function overdueBySite(
@@ -129,6 +129,7 @@ async function overdueBySite(
       protocol: deps.protocol,
       today: asOf,
       aheadDays: 0,
+      overdueOnly: true,
     });
     const bySubject = new Map<string, { site: string; n: number }>();
     for (const f of facts) {

@@ -95,6 +95,12 @@ export interface OpenAround {
   protocol: Protocol;
   today: string;
   aheadDays: number;
+  /**
+   * Only the subjects who may have a visit overdue today: a visit with a window whose target day
+   * has come (the schedule's `overdue` lies between target and window end; a visit without a
+   * window is never overdue).
+   */
+  overdueOnly?: boolean;
 }
 
 /**
@@ -107,16 +113,17 @@ function mayBeOpen(eb: ExpressionBuilder<From, 's' | 'p'>, o: OpenAround) {
   for (const v of visitDays(o.protocol)) {
     const visit = o.protocol.visits.find((x) => x.code === v.code)!;
     if (visit.window === null || v.day === null) {
+      if (o.overdueOnly) continue;
       const notSeen = sql<SqlBool>`not (${v.code} = any(coalesce(p.seen, '{}')) or coalesce(p.visit_dates, '{}') ? ${v.code})`;
       or.push(visit.anchor === 'procedure' ? eb.and([eb('s.index_date', 'is not', null), notSeen]) : notSeen);
       continue;
     }
     // today − index ∈ [min(window start, target − ahead), window end]
-    const first = Math.min(v.windowStartDay ?? v.day, v.day - o.aheadDays);
+    const first = o.overdueOnly ? v.day : Math.min(v.windowStartDay ?? v.day, v.day - o.aheadDays);
     const last = v.windowEndDay ?? v.day;
     or.push(eb.between('s.index_date', formatDay(today - last), formatDay(today - first)));
   }
-  return eb.or(or);
+  return or.length > 0 ? eb.or(or) : sql<SqlBool>`false`;
 }
 
 /** Open queries per subject and visit, for some sites (null: all) or the given study ids. */
