@@ -14,6 +14,7 @@ import {
   unlockResponse,
 } from '../../registry/index.js';
 import { inScope, scopeFor } from '../../registry/scope.js';
+import { formTitle } from '../../web/forms/form-title.js';
 import { ReviewPage } from '../../web/workflow/review-page.js';
 import type { AppDeps } from '../deps.js';
 import { field, formOf, renderPage } from '../render.js';
@@ -62,7 +63,7 @@ async function renderReview(
   const at = (permission: Parameters<typeof scopeFor>[1]) =>
     inScope(scopeFor(actor, permission), response.siteId);
   const entered = response.status !== 'draft';
-  const title = def.repeating ? `${def.title} #${response.instance}` : def.title;
+  const title = formTitle(def, response.instance);
   return renderPage(
     c,
     `Review ${title} · ${response.studyId}`,

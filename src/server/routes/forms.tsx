@@ -9,6 +9,7 @@ import {
   STATUS_ITEM,
 } from '../../registry/index.js';
 import { type FormConflict, FormPage, type FormResponse } from '../../web/forms/form-page.js';
+import { formTitle } from '../../web/forms/form-title.js';
 import {
   EMPTY_VALUES,
   type FormValues,
@@ -103,7 +104,7 @@ function renderForm(
   const live = liveScoreFor(f.def, deps.registry.protocol.rules);
   const status = f.response?.status;
   const editable = writesAt(f.actor, f.siteId) && status !== 'locked' && status !== 'signed';
-  const title = f.def.repeating ? `${f.def.title} #${f.instance}` : f.def.title;
+  const title = formTitle(f.def, f.instance);
   return renderPage(
     c,
     `${title} · ${f.studyId}`,
@@ -265,7 +266,7 @@ export function formRoutes(routes: RouteTable, deps: AppDeps): void {
     const f = await loadForm(c, deps);
     if (f.id === null) return errorPage(c, 404, 'This form is not recorded yet, so it has no history.');
     const rows = await responseHistory(deps.registry, f.actor, f.id);
-    const title = f.def.repeating ? `${f.def.title} #${f.instance}` : f.def.title;
+    const title = formTitle(f.def, f.instance);
     return renderPage(
       c,
       `History of ${title} · ${f.studyId}`,

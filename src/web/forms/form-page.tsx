@@ -2,6 +2,7 @@ import type { Issue } from '../../errors.js';
 import type { InstrumentDef, MissingCodeDef } from '../../instruments/index.js';
 import { ErrorSummary, FieldError } from '../error-summary.js';
 import { ItemField } from './form-fields.js';
+import { formTitle } from './form-title.js';
 import {
   controlId,
   type FormValues,
@@ -189,7 +190,7 @@ export function FormPage(props: FormPageProps) {
   if (props.problem) summary.unshift({ href: '#form-fields', text: props.problem });
   const amending = response?.status === 'complete';
   const reasonErrors = byField.get('reason') ?? [];
-  const title = def.repeating ? `${def.title} #${props.instance}` : def.title;
+  const title = formTitle(def, props.instance);
   return (
     <article class="form-page">
       <p class="breadcrumb">

@@ -1,4 +1,5 @@
 import type { InstrumentDef } from '../../instruments/index.js';
+import { formTitle } from './form-title.js';
 import { shownValue } from './form-values.js';
 
 export interface HistoryRow {
@@ -22,7 +23,7 @@ export function HistoryPage(props: {
   statusItem: string;
 }) {
   const items = new Map(props.def.items.map((i) => [i.id, i]));
-  const title = props.def.repeating ? `${props.def.title} #${props.instance}` : props.def.title;
+  const title = formTitle(props.def, props.instance);
   return (
     <article>
       <p class="breadcrumb">

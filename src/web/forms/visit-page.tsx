@@ -1,5 +1,6 @@
 import type { Issue } from '../../errors.js';
 import { ErrorSummary, FieldError } from '../error-summary.js';
+import { formTitle } from './form-title.js';
 import { issuesByField } from './form-values.js';
 
 /** One recorded instance of an instrument at the visit. */
@@ -218,7 +219,7 @@ export function VisitPage(props: VisitPageProps) {
                   <tr>
                     <th scope="row">
                       <a href={formUrl(props.studyId, props.visit.code, g.instrument, r.instance)}>
-                        {g.repeating ? `${g.title} #${r.instance}` : g.title}
+                        {formTitle(g, r.instance)}
                       </a>
                     </th>
                     <td>

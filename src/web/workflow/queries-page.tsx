@@ -2,6 +2,7 @@ import { INSTRUMENTS } from '../../instruments/index.js';
 import type { QueryView } from '../../registry/index.js';
 import { type FormIssues, summaryOf, TextField } from '../admin/form.js';
 import { ErrorSummary } from '../error-summary.js';
+import { formTitle } from '../forms/form-title.js';
 import { counted } from '../plural.js';
 import { Message, TextArea, utc } from './parts.js';
 
@@ -17,7 +18,7 @@ export type VisitLabels = ReadonlyMap<string, string>;
  */
 export function queryNames(q: QueryView, visitLabels: VisitLabels): { form: string; item: string } {
   const def = INSTRUMENTS.get(q.instrument);
-  const title = def ? (def.repeating ? `${def.title} #${q.instance}` : def.title) : q.instrument;
+  const title = def ? formTitle(def, q.instance) : q.instrument;
   const item = def?.items.find((i) => i.id === q.item)?.label ?? q.item;
   return { form: `${title} at ${visitLabels.get(q.visit) ?? q.visit}`, item };
 }

@@ -2,6 +2,7 @@ import type { InstrumentDef } from '../../instruments/index.js';
 import type { QueryView, ResponseForEdit, SdvStatus, SignatureView } from '../../registry/index.js';
 import { type FormIssues, summaryOf, TextField } from '../admin/form.js';
 import { ErrorSummary } from '../error-summary.js';
+import { formTitle } from '../forms/form-title.js';
 import { Message, TextArea, utc } from './parts.js';
 
 /** What the actor may do on this form, decided by the route from role, site and status. */
@@ -46,7 +47,7 @@ export function ReviewPage(props: ReviewProps) {
   const base = `/forms/${r.id}`;
   const items = new Map(props.def.items.map((i) => [i.id, i.label]));
   const failed = (form: string) => (props.failed?.form === form ? props.failed : null);
-  const title = props.def.repeating ? `${props.def.title} #${r.instance}` : props.def.title;
+  const title = formTitle(props.def, r.instance);
   return (
     <article>
       <p class="breadcrumb">
