@@ -12,8 +12,9 @@ import {
 } from '../instruments/patient-drugs.js';
 import type { Database } from '../store/index.js';
 import type { RegistryDeps } from './context.js';
-import { checkDateOrder } from './date-rules.js';
+import { checkDateOrder, visitDateIssues } from './date-rules.js';
 import { checkAnswers } from './protocol-rules.js';
+import { visitDateOrToday } from './visits.js';
 
 /*
  * The patient's analgesics page as data (issue 9 §2): the medicines recorded at the subject's latest
@@ -254,7 +255,8 @@ export function perDayAnswer(value: string): number | null {
 /**
  * The stop date a patient gives, checked by the rules the analgesic form is recorded with (the
  * instrument's validation with today's date, and the subject's date rules: not after the visit's
- * recorded date, not before the medicine's start): the issues on `stop_date`, none when it fits.
+ * date, not before the medicine's start): the issues on `stop_date`, none when it fits. The visit's
+ * date is the one the submit keeps or records (`visitDateOrToday`): today while none is recorded.
  */
 export async function stopDateIssues(
   deps: RegistryDeps,
@@ -278,12 +280,13 @@ export async function stopDateIssues(
     return issues.length > 0 ? issues : [{ path: ['stop_date'], code: 'invalid', message: e.message }];
   };
   try {
-    checkAnswers(deps.protocol, getInstrument('analgesic'), answers, false, undefined, deps.clock());
-    await deps.db
-      .transaction()
-      .execute((trx) =>
-        checkDateOrder(trx, studyId, { instrument: 'analgesic', visit, instance: 1, answers }),
-      );
+    const now = deps.clock();
+    checkAnswers(deps.protocol, getInstrument('analgesic'), answers, false, undefined, now);
+    const form = { instrument: 'analgesic', visit, instance: 1, answers };
+    const visitDate = await visitDateOrToday(deps.db, studyId, visit, now);
+    const issues = visitDateIssues(form, visitDate.date);
+    if (issues.length > 0) return issues;
+    await deps.db.transaction().execute((trx) => checkDateOrder(trx, studyId, form));
     return [];
   } catch (e) {
     return onStop(e);

@@ -5,8 +5,9 @@ import { createWorkflowRegistry } from '../../test/helpers/workflow.js';
 import { carriedMedicines, stopDateIssues } from './epro-analgesics.js';
 import { loadPatientSession, openLink } from './epro-links.js';
 import { saveDraft, submitLink } from './epro-submit.js';
-import { createLink, recordResponse } from './index.js';
+import { amendResponse, createLink, recordResponse } from './index.js';
 import { enrolSubject } from './subjects.js';
+import { subjectView } from './views/subject-view.js';
 import { recordVisit } from './visits.js';
 
 let r: Awaited<ReturnType<typeof createWorkflowRegistry>>;
@@ -224,5 +225,120 @@ describe('ePRO analgesics and the one-transaction submit', () => {
     ]);
     expect(Number(rows[0]?.mme_day)).toBe(15); // oxycodone 5 mg twice a day × 1.5
     expect((await auditOf(studyId)).filter((a) => a === 'epro.submit')).toHaveLength(1);
+  });
+});
+
+const visitRow = async (studyId: string) =>
+  (
+    await sql<{ date: string | null; mode: string | null; entered_by: string; version: number }>`
+      select visit_date::text as date, mode, entered_by, version from visit
+      where study_id = ${studyId} and visit = 'week2'`.execute(r.deps.db)
+  ).rows;
+
+const visitAudits = async (studyId: string) =>
+  (
+    await sql<{ actor: string; after: Record<string, unknown> }>`select actor, after from audit_event
+      where action = 'visit.record' and after->>'study_id' = ${studyId} order by id`.execute(r.deps.db)
+  ).rows;
+
+/** The week-2 cell of the subject's timeline: the schedule's status and the date recorded. */
+const week2Cell = async (studyId: string) =>
+  (await subjectView(r.deps, VCU_COORDINATOR, studyId, { identifiers: false })).timeline.find(
+    (c) => c.visit === 'week2',
+  );
+
+async function submitPain(studyId: string) {
+  const s = await patientSession(studyId);
+  await saveDraft(r.deps, s, 'pain', { scale: 'nrs', score: 3 });
+  expect(await submitLink(r.deps, s)).toBe('recorded');
+}
+
+describe('the visit date at an ePRO submit', () => {
+  test('a submit at a visit without a date records the day the patient answered, mode epro, with its audit event (channel ePRO), in the window', async () => {
+    const studyId = await subjectWithBaselineAnalgesics();
+    expect(await visitRow(studyId)).toEqual([]);
+    await submitPain(studyId);
+    expect(await visitRow(studyId)).toEqual([
+      { date: '2026-03-17', mode: 'epro', entered_by: 'ePRO', version: 1 },
+    ]);
+    expect(await visitAudits(studyId)).toEqual([
+      {
+        actor: 'ePRO',
+        after: expect.objectContaining({
+          visit: 'week2',
+          visit_date: '2026-03-17',
+          mode: 'epro',
+          channel: 'ePRO',
+        }),
+      },
+    ]);
+    // Week 2 of an index date of 2026-03-05 is 2026-03-19 ± 3 days: the 17th is in the window.
+    expect(await week2Cell(studyId)).toMatchObject({
+      visitDate: '2026-03-17',
+      schedule: 'done_in_window',
+      windowStart: '2026-03-16',
+      windowEnd: '2026-03-22',
+    });
+  });
+
+  test('a date staff recorded before the submit is kept, and no visit event is added', async () => {
+    const studyId = await subjectWithBaselineAnalgesics();
+    await recordVisit(r.deps, VCU_COORDINATOR, {
+      studyId,
+      visit: 'week2',
+      date: '2026-03-16',
+      mode: 'phone',
+    });
+    await submitPain(studyId);
+    expect(await visitRow(studyId)).toEqual([
+      { date: '2026-03-16', mode: 'phone', entered_by: 'cora.vcu', version: 1 },
+    ]);
+    expect((await visitAudits(studyId)).map((a) => a.actor)).toEqual(['cora.vcu']);
+  });
+
+  test('a submit after the window moved (the index date corrected) is recorded, and the schedule marks it out of window', async () => {
+    const { studyId, responseId } = await enrolSubject(r.deps, VCU_COORDINATOR, {
+      siteId: 'VCU',
+      answers: { sex: 'female', birth_year: 1947, consent_date: '2026-02-20', index_date: '2026-03-05' },
+    });
+    const s = await patientSession(studyId);
+    await saveDraft(r.deps, s, 'pain', { scale: 'nrs', score: 5 });
+    const enrolment = await r.deps.db
+      .selectFrom('response')
+      .select(['version', 'answers'])
+      .where('id', '=', responseId)
+      .executeTakeFirstOrThrow();
+    await amendResponse(r.deps, VCU_COORDINATOR, {
+      id: responseId,
+      version: enrolment.version,
+      answers: { ...(enrolment.answers as Record<string, unknown>), index_date: '2026-02-25' },
+      reason: 'procedure date corrected',
+    });
+    expect(await submitLink(r.deps, s)).toBe('recorded');
+    // Week 2 of 2026-02-25 closes on 2026-03-14: the 17th is late, allowed and marked so.
+    expect(await week2Cell(studyId)).toMatchObject({
+      visitDate: '2026-03-17',
+      schedule: 'done_out_of_window',
+      windowEnd: '2026-03-14',
+    });
+  });
+
+  test('the stop date is checked against the day the submit will record while the visit has none', async () => {
+    const studyId = await subjectWithBaselineAnalgesics();
+    const [oxycodone] = await carriedMedicines(r.deps.db, r.deps, studyId, 'week2');
+    expect(await stopDateIssues(r.deps, studyId, 'week2', oxycodone!, '2026-03-17')).toEqual([]);
+    const s = await patientSession(studyId);
+    await saveDraft(r.deps, s, 'analgesic', {
+      carried: { '1': { answer: 'stopped', stopDate: '2026-03-17' }, '2': { answer: 'same' } },
+      added: [],
+      none: false,
+      other: '',
+      done: true,
+    });
+    expect(await submitLink(r.deps, s)).toBe('recorded');
+    expect((await visitRow(studyId))[0]?.date).toBe('2026-03-17');
+    // Once recorded, the page reads the recorded date.
+    const later = await stopDateIssues(r.deps, studyId, 'week2', oxycodone!, '2026-03-17');
+    expect(later).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import {
 } from './epro-analgesics.js';
 import { ANALGESIC_PAGE, type PatientSession, PROBLEMS_PAGE, patientPages } from './epro-links.js';
 import { recordResponseIn } from './responses.js';
+import { checkVisitRecord, recordVisitIn, visitDateOrToday } from './visits.js';
 
 /*
  * The patient's saved pages and the final submit (issue 9 §2): every instrument, every analgesic
@@ -65,8 +66,9 @@ export type SubmitResult = 'recorded' | 'already_submitted';
  * The final submit, in one transaction: each answered instrument recorded as entered by the patient
  * (actor `ePRO` in the audit trail; one a site already recorded is left as it is), each placed
  * analgesic an analgesic form (the instrument scores its MME/day), a "new problem" a pending adverse
- * event candidate, and the link marked submitted. The link's row is locked first, so of two submits
- * at once (two tabs) exactly one records; any failure leaves nothing written.
+ * event candidate, the visit's date when none is recorded yet (the day the patient submits, mode
+ * `epro`; a date staff recorded is kept), and the link marked submitted. The link's row is locked
+ * first, so of two submits at once (two tabs) exactly one records; any failure leaves nothing written.
  */
 export async function submitLink(deps: RegistryDeps, session: PatientSession): Promise<SubmitResult> {
   if (session.submitted) return 'already_submitted';
@@ -78,6 +80,16 @@ export async function submitLink(deps: RegistryDeps, session: PatientSession): P
     if (link.rows[0]?.submitted_at) return 'already_submitted';
     const now = deps.clock();
     const drafts = await draftsOf(trx, session.linkId);
+    // The visit's date first, so the forms' date rules (a stop date not after the visit) read it.
+    const visitDate = await visitDateOrToday(trx, session.studyId, session.visit, now);
+    let visitRecord: number | null = null;
+    if (!visitDate.recorded) {
+      const checked = checkVisitRecord({ date: visitDate.date, mode: 'epro' }, visitDate.date);
+      if (!checked.ok)
+        throw new RegistryError('VALIDATION_FAILED', checked.issues[0]!.message, checked.issues);
+      const v = { studyId: session.studyId, visit: session.visit };
+      visitRecord = (await recordVisitIn(trx, actor, v, checked.record, now, { channel: 'ePRO' })).id;
+    }
     const recorded: number[] = [];
     const write = async (instrument: string, instance: number, answers: Record<string, unknown>) => {
       const ref = await recordResponseIn(deps, trx, actor, {
@@ -145,6 +157,8 @@ export async function submitLink(deps: RegistryDeps, session: PatientSession): P
         visit: session.visit,
         channel: 'ePRO',
         responses: recorded,
+        visit_date: visitDate.date,
+        visit_record: visitRecord,
         analgesics_to_place: Array.isArray(analgesics?.unplaced) ? analgesics.unplaced.length : 0,
         ae_candidate: candidate,
       },
