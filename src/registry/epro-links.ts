@@ -333,6 +333,12 @@ export interface PatientSession {
   texts: PatientTexts;
 }
 
+/** "Leave": the patient session ends on the server too, so the cookie is worth nothing if it was copied. */
+export async function endPatientSession(deps: RegistryDeps, token: string): Promise<void> {
+  if (!TOKEN_SHAPE.test(token)) return;
+  await sql`delete from epro_session where id_hash = ${tokenHash(token)}`.execute(deps.db);
+}
+
 /** The live patient session of a cookie, or null (unknown, idle 30 minutes, past 2 hours). */
 export async function loadPatientSession(deps: RegistryDeps, token: string): Promise<PatientSession | null> {
   if (!TOKEN_SHAPE.test(token)) return null;

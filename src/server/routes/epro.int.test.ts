@@ -70,6 +70,20 @@ describe('patient ePRO link', () => {
     expect(res.headers.get('location')).toMatch(/^\/login/);
   });
 
+  test('"Leave" ends the patient session on the server: the copied cookie opens nothing afterwards', async () => {
+    const { token } = await linkFor();
+    const p = patient();
+    await p.get(`/p/${token}`);
+    const copied = p.cookie;
+    expect(copied).not.toBeNull();
+    expect((await p.get('/p/form/pain')).status).toBe(200);
+    expect((await p.post('/p/leave', {})).status).toBe(200);
+    const replay = new WebClient(web.app, copied, ORIGIN);
+    const res = await replay.get('/p/form/pain');
+    expect(res.status).not.toBe(200);
+    expect(await res.text()).not.toContain('How much pain');
+  });
+
   test('answers page by page, leaves, resumes with the link, submits; the link is then read-only', async () => {
     const { token, studyId } = await linkFor();
     let p = patient();

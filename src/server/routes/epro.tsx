@@ -4,6 +4,7 @@ import { RegistryError } from '../../errors.js';
 import { getInstrument, type InstrumentDef, unstorableText } from '../../instruments/index.js';
 import {
   ANALGESIC_PAGE,
+  endPatientSession,
   loadPatientSession,
   openLink,
   PATIENT_IDLE_MS,
@@ -16,7 +17,7 @@ import { loadDrafts, saveDraft, savedPages, submitLink } from '../../registry/ep
 import { checkYear } from '../../registry/epro-year.js';
 import { checkAnswers } from '../../registry/protocol-rules.js';
 import type { EproMessages } from '../../web/epro/messages/en.js';
-import { messagesFor, patientMessages } from '../../web/epro/messages.js';
+import { messagesFor, patientMessages, questionLabel } from '../../web/epro/messages.js';
 import { EPRO_CSS, MessagePage, OverviewPage, QuestionPage, YearPage } from '../../web/epro/pages.js';
 import { valuesFromForm } from '../../web/forms/form-values.js';
 import { clientIp, secureContext } from '../client.js';
@@ -56,8 +57,9 @@ function refusedQuestion(
     const issue = error.issues.find((i) => i.code !== 'required');
     if (!issue) return null;
     const id = String(issue.path[0] ?? '');
-    // Named as the page names it, in the page's language: an ODI section by its title, pain by its page.
-    const shown = def.id === 'odi' ? m.odiSections[id] : def.id === 'pain' ? m.pageTitles.pain : undefined;
+    // Named as the page names it, in the page's language: an ODI section by its title, a satisfaction
+    // question by its catalog text, pain by its page.
+    const shown = def.id === 'pain' ? m.pageTitles.pain : questionLabel(m, def, id);
     return shown ?? def.items.find((i) => i.id === id)?.label ?? def.title;
   }
 }
@@ -293,9 +295,12 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     }
   });
 
-  /** Forgets the patient cookie (nothing else to sign out of). */
+  /** Ends the patient session on the server and forgets its cookie. */
   routes.post('/p/leave', 'public', async (c) => {
+    const token = getCookie(c, cookieName(c, deps));
+    const ml = messagesOf(await session(c));
+    if (token) await endPatientSession(reg, token);
     deleteCookie(c, cookieName(c, deps), { path: '/', secure: secureContext(c, deps) });
-    return html(c, <MessagePage m={m} title={m.endedTitle} text={m.endedText} />);
+    return html(c, <MessagePage m={ml} title={ml.endedTitle} text={ml.endedText} />);
   });
 }
