@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { analyseCareGap, band } from '../../analysis/study/analyse-care.js';
-import { analyseCompleteness } from '../../analysis/study/analyse-flow.js';
+import { analyseCareGap, band, meetsKpi, untreatedSubjects } from '../../analysis/study/analyse-care.js';
+import { analyseCompleteness, expectedAt, expectedInFlow } from '../../analysis/study/analyse-flow.js';
 import { proportion } from '../../analysis/study/analyse-outcomes.js';
 import type { Cohort, CohortSubject } from '../../analysis/study/cohort.js';
 import type { Protocol, StudyDefinition } from '../../protocol/index.js';
-import { formatDay, parseDay } from '../../schedule/index.js';
+import { formatDay, parseDay, reachedDay, windowClosedBy } from '../../schedule/index.js';
 import type { Database } from '../../store/index.js';
 import type { RegistryDeps } from '../context.js';
 import { careCohort } from './care-facts.js';
@@ -28,6 +28,20 @@ import { REGISTRY_STATE, registryState } from './view-cache.js';
 
 /** Bump when the counting below changes meaning, so that rows counted by older code are not used. */
 const COUNTING = 1;
+/**
+ * The text of the rules the counts come from: a release that changes one of them starts a new tally
+ * rather than summing rows its predecessor counted (their helpers are covered by COUNTING only).
+ */
+const RULES = [
+  analyseCareGap,
+  meetsKpi,
+  untreatedSubjects,
+  analyseCompleteness,
+  expectedAt,
+  expectedInFlow,
+  reachedDay,
+  windowClosedBy,
+].map((f) => f.toString());
 /** How far ahead a row's validity is searched (a row then holds for this long, then is counted again). */
 const HORIZON_DAYS = 4096;
 /** Past this many subjects to count again, everyone is counted (one read of the whole cohort). */
@@ -82,7 +96,7 @@ async function layoutOf(
   const kpis = analyseCareGap(empty).kpis.map((k) => ({ kpi: k.kpi, label: k.label }));
   const visits = analyseCompleteness(empty).map((c) => c.visit);
   const key = createHash('sha256')
-    .update(JSON.stringify({ COUNTING, id, definition, kpis, visits }))
+    .update(JSON.stringify({ COUNTING, RULES, id, definition, kpis, visits }))
     .digest('hex')
     .slice(0, 24);
   const layout = { key, kpis, visits };
