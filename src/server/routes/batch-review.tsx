@@ -17,13 +17,11 @@ import {
   attempt,
   type Ctx,
   type FormValues,
-  fieldIssues,
   INVESTIGATOR,
   intOf,
   list,
   MONITOR,
-  onField,
-  statusOf,
+  refusal,
 } from './workflow-steps.js';
 
 /*
@@ -116,11 +114,7 @@ function batchStep(
     });
     const visit = field(values, 'visit');
     if (error) {
-      return renderBatch(c, deps, visit, {
-        failed: { form, issues: fieldIssues(error, fields) },
-        problem: onField(error, fields) ? null : error.message,
-        status: statusOf(error),
-      });
+      return renderBatch(c, deps, visit, refusal(error, form, fields));
     }
     return renderBatch(c, deps, visit, { notice });
   };

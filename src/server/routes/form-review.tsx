@@ -24,15 +24,13 @@ import {
   type Ctx,
   type Failed,
   type FormValues,
-  fieldIssues,
   INVESTIGATOR,
   idParam,
   intOf,
   list,
   MONITOR,
-  onField,
   READERS,
-  statusOf,
+  refusal,
   versionOf,
   visitLabelsOf,
 } from './workflow-steps.js';
@@ -117,11 +115,7 @@ function reviewStep(
       const kept = Object.fromEntries(
         fields.filter((f) => f !== 'password').map((f) => [f, field(values, f)]),
       );
-      return renderReview(c, deps, id, {
-        failed: { form, issues: fieldIssues(error, fields), values: kept },
-        problem: onField(error, fields) ? null : error.message,
-        status: statusOf(error),
-      });
+      return renderReview(c, deps, id, refusal(error, form, fields, kept));
     }
     return c.redirect(`/forms/${id}?done=${done}`, 303);
   };

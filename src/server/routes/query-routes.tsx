@@ -18,13 +18,11 @@ import {
   type Ctx,
   type Failed,
   type FormValues,
-  fieldIssues,
   idParam,
   MONITOR,
-  onField,
   READERS,
+  refusal,
   SITE_STAFF,
-  statusOf,
   versionOf,
   visitLabelsOf,
 } from './workflow-steps.js';
@@ -88,19 +86,13 @@ function queryStep(
     const values = await formOf(c);
     const error = await attempt(() => run(actor, id, values));
     if (error) {
+      // An amendment's issue (on `answers`) is shown beside the answer's value field.
       const issues: Issue[] = error.issues.map((i) =>
         i.path[0] === 'answers' ? { ...i, path: ['value'] } : i,
       );
       const shown = new RegistryError(error.code, error.message, issues);
-      return renderQuery(c, deps, id, {
-        failed: {
-          form,
-          issues: fieldIssues(shown, fields),
-          values: Object.fromEntries(fields.map((f) => [f, field(values, f)])),
-        },
-        problem: onField(shown, fields) ? null : error.message,
-        status: statusOf(error),
-      });
+      const kept = Object.fromEntries(fields.map((f) => [f, field(values, f)]));
+      return renderQuery(c, deps, id, refusal(shown, form, fields, kept));
     }
     return c.redirect(`/queries/${id}?done=${done}`, 303);
   };

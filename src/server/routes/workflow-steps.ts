@@ -24,11 +24,6 @@ export type Failed = {
   values: Record<string, string>;
 } | null;
 
-/** A page status for a refusal that the page shows itself (the form re-rendered beside its issue). */
-export function statusOf(error: RegistryError): 409 | 422 {
-  return ERROR_CODES[error.code] === 409 ? 409 : 422;
-}
-
 /** Refusals a workflow page shows in place; anything else goes to the app's error page. */
 const SHOWN = new Set([
   'VALIDATION_FAILED',
@@ -52,16 +47,25 @@ export async function attempt(step: () => Promise<unknown>): Promise<RegistryErr
   }
 }
 
-/** Whether the refusal names a field of the form (then it is shown there, not as one sentence). */
-export const onField = (error: RegistryError, fields: readonly string[]) =>
-  error.issues.some((i) => fields.includes(String(i.path[0])));
-
-/** The refusal's issues on the form's own fields. */
-export const fieldIssues = (error: RegistryError, fields: readonly string[]) =>
-  formIssues(
-    error.issues.filter((i) => fields.includes(String(i.path[0]))),
-    fields,
-  );
+/**
+ * How a page shows a refusal of one of its forms: each issue on a field of the form beside that
+ * field, else the message as one sentence; 409 for a conflict (ERROR_CODES), else 422.
+ * @param values - what the form sent, shown again (never the password)
+ */
+export function refusal(
+  error: RegistryError,
+  form: string,
+  fields: readonly string[],
+  values: Record<string, string> = {},
+) {
+  const issues = error.issues.filter((i) => fields.includes(String(i.path[0])));
+  const status: 409 | 422 = ERROR_CODES[error.code] === 409 ? 409 : 422;
+  return {
+    failed: { form, issues: formIssues(issues, fields), values },
+    problem: issues.length > 0 ? null : error.message,
+    status,
+  };
+}
 
 export const intOf = (text: string) => (/^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : Number.NaN);
 
