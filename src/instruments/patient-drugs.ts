@@ -102,7 +102,7 @@ export const PATIENT_STRENGTHS: Readonly<Record<string, PatientStrengths>> = {
 export const DOSES_PER_DAY: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8];
 
 /** Names for a drug code several patient names share, or none of them has. */
-const GROUP_NAMES: Readonly<Record<string, string>> = {
+export const GROUP_NAMES: Readonly<Record<string, string>> = {
   nsaid: 'Anti-inflammatory pain medicine',
   gabapentinoid: 'Gabapentin or pregabalin',
   oxymorphone: 'Oxymorphone',
@@ -114,11 +114,14 @@ export function patientDrugsOf(drug: string): PatientDrug[] {
   return PATIENT_DRUGS.filter((d) => d.drug === drug);
 }
 
-/** A registry drug code in words a patient knows. */
-export function patientDrugName(drug: string): string {
+/** A registry drug code in words a patient knows (group names in the given language, English by default). */
+export function patientDrugName(
+  drug: string,
+  groups: Readonly<Record<string, string>> = GROUP_NAMES,
+): string {
   const names = patientDrugsOf(drug);
   if (names.length === 1) return names[0]!.short;
-  return GROUP_NAMES[drug] ?? drug;
+  return groups[drug] ?? GROUP_NAMES[drug] ?? drug;
 }
 
 /** How a recorded medicine comes (from its unit and route): tablet, patch or nothing known. */
@@ -142,20 +145,97 @@ export function strengthsOf(drug: string, unit: string | null, recorded: number 
 
 const UNIT_WORDS: Readonly<Record<string, string>> = { mg: 'mg', mcg_per_hr: 'mcg/h' };
 
+/** A strength with its unit as a patient reads it: "10 mg", "25 mcg/h". */
+export function strengthWords(strength: number, unit: string | null): string {
+  return `${strength} ${UNIT_WORDS[unit ?? ''] ?? unit ?? ''}`.trim();
+}
+
+/** The words a patient knows for what they hold, by `PatientStrengths.form` (doseForm gives tablet or patch). */
+export const DOSE_FORM_WORDS: Readonly<Record<PatientStrengths['form'], string>> = {
+  tablet: 'tablet',
+  capsule: 'capsule',
+  patch: 'patch',
+};
+
+/**
+ * The wording of a medicine in a patient's words, in one language: the dose forms, the words around
+ * "how many a day" and "strength not sure", the group names. English here; the patient pages pass
+ * the session's catalog (web/epro/messages/en.ts takes its English from here).
+ */
+export interface DoseWording {
+  forms: Readonly<Record<string, string>>;
+  perDay: (dose: string, count: string) => string;
+  unsure: (name: string) => string;
+  groups: Readonly<Record<string, string>>;
+}
+
+export const EN_DOSE_WORDING: DoseWording = {
+  forms: DOSE_FORM_WORDS,
+  perDay: (dose: string, count: string) => `${dose}, ${count} a day`,
+  unsure: (name: string) => `${name} (strength not sure)`,
+  groups: GROUP_NAMES,
+};
+
 /**
  * A medicine in a patient's words: "Oxycodone 10 mg tablet, 3 a day", "Fentanyl 25 mcg/h patch".
- * Parts not recorded are left out, never guessed.
+ * Parts not recorded are left out, never guessed. English unless a wording is given.
  */
-export function doseWords(d: {
-  name: string;
-  strength: number | null;
-  unit: string | null;
-  form: string;
-  perDay: number | null;
-}): string {
+export function doseWords(
+  d: {
+    name: string;
+    strength: number | null;
+    unit: string | null;
+    form: string;
+    perDay: number | null;
+  },
+  wording: DoseWording = EN_DOSE_WORDING,
+): string {
   const parts = [d.name];
-  if (d.strength !== null) parts.push(`${d.strength} ${UNIT_WORDS[d.unit ?? ''] ?? d.unit ?? ''}`.trim());
-  if (d.form) parts.push(d.form);
+  if (d.strength !== null) parts.push(strengthWords(d.strength, d.unit));
+  if (d.form) parts.push(wording.forms[d.form] ?? d.form);
   const what = parts.join(' ');
-  return d.perDay !== null && d.form !== 'patch' ? `${what}, ${d.perDay} a day` : what;
+  return d.perDay !== null && d.form !== 'patch' ? wording.perDay(what, String(d.perDay)) : what;
+}
+
+/** A recorded medicine (registry drug code, strength, unit, route, doses a day) in a patient's words. */
+export function recordedMedicineWords(
+  r: {
+    drug: string;
+    strength: number | null;
+    unit: string | null;
+    route: string | null;
+    dosesPerDay: number | null;
+  },
+  wording: DoseWording = EN_DOSE_WORDING,
+): string {
+  return doseWords(
+    {
+      name: patientDrugName(r.drug, wording.groups),
+      strength: r.strength,
+      unit: r.unit,
+      form: doseForm(r.unit, r.route),
+      perDay: r.dosesPerDay,
+    },
+    wording,
+  );
+}
+
+/**
+ * A medicine a patient added (a patient drug key, its strength or "unsure", how many a day) in the
+ * patient's words: "Oxycodone 10 mg tablet, 3 a day", "Paracetamol (strength not sure), 2 a day".
+ */
+export function addedMedicineWords(
+  m: { key: string; strength: number | 'unsure'; perDay: number | null },
+  wording: DoseWording = EN_DOSE_WORDING,
+): string {
+  const s = PATIENT_STRENGTHS[m.key];
+  const name = patientDrug(m.key)?.short ?? m.key;
+  if (m.strength === 'unsure') {
+    const what = wording.unsure(name);
+    return m.perDay !== null ? wording.perDay(what, String(m.perDay)) : what;
+  }
+  return doseWords(
+    { name, strength: m.strength, unit: s?.unit ?? null, form: s?.form ?? '', perDay: m.perDay },
+    wording,
+  );
 }

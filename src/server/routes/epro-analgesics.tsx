@@ -3,7 +3,6 @@ import { unstorableText } from '../../instruments/index.js';
 import { PATIENT_STRENGTHS, patientDrug } from '../../instruments/patient-drugs.js';
 import {
   type AnalgesicAnswers,
-  addedWords,
   analgesicAnswers,
   type CarriedMedicine,
   carriedMedicines,
@@ -96,7 +95,6 @@ export function eproAnalgesicRoutes(routes: RouteTable, deps: AppDeps, kit: Pati
         total={o.pages.length}
         last={o.index === o.pages.length - 1}
         carried={carried}
-        added={o.values.added.map(addedWords)}
         values={o.values}
         errors={errors}
       />,

@@ -1,6 +1,15 @@
-import { PATIENT_DRUGS, PATIENT_STRENGTHS, patientDrug } from '../../instruments/patient-drugs.js';
+import {
+  addedMedicineWords,
+  DOSE_FORM_WORDS,
+  PATIENT_DRUGS,
+  PATIENT_STRENGTHS,
+  patientDrug,
+  recordedMedicineWords,
+  strengthWords,
+} from '../../instruments/patient-drugs.js';
 import type { AnalgesicAnswers, CarriedMedicine } from '../../registry/epro-analgesics.js';
 import type { EproMessages } from './messages/en.js';
+import { doseWording } from './messages.js';
 import { PatientLayout, Radios } from './pages.js';
 
 /*
@@ -8,8 +17,6 @@ import { PatientLayout, Radios } from './pages.js';
  * forward, new medicines added in two steps (the name, then its strength and how many a day), "None"
  * and free text. No JavaScript: "I take it differently" shows its questions under the choice.
  */
-
-const UNIT_WORDS: Readonly<Record<string, string>> = { mg: 'mg', mcg_per_hr: 'mcg/h' };
 
 /** Problems of the page, beside the field they are about: `carried-<n>`, `stop-<n>`, `change-<n>`, `none`, `other`. */
 export type PageErrors = Record<string, string>;
@@ -35,10 +42,15 @@ function strengthOptions(m: EproMessages, strengths: readonly number[], unit: st
   return [
     ...strengths.map((s) => ({
       code: String(s),
-      label: `${s} ${UNIT_WORDS[unit ?? ''] ?? unit ?? ''}`.trim(),
+      label: strengthWords(s, unit),
     })),
     { code: 'unsure', label: m.medsUnsure },
   ];
+}
+
+/** What the patient holds (tablet, capsule, patch) in the page's language; empty when not known. */
+function formWord(m: EproMessages, form: string): string {
+  return form ? (m.doseForms[form] ?? DOSE_FORM_WORDS[form as keyof typeof DOSE_FORM_WORDS] ?? form) : '';
 }
 
 const PER_DAY = Array.from({ length: 8 }, (_, i) => ({ code: String(i + 1), label: String(i + 1) }));
@@ -53,9 +65,11 @@ function Carried(props: {
   const n = c.instance;
   const a = props.answer ?? {};
   const form = c.patch ? 'patch' : c.unit === 'mg' || c.route === 'oral' ? 'tablet' : '';
+  // The medicine in the page's language (c.words is the registry's English, for staff).
+  const words = recordedMedicineWords(c, doseWording(m));
   return (
     <fieldset class="drug" aria-describedby={errors[`carried-${n}`] ? `carried-${n}-error` : undefined}>
-      <legend>{c.words}</legend>
+      <legend>{words}</legend>
       <FieldError id={`carried-${n}-error`} text={errors[`carried-${n}`]} />
       <Choice
         name={`carried.${n}`}
@@ -94,7 +108,7 @@ function Carried(props: {
         <Radios
           name={`strength.${n}`}
           id={`strength-${n}`}
-          legend={m.medsStrength(form)}
+          legend={m.medsStrength(formWord(m, form))}
           options={strengthOptions(m, c.strengths, c.unit)}
           picked={a.strength === undefined || a.strength === null ? [] : [String(a.strength)]}
         />
@@ -120,7 +134,6 @@ export function AnalgesicPage(props: {
   total: number;
   last: boolean;
   carried: readonly CarriedMedicine[];
-  added: readonly string[];
   values: AnalgesicAnswers;
   errors?: PageErrors | undefined;
 }) {
@@ -128,6 +141,8 @@ export function AnalgesicPage(props: {
   const errors = props.errors ?? {};
   const title = m.pageTitles.analgesic ?? 'Pain medicines';
   const raw = values.carried as Record<string, Record<string, unknown> | undefined>;
+  const wording = doseWording(m);
+  const added = values.added.map((a) => addedMedicineWords(a, wording));
   return (
     <PatientLayout m={m} title={title}>
       <p class="progress">{m.progress(props.index + 1, props.total)}</p>
@@ -148,11 +163,11 @@ export function AnalgesicPage(props: {
           </>
         ) : null}
         <h2>{m.medsNewTitle}</h2>
-        {props.added.length === 0 ? (
+        {added.length === 0 ? (
           <p class="note">{m.medsNoneAdded}</p>
         ) : (
           <ul class="added">
-            {props.added.map((words, i) => (
+            {added.map((words, i) => (
               <li>
                 <span>{words}</span>{' '}
                 <button
@@ -259,7 +274,7 @@ export function MedicineDosePage(props: {
         <Radios
           name="strength"
           id="add-strength"
-          legend={m.medsStrength(s.form)}
+          legend={m.medsStrength(formWord(m, s.form))}
           options={strengthOptions(m, s.strengths, s.unit)}
           picked={props.picked?.strength ? [props.picked.strength] : []}
         />

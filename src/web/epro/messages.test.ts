@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { addedMedicineWords, recordedMedicineWords } from '../../instruments/patient-drugs.js';
+import { SATISFACTION } from '../../instruments/satisfaction.js';
 import { EN } from './messages/en.js';
-import { catalogProblems, EN_CATALOG, messagesFromCatalog, patientMessages } from './messages.js';
+import {
+  catalogProblems,
+  doseWording,
+  EN_CATALOG,
+  messagesFromCatalog,
+  patientMessages,
+} from './messages.js';
 
 // A test fixture, not a validated translation.
 const ES = JSON.parse(readFileSync(new URL('../../../test/fixtures/epro-es.json', import.meta.url), 'utf8'));
@@ -63,6 +71,54 @@ describe('patient page catalogs', () => {
   ])('refuses %s, naming the key', (_name, body, message) => {
     const issues = catalogProblems(JSON.parse(JSON.stringify(body)));
     expect(issues.map((i) => i.message)).toEqual([message]);
+  });
+
+  test('the satisfaction questions and a medicine in words come from the catalog; the English from the instrument', () => {
+    expect(EN.satisfactionQuestions.overall).toBe(SATISFACTION.items[0]?.label);
+    expect(EN.satisfactionChoices.very_satisfied).toBe('Very satisfied');
+    expect(EN_CATALOG.medsDosePerDay).toBe('{dose}, {count} a day');
+    const oxy = { drug: 'oxycodone', strength: 10, unit: 'mg', route: 'oral', dosesPerDay: 3 };
+    expect(recordedMedicineWords(oxy, doseWording(EN))).toBe('Oxycodone 10 mg tablet, 3 a day');
+    expect(recordedMedicineWords(oxy)).toBe('Oxycodone 10 mg tablet, 3 a day');
+    const unsure = { key: 'acetaminophen', strength: 'unsure' as const, perDay: 2 };
+    expect(addedMedicineWords(unsure)).toBe('Paracetamol (strength not sure), 2 a day');
+    const es = doseWording(messagesFromCatalog('es', ES));
+    expect(recordedMedicineWords(oxy, es)).toBe('Oxycodone 10 mg comprimido, 3 al día');
+    expect(recordedMedicineWords({ ...oxy, drug: 'nsaid', strength: null }, es)).toBe(
+      'Antiinflamatorio para el dolor comprimido, 3 al día',
+    );
+    expect(addedMedicineWords(unsure, es)).toBe('Paracetamol (dosis no segura), 2 al día');
+    expect(addedMedicineWords({ key: 'fentanyl_patch', strength: 25, perDay: null }, es)).toBe(
+      'Fentanyl 25 mcg/h parche',
+    );
+    const m = messagesFromCatalog('es', ES);
+    expect(m.satisfactionQuestions.would_repeat).toBe('¿Volvería a hacerse el procedimiento?');
+    expect(m.medsStrength(m.doseForms.capsule ?? '')).toContain('cada cápsula');
+  });
+
+  test('a catalog installed before these keys existed: English for each missing key; a new install must have them', () => {
+    const older = JSON.parse(JSON.stringify(ES));
+    for (const key of ['satisfactionQuestions', 'satisfactionChoices', 'doseForms', 'medsDosePerDay']) {
+      delete older[key];
+    }
+    delete older.drugGroups.nsaid;
+    const m = messagesFromCatalog('es', older);
+    expect(m.lang).toBe('es');
+    expect(m.yes).toBe('Sí');
+    expect(m.satisfactionQuestions.overall).toBe('Overall, how satisfied are you with the procedure?');
+    expect(m.satisfactionChoices.satisfied).toBe('Satisfied');
+    expect(m.doseForms.tablet).toBe('tablet');
+    expect(m.medsDosePerDay('X', '3')).toBe('X, 3 a day');
+    expect(m.medsDoseUnsure('X')).toBe('X (dosis no segura)');
+    expect(m.drugGroups.nsaid).toBe('Anti-inflammatory pain medicine');
+    expect(m.drugGroups.gabapentinoid).toBe('Gabapentina o pregabalina');
+    expect(catalogProblems(older).map((i) => i.message)).toEqual([
+      'key satisfactionQuestions is missing',
+      'key satisfactionChoices is missing',
+      'key doseForms is missing',
+      'key medsDosePerDay is missing',
+      'key drugGroups.nsaid is missing',
+    ]);
   });
 
   test('refuses a catalog that is not an object in one line', () => {

@@ -1,4 +1,6 @@
 import type { Issue } from '../../errors.js';
+import type { InstrumentDef } from '../../instruments/index.js';
+import type { DoseWording } from '../../instruments/patient-drugs.js';
 import { EN, type EproMessages } from './messages/en.js';
 
 /*
@@ -26,6 +28,8 @@ export interface CatalogText {
 const PARAMETERS: Readonly<Record<string, readonly string[]>> = {
   progress: ['page', 'total'],
   medsStrength: ['form'],
+  medsDosePerDay: ['dose', 'count'],
+  medsDoseUnsure: ['name'],
   notYetText: ['day'],
   notAnOption: ['question'],
 };
@@ -157,4 +161,26 @@ export function messagesFromCatalog(lang: string, text: CatalogText): EproMessag
 export function patientMessages(texts: { language: string; catalog: unknown }): EproMessages {
   if (isObject(texts.catalog)) return messagesFromCatalog(texts.language, texts.catalog as CatalogText);
   return messagesFor(texts.language);
+}
+
+/**
+ * A question of an instrument as the patient page names it, in the page's language: an ODI section
+ * by its title, a satisfaction question by its catalog text (undefined: the instrument's label).
+ */
+export function questionLabel(m: EproMessages, def: InstrumentDef, id: string): string | undefined {
+  if (def.id === 'odi') return m.odiSections[id];
+  if (def.id === 'satisfaction') return m.satisfactionQuestions[id];
+  return undefined;
+}
+
+/** A choice of an instrument's question in the page's language (ODI's neutral anchors, satisfaction's choices). */
+export function choiceLabel(m: EproMessages, def: InstrumentDef, code: string): string | undefined {
+  if (def.id === 'odi') return m.odiAnchors[code];
+  if (def.id === 'satisfaction') return m.satisfactionChoices[code];
+  return undefined;
+}
+
+/** How the patient pages word a medicine, from the session's catalog (instruments/patient-drugs.ts). */
+export function doseWording(m: EproMessages): DoseWording {
+  return { forms: m.doseForms, perDay: m.medsDosePerDay, unsure: m.medsDoseUnsure, groups: m.drugGroups };
 }

@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { InstrumentDef, ItemDef } from '../../instruments/index.js';
 import { answerField, controlId } from '../forms/form-values.js';
 import type { EproMessages } from './messages/en.js';
+import { choiceLabel, questionLabel } from './messages.js';
 
 /*
  * The patient's pages: phone first, one column, large touch targets, no JavaScript, and no
@@ -206,9 +207,8 @@ function InstrumentQuestions(props: {
       {def.id === 'odi' ? <p>{m.odiIntro}</p> : null}
       {def.items.map((item: ItemDef) => {
         // ODI: the site's licensed statements when installed, else the catalog's neutral anchors;
-        // section titles from the catalog (the page's language).
-        const odi = def.id === 'odi';
-        const licensed = odi ? props.odiWording?.[item.id] : undefined;
+        // ODI section titles and the satisfaction questions and choices from the catalog (the page's language).
+        const licensed = def.id === 'odi' ? props.odiWording?.[item.id] : undefined;
         const options =
           item.type === 'boolean'
             ? [
@@ -220,14 +220,14 @@ function InstrumentQuestions(props: {
                 label:
                   c.code === 'na'
                     ? m.notApplicable
-                    : (licensed?.[i] ?? (odi ? m.odiAnchors[c.code] : undefined) ?? c.label),
+                    : (licensed?.[i] ?? choiceLabel(m, def, c.code) ?? c.label),
               }));
         if (options.length === 0) return null;
         return (
           <Radios
             name={answerField(item.id)}
             id={controlId(item.id)}
-            legend={(odi ? m.odiSections[item.id] : undefined) ?? item.label}
+            legend={questionLabel(m, def, item.id) ?? item.label}
             options={options}
             picked={chosen(values, item.id)}
           />

@@ -1,4 +1,6 @@
 import { ODI } from '../../../instruments/odi.js';
+import { EN_DOSE_WORDING } from '../../../instruments/patient-drugs.js';
+import { SATISFACTION } from '../../../instruments/satisfaction.js';
 
 /**
  * Every text of the patient pages, in English. A site adds a language by installing a catalog of
@@ -40,6 +42,14 @@ export const EN = {
     (ODI.items[0]?.choices ?? []).filter((c) => c.code !== 'na').map((c) => [c.code, c.label]),
   ) as Record<string, string>,
   notApplicable: 'Does not apply to me',
+  /** The satisfaction questions and the overall question's choices, from the instrument. */
+  satisfactionQuestions: Object.fromEntries(SATISFACTION.items.map((i) => [i.id, i.label])) as Record<
+    string,
+    string
+  >,
+  satisfactionChoices: Object.fromEntries(
+    SATISFACTION.items.flatMap((i) => i.choices ?? []).map((c) => [c.code, c.label]),
+  ) as Record<string, string>,
   yes: 'Yes',
   no: 'No',
   drugsLegend: 'Which of these pain medicines have you taken since your last visit? Tick all that apply.',
@@ -56,6 +66,11 @@ export const EN = {
   medsChanged: 'I take it differently',
   medsStrength: (form: string) => `How strong is each ${form || 'dose'}? (It is on the box or the label.)`,
   medsUnsure: "I'm not sure",
+  /** A medicine in the patient's words (instruments/patient-drugs.ts): what they hold, "a day", "not sure". */
+  doseForms: { ...EN_DOSE_WORDING.forms } as Record<string, string>,
+  medsDosePerDay: EN_DOSE_WORDING.perDay,
+  medsDoseUnsure: EN_DOSE_WORDING.unsure,
+  drugGroups: { ...EN_DOSE_WORDING.groups } as Record<string, string>,
   medsPerDay: 'How many do you take a day?',
   medsAnswerEach: 'Please choose an answer for this medicine.',
   medsStopNeeded: 'Please give the date you stopped.',
