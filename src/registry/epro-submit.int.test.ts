@@ -151,6 +151,13 @@ describe('ePRO analgesics and the one-transaction submit', () => {
       'white pills from my neighbour',
     ]);
     expect(await auditOf(studyId)).toEqual(expect.arrayContaining(['response.record', 'epro.submit']));
+    // The subject's page counts MME by the extract's rule: stopped drugs left out (morphine at
+    // baseline, oxycodone at week 2), the fentanyl patch not placed, so not counted.
+    const view = await subjectView(r.deps, VCU_COORDINATOR, studyId, { identifiers: false });
+    expect(view.mmeByVisit).toEqual([
+      { visit: 'baseline', mmeDay: 45 },
+      { visit: 'week2', mmeDay: 20 },
+    ]);
   });
 
   test("a stop date after the visit date or after today is refused by the instrument's own rule, on the page as at submit", async () => {

@@ -6,3 +6,12 @@ export { exactValue } from './cohort.js';
 export { cohortVisits, kpiDaysOf } from './cohort-visits.js';
 export { METHODS } from './methods.js';
 export type * from './types.js';
+export {
+  addDose,
+  doseHundredths,
+  listedStopped,
+  type MedicationDose,
+  type MmeSum,
+  mmeByVisit,
+  visitMmeDay,
+} from './visit-mme.js';

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { doseHundredths, mmeByVisit } from '../../analysis/study/visit-mme.js';
 import { RegistryError } from '../../errors.js';
 import { INSTRUMENTS } from '../../instruments/index.js';
 import { SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
@@ -76,30 +77,6 @@ export interface SubjectView {
   identifiers: SubjectIdentifiers | null;
 }
 
-/**
- * MME/day of each visit with medication forms (CLINICAL.md, as the study extract counts it,
- * store/extract/form-scan.ts): the sum of its complete forms' MME/day, leaving out a drug listed with
- * a stop date (stopped by that review); missing when a drug still taken has no MME (an opioid without
- * a factor or dose), never 0.
- */
-function mmeByVisit(
-  forms: readonly { visit: string; status: string; mme_day: unknown; answers: unknown }[],
-): { visit: string; mmeDay: number | null }[] {
-  const byVisit = new Map<string, number | null>();
-  for (const f of forms) {
-    if (f.status === 'draft') continue;
-    const answers = (typeof f.answers === 'string' ? JSON.parse(f.answers) : f.answers) as JsonObject;
-    const sum = byVisit.has(f.visit) ? byVisit.get(f.visit)! : 0;
-    if (typeof answers.stop_date === 'string' && answers.stop_date !== '') {
-      byVisit.set(f.visit, sum);
-      continue;
-    }
-    const mme = f.mme_day === null || f.mme_day === undefined ? null : Number(f.mme_day);
-    byVisit.set(f.visit, sum === null || mme === null ? null : Math.round((sum + mme) * 100) / 100);
-  }
-  return [...byVisit].map(([visit, mmeDay]) => ({ visit, mmeDay }));
-}
-
 /** The outcomes charted on the subject page: those the study definition keeps in typed columns. */
 const CHARTED: Readonly<Record<string, 'pain_nrs' | 'odi_pct'>> = {
   pain_nrs: 'pain_nrs',
@@ -143,6 +120,7 @@ export async function subjectView(
         'updated_at',
         'pain_nrs',
         'mme_day',
+        'opioid_any',
         'odi_pct',
         'answers',
       ])
@@ -236,7 +214,18 @@ export async function subjectView(
     })),
     adverseEvents: repeating(definition.adverseEvents.instrument),
     medications: repeating(medication),
-    mmeByVisit: mmeByVisit(forms.filter((f) => f.instrument === medication)),
+    // The study extract's rule (analysis/study/visit-mme.ts): drugs listed stopped left out, missing
+    // when an opioid still taken has no MME.
+    mmeByVisit: mmeByVisit(
+      forms
+        .filter((f) => f.instrument === medication && f.status !== 'draft')
+        .map((f) => ({
+          visit: f.visit,
+          mmeHundredths: doseHundredths(f.mme_day),
+          opioid: f.opioid_any,
+          stopDate: (f.answers as JsonObject).stop_date,
+        })),
+    ),
     identifiers: options.identifiers === false ? null : await readIdentifiers(deps, actor, facts),
   };
 }

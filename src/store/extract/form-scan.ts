@@ -3,6 +3,7 @@
 // cohort reads as JSON, each range as one text value (a few large strings parse far faster than
 // millions of rows).
 import { type Kysely, sql } from 'kysely';
+import { addDose, listedStopped } from '../../analysis/study/visit-mme.js';
 import type { Database } from '../schema.js';
 import type { Row } from './answer-text.js';
 import type { Runner } from './snapshot-runner.js';
@@ -334,15 +335,14 @@ export function tallyLines(
     if (pain !== null && (t.pain === null || pain > t.pain)) t.pain = pain;
     if (odi !== null && (t.odi === null || odi > t.odi)) t.odi = odi;
     // An analgesic listed with a stop date has stopped by this review: no opioid use, no MME here.
-    if (analgesic && stopDate !== null) {
+    if (analgesic && listedStopped(stopDate)) {
       if (opioid === true) {
         t.stopped ??= [];
         t.stopped.push([instance, drug ?? '', stopDate]);
       }
       continue;
     }
-    if (mme !== null) t.mmeHundredths = (t.mmeHundredths ?? 0) + mme;
-    if (opioid === true && mme === null) t.mmeUnknown = true;
+    addDose(t, mme, opioid);
     if (opioid !== null) t.opioid = t.opioid === true || opioid;
     if (opioid === true) {
       t.taken ??= [];

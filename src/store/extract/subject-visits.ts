@@ -1,5 +1,6 @@
 // Each subject's visits in the cohort: outcome values, dates of assessment, the other outcomes' scores.
 import type { CohortSubject, CohortVisit, VisitValues } from '../../analysis/study/cohort.js';
+import { visitMmeDay } from '../../analysis/study/visit-mme.js';
 import type { StudyDefinition } from '../../protocol/index.js';
 import type { RowsOf, VisitDateRow } from './cohort-queries.js';
 import type { VisitTally } from './form-scan.js';
@@ -57,7 +58,7 @@ export function addOutcomeVisits(
       const values = visitValues(
         t.pain,
         t.odi,
-        t.mmeUnknown ? null : t.mmeHundredths !== null ? t.mmeHundredths / 100 : reviewed ? 0 : null,
+        visitMmeDay(t, reviewed),
         t.opioid !== null ? t.opioid : reviewed ? false : null,
       );
       if (reviewed) {
