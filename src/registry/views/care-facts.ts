@@ -3,12 +3,10 @@ import type { Cohort } from '../../analysis/study/cohort.js';
 import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
 import { type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import type { Row } from '../../store/extract/answer-text.js';
+import { careItemsWanted } from '../../store/extract/cohort-items.js';
 import { addKpiFacts, kpiItemsOf } from '../../store/extract/item-facts.js';
 import { addCare, addEndOfStudy, codeInterner, subjectRecords } from '../../store/extract/subject-records.js';
 import type { Database } from '../../store/index.js';
-import { CARE_ITEMS } from './site-cohort.js';
-
-const END_ITEMS = ['status', 'reason', 'date'] as const;
 
 /**
  * The care-gap cohort of some sites (null: all) as `siteCohort` builds it, from three short reads:
@@ -28,17 +26,7 @@ export async function careCohort(
   studyIds?: readonly string[],
 ): Promise<Cohort> {
   const kpiItems = kpiItemsOf(definition);
-  const wanted = new Map<string, Set<string>>();
-  for (const [instrument, items] of Object.entries(CARE_ITEMS)) wanted.set(instrument, new Set(items));
-  for (const [instrument, items] of kpiItems) {
-    const set = wanted.get(instrument) ?? new Set<string>();
-    for (const [item, dates] of items) {
-      set.add(item);
-      for (const d of dates) set.add(d);
-    }
-    wanted.set(instrument, set);
-  }
-  wanted.set('end_of_study', new Set(END_ITEMS));
+  const wanted = careItemsWanted(definition);
   // Every row carries each item wanted by any instrument: each add* function reads only its own
   // items, so another instrument's (null or not) is never read.
   const columns = [...new Set([...wanted.values()].flatMap((s) => [...s]))];

@@ -3,16 +3,11 @@ import type { Cohort } from '../../analysis/study/cohort.js';
 import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
 import { type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import type { Row } from '../../store/extract/answer-text.js';
+import { careItemsWanted } from '../../store/extract/cohort-items.js';
 import { addKpiFacts, kpiItemsOf } from '../../store/extract/item-facts.js';
 import { addCare, addEndOfStudy, codeInterner, subjectRecords } from '../../store/extract/subject-records.js';
 import type { Database } from '../../store/index.js';
 import type { SubjectFacts } from './visit-cells.js';
-
-/** The care items the extraction reads for `addCare` (cohort-queries.ts), beside the KPIs' own. */
-export const CARE_ITEMS: Readonly<Record<string, readonly string[]>> = {
-  osteoporosis_care: ['bone_med', 'bone_med_start_date', 'bone_med_persisting'],
-  physical_therapy: ['pt_start_date'],
-};
 
 /** Answers of one instrument at some sites, one row per form in the order saved (as the extraction). */
 function answersOf(
@@ -49,16 +44,7 @@ export async function siteCohort(
   definition: StudyDefinition = SACROPLASTY_STUDY,
 ): Promise<Cohort> {
   const kpiItems = kpiItemsOf(definition);
-  const wanted = new Map<string, Set<string>>();
-  for (const [instrument, items] of Object.entries(CARE_ITEMS)) wanted.set(instrument, new Set(items));
-  for (const [instrument, items] of kpiItems) {
-    const set = wanted.get(instrument) ?? new Set<string>();
-    for (const [item, dates] of items) {
-      set.add(item);
-      for (const d of dates) set.add(d);
-    }
-    wanted.set(instrument, set);
-  }
+  const wanted = careItemsWanted(definition);
   let siteRows = db.selectFrom('site').select(['id', 'name']).orderBy('id');
   if (sites !== null) siteRows = siteRows.where('id', 'in', sites);
   let treated = db
@@ -70,11 +56,7 @@ export async function siteCohort(
   const fetched = new Map(
     [...wanted].map(([instrument, items]) => [instrument, answersOf(db, sites, instrument, [...items])]),
   );
-  const [siteList, treatedRows, ends] = await Promise.all([
-    siteRows.execute(),
-    treated.execute(),
-    answersOf(db, sites, 'end_of_study', ['status', 'reason', 'date']),
-  ]);
+  const [siteList, treatedRows] = await Promise.all([siteRows.execute(), treated.execute()]);
   const intern = codeInterner([...protocol.visits.map((v) => v.code), ...siteList.map((s) => s.id)]);
   const subjects = subjectRecords(
     facts.map((f) => ({
@@ -112,7 +94,7 @@ export async function siteCohort(
     await fetched.get('osteoporosis_care')!,
     (await fetched.get('physical_therapy')) as never,
   );
-  addEndOfStudy(subjects, ends);
+  addEndOfStudy(subjects, await fetched.get('end_of_study')!);
   return {
     asOf,
     definition,

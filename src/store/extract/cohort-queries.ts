@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import type { Protocol, StudyDefinition } from '../../protocol/index.js';
 import { readAuditHead } from '../audit-verify.js';
+import { END_OF_STUDY_ITEMS } from './cohort-items.js';
 import { FormReads, scanForms } from './form-scan.js';
 import type { KpiItems, Table1Items } from './item-facts.js';
 import type { Runner } from './snapshot-runner.js';
@@ -41,7 +42,7 @@ export function formReadsOf(protocol: Protocol, kpiItems: KpiItems, table1Items:
     ])
     .want('physical_therapy', ['pt_start_date'])
     .want('adverse_event', ['term', 'onset_date', 'severity_grade', 'serious', 'sir_class'])
-    .want('end_of_study', ['status', 'reason', 'date']);
+    .want('end_of_study', END_OF_STUDY_ITEMS);
   for (const [instrument, items] of kpiItems) {
     reads.want(instrument, [...items.keys(), ...[...items.values()].flatMap((d) => [...d])]);
   }
