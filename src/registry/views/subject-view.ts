@@ -75,6 +75,8 @@ export interface SubjectView {
   mmeByVisit: { visit: string; mmeDay: number | null }[];
   /** Direct identifiers: only for staff of the subject's own site (the read is audited); else null. */
   identifiers: SubjectIdentifiers | null;
+  /** Problems the patient reported through ePRO that staff have not yet confirmed or rejected. */
+  pendingProblems: number;
 }
 
 /** The outcomes charted on the subject page: those the study definition keeps in typed columns. */
@@ -100,7 +102,7 @@ export async function subjectView(
   const [facts] = await readSubjectFacts(deps.db, sites, [studyId]);
   if (!facts) throw new RegistryError('SUBJECT_NOT_FOUND', `subject ${studyId} not found`);
   const now = deps.clock();
-  const [queries, forms, queryCounts] = await Promise.all([
+  const [queries, forms, queryCounts, problems] = await Promise.all([
     readOpenQueries(deps.db, sites, [studyId]),
     deps.db
       .selectFrom('response')
@@ -134,6 +136,8 @@ export async function subjectView(
       .where('status', '=', 'open')
       .groupBy('response_id')
       .execute(),
+    sql<{ n: number }>`select count(*)::int as n from epro_ae_candidate
+      where study_id = ${studyId} and status = 'pending'`.execute(deps.db),
   ]);
   const labels = new Map(deps.protocol.visits.map((v) => [v.code, v.label]));
   const order = new Map(deps.protocol.visits.map((v, i) => [v.code, i]));
@@ -227,6 +231,7 @@ export async function subjectView(
         })),
     ),
     identifiers: options.identifiers === false ? null : await readIdentifiers(deps, actor, facts),
+    pendingProblems: problems.rows[0]?.n ?? 0,
   };
 }
 

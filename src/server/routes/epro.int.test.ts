@@ -349,9 +349,15 @@ describe('patient ePRO link', () => {
       )
     ).rows[0]?.id;
     const ivan = await new WebClient(web.app, null, ORIGIN).signIn('ivan.vcu');
+    // The subject's page says a reported problem waits; the description itself stays on the ePRO page.
+    const before = await (await ivan.get(`/subjects/${studyId}`)).text();
+    expect(before).toContain('data-pending-problems="1"');
+    expect(before).toContain('1 new problem reported by the patient');
+    expect(before).not.toContain('Dizzy spells');
     expect((await ivan.post(`/subjects/${studyId}/epro/ae/${id}`, { decision: 'confirmed' })).status).toBe(
       303,
     );
+    expect(await (await ivan.get(`/subjects/${studyId}`)).text()).not.toContain('data-pending-problems');
     expect((await ivan.post(`/subjects/${studyId}/epro/ae/${id}`, { decision: 'rejected' })).status).toBe(
       422,
     );

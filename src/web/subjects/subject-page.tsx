@@ -371,6 +371,12 @@ export function SubjectPage(props: SubjectPageProps) {
         <p>
           <a href={`/subjects/${encodeURIComponent(d.studyId)}/epro`}>ePRO</a>: patient links, in-clinic
           questionnaires and what the patient entered
+          {d.pendingProblems > 0 ? (
+            <strong data-pending-problems={d.pendingProblems}>
+              {' '}
+              · {counted(d.pendingProblems, 'new problem')} reported by the patient to confirm or reject
+            </strong>
+          ) : null}
         </p>
       ) : null}
       {d.identifiers ? <Identity identity={d.identifiers} /> : null}
