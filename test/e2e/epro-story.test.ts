@@ -228,7 +228,13 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     expect(link).not.toBe('');
 
     // 3. The patient follows the link on a phone, answers pain and ODI, and leaves half-way.
-    const phone = () => browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 } });
+    // Every request the phone's browser sends, to check where the token goes (only the link itself).
+    const sent: { url: string; referer: string }[] = [];
+    const phone = async () => {
+      const c = await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 } });
+      c.on('request', (r) => sent.push({ url: r.url(), referer: r.headers().referer ?? '' }));
+      return c;
+    };
     let context = await phone();
     let page = await context.newPage();
     page.setDefaultTimeout(8_000);
@@ -307,6 +313,11 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     expect(await page.locator('main').textContent()).toContain('Thank you');
     await look('done');
     await context.close();
+    // The token left the phone only as the link's own address (opened twice), never in a Referer.
+    const token = link.slice(link.lastIndexOf('/') + 1);
+    expect(sent.length).toBeGreaterThan(10);
+    expect(sent.filter((r) => r.referer.includes(token))).toEqual([]);
+    expect(sent.filter((r) => r.url.includes(token)).map((r) => r.url)).toEqual([link, link]);
 
     // 4. The subject's page: the week-2 forms entered by the patient, the MME/day recomputed from them.
     await staff.goto(`${serve.base}/subjects/${studyId}`);
