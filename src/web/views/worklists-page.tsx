@@ -1,6 +1,8 @@
+import type { Child } from 'hono/jsx';
 import type {
   CareGapRow,
   DueVisitRow,
+  FormLink,
   MissingItemsRow,
   QueryRow,
   UnsignedRow,
@@ -27,160 +29,134 @@ export type WorklistData =
   | { list: 'care-gap'; rows: CareGapRow[] }
   | { list: 'missing'; rows: MissingItemsRow[] };
 
-const who = (r: { studyId: string }) => <a href={subjectHref(r.studyId)}>{r.studyId}</a>;
+/** One column of a worklist's table: its header and what each row shows under it. */
+interface Column<R> {
+  header: string;
+  cell: (row: R) => Child;
+}
+
+/** A worklist's table: the participant heads each row, then the list's own columns. */
+function WorklistTable<R extends { studyId: string }>(props: { columns: Column<R>[]; rows: R[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Participant</th>
+          {props.columns.map((c) => (
+            <th scope="col">{c.header}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr>
+            <th scope="row">
+              <a href={subjectHref(r.studyId)}>{r.studyId}</a>
+            </th>
+            {props.columns.map((c) => (
+              <td>{c.cell(r)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** An instrument's name as the lists show it. */
+const instrumentName = (instrument: string) => instrument.replaceAll('_', ' ');
+
+/** A time column: the saved time to the minute, UTC. */
+const utcColumn = <R,>(header: string, at: (row: R) => string): Column<R> => ({
+  header,
+  cell: (r) => at(r).slice(0, 16).replace('T', ' '),
+});
+
+/** The Form column: a link to the form that clears the row, its text the list's own. */
+const formColumn = <R extends FormLink & { instance?: number }>(text: (row: R) => Child): Column<R> => ({
+  header: 'Form',
+  cell: (r) => <a href={formHref(r.studyId, r.visit, r.instrument, r.instance)}>{text(r)}</a>,
+});
 
 function Rows(props: { data: WorklistData; visitLabels: ReadonlyMap<string, string> }) {
   const d = props.data;
-  const visit = (code: string) => props.visitLabels.get(code) ?? code;
+  const visitLabel = (code: string) => props.visitLabels.get(code) ?? code;
+  const visit: Column<{ visit: string }> = { header: 'Visit', cell: (r) => visitLabel(r.visit) };
   switch (d.list) {
     case 'due':
     case 'overdue':
     case 'epro-closing':
       return (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Participant</th>
-              <th scope="col">Visit</th>
-              <th scope="col">State</th>
-              <th scope="col">Target</th>
-              <th scope="col">Window</th>
-              <th scope="col">Form</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.rows.map((r) => (
-              <tr>
-                <th scope="row">{who(r)}</th>
-                <td>
-                  <a href={visitHref(r.studyId, r.visit)}>{r.visitLabel}</a>
-                </td>
-                <td>
-                  <StateBadge state={r.state} />
-                </td>
-                <td>{day(r.target)}</td>
-                <td>{r.windowStart ? `${day(r.windowStart)} to ${day(r.windowEnd)}` : '—'}</td>
-                <td>
-                  <a href={formHref(r.studyId, r.visit, r.instrument)}>
-                    Enter {r.instrument.replaceAll('_', ' ')}
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <WorklistTable
+          rows={d.rows}
+          columns={[
+            { header: 'Visit', cell: (r) => <a href={visitHref(r.studyId, r.visit)}>{r.visitLabel}</a> },
+            { header: 'State', cell: (r) => <StateBadge state={r.state} /> },
+            { header: 'Target', cell: (r) => day(r.target) },
+            {
+              header: 'Window',
+              cell: (r) => (r.windowStart ? `${day(r.windowStart)} to ${day(r.windowEnd)}` : '—'),
+            },
+            formColumn((r) => `Enter ${instrumentName(r.instrument)}`),
+          ]}
+        />
       );
     case 'unsigned':
       return (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Participant</th>
-              <th scope="col">Visit</th>
-              <th scope="col">Form</th>
-              <th scope="col">Entered by</th>
-              <th scope="col">Last saved (UTC)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.rows.map((r) => (
-              <tr>
-                <th scope="row">{who(r)}</th>
-                <td>{visit(r.visit)}</td>
-                <td>
-                  <a href={formHref(r.studyId, r.visit, r.instrument, r.instance)}>
-                    {r.instrument.replaceAll('_', ' ')} {r.instance > 1 ? `#${r.instance}` : ''}
-                  </a>
-                </td>
-                <td>{r.enteredBy}</td>
-                <td>{r.updatedAt.slice(0, 16).replace('T', ' ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <WorklistTable
+          rows={d.rows}
+          columns={[
+            visit,
+            formColumn<UnsignedRow>((r) => (
+              <>
+                {instrumentName(r.instrument)} {r.instance > 1 ? `#${r.instance}` : ''}
+              </>
+            )),
+            { header: 'Entered by', cell: (r) => r.enteredBy },
+            utcColumn<UnsignedRow>('Last saved (UTC)', (r) => r.updatedAt),
+          ]}
+        />
       );
     case 'queries':
       return (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Participant</th>
-              <th scope="col">Visit</th>
-              <th scope="col">Item</th>
-              <th scope="col">Status</th>
-              <th scope="col">Raised (UTC)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.rows.map((r) => (
-              <tr>
-                <th scope="row">{who(r)}</th>
-                <td>{visit(r.visit)}</td>
-                <td>
-                  <a href={`/queries/${r.queryId}`}>
-                    {r.instrument.replaceAll('_', ' ')}: {r.item}
-                  </a>
-                </td>
-                <td>{r.status}</td>
-                <td>{r.raisedAt.slice(0, 16).replace('T', ' ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <WorklistTable
+          rows={d.rows}
+          columns={[
+            visit,
+            {
+              header: 'Item',
+              cell: (r) => (
+                <a href={`/queries/${r.queryId}`}>
+                  {instrumentName(r.instrument)}: {r.item}
+                </a>
+              ),
+            },
+            { header: 'Status', cell: (r) => r.status },
+            utcColumn<QueryRow>('Raised (UTC)', (r) => r.raisedAt),
+          ]}
+        />
       );
     case 'care-gap':
       return (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Participant</th>
-              <th scope="col">Procedure</th>
-              <th scope="col">Days since</th>
-              <th scope="col">Form</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.rows.map((r) => (
-              <tr>
-                <th scope="row">{who(r)}</th>
-                <td>{r.indexDate}</td>
-                <td>{r.daysSinceIndex}</td>
-                <td>
-                  <a href={formHref(r.studyId, r.visit, r.instrument)}>
-                    Osteoporosis care at {visit(r.visit)}
-                  </a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <WorklistTable
+          rows={d.rows}
+          columns={[
+            { header: 'Procedure', cell: (r) => r.indexDate },
+            { header: 'Days since', cell: (r) => r.daysSinceIndex },
+            formColumn((r) => `Osteoporosis care at ${visitLabel(r.visit)}`),
+          ]}
+        />
       );
     case 'missing':
       return (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Participant</th>
-              <th scope="col">Visit</th>
-              <th scope="col">Form</th>
-              <th scope="col">Missing</th>
-            </tr>
-          </thead>
-          <tbody>
-            {d.rows.map((r) => (
-              <tr>
-                <th scope="row">{who(r)}</th>
-                <td>{visit(r.visit)}</td>
-                <td>
-                  <a href={formHref(r.studyId, r.visit, r.instrument, r.instance)}>
-                    {r.instrument.replaceAll('_', ' ')}
-                  </a>
-                </td>
-                <td>{r.missing.map((m) => m.label).join(', ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <WorklistTable
+          rows={d.rows}
+          columns={[
+            visit,
+            formColumn((r) => instrumentName(r.instrument)),
+            { header: 'Missing', cell: (r) => r.missing.map((m) => m.label).join(', ') },
+          ]}
+        />
       );
   }
 }
