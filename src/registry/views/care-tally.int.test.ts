@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createTestRegistry, MONITOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
+import {
+  APMSS_COORDINATOR,
+  createTestRegistry,
+  MONITOR,
+  VCU_COORDINATOR,
+} from '../../../test/helpers/registry.js';
 import { SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { formatDay, parseDay } from '../../schedule/index.js';
 import {
@@ -11,6 +16,7 @@ import {
   recordVisit,
   SYSTEM_ACTOR,
 } from '../index.js';
+import { recordVisitIn } from '../visits.js';
 import { careState } from './care-state.js';
 import { siteCare } from './care-tally.js';
 import {
@@ -168,6 +174,75 @@ describe('the care tally gives the care analyses of the study report, per site, 
     expect(after).toEqual(await siteDashboards(registry.deps, MONITOR));
     const vcu = (d: typeof before) => d.find((x) => x.siteId === 'VCU')!.overdueVisits;
     expect(vcu(after)).toBe(vcu(before) - 1);
+  });
+
+  test('a write that commits late is shown: a second write waits for it on the audit chain, so what a read records as counted never skips it', async () => {
+    const db = registry.deps.db;
+    // Audit ids are taken one at a time from the sequence (no per-session blocks handed out ahead).
+    const { rows: seq } = await sql<{ cache: string }>`select seqcache::text as cache from pg_sequence
+      where seqrelid = pg_get_serial_sequence('audit_event', 'id')::regclass`.execute(db);
+    expect(seq[0]!.cache).toBe('1');
+    const [first] = (await dueVisits(registry.deps, VCU_COORDINATOR)).overdue;
+    const [second] = (await dueVisits(registry.deps, APMSS_COORDINATOR)).overdue;
+    expect(first && second).toBeDefined();
+    const cache = new ViewCache();
+    const overdue = (d: Awaited<ReturnType<typeof siteDashboards>>) =>
+      d.reduce((a, x) => a + x.overdueVisits, 0);
+    const before = await siteDashboards(registry.deps, MONITOR, { cache });
+    const tallyBefore = await tallied(TODAY);
+    // T1: a visit recorded missed, its audit event appended, the transaction held open.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let opened!: () => void;
+    const open = new Promise<void>((r) => {
+      opened = r;
+    });
+    const t1 = db.transaction().execute(async (trx) => {
+      const record = { date: null, mode: null, missedReason: 'moved away' };
+      await recordVisitIn(trx, VCU_COORDINATOR, first!, record, new Date(NOW));
+      opened();
+      await held;
+    });
+    await open;
+    // T2: another subject's visit recorded missed, through the use case, started while T1 is open.
+    let t2Done = false;
+    const t2 = recordVisit(registry.deps, APMSS_COORDINATOR, {
+      studyId: second!.studyId,
+      visit: second!.visit,
+      missedReason: 'no answer',
+    }).then(() => {
+      t2Done = true;
+    });
+    // While T1 is open: the writes waiting (T2 on T1's lock on the audit chain), then both read.
+    let during: typeof before;
+    let t2Early: boolean;
+    let tallyDuring: Awaited<ReturnType<typeof tallied>>;
+    try {
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await sql<{ n: string }>`select count(*) as n from pg_locks
+          where locktype = 'advisory' and not granted
+            and database = (select oid from pg_database where datname = current_database())`.execute(db);
+        if (Number(rows[0]!.n) > 0 || t2Done) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      during = await siteDashboards(registry.deps, MONITOR, { cache });
+      tallyDuring = await tallied(TODAY);
+      t2Early = t2Done;
+    } finally {
+      release();
+      await Promise.all([t1, t2]);
+    }
+    // Both writes are shown by the cached dashboard and the tally, equal to fresh reads.
+    const after = await siteDashboards(registry.deps, MONITOR, { cache });
+    expect(after).toEqual(await siteDashboards(registry.deps, MONITOR));
+    expect(await tallied(TODAY)).toEqual(await analysed(TODAY));
+    expect(overdue(after)).toBe(overdue(before) - 2);
+    // Why: T2 could not take a later id and commit before T1 (the reads in between saw neither).
+    expect(t2Early).toBe(false);
+    expect(overdue(during)).toBe(overdue(before));
+    expect(tallyDuring).toEqual(tallyBefore);
   });
 
   test('the overdue count reads only the subjects who may have a visit overdue, and counts what every subject counts, at several clocks', async () => {

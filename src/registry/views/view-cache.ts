@@ -85,6 +85,17 @@ export const UNCHANGING_ACTIONS: readonly string[] = [
  * The id of the last audit event that may change what the reads show (0 before the first): it
  * changes with every data write, not with a sign-in or an audited read (read backwards along the
  * primary key, stopping at the first such event).
+ *
+ * Why "counted up to this id" never skips a write that commits late (the view cache's `since`, the
+ * care tally's through_event; both re-read only the subjects named by audit rows after it): audit
+ * ids are taken in commit order. Every event is appended by appendAuditBatch (src/store/audit.ts)
+ * under the audit chain's transaction-level advisory lock, taken before the id and held until the
+ * writer's commit, which PostgreSQL makes visible before it releases the lock; and the identity
+ * sequence hands out ids one at a time (cache 1: no block of ids kept by one connection to use
+ * later). So a writer holding id 100 open keeps every later writer waiting for the lock: no id 101
+ * can commit first, and any snapshot that shows an id shows every committed id below it, none to
+ * come. A watermark from pg_current_snapshot would add nothing while that holds. The test "a write
+ * that commits late is shown" (care-tally.int.test.ts) fails if either stops holding.
  */
 export async function registryState(db: Kysely<Database>): Promise<number> {
   const { rows } = await sql<{ id: string | number | null }>`${REGISTRY_STATE}`.execute(db);
