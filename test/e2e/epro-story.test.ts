@@ -90,7 +90,13 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     await signInPage(page, serve.base, username, PASSWORD);
   }
 
-  test('in-clinic on a tablet: the patient answers week 2 pain while staff pages are locked', async () => {
+  /** The admin makes the site and its coordinator once, for whichever test runs first. */
+  let setUp: Promise<void> | undefined;
+  function siteReady(): Promise<void> {
+    if (!setUp) setUp = siteAndCoordinator();
+    return setUp;
+  }
+  async function siteAndCoordinator(): Promise<void> {
     const admin = await browser.newContext();
     const a = await admin.newPage();
     a.setDefaultTimeout(8_000);
@@ -109,6 +115,10 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
     await a.getByRole('button', { name: 'Add user' }).click();
     await a.waitForLoadState('load');
     await admin.close();
+  }
+
+  test('in-clinic on a tablet: the patient answers week 2 pain while staff pages are locked', async () => {
+    await siteReady();
 
     // The tablet: the coordinator's session and, after the hand-over, the patient's pages.
     const tablet = await browser.newContext({ bypassCSP: true, viewport: { width: 820, height: 1180 } });
@@ -177,6 +187,7 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
   });
 
   test('on a phone: the invitation mail, answers, an opioid stopped, leave and resume, submit; patient-entered forms, MME recomputed, no reminder', async () => {
+    await siteReady();
     const staffContext = await browser.newContext();
     const staff = await staffContext.newPage();
     staff.setDefaultTimeout(8_000);
