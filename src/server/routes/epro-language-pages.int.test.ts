@@ -101,6 +101,16 @@ describe('satisfaction and analgesics pages in the site language', () => {
     expect(dose).toContain('¿Qué dosis tiene cada cápsula?');
     const patch = await (await p.get('/p/form/analgesic/add/fentanyl_patch')).text();
     expect(patch).toContain('¿Qué dosis tiene cada parche?');
+    // The medicine names a patient picks from, and the dose page's title, from the catalog.
+    const list = await (await p.get('/p/form/analgesic/add')).text();
+    expect(list).toContain('Oxicodona (OxyContin, Percocet, Roxicodone)');
+    expect(list).toContain('Parche de fentanilo (Duragesic)');
+    expect(list).toContain('Metadona');
+    expect(list).not.toMatch(/Fentanyl patch|Oxycodone \(|Tylenol with codeine/);
+    expect(dose).toContain('<h1>Gabapentina (Neurontin)</h1>');
+    expect(dose).toMatch(/<title>Gabapentina \(Neurontin\) · /);
+    expect(patch).toContain('<h1>Parche de fentanilo (Duragesic)</h1>');
+    expect(patch).not.toContain('Fentanyl patch');
   });
 
   test('a site in English: the same pages read as before', async () => {
@@ -114,11 +124,16 @@ describe('satisfaction and analgesics pages in the site language', () => {
     expect(meds).toContain('<legend>Oxycodone 10 mg tablet, 3 a day</legend>');
     expect(meds).toContain('How strong is each tablet?');
     expect(meds).toContain('Paracetamol (strength not sure), 2 a day');
+    const list = await (await p.get('/p/form/analgesic/add')).text();
+    expect(list).toContain('Oxycodone (OxyContin, Percocet, Roxicodone)');
+    expect(list).toContain('Fentanyl patch (Duragesic)');
+    const dose = await (await p.get('/p/form/analgesic/add/fentanyl_patch')).text();
+    expect(dose).toContain('<h1>Fentanyl patch (Duragesic)</h1>');
   });
 
   test('a catalog installed before these keys: English for each key it lacks, its own texts for the rest', async () => {
     // Installing checks exactly the English keys, so an older catalog is one already in site_text.
-    await sql`update site_text set body = body - 'satisfactionQuestions' - 'doseForms' - 'medsDosePerDay'
+    await sql`update site_text set body = body - 'satisfactionQuestions' - 'doseForms' - 'medsDosePerDay' - 'drugNames'
       where site_id = 'VCU' and kind = 'catalog' and replaced_at is null`.execute(web.registry.deps.db);
     const p = await patientAt('VCU', VCU_COORDINATOR);
     const satisfaction = await (await p.get('/p/form/satisfaction')).text();
@@ -130,5 +145,12 @@ describe('satisfaction and analgesics pages in the site language', () => {
     expect(meds).toContain('<legend>Oxycodone 10 mg tablet, 3 a day</legend>');
     expect(meds).toContain('Paracetamol (dosis no segura), 2 a day');
     expect(meds).toContain('Medicamentos de su última visita');
+    const list = await (await p.get('/p/form/analgesic/add')).text();
+    expect(list).toContain('<html lang="es">');
+    expect(list).toContain('Fentanyl patch (Duragesic)');
+    expect(list).toContain('¿Qué medicamento para el dolor toma?');
+    const dose = await (await p.get('/p/form/analgesic/add/gabapentin')).text();
+    expect(dose).toContain('<h1>Gabapentin (Neurontin)</h1>');
+    expect(dose).toContain('¿Cuántos toma al día?');
   });
 });

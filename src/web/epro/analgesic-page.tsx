@@ -48,6 +48,11 @@ function strengthOptions(m: EproMessages, strengths: readonly number[], unit: st
   ];
 }
 
+/** A medicine a patient picks (patient drug key) by its name in the page's language. */
+function drugName(m: EproMessages, d: { key: string; name: string }): string {
+  return m.drugNames[d.key] ?? d.name;
+}
+
 /** What the patient holds (tablet, capsule, patch) in the page's language; empty when not known. */
 function formWord(m: EproMessages, form: string): string {
   return form ? (m.doseForms[form] ?? DOSE_FORM_WORDS[form as keyof typeof DOSE_FORM_WORDS] ?? form) : '';
@@ -234,7 +239,7 @@ export function AddMedicinePage(props: { m: EproMessages; error?: string | undef
           name="drug"
           id="add-drug"
           legend={m.medsWhich}
-          options={PATIENT_DRUGS.map((d) => ({ code: d.key, label: d.name }))}
+          options={PATIENT_DRUGS.map((d) => ({ code: d.key, label: drugName(m, d) }))}
           picked={[]}
         />
         <p class="note">{m.medsNotListed}</p>
@@ -263,8 +268,8 @@ export function MedicineDosePage(props: {
   const s = PATIENT_STRENGTHS[props.drugKey];
   if (!d || !s) return null;
   return (
-    <PatientLayout m={m} title={d.name}>
-      <h1>{d.name}</h1>
+    <PatientLayout m={m} title={drugName(m, d)}>
+      <h1>{drugName(m, d)}</h1>
       <form method="post" action={`/p/form/analgesic/add/${encodeURIComponent(d.key)}`}>
         {props.error ? (
           <p class="error" role="alert">

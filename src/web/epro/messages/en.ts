@@ -1,5 +1,5 @@
 import { ODI } from '../../../instruments/odi.js';
-import { EN_DOSE_WORDING } from '../../../instruments/patient-drugs.js';
+import { EN_DOSE_WORDING, PATIENT_DRUGS } from '../../../instruments/patient-drugs.js';
 import { SATISFACTION } from '../../../instruments/satisfaction.js';
 
 /**
@@ -71,6 +71,8 @@ export const EN = {
   medsDosePerDay: EN_DOSE_WORDING.perDay,
   medsDoseUnsure: EN_DOSE_WORDING.unsure,
   drugGroups: { ...EN_DOSE_WORDING.groups } as Record<string, string>,
+  /** The medicines a patient picks from, by patient drug key (instruments/patient-drugs.ts PATIENT_DRUGS). */
+  drugNames: Object.fromEntries(PATIENT_DRUGS.map((d) => [d.key, d.name])) as Record<string, string>,
   medsPerDay: 'How many do you take a day?',
   medsAnswerEach: 'Please choose an answer for this medicine.',
   medsStopNeeded: 'Please give the date you stopped.',
