@@ -114,13 +114,22 @@ export function patientDrugsOf(drug: string): PatientDrug[] {
   return PATIENT_DRUGS.filter((d) => d.drug === drug);
 }
 
-/** A registry drug code in words a patient knows (group names in the given language, English by default). */
+/** The generic name of each patient drug by its key, for a sentence (`PatientDrug.short`). */
+export const SHORT_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  PATIENT_DRUGS.map((d) => [d.key, d.short]),
+);
+
+/**
+ * A registry drug code in words a patient knows (group names and generic names, by patient drug
+ * key, in the given language; English by default).
+ */
 export function patientDrugName(
   drug: string,
   groups: Readonly<Record<string, string>> = GROUP_NAMES,
+  shorts: Readonly<Record<string, string>> = SHORT_NAMES,
 ): string {
   const names = patientDrugsOf(drug);
-  if (names.length === 1) return names[0]!.short;
+  if (names.length === 1) return shorts[names[0]!.key] ?? names[0]!.short;
   return groups[drug] ?? GROUP_NAMES[drug] ?? drug;
 }
 
@@ -159,7 +168,7 @@ export const DOSE_FORM_WORDS: Readonly<Record<PatientStrengths['form'], string>>
 
 /**
  * The wording of a medicine in a patient's words, in one language: the dose forms, the words around
- * "how many a day" and "strength not sure", the group names. English here; the patient pages pass
+ * "how many a day" and "strength not sure", the group and generic names. English here; the patient pages pass
  * the session's catalog (web/epro/messages/en.ts takes its English from here).
  */
 export interface DoseWording {
@@ -167,6 +176,8 @@ export interface DoseWording {
   perDay: (dose: string, count: string) => string;
   unsure: (name: string) => string;
   groups: Readonly<Record<string, string>>;
+  /** The generic name of a patient drug by its key ("Oxycodone"). */
+  shorts: Readonly<Record<string, string>>;
 }
 
 export const EN_DOSE_WORDING: DoseWording = {
@@ -174,6 +185,7 @@ export const EN_DOSE_WORDING: DoseWording = {
   perDay: (dose: string, count: string) => `${dose}, ${count} a day`,
   unsure: (name: string) => `${name} (strength not sure)`,
   groups: GROUP_NAMES,
+  shorts: SHORT_NAMES,
 };
 
 /**
@@ -210,7 +222,7 @@ export function recordedMedicineWords(
 ): string {
   return doseWords(
     {
-      name: patientDrugName(r.drug, wording.groups),
+      name: patientDrugName(r.drug, wording.groups, wording.shorts),
       strength: r.strength,
       unit: r.unit,
       form: doseForm(r.unit, r.route),
@@ -229,7 +241,7 @@ export function addedMedicineWords(
   wording: DoseWording = EN_DOSE_WORDING,
 ): string {
   const s = PATIENT_STRENGTHS[m.key];
-  const name = patientDrug(m.key)?.short ?? m.key;
+  const name = wording.shorts[m.key] ?? patientDrug(m.key)?.short ?? m.key;
   if (m.strength === 'unsure') {
     const what = wording.unsure(name);
     return m.perDay !== null ? wording.perDay(what, String(m.perDay)) : what;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { addedMedicineWords, recordedMedicineWords } from '../../instruments/patient-drugs.js';
+import { addedMedicineWords, PATIENT_DRUGS, recordedMedicineWords } from '../../instruments/patient-drugs.js';
 import { SATISFACTION } from '../../instruments/satisfaction.js';
 import { EN } from './messages/en.js';
 import {
@@ -83,13 +83,13 @@ describe('patient page catalogs', () => {
     const unsure = { key: 'acetaminophen', strength: 'unsure' as const, perDay: 2 };
     expect(addedMedicineWords(unsure)).toBe('Paracetamol (strength not sure), 2 a day');
     const es = doseWording(messagesFromCatalog('es', ES));
-    expect(recordedMedicineWords(oxy, es)).toBe('Oxycodone 10 mg comprimido, 3 al día');
+    expect(recordedMedicineWords(oxy, es)).toBe('Oxicodona 10 mg comprimido, 3 al día');
     expect(recordedMedicineWords({ ...oxy, drug: 'nsaid', strength: null }, es)).toBe(
       'Antiinflamatorio para el dolor comprimido, 3 al día',
     );
     expect(addedMedicineWords(unsure, es)).toBe('Paracetamol (dosis no segura), 2 al día');
     expect(addedMedicineWords({ key: 'fentanyl_patch', strength: 25, perDay: null }, es)).toBe(
-      'Fentanyl 25 mcg/h parche',
+      'Fentanilo 25 mcg/h parche',
     );
     const m = messagesFromCatalog('es', ES);
     expect(m.satisfactionQuestions.would_repeat).toBe('¿Volvería a hacerse el procedimiento?');
@@ -118,6 +118,26 @@ describe('patient page catalogs', () => {
       'key doseForms is missing',
       'key medsDosePerDay is missing',
       'key drugGroups.nsaid is missing',
+    ]);
+  });
+
+  test('the medicine names come from the catalog, English from PATIENT_DRUGS; an older catalog shows them in English', () => {
+    expect(EN.drugNames.fentanyl_patch).toBe('Fentanyl patch (Duragesic)');
+    expect(EN.drugShortNames.oxycodone).toBe('Oxycodone');
+    expect(Object.keys(EN.drugNames)).toEqual(PATIENT_DRUGS.map((d) => d.key));
+    const es = messagesFromCatalog('es', ES);
+    expect(es.drugNames.oxycodone).toBe('Oxicodona (OxyContin, Percocet, Roxicodone)');
+    const unsure = { key: 'gabapentin', strength: 'unsure' as const, perDay: 2 };
+    expect(addedMedicineWords(unsure, doseWording(es))).toBe('Gabapentina (dosis no segura), 2 al día');
+    const older = JSON.parse(JSON.stringify(ES));
+    delete older.drugNames;
+    delete older.drugShortNames.gabapentin;
+    const m = messagesFromCatalog('es', older);
+    expect(m.drugNames.oxycodone).toBe('Oxycodone (OxyContin, Percocet, Roxicodone)');
+    expect(addedMedicineWords(unsure, doseWording(m))).toBe('Gabapentin (dosis no segura), 2 al día');
+    expect(catalogProblems(older).map((i) => i.message)).toEqual([
+      'key drugShortNames.gabapentin is missing',
+      'key drugNames is missing',
     ]);
   });
 

@@ -182,5 +182,11 @@ export function choiceLabel(m: EproMessages, def: InstrumentDef, code: string): 
 
 /** How the patient pages word a medicine, from the session's catalog (instruments/patient-drugs.ts). */
 export function doseWording(m: EproMessages): DoseWording {
-  return { forms: m.doseForms, perDay: m.medsDosePerDay, unsure: m.medsDoseUnsure, groups: m.drugGroups };
+  return {
+    forms: m.doseForms,
+    perDay: m.medsDosePerDay,
+    unsure: m.medsDoseUnsure,
+    groups: m.drugGroups,
+    shorts: m.drugShortNames,
+  };
 }

@@ -71,6 +71,8 @@ export const EN = {
   medsDosePerDay: EN_DOSE_WORDING.perDay,
   medsDoseUnsure: EN_DOSE_WORDING.unsure,
   drugGroups: { ...EN_DOSE_WORDING.groups } as Record<string, string>,
+  /** A patient drug's generic name in a sentence ("Oxycodone 10 mg tablet"), by PATIENT_DRUGS key. */
+  drugShortNames: { ...EN_DOSE_WORDING.shorts } as Record<string, string>,
   /** The medicines a patient picks from, by patient drug key (instruments/patient-drugs.ts PATIENT_DRUGS). */
   drugNames: Object.fromEntries(PATIENT_DRUGS.map((d) => [d.key, d.name])) as Record<string, string>,
   medsPerDay: 'How many do you take a day?',
