@@ -68,7 +68,11 @@ describe('admin: a site patient pages language and texts', () => {
     });
     expect(catalog.status).toBe(422);
     const html = await catalog.text();
-    expect(html).toContain('<li>key submit is missing</li>');
+    // Beside the text box, one line per problem (error-summary.tsx's FieldError), and in the summary.
+    expect(html).toMatch(
+      /id="site-text-text-error">(<span class="error-line">.*?<\/span>)*<span class="error-line"><span class="visually-hidden">Error: <\/span>key submit is missing<\/span>/,
+    );
+    expect(html).toContain('<a href="#site-text-text">Text (JSON): key submit is missing</a>');
     const short = placeholderOdi();
     short.s7_sleeping = ['only one'];
     const odi = await upload({ kind: 'odi', language: 'fr', licence: '' }, JSON.stringify(short));

@@ -1,5 +1,5 @@
 import type { SiteTextRow } from '../../registry/index.js';
-import { ErrorSummary } from '../error-summary.js';
+import { ErrorSummary, FieldError } from '../error-summary.js';
 import { type FormIssues, SelectField, summaryOf, TextField, utcTime } from './form.js';
 
 export const LANGUAGE_LABELS: Record<string, string> = { language: 'Language of the patient pages' };
@@ -116,13 +116,7 @@ export function SiteTextPage(props: {
           </div>
           <div class={props.issues?.text ? 'field invalid' : 'field'}>
             <label for="site-text-text">Or paste the JSON</label>
-            {props.issues?.text ? (
-              <ul class="field-error" id="site-text-text-error">
-                {props.issues.text.map((m) => (
-                  <li>{m}</li>
-                ))}
-              </ul>
-            ) : null}
+            <FieldError id="site-text-text" messages={props.issues?.text} />
             <textarea
               id="site-text-text"
               name="text"
