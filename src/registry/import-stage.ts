@@ -68,6 +68,7 @@ export async function readRows(
   o: ReadOptions,
 ): Promise<number> {
   const place = placements(deps);
+  const checked = { studyId: '', site: '' };
   const { sink, endBlock, skip } = o;
   let rows = 0;
   let header = true;
@@ -82,7 +83,7 @@ export async function readRows(
           continue;
         }
         rows++;
-        const wait = checkRow(record, place, problems, order, sink);
+        const wait = checkRow(record, place, problems, order, sink, checked);
         if (wait) await wait;
         // A turn of the event loop now and then: the server's replies to the writes sent meanwhile
         // are read, and the next statement sent, while the rest of a large chunk is checked.
@@ -164,7 +165,10 @@ export async function stage(
 /** Resolves (visit, instrument) pairs to where they sort and their instrument, once per pair. */
 function placements(deps: RegistryDeps): (visit: string, instrument: string) => Placement | RegistryError {
   const placements = new Map<string, Placement | RegistryError>();
+  // A form's rows come together: the last pair is asked again most of the time.
+  let last: { visit: string; instrument: string; p: Placement | RegistryError } | null = null;
   return (visit, instrument) => {
+    if (last && last.visit === visit && last.instrument === instrument) return last.p;
     const key = `${visit}\u0000${instrument}`;
     let p = placements.get(key);
     if (p === undefined && instrument === VISIT_INSTRUMENT) {
@@ -199,6 +203,7 @@ function placements(deps: RegistryDeps): (visit: string, instrument: string) => 
       // Known pairs are few; unknown ones are remembered only up to a bound, so memory stays flat.
       if (!(p instanceof RegistryError) || placements.size < 1000) placements.set(key, p);
     }
+    last = { visit, instrument, p };
     return p;
   };
 }
@@ -220,6 +225,7 @@ function checkRow(
   problems: Problems,
   order: StudyOrder,
   sink: RowSink,
+  checked: { studyId: string; site: string },
 ): Promise<void> | null {
   const { line, fields } = record;
   if (fields.length !== TIDY_HEADER.length) {
@@ -235,29 +241,13 @@ function checkRow(
     string,
     string,
   ];
-  const id = parseStudyId(studyId);
-  if (!id.ok && id.code === 'invalid_study_id') {
-    problems.add(line, 'study_id', `${showCell(studyId)} is not a study id like VCU-0007`);
-    return null;
+  // A subject's rows come together: its study id and site, checked on its first row, are not checked again.
+  if (studyId !== checked.studyId || site !== checked.site) {
+    if (!checkSubjectCells(line, studyId, site, problems)) return null;
+    checked.studyId = studyId;
+    checked.site = site;
   }
-  if (!isSiteCode(site)) {
-    problems.add(line, 'site', `${showCell(site)} is not a site code (2–12 capital letters or digits)`);
-    return null;
-  }
-  if (!studyId.startsWith(`${site}-`)) {
-    problems.add(
-      line,
-      'study_id',
-      `${studyId} does not belong to site ${site} (study ids start with their site code)`,
-    );
-    return null;
-  }
-  // One spelling per subject: VCU-0040, never VCU-00040 beside it; the number fits the database.
-  if (!id.ok) {
-    problems.add(line, 'study_id', id.message);
-    return null;
-  }
-  if (!/^[1-9]\d{0,9}$/.test(instanceText) || Number(instanceText) > MAX_INT4) {
+  if (instanceText !== '1' && (!/^[1-9]\d{0,9}$/.test(instanceText) || Number(instanceText) > MAX_INT4)) {
     problems.add(line, 'instance', `${showCell(instanceText)} is not a whole number from 1 to ${MAX_INT4}`);
     return null;
   }
@@ -291,6 +281,33 @@ function checkRow(
   }
   order.see(studyId, p.visitOrd, p.instrOrd, instance, itemOrd);
   return sink(line, studyId, site, p.visitOrd, p.instrOrd, instance, itemOrd, value);
+}
+
+/** The study id and site cells of a row: well-formed, and the id belongs to the site. */
+function checkSubjectCells(line: number, studyId: string, site: string, problems: Problems): boolean {
+  const id = parseStudyId(studyId);
+  if (!id.ok && id.code === 'invalid_study_id') {
+    problems.add(line, 'study_id', `${showCell(studyId)} is not a study id like VCU-0007`);
+    return false;
+  }
+  if (!isSiteCode(site)) {
+    problems.add(line, 'site', `${showCell(site)} is not a site code (2–12 capital letters or digits)`);
+    return false;
+  }
+  if (!studyId.startsWith(`${site}-`)) {
+    problems.add(
+      line,
+      'study_id',
+      `${studyId} does not belong to site ${site} (study ids start with their site code)`,
+    );
+    return false;
+  }
+  // One spelling per subject: VCU-0040, never VCU-00040 beside it; the number fits the database.
+  if (!id.ok) {
+    problems.add(line, 'study_id', id.message);
+    return false;
+  }
+  return true;
 }
 
 /**

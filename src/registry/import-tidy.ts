@@ -5,6 +5,7 @@ import { RegistryError } from '../errors.js';
 import { CsvError, type CsvSource, escapeControls } from '../exchange/csv.js';
 import type { Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
+import { HeldRows } from './import-held.js';
 import type { ImportOptions, ImportSummary } from './import-options.js';
 import { Problems } from './import-problems.js';
 import { Replay } from './import-replay.js';
@@ -89,17 +90,6 @@ async function runImport(
   }
 }
 
-/** A row held while its subject's rows are read. */
-interface HeldRow {
-  line: number;
-  site: string;
-  visitOrd: number;
-  instrOrd: number;
-  instance: number;
-  itemOrd: number;
-  value: string;
-}
-
 /** Most rows of one subject held in memory; a file with more is staged instead. */
 const MAX_SUBJECT_ROWS = 100_000;
 
@@ -126,25 +116,32 @@ async function importInOrder(
   await writer.init(true);
   const walk = new FormWalk(deps, problems, writer, now);
   let outOfOrder = false;
-  let held: HeldRow[] = [];
+  // Two sets of columns: the rows of the next subject arrive while the last one's are walked.
+  let held = new HeldRows();
+  let spare = new HeldRows();
   let heldId = '';
   // The subject's rows in walk order (as the staged walk sorts them), handed to the walk.
   const release = async (): Promise<void> => {
     const rows = held;
     const studyId = heldId;
-    held = [];
-    rows.sort(
-      (a, b) =>
-        a.visitOrd - b.visitOrd ||
-        a.instrOrd - b.instrOrd ||
-        a.instance - b.instance ||
-        a.itemOrd - b.itemOrd ||
-        a.line - b.line,
-    );
-    for (const r of rows) {
-      const wait = walk.row(r.line, studyId, r.site, r.visitOrd, r.instrOrd, r.instance, r.itemOrd, r.value);
+    held = spare;
+    spare = rows;
+    const order = rows.walkOrder();
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const wait = walk.row(
+        rows.line[i]!,
+        studyId,
+        rows.site[i]!,
+        rows.visitOrd[i]!,
+        rows.instrOrd[i]!,
+        rows.instance[i]!,
+        rows.itemOrd[i]!,
+        rows.value[i]!,
+      );
       if (wait) await wait;
     }
+    rows.clear();
   };
   let rows: number;
   try {
@@ -161,7 +158,7 @@ async function importInOrder(
           heldId = studyId;
         }
         if (held.length >= MAX_SUBJECT_ROWS) outOfOrder = true;
-        else held.push({ line, site, visitOrd, instrOrd, instance, itemOrd, value });
+        else held.push(line, site, visitOrd, instrOrd, instance, itemOrd, value);
         return wait;
       },
       // The number of rows is known only at the end: progress counts up to the rows read so far.

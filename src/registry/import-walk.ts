@@ -9,7 +9,7 @@ import { type Form, type SubjectGroup, VISIT_ORD, VISIT_RECORD } from './import-
 import type { ImportOptions } from './import-options.js';
 import { type Problems, reportIssues } from './import-problems.js';
 import type { Writer } from './import-writer.js';
-import { checkAnswers } from './protocol-rules.js';
+import { checkValidated } from './protocol-rules.js';
 import { responseColumns } from './response-columns.js';
 import { checkVisitRecord } from './visits.js';
 
@@ -149,15 +149,10 @@ export class FormWalk {
       reportIssues(this.problems, form, parsed.issues);
     } else {
       try {
-        const checked = checkAnswers(
-          this.deps.protocol,
-          form.def,
-          parsed.answers,
-          false,
-          { studyId: subject.studyId, siteId: subject.site },
-          this.now,
-          parsed.missing,
-        );
+        const checked = checkValidated(this.deps.protocol, form.def, parsed, {
+          studyId: subject.studyId,
+          siteId: subject.site,
+        });
         form.answers = checked.answers;
         form.columns = responseColumns(form.def, checked.answers, checked.scored, checked.missing);
       } catch (error) {

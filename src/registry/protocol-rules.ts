@@ -68,22 +68,7 @@ export function checkAnswers(
   now?: Date,
   missing: Readonly<Record<string, unknown>> = {},
 ): CheckedAnswers {
-  // Items that name the subject (the creating form's study id and site) cannot point elsewhere.
-  const items = def.createsSubject;
-  if (subject && items) {
-    const issues = [
-      [items.studyIdItem, subject.studyId],
-      [items.siteItem, subject.siteId],
-    ]
-      .filter(([item, value]) => item! in input && input[item!] !== value)
-      .map(([item, value]) => ({
-        path: [item!],
-        code: 'subject_mismatch',
-        message: `${item} must stay ${value}`,
-      }));
-    if (issues.length > 0)
-      throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
-  }
+  checkSubjectItems(def, input, subject);
   // With the clock, dates after today are refused too; the protocol's plausibility limits always apply.
   const context = now ? validationContext(protocol.rules, now) : { rules: protocol.rules };
   const result = validateAnswers(draft ? asDraft(def) : def, input, context, missing);
@@ -96,4 +81,42 @@ export function checkAnswers(
   }
   const scored = draft ? { scores: {}, main: {} } : scoreAnswers(def, result.answers, protocol.rules);
   return { answers: result.answers, missing: result.missing, scored };
+}
+
+/**
+ * Answers of a complete form already validated with the protocol's rules and clock (`parseAnswers`
+ * with `validationContext(protocol.rules, now)`, as the import reads them): the checks of
+ * {@link checkAnswers} that validation does not make, then the score. Validating them again as typed
+ * answers would give the same result.
+ */
+export function checkValidated(
+  protocol: Protocol,
+  def: InstrumentDef,
+  validated: { answers: Answers; missing: MissingMap },
+  subject: { studyId: string; siteId: string },
+): CheckedAnswers {
+  checkSubjectItems(def, validated.answers, subject);
+  return { ...validated, scored: scoreAnswers(def, validated.answers, protocol.rules) };
+}
+
+/** Items that name the subject (the creating form's study id and site) cannot point elsewhere. */
+function checkSubjectItems(
+  def: InstrumentDef,
+  input: Record<string, unknown>,
+  subject: { studyId: string; siteId: string } | undefined,
+): void {
+  const items = def.createsSubject;
+  if (!subject || !items) return;
+  const issues = [
+    [items.studyIdItem, subject.studyId],
+    [items.siteItem, subject.siteId],
+  ]
+    .filter(([item, value]) => item! in input && input[item!] !== value)
+    .map(([item, value]) => ({
+      path: [item!],
+      code: 'subject_mismatch',
+      message: `${item} must stay ${value}`,
+    }));
+  if (issues.length > 0)
+    throw new RegistryError('VALIDATION_FAILED', issues.map((i) => i.message).join('; '), issues);
 }
