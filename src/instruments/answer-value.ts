@@ -53,10 +53,21 @@ function checkNumber(item: ItemDef, n: number): ParsedAnswer {
   return { ok: true, value: n === 0 ? 0 : n };
 }
 
+const CHOICE_CODES = new WeakMap<ItemDef, readonly string[]>();
+
+/** The item's choice codes in order, listed once per item. */
+function choiceCodes(item: ItemDef): readonly string[] {
+  let codes = CHOICE_CODES.get(item);
+  if (!codes) {
+    codes = (item.choices ?? []).map((c) => c.code);
+    CHOICE_CODES.set(item, codes);
+  }
+  return codes;
+}
+
 /** Checks codes against the item's choices and puts them in the definition's order, without repeats. */
 function checkCodes(item: ItemDef, codes: readonly string[]): ParsedAnswer {
-  const known = item.choices ?? [];
-  const allowed = known.map((c) => c.code);
+  const allowed = choiceCodes(item);
   for (const code of codes) {
     if (!allowed.includes(code)) {
       return fail(
@@ -66,6 +77,7 @@ function checkCodes(item: ItemDef, codes: readonly string[]): ParsedAnswer {
     }
   }
   if (item.type === 'choice') return { ok: true, value: codes[0] ?? '' };
+  if (codes.length === 1) return { ok: true, value: [codes[0]!] };
   return { ok: true, value: allowed.filter((c) => codes.includes(c)) };
 }
 
@@ -131,10 +143,7 @@ export function parseAnswerText(item: ItemDef, text: string): ParsedAnswer {
     case 'choice':
       return checkCodes(item, [t]);
     case 'multichoice':
-      return checkCodes(
-        item,
-        t.split('|').map((c) => c.trim()),
-      );
+      return checkCodes(item, t.includes('|') ? t.split('|').map((c) => c.trim()) : [t]);
     case 'text':
       return checkText(item, t);
   }

@@ -59,7 +59,8 @@ function itemMap(def: InstrumentDef): ReadonlyMap<string, ItemDef> {
  */
 function collect(
   def: InstrumentDef,
-  input: Record<string, unknown>,
+  ids: readonly string[],
+  values: readonly unknown[],
   isBlank: (value: unknown) => boolean,
   read: (item: ItemDef, value: unknown) => ParsedAnswer,
   context: ValidationContext,
@@ -70,7 +71,11 @@ function collect(
   const issues: Issue[] = [];
   const answers: Answers = {};
   const codes: Record<string, unknown> = { ...missingInput };
-  for (const [id, raw] of Object.entries(input)) {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    const raw = values[k];
+    // An absent item (undefined) is unanswered for every caller.
+    if (raw === undefined) continue;
     const item = items.get(id);
     if (!item) {
       const known = def.items.map((i) => i.id).join(', ');
@@ -109,7 +114,9 @@ function collect(
     else issues.push({ path: [id], code: parsed.code, message: `${def.id} ${parsed.message}` });
   }
   const checked = checkMissing(def, codes);
-  issues.push(...checked.issues.filter((i) => !issues.some((j) => j.path[0] === i.path[0])));
+  if (checked.issues.length > 0) {
+    issues.push(...checked.issues.filter((i) => !issues.some((j) => j.path[0] === i.path[0])));
+  }
   const missing = checked.missing;
   for (const item of def.items) {
     if (
@@ -124,12 +131,16 @@ function collect(
   // Cross-item rules see only answers that parsed, so every problem is reported in one pass; an item
   // already refused is not reported again (a bad strength is not also "required"), and an item a rule
   // requires is satisfied by a missing-data code (an opioid's strength "unknown": MME not computed).
-  const refused = new Set(issues.map((i) => i.path[0]));
-  issues.push(
-    ...(def.validate?.(answers, context) ?? []).filter(
-      (i) => !refused.has(i.path[0]) && !(i.code === 'required' && missing[String(i.path[0])] !== undefined),
-    ),
-  );
+  const ruled = def.validate?.(answers, context);
+  if (ruled && ruled.length > 0) {
+    const refused = new Set(issues.map((i) => i.path[0]));
+    issues.push(
+      ...ruled.filter(
+        (i) =>
+          !refused.has(i.path[0]) && !(i.code === 'required' && missing[String(i.path[0])] !== undefined),
+      ),
+    );
+  }
   return issues.length > 0 ? { ok: false, issues } : { ok: true, answers, missing };
 }
 
@@ -143,15 +154,23 @@ export function parseAnswers(
   raw: Record<string, string>,
   context: ValidationContext = NO_CLOCK_CONTEXT,
 ): ValidationResult {
-  return collect(
-    def,
-    raw,
-    (v) => typeof v === 'string' && v.trim() === '',
-    (item, v) => parseAnswerText(item, String(v)),
-    context,
-    {},
-    true,
-  );
+  return parseItemTexts(def, Object.keys(raw), Object.values(raw), context);
+}
+
+const isBlankText = (v: unknown) => typeof v === 'string' && v.trim() === '';
+const readText = (item: ItemDef, v: unknown) => parseAnswerText(item, String(v));
+
+/**
+ * {@link parseAnswers} of answers given as item ids and their texts side by side (an absent item's
+ * text is undefined), as an import gathers them: no object per form to build and walk.
+ */
+export function parseItemTexts(
+  def: InstrumentDef,
+  ids: readonly string[],
+  texts: readonly (string | undefined)[],
+  context: ValidationContext = NO_CLOCK_CONTEXT,
+): ValidationResult {
+  return collect(def, ids, texts, isBlankText, readText, context, {}, true);
 }
 
 /** A typed answer that counts as unanswered: absent, null, blank text or an empty list. */
@@ -174,7 +193,16 @@ export function validateAnswers(
   context: ValidationContext = NO_CLOCK_CONTEXT,
   missing: Readonly<Record<string, unknown>> = {},
 ): ValidationResult {
-  return collect(def, input, isBlankValue, checkAnswerValue, context, missing, false);
+  return collect(
+    def,
+    Object.keys(input),
+    Object.values(input),
+    isBlankValue,
+    checkAnswerValue,
+    context,
+    missing,
+    false,
+  );
 }
 
 /** Scores valid answers with the instrument's own rule; instruments without one give no scores. */

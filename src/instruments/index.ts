@@ -14,6 +14,7 @@ export {
   type ParsedAnswer,
   parseAnswers,
   parseAnswerText,
+  parseItemTexts,
   scoreAnswers,
   unstorableText,
   validateAnswers,

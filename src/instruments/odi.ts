@@ -47,8 +47,14 @@ export function odiBand(pct: number): OdiBand {
 
 /** A section's score: the highest ticked box (ODI v2.1a: two boxes ticked → take the higher); null if missing. */
 export function odiSectionScore(codes: readonly string[] | undefined): number | null {
-  const scores = (codes ?? []).filter((c) => c !== 'na').map(Number);
-  return scores.length === 0 ? null : Math.max(...scores);
+  let best: number | null = null;
+  for (const c of codes ?? []) {
+    if (c === 'na') continue;
+    const n = Number(c);
+    // Math.max of the scores: a code that is not a number makes the section NaN.
+    best = best === null || n > best || Number.isNaN(n) ? n : best;
+  }
+  return best;
 }
 
 function validateOdi(a: Answers): Issue[] {
@@ -70,20 +76,25 @@ function validateOdi(a: Answers): Issue[] {
  * The percentage is kept unrounded; reports round for display.
  */
 export function scoreOdi(a: Answers, options: Pick<ScoringOptions, 'odiMaxMissingSections'>): ScoreResult {
-  const sections = ODI_SECTIONS.map(([id]) => odiSectionScore(listAnswer(a, id)));
-  const answered = sections.filter((s): s is number => s !== null);
-  const missing = sections.length - answered.length;
-  const base = { odi_answered: answered.length, odi_missing: missing };
-  if (missing > options.odiMaxMissingSections || answered.length === 0) {
-    const reason = answered.length === 0 ? 'no_sections_answered' : 'too_many_missing';
+  let answered = 0;
+  let sum = 0;
+  for (const [id] of ODI_SECTIONS) {
+    const score = odiSectionScore(listAnswer(a, id));
+    if (score === null) continue;
+    answered++;
+    sum += score;
+  }
+  const missing = ODI_SECTIONS.length - answered;
+  const base = { odi_answered: answered, odi_missing: missing };
+  if (missing > options.odiMaxMissingSections || answered === 0) {
+    const reason = answered === 0 ? 'no_sections_answered' : 'too_many_missing';
     return {
       scores: { ...base, odi_sum: null, odi_pct: null, odi_band: null, odi_reason: reason },
       main: { odi_pct: null },
     };
   }
-  const sum = answered.reduce((s, x) => s + x, 0);
   // ODI v2.1a: denominator is 5 × answered sections.
-  const pct = (sum / (5 * answered.length)) * 100;
+  const pct = (sum / (5 * answered)) * 100;
   return {
     scores: { ...base, odi_sum: sum, odi_pct: pct, odi_band: odiBand(pct), odi_reason: null },
     main: { odi_pct: pct },

@@ -41,6 +41,20 @@ function datedItems(def: InstrumentDef | undefined, answers: Answers) {
   return out;
 }
 
+const ORDERED = new WeakMap<InstrumentDef, readonly ItemDef[]>();
+const NONE: readonly ItemDef[] = [];
+
+/** An instrument's date items that follow or mark a consent or procedure day, listed once. */
+function orderedDateItems(def: InstrumentDef | undefined): readonly ItemDef[] {
+  if (!def) return NONE;
+  let items = ORDERED.get(def);
+  if (!items) {
+    items = def.items.filter((i) => i.type === 'date' && (i.notBefore?.length || i.marks));
+    ORDERED.set(def, items);
+  }
+  return items;
+}
+
 /** The subject's consent and procedure days, as the items that mark them (`marks`) say. */
 export function subjectDays(forms: readonly DatedForm[]): Partial<Record<SubjectDateKind, SubjectDay>> {
   const days: Partial<Record<SubjectDateKind, SubjectDay>> = {};
@@ -62,9 +76,12 @@ const where = (f: DatedForm) => `${f.instrument} at ${f.visit}${f.instance > 1 ?
  * the same instrument, visit and instance is the one being replaced and is ignored).
  */
 export function dateOrderIssues(form: DatedForm, others: readonly DatedForm[]): Issue[] {
-  const def = INSTRUMENTS.get(form.instrument);
   // Only the form's own dates that follow or mark a day can be out of order: most forms have none.
-  const own = datedItems(def, form.answers).filter(({ item }) => item.notBefore?.length || item.marks);
+  const own: { item: ItemDef; date: string }[] = [];
+  for (const item of orderedDateItems(INSTRUMENTS.get(form.instrument))) {
+    const value = form.answers[item.id];
+    if (typeof value === 'string') own.push({ item, date: value });
+  }
   if (own.length === 0) return [];
   const rest = others.filter((o) => !sameForm(o, form));
   // The new form's own days win over the stored ones it would replace.

@@ -24,8 +24,10 @@ export interface Form {
   def: InstrumentDef;
   instance: number;
   firstLine: number;
-  raw: Record<string, string>;
-  lines: Record<string, number>;
+  /** The answer texts by item, in the instrument's item order (undefined: not given). */
+  texts: (string | undefined)[];
+  /** The line of each item's text, in the same order. */
+  lines: number[];
   answers?: Answers;
   columns?: ReturnType<typeof responseColumns>;
   /** For a visit record (instrument `visit`): the checked record. */
@@ -43,4 +45,22 @@ export interface SubjectGroup {
 
 export function dated(f: Form): DatedForm {
   return { instrument: f.def.id, visit: f.visit, instance: f.instance, answers: f.answers! };
+}
+
+/** The line of a form's item, if the file gave it. */
+export function itemLine(form: Form, item: string): number | undefined {
+  const i = form.def.items.findIndex((d) => d.id === item);
+  return i === -1 ? undefined : form.lines[i];
+}
+
+const ITEM_IDS = new WeakMap<InstrumentDef, readonly string[]>();
+
+/** The instrument's item ids in order, listed once per instrument. */
+export function itemIds(def: InstrumentDef): readonly string[] {
+  let ids = ITEM_IDS.get(def);
+  if (!ids) {
+    ids = def.items.map((i) => i.id);
+    ITEM_IDS.set(def, ids);
+  }
+  return ids;
 }

@@ -1,7 +1,7 @@
 // The problems of an import: collected per line and column, and refused all at once.
 import { type Issue, RegistryError } from '../errors.js';
 import { escapeControls } from '../exchange/csv.js';
-import type { Form } from './import-form.js';
+import { type Form, itemLine } from './import-form.js';
 import type { ImportProblem } from './import-options.js';
 
 /** The problems of a refused file: the first `max` by line kept, all counted. */
@@ -42,7 +42,7 @@ export class Problems {
 export function reportIssues(problems: Problems, form: Form, issues: readonly Issue[]): void {
   for (const issue of issues) {
     const item = String(issue.path[0] ?? '');
-    const line = form.lines[item];
+    const line = itemLine(form, item);
     problems.add(line ?? form.firstLine, line !== undefined ? 'value' : 'item', issue.message);
   }
 }

@@ -1,11 +1,17 @@
 // The walk over the staged rows that groups them into forms and subjects and validates each form.
 import { sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
-import { getInstrument, type InstrumentDef, parseAnswers, validationContext } from '../instruments/index.js';
+import { VISIT_ITEMS } from '../exchange/tidy.js';
+import {
+  getInstrument,
+  type InstrumentDef,
+  parseItemTexts,
+  validationContext,
+} from '../instruments/index.js';
 import { subjectInstrument, visitInstruments } from '../protocol/index.js';
 import type { Database } from '../store/index.js';
 import type { RegistryDeps } from './context.js';
-import { type Form, type SubjectGroup, VISIT_ORD, VISIT_RECORD } from './import-form.js';
+import { type Form, itemIds, type SubjectGroup, VISIT_ORD, VISIT_RECORD } from './import-form.js';
 import type { ImportOptions } from './import-options.js';
 import { type Problems, reportIssues } from './import-problems.js';
 import type { Writer } from './import-writer.js';
@@ -97,25 +103,32 @@ export class FormWalk {
         : instrOrd === VISIT_ORD
           ? VISIT_RECORD
           : visit.instruments[instrOrd]!;
-    const item = def.items[itemOrd]!.id;
     if (visitOrd !== this.formVisit || instrOrd !== this.formInstr || instance !== this.formInstance) {
       this.endForm();
-      this.form = { visit: visit.code, def, instance, firstLine: line, raw: {}, lines: {} };
+      const n = def.items.length;
+      this.form = {
+        visit: visit.code,
+        def,
+        instance,
+        firstLine: line,
+        texts: new Array<string | undefined>(n).fill(undefined),
+        lines: new Array<number>(n).fill(0),
+      };
       this.formVisit = visitOrd;
       this.formInstr = instrOrd;
       this.formInstance = instance;
     }
     const f = this.form!;
-    if (item in f.raw) {
+    if (f.texts[itemOrd] !== undefined) {
       this.problems.add(
         line,
         'item',
-        `${item} of ${def.id} at ${visit.code} for ${studyId} is already given on line ${f.lines[item]}`,
+        `${def.items[itemOrd]!.id} of ${def.id} at ${visit.code} for ${studyId} is already given on line ${f.lines[itemOrd]}`,
       );
       return pending;
     }
-    f.raw[item] = value;
-    f.lines[item] = line;
+    f.texts[itemOrd] = value;
+    f.lines[itemOrd] = line;
     if (line < f.firstLine) f.firstLine = line;
     return pending;
   }
@@ -133,9 +146,9 @@ export class FormWalk {
     if (!form || !subject) return;
     this.form = null;
     if (form.def === VISIT_RECORD) {
-      const raw = form.raw;
+      const text = (id: (typeof VISIT_ITEMS)[number]) => form.texts[VISIT_ITEMS.indexOf(id)];
       const checked = checkVisitRecord(
-        { date: raw.date, mode: raw.mode, missedReason: raw.missed_reason },
+        { date: text('date'), mode: text('mode'), missedReason: text('missed_reason') },
         this.today,
       );
       if (checked.ok) form.visitRecord = checked.record;
@@ -144,7 +157,7 @@ export class FormWalk {
       subject.visits.push(form);
       return;
     }
-    const parsed = parseAnswers(form.def, form.raw, this.context);
+    const parsed = parseItemTexts(form.def, itemIds(form.def), form.texts, this.context);
     if (!parsed.ok) {
       reportIssues(this.problems, form, parsed.issues);
     } else {

@@ -352,13 +352,31 @@ export class Writer {
 
   /** The batch's forms as COPY text, built at once so the forms themselves can be let go. */
   private formsText(c: CheckedBatch): string {
-    let text = '';
+    // Each row's cells joined at once (one string per row, no string per concatenation).
+    const lines: string[] = [];
+    const row = new Array<string>(15);
+    row[14] = this.fixedCopy;
     for (const { subject, form } of c.responses) {
       const k = form.columns!;
       const opioid = k.opioid_any === null || k.opioid_any === undefined ? null : k.opioid_any ? 't' : 'f';
-      text += `${copyText(subject.site)}\t${copyText(subject.studyId)}\t${copyText(form.visit)}\t${copyText(form.def.id)}\t${form.instance}\t${copyText(form.def.version)}\t${copyText(k.answers)}\t${copyText(k.scores)}\t${copyText(k.pain_nrs ?? null)}\t${copyText(k.odi_pct ?? null)}\t${copyText(k.mme_day ?? null)}\t${copyText(opioid)}\t${copyText(k.collected_on ?? null)}\t${copyText(k.missing)}\t${this.fixedCopy}\n`;
+      row[0] = copyText(subject.site);
+      row[1] = copyText(subject.studyId);
+      row[2] = copyText(form.visit);
+      row[3] = copyText(form.def.id);
+      row[4] = String(form.instance);
+      row[5] = copyText(form.def.version);
+      row[6] = copyText(k.answers);
+      row[7] = copyText(k.scores);
+      row[8] = copyText(k.pain_nrs ?? null);
+      row[9] = copyText(k.odi_pct ?? null);
+      row[10] = copyText(k.mme_day ?? null);
+      row[11] = copyText(opioid);
+      row[12] = copyText(k.collected_on ?? null);
+      row[13] = copyText(k.missing);
+      lines.push(row.join('\t'));
     }
-    return text;
+    lines.push('');
+    return lines.join('\n');
   }
 
   /** The batch's forms with one COPY: no parameter arrays to build and parse, one trigger run. */
