@@ -17,10 +17,9 @@ import { inScope, scopeFor } from '../../registry/scope.js';
 import { formTitle } from '../../web/forms/form-title.js';
 import { ReviewPage } from '../../web/workflow/review-page.js';
 import type { AppDeps } from '../deps.js';
-import { field, formOf, renderPage } from '../render.js';
+import { field, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';
 import {
-  attempt,
   type Ctx,
   type Failed,
   type FormValues,
@@ -30,7 +29,7 @@ import {
   list,
   MONITOR,
   READERS,
-  refusal,
+  recordStep,
   versionOf,
   visitLabelsOf,
 } from './workflow-steps.js';
@@ -97,7 +96,7 @@ const REVIEW_NOTICES: Record<string, string> = {
   raised: 'The query is raised.',
 };
 
-/** A review step: the form must be readable first (else 404), then the use case decides. */
+/** A review step, posted from the form's review page. */
 function reviewStep(
   deps: AppDeps,
   form: string,
@@ -105,20 +104,19 @@ function reviewStep(
   done: string,
   run: (actor: Actor, id: number, values: FormValues) => Promise<unknown>,
 ) {
-  return async (c: Ctx) => {
-    const actor = userOf(c).actor;
-    const id = idParam(c, 'responseId', 'RESPONSE_NOT_FOUND');
-    await readResponse(deps.registry, actor, id);
-    const values = await formOf(c);
-    const error = await attempt(() => run(actor, id, values));
-    if (error) {
-      const kept = Object.fromEntries(
-        fields.filter((f) => f !== 'password').map((f) => [f, field(values, f)]),
-      );
-      return renderReview(c, deps, id, refusal(error, form, fields, kept));
-    }
-    return c.redirect(`/forms/${id}?done=${done}`, 303);
-  };
+  return recordStep(
+    {
+      param: 'responseId',
+      notFound: 'RESPONSE_NOT_FOUND',
+      read: (actor, id) => readResponse(deps.registry, actor, id),
+      render: (c, id, extra) => renderReview(c, deps, id, extra),
+      url: (id) => `/forms/${id}`,
+    },
+    form,
+    fields,
+    done,
+    run,
+  );
 }
 
 /** One form's review pages and steps (docs/workflow.md). */

@@ -1,4 +1,4 @@
-import { type Issue, RegistryError } from '../../errors.js';
+import { RegistryError } from '../../errors.js';
 import { getInstrument } from '../../instruments/index.js';
 import {
   type Actor,
@@ -11,17 +11,16 @@ import {
 import { inScope, scopeFor } from '../../registry/scope.js';
 import { QueriesPage, QueryPage } from '../../web/workflow/queries-page.js';
 import type { AppDeps } from '../deps.js';
-import { field, formOf, renderPage } from '../render.js';
+import { field, renderPage } from '../render.js';
 import { type RouteTable, userOf } from '../router.js';
 import {
-  attempt,
   type Ctx,
   type Failed,
   type FormValues,
   idParam,
   MONITOR,
   READERS,
-  refusal,
+  recordStep,
   SITE_STAFF,
   versionOf,
   visitLabelsOf,
@@ -71,6 +70,7 @@ function typedValue(itemType: string | undefined, text: string): unknown {
   return text;
 }
 
+/** A step on a query, posted from its page; an amendment's issue (on `answers`) is shown beside the value field. */
 function queryStep(
   deps: AppDeps,
   form: string,
@@ -78,24 +78,23 @@ function queryStep(
   done: string,
   run: (actor: Actor, id: number, values: FormValues) => Promise<unknown>,
 ) {
-  return async (c: Ctx) => {
-    const actor = userOf(c).actor;
-    const id = idParam(c, 'queryId', 'QUERY_NOT_FOUND');
-    const [query] = await queriesFor(deps.registry, actor, { queryId: id });
-    if (!query) throw new RegistryError('QUERY_NOT_FOUND', `query ${id} not found`);
-    const values = await formOf(c);
-    const error = await attempt(() => run(actor, id, values));
-    if (error) {
-      // An amendment's issue (on `answers`) is shown beside the answer's value field.
-      const issues: Issue[] = error.issues.map((i) =>
-        i.path[0] === 'answers' ? { ...i, path: ['value'] } : i,
-      );
-      const shown = new RegistryError(error.code, error.message, issues);
-      const kept = Object.fromEntries(fields.map((f) => [f, field(values, f)]));
-      return renderQuery(c, deps, id, refusal(shown, form, fields, kept));
-    }
-    return c.redirect(`/queries/${id}?done=${done}`, 303);
-  };
+  return recordStep(
+    {
+      param: 'queryId',
+      notFound: 'QUERY_NOT_FOUND',
+      read: async (actor, id) => {
+        const [query] = await queriesFor(deps.registry, actor, { queryId: id });
+        if (!query) throw new RegistryError('QUERY_NOT_FOUND', `query ${id} not found`);
+      },
+      render: (c, id, extra) => renderQuery(c, deps, id, extra),
+      url: (id) => `/queries/${id}`,
+      fieldOf: { answers: 'value' },
+    },
+    form,
+    fields,
+    done,
+    run,
+  );
 }
 
 const QUERY_NOTICES: Record<string, string> = {

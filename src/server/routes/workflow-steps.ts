@@ -1,9 +1,11 @@
 import type { Context } from 'hono';
 import { ERROR_CODES, RegistryError } from '../../errors.js';
+import type { Actor } from '../../registry/index.js';
 import { formIssues } from '../../web/admin/form.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
-import { field } from '../render.js';
+import { field, formOf } from '../render.js';
+import { userOf } from '../router.js';
 
 /*
  * What the clinical workflow's pages share (review.tsx, batch-review.tsx, query-routes.tsx,
@@ -93,3 +95,56 @@ export function idParam(c: Ctx, name: string, code: 'RESPONSE_NOT_FOUND' | 'QUER
 /** The study definition's visit labels by code, for pages that name a visit. */
 export const visitLabelsOf = (deps: AppDeps) =>
   new Map(deps.registry.protocol.visits.map((v) => [v.code, v.label]));
+
+/** What a record's page shows beside the record: a refused form, a problem, a notice, its status. */
+export interface PageExtra {
+  failed?: Failed;
+  problem?: string | null;
+  notice?: string | null;
+  status?: 200 | 409 | 422;
+}
+
+/** A record's page that steps are posted from (a form's review, a query). */
+export interface RecordPage {
+  param: 'responseId' | 'queryId';
+  notFound: 'RESPONSE_NOT_FOUND' | 'QUERY_NOT_FOUND';
+  /** Reads the record as the actor may see it; throws "not found" otherwise. */
+  read: (actor: Actor, id: number) => Promise<unknown>;
+  render: (c: Ctx, id: number, extra: PageExtra) => Promise<Response>;
+  url: (id: number) => string;
+  /** Fields the use case names otherwise than the page's form (use case's name → the page's). */
+  fieldOf?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A step posted from a record's page: the record must be readable first (else "not found"), then
+ * the use case decides. A refusal the page shows is rendered there again with what was sent (never a
+ * password), each issue beside its field; success goes back to the page with its notice.
+ */
+export function recordStep(
+  page: RecordPage,
+  form: string,
+  fields: readonly string[],
+  done: string,
+  run: (actor: Actor, id: number, values: FormValues) => Promise<unknown>,
+) {
+  return async (c: Ctx) => {
+    const actor = userOf(c).actor;
+    const id = idParam(c, page.param, page.notFound);
+    await page.read(actor, id);
+    const values = await formOf(c);
+    const error = await attempt(() => run(actor, id, values));
+    if (!error) return c.redirect(`${page.url(id)}?done=${done}`, 303);
+    const rename = page.fieldOf ?? {};
+    const issues = error.issues.map((i) => {
+      const shownAs = rename[String(i.path[0])];
+      return shownAs ? { ...i, path: [shownAs] } : i;
+    });
+    const kept = Object.fromEntries(fields.filter((f) => f !== 'password').map((f) => [f, field(values, f)]));
+    return page.render(
+      c,
+      id,
+      refusal(new RegistryError(error.code, error.message, issues), form, fields, kept),
+    );
+  };
+}
