@@ -89,6 +89,17 @@ export function analyseFlow(cohort: Cohort): FlowReport {
   };
 }
 
+/** One site's completeness at one visit from its counts (the report's and the dashboard's row). */
+export function completenessRow(
+  site: string,
+  visit: string,
+  expected: number,
+  seen: number,
+  outOfWindow: number,
+): StudyReport['completeness'][number] {
+  return { site, visit, expected, seen, pct: expected ? seen / expected : null, out_of_window: outOfWindow };
+}
+
 /** Follow-up completeness: seen / expected per site and visit, "expected" as in the flow. */
 export function analyseCompleteness(cohort: Cohort): StudyReport['completeness'] {
   const rows: StudyReport['completeness'] = [];
@@ -97,14 +108,15 @@ export function analyseCompleteness(cohort: Cohort): StudyReport['completeness']
     for (const v of cohort.visits.filter((x) => x.day !== null && x.day > 0)) {
       const expected = own.filter((s) => expectedInFlow(cohort, s, v.code));
       const seen = expected.filter((s) => s.visits.has(v.code));
-      rows.push({
-        site: site.id,
-        visit: v.code,
-        expected: expected.length,
-        seen: seen.length,
-        pct: expected.length ? seen.length / expected.length : null,
-        out_of_window: seen.filter((s) => outOfWindow(v, s)).length,
-      });
+      rows.push(
+        completenessRow(
+          site.id,
+          v.code,
+          expected.length,
+          seen.length,
+          seen.filter((s) => outOfWindow(v, s)).length,
+        ),
+      );
     }
   }
   return rows;

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { analyseCareGap, band, meetsKpi, untreatedSubjects } from '../../analysis/study/analyse-care.js';
-import { analyseCompleteness, expectedAt, expectedInFlow } from '../../analysis/study/analyse-flow.js';
+import {
+  analyseCompleteness,
+  completenessRow,
+  expectedAt,
+  expectedInFlow,
+} from '../../analysis/study/analyse-flow.js';
 import { proportion } from '../../analysis/study/analyse-outcomes.js';
 import type { Cohort, CohortSubject } from '../../analysis/study/cohort.js';
 import type { Protocol, StudyDefinition } from '../../protocol/index.js';
@@ -261,10 +266,9 @@ export async function siteCare(
         return { ...k, x: p.x, n: p.n, prop: p.prop, band: band(p.prop) };
       }),
       untreated: t[layout.kpis.length * 2]!,
-      completeness: layout.visits.map((visit, i) => {
-        const [expected, seen, out] = [t[at + 3 * i]!, t[at + 3 * i + 1]!, t[at + 3 * i + 2]!];
-        return { site, visit, expected, seen, pct: expected ? seen / expected : null, out_of_window: out };
-      }),
+      completeness: layout.visits.map((visit, i) =>
+        completenessRow(site, visit, t[at + 3 * i]!, t[at + 3 * i + 1]!, t[at + 3 * i + 2]!),
+      ),
     };
   };
 }
