@@ -1,14 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  CsvError,
-  csvField,
-  csvLine,
-  escapeControls,
-  neutraliseCell,
-  parseCsv,
-  readCsv,
-  restoreCell,
-} from './csv.js';
+import { CsvError, csvField, csvLine, escapeControls, neutraliseCell, parseCsv, restoreCell } from './csv.js';
+import { readCsv } from './csv-read.js';
 
 async function readAll(chunks: (string | Uint8Array)[], encoding?: 'utf8' | 'latin1') {
   const out = [];

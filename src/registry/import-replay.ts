@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { RegistryError } from '../errors.js';
-import type { CsvSource } from '../exchange/csv.js';
+import type { CsvSource } from '../exchange/csv-read.js';
 
 /**
  * A source that can be read again: a string, bytes or an array are kept as given; any other stream

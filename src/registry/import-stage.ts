@@ -3,14 +3,8 @@ import type { createHash } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
-import {
-  CsvError,
-  type CsvRecord,
-  type CsvSource,
-  escapeControls,
-  readCsv,
-  showCell,
-} from '../exchange/csv.js';
+import { CsvError, type CsvRecord, escapeControls, showCell } from '../exchange/csv.js';
+import { type CsvSource, readCsv } from '../exchange/csv-read.js';
 import { SIGNATURE_ITEM, TIDY_HEADER, VISIT_INSTRUMENT, VISIT_ITEMS } from '../exchange/tidy.js';
 import { type InstrumentDef, MAX_INT4, unstorableText } from '../instruments/index.js';
 import { isSiteCode, parseStudyId } from '../protocol/identifiers.js';

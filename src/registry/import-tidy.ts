@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
-import { CsvError, type CsvSource, escapeControls } from '../exchange/csv.js';
+import { CsvError, escapeControls } from '../exchange/csv.js';
+import type { CsvSource } from '../exchange/csv-read.js';
 import type { Database } from '../store/index.js';
 import { type Actor, type RegistryDeps, requirePermission } from './context.js';
 import { HeldRows } from './import-held.js';
