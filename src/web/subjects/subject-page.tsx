@@ -1,22 +1,16 @@
 // The subject page (issue 8 §3.4): visit timeline, pain and ODI trajectories with the MCID line, every
 // form with its state, adverse events and medications, and identifiers for the subject's own site.
 import { raw } from 'hono/html';
-import type { Issue } from '../../errors.js';
 import type { AnswerValue, ItemDef } from '../../instruments/index.js';
 import { formatAnswer, getInstrument, INSTRUMENTS } from '../../instruments/index.js';
 import { type Protocol, SACROPLASTY_STUDY } from '../../protocol/index.js';
 import type { SubjectView } from '../../registry/views/index.js';
-import { ErrorSummary, FieldError } from '../error-summary.js';
 import { counted } from '../plural.js';
 import { day, formHref, StateBadge } from '../views/view-parts.js';
-import {
-  type FieldIssue,
-  fieldSentence,
-  issuesByField,
-  plainMessage,
-  summaryEntries,
-} from './field-issues.js';
 import { type TrajectoryPoint, trajectorySvg } from './trajectory-chart.js';
+import { WithdrawForm, type WithdrawState } from './withdraw-form.js';
+
+export type { WithdrawState } from './withdraw-form.js';
 
 /** What the page charts for each outcome: its title, axis and the scale's full range (as the report). */
 const CHART_SCALES: Readonly<Record<string, { title: string; yLabel: string; yDomain: [number, number] }>> = {
@@ -28,11 +22,6 @@ type TimelineVisit = SubjectView['timeline'][number];
 type SubjectForm = SubjectView['forms'][number];
 type RepeatingRecord = SubjectView['adverseEvents'][number];
 type Identifiers = NonNullable<SubjectView['identifiers']>;
-
-export interface WithdrawState {
-  values: { date: string; status: string; reason: string };
-  issues: readonly Issue[];
-}
 
 export interface SubjectPageProps {
   view: SubjectView;
@@ -260,84 +249,6 @@ function Identity(props: { identity: Identifiers }) {
           </>
         ))}
       </dl>
-    </section>
-  );
-}
-
-const WITHDRAW_STATUSES: readonly [string, string][] = [
-  ['withdrawn', 'Withdrawn'],
-  ['lost_to_follow_up', 'Lost to follow-up'],
-  ['died', 'Died'],
-];
-
-function WithdrawForm(props: { studyId: string; state: WithdrawState | null; today: string }) {
-  const fieldIds: Record<string, [string, string]> = {
-    date: ['withdraw-date', 'Date'],
-    status: ['withdraw-status', 'Why participation ends'],
-    reason: ['withdraw-reason', 'Reason'],
-  };
-  const issues: FieldIssue[] = (props.state?.issues ?? []).map((i) => {
-    const key = String(i.path[0] ?? '');
-    const known = fieldIds[key];
-    return {
-      fieldId: known?.[0] ?? null,
-      label: known?.[1] ?? 'Withdrawal',
-      message: fieldSentence(known?.[1] ?? 'Withdrawal', plainMessage(i, [`${key}: `])),
-    };
-  });
-  const errors = issuesByField(issues);
-  const v = props.state?.values ?? { date: props.today, status: 'withdrawn', reason: '' };
-  const cls = (id: string) => (errors.has(id) ? 'field invalid' : 'field');
-  const described = (id: string) => (errors.has(id) ? `${id}-error` : undefined);
-  return (
-    <section class="panel" aria-labelledby="withdraw">
-      <h2 id="withdraw">End participation</h2>
-      <ErrorSummary entries={summaryEntries(issues)} />
-      <form method="post" action={`/subjects/${encodeURIComponent(props.studyId)}/withdraw`}>
-        <div class={cls('withdraw-status')}>
-          <label for="withdraw-status">Why participation ends</label>
-          <FieldError id="withdraw-status" messages={errors.get('withdraw-status')} />
-          <select id="withdraw-status" name="status" aria-describedby={described('withdraw-status')}>
-            {WITHDRAW_STATUSES.map(([code, label]) => (
-              <option value={code} selected={code === v.status}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class={cls('withdraw-date')}>
-          <label for="withdraw-date">Date</label>
-          <FieldError id="withdraw-date" messages={errors.get('withdraw-date')} />
-          <input
-            type="date"
-            id="withdraw-date"
-            name="date"
-            value={v.date}
-            required
-            aria-describedby={described('withdraw-date')}
-          />
-        </div>
-        <div class={cls('withdraw-reason')}>
-          <label for="withdraw-reason">Reason</label>
-          <FieldError id="withdraw-reason" messages={errors.get('withdraw-reason')} />
-          <textarea
-            id="withdraw-reason"
-            name="reason"
-            rows={3}
-            required
-            aria-describedby={described('withdraw-reason')}
-          >
-            {v.reason}
-          </textarea>
-        </div>
-        <button
-          type="submit"
-          class="danger"
-          data-confirm="End this participant's participation in the study?"
-        >
-          End participation
-        </button>
-      </form>
     </section>
   );
 }
