@@ -1,40 +1,29 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  ADMIN,
-  createTestRegistry,
+  countRows,
+  createRegistryWithSubject,
   rejects,
+  type TestRegistry,
   VCU_COORDINATOR,
   VCU_INVESTIGATOR,
 } from '../../test/helpers/registry.js';
-import { amendResponse, createSite, enrolSubject, recordResponse, withdrawSubject } from './index.js';
-
-type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
+import { amendResponse, recordResponse, withdrawSubject } from './index.js';
 
 const PROCEDURE = { procedure_date: '2026-02-10', sides: 'bilateral' };
 
 describe('dates are refused when impossible: in the future, or out of order with the subject’s other forms', () => {
-  let r: Registry;
+  let r: TestRegistry;
   let studyId: string;
   beforeAll(async () => {
     // The clock: 2026-03-02 09:00 UTC, so the latest date anywhere is still 2026-03-02.
-    r = await createTestRegistry('2026-03-02T09:00:00.000Z');
-    await createSite(r.deps, ADMIN, { id: 'VCU', name: 'Virginia Commonwealth University' });
-    ({ studyId } = await enrolSubject(r.deps, VCU_COORDINATOR, {
-      siteId: 'VCU',
-      answers: { consent_date: '2026-02-01', index_date: '2026-03-20' },
-    }));
+    ({ r, studyId } = await createRegistryWithSubject(
+      { consent_date: '2026-02-01', index_date: '2026-03-20' },
+      '2026-03-02T09:00:00.000Z',
+    ));
   });
   afterAll(() => r.destroy());
 
-  const count = async () =>
-    Number(
-      (
-        await r.deps.db
-          .selectFrom('response')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = () => countRows(r.deps.db, 'response');
 
   test.each(['9999-12-31', '2026-03-03'])('a procedure dated %s (after today) is refused', async (date) => {
     const before = await count();

@@ -1,28 +1,24 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ADMIN, createTestRegistry, rejects, VCU_COORDINATOR } from '../../test/helpers/registry.js';
+import {
+  ADMIN,
+  createTestRegistry,
+  exportText,
+  rejects,
+  type TestRegistry,
+  VCU_COORDINATOR,
+} from '../../test/helpers/registry.js';
 import { ODI_SECTIONS } from '../instruments/index.js';
 import { verifyAudit } from '../store/index.js';
 import {
   amendResponse,
   createSite,
   enrolSubject,
-  exportTidy,
   importTidy,
   recordResponse,
   SYSTEM_ACTOR,
 } from './index.js';
 
-type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
-
-async function exportText(r: Registry): Promise<string> {
-  let text = '';
-  await exportTidy(r.deps, SYSTEM_ACTOR, (chunk) => {
-    text += chunk;
-  });
-  return text;
-}
-
-async function responseRow(r: Registry, id: number) {
+async function responseRow(r: TestRegistry, id: number) {
   return r.deps.db
     .selectFrom('response')
     .select(['answers', 'missing', 'scores', 'pain_nrs', 'odi_pct', 'status', 'version'])
@@ -30,7 +26,7 @@ async function responseRow(r: Registry, id: number) {
     .executeTakeFirstOrThrow();
 }
 
-async function lastAudit(r: Registry, entityId: string) {
+async function lastAudit(r: TestRegistry, entityId: string) {
   return r.deps.db
     .selectFrom('audit_event')
     .select(['action', 'before', 'after', 'reason'])
@@ -47,7 +43,7 @@ function odiAnswers(except: string[]): Record<string, string[]> {
 }
 
 describe('missing-data codes: a VCU coordinator records, amends, exports and re-imports coded items', () => {
-  let r: Registry;
+  let r: TestRegistry;
   let pain: { id: number; version: number };
   let odi: { id: number; version: number };
   beforeAll(async () => {
@@ -217,7 +213,7 @@ describe('missing-data codes: a VCU coordinator records, amends, exports and re-
     try {
       await importTidy(target.deps, SYSTEM_ACTOR, exported);
       expect(await exportText(target)).toBe(exported);
-      const rows = async (x: Registry) =>
+      const rows = async (x: TestRegistry) =>
         x.deps.db
           .selectFrom('response')
           .select(['instrument', 'answers', 'missing', 'pain_nrs', 'odi_pct'])

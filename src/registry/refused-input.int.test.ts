@@ -1,31 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ADMIN, createTestRegistry, rejects, VCU_COORDINATOR } from '../../test/helpers/registry.js';
+import {
+  ADMIN,
+  countRows,
+  createRegistryWithSubject,
+  rejects,
+  type TestRegistry,
+  VCU_COORDINATOR,
+} from '../../test/helpers/registry.js';
 import { amendResponse, createSite, enrolSubject, recordResponse } from './index.js';
 
-type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
-
 describe('what the database cannot hold is refused at validation, naming the field, and nothing is written', () => {
-  let r: Registry;
+  let r: TestRegistry;
   let studyId: string;
   beforeAll(async () => {
-    r = await createTestRegistry('2026-03-02T09:00:00.000Z');
-    await createSite(r.deps, ADMIN, { id: 'VCU', name: 'Virginia Commonwealth University' });
-    ({ studyId } = await enrolSubject(r.deps, VCU_COORDINATOR, {
-      siteId: 'VCU',
-      answers: { consent_date: '2026-02-01' },
-    }));
+    ({ r, studyId } = await createRegistryWithSubject(
+      { consent_date: '2026-02-01' },
+      '2026-03-02T09:00:00.000Z',
+    ));
   });
   afterAll(() => r.destroy());
 
-  const events = async () =>
-    Number(
-      (
-        await r.deps.db
-          .selectFrom('audit_event')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const events = () => countRows(r.deps.db, 'audit_event');
 
   test('a NUL byte in a site name, an answer or an identity field', async () => {
     const before = await events();

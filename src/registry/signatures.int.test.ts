@@ -12,13 +12,13 @@ import {
 } from '../../test/helpers/registry.js';
 import {
   APMSS_INVESTIGATOR,
+  amendPain,
   createWorkflowRegistry,
   PASSWORD,
   recordPain,
 } from '../../test/helpers/workflow.js';
 import { canonicalJson, checkAuditedRows, verifyAudit } from '../store/index.js';
 import {
-  amendResponse,
   closeQuery,
   createSite,
   exportTidy,
@@ -141,12 +141,7 @@ describe('the VCU investigator signs a form with the password again', () => {
 
   test('a signed form is locked: amending it is refused until an investigator unlocks it', async () => {
     const amend = await rejects(
-      amendResponse(r.deps, VCU_COORDINATOR, {
-        id: pain.id,
-        version: 2,
-        answers: { scale: 'nrs', score: 5 },
-        reason: 'late correction',
-      }),
+      amendPain(r.deps, VCU_COORDINATOR, { id: pain.id, version: 2 }, 5, { reason: 'late correction' }),
     );
     expect(amend.code).toBe('RESPONSE_LOCKED');
     const noReason = await rejects(
@@ -167,10 +162,7 @@ describe('the VCU investigator signs a form with the password again', () => {
       reason: 'source shows 5',
     });
     expect(unlocked).toMatchObject({ status: 'complete', version: 3 });
-    const amended = await amendResponse(r.deps, VCU_COORDINATOR, {
-      id: pain.id,
-      version: 3,
-      answers: { scale: 'nrs', score: 5 },
+    const amended = await amendPain(r.deps, VCU_COORDINATOR, { id: pain.id, version: 3 }, 5, {
       reason: 'source shows 5',
     });
     const [voided] = (await signaturesFor(r.deps, VCU_COORDINATOR, [pain.id])).get(pain.id)!;
@@ -303,12 +295,7 @@ describe('bulk: one visit across many subjects, all or nothing', () => {
   });
 
   test('an open query on one form refuses the whole batch', async () => {
-    await amendResponse(r.deps, VCU_COORDINATOR, {
-      id: forms.two!.id,
-      version: 1,
-      answers: { scale: 'nrs', score: 6 },
-      status: 'complete',
-    });
+    await amendPain(r.deps, VCU_COORDINATOR, { id: forms.two!.id, version: 1 }, 6, { status: 'complete' });
     const q = await raiseQuery(r.deps, MONITOR, { responseId: forms.two!.id, item: 'score', text: 'six?' });
     const open = await rejects(
       lockVisit(r.deps, VCU_INVESTIGATOR, {

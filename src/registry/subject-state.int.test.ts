@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   ADMIN,
   createTestRegistry,
+  exportText,
   rejects,
+  type TestRegistry,
   VCU_COORDINATOR,
   VCU_INVESTIGATOR,
 } from '../../test/helpers/registry.js';
@@ -12,24 +14,13 @@ import {
   amendResponse,
   createSite,
   enrolSubject,
-  exportTidy,
   importTidy,
   recordResponse,
   SYSTEM_ACTOR,
   withdrawSubject,
 } from './index.js';
 
-type Registry = Awaited<ReturnType<typeof createTestRegistry>>;
-
-async function exportText(r: Registry): Promise<string> {
-  let text = '';
-  await exportTidy(r.deps, SYSTEM_ACTOR, (chunk) => {
-    text += chunk;
-  });
-  return text;
-}
-
-async function subjects(r: Registry) {
+async function subjects(r: TestRegistry) {
   return r.deps.db
     .selectFrom('subject')
     .select(['study_id', 'site_id', 'status', 'index_date', 'enrolled_on'])
@@ -48,7 +39,7 @@ function part(text: string, keep: (visit: string, instrument: string) => boolean
 }
 
 describe('one subject state: forms entered one by one and the same forms imported give the same subjects', () => {
-  let entered: Registry;
+  let entered: TestRegistry;
   let file: string;
   beforeAll(async () => {
     entered = await createTestRegistry('2026-03-02T09:00:00.000Z');
@@ -194,7 +185,7 @@ describe('one subject state: forms entered one by one and the same forms importe
 });
 
 describe('a subject leaves whenever it happens: the end-of-study form at that visit, with its date', () => {
-  let r: Registry;
+  let r: TestRegistry;
   beforeAll(async () => {
     r = await createTestRegistry('2026-03-02T09:00:00.000Z');
     await createSite(r.deps, ADMIN, { id: 'VCU', name: 'Virginia Commonwealth University' });

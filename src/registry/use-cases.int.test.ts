@@ -8,6 +8,7 @@ import {
   VCU_COORDINATOR,
   VCU_INVESTIGATOR,
 } from '../../test/helpers/registry.js';
+import { amendPain } from '../../test/helpers/workflow.js';
 import { verifyAudit } from '../store/index.js';
 import {
   addUser,
@@ -193,37 +194,18 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
   test('amending needs the current version, and a reason once the form is complete', async () => {
     const pain = await recordResponse(r.deps, VCU_COORDINATOR, painForm('VCU-0001', 'week4', 4));
     const stale = await rejects(
-      amendResponse(r.deps, VCU_COORDINATOR, {
-        id: pain.id,
-        version: 7,
-        answers: { scale: 'nrs', score: 3 },
-        reason: 'typo',
-      }),
+      amendPain(r.deps, VCU_COORDINATOR, { id: pain.id, version: 7 }, 3, { reason: 'typo' }),
     );
     expect(stale.code).toBe('VERSION_CONFLICT');
-    const noReason = await rejects(
-      amendResponse(r.deps, VCU_COORDINATOR, {
-        id: pain.id,
-        version: 1,
-        answers: { scale: 'nrs', score: 3 },
-      }),
-    );
+    const noReason = await rejects(amendPain(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1 }, 3));
     expect(noReason.code).toBe('REASON_REQUIRED');
     expect(noReason.issues[0]?.path).toEqual(['reason']);
-    const amended = await amendResponse(r.deps, VCU_COORDINATOR, {
-      id: pain.id,
-      version: 1,
-      answers: { scale: 'nrs', score: 3 },
+    const amended = await amendPain(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1 }, 3, {
       reason: 'transcription error',
     });
     expect(amended.version).toBe(2);
     const again = await rejects(
-      amendResponse(r.deps, VCU_COORDINATOR, {
-        id: pain.id,
-        version: 1,
-        answers: { scale: 'nrs', score: 2 },
-        reason: 'x',
-      }),
+      amendPain(r.deps, VCU_COORDINATOR, { id: pain.id, version: 1 }, 2, { reason: 'x' }),
     );
     expect(again.code).toBe('VERSION_CONFLICT');
     const event = await r.deps.db
@@ -236,16 +218,8 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
     expect(event.before).toMatchObject({ answers: { score: 4 } });
     expect(event.after).toMatchObject({ answers: { score: 3 }, version: 2 });
     expect(
-      (
-        await rejects(
-          amendResponse(r.deps, APMSS_COORDINATOR, {
-            id: pain.id,
-            version: 2,
-            answers: { scale: 'nrs', score: 1 },
-            reason: 'x',
-          }),
-        )
-      ).code,
+      (await rejects(amendPain(r.deps, APMSS_COORDINATOR, { id: pain.id, version: 2 }, 1, { reason: 'x' })))
+        .code,
     ).toBe('RESPONSE_NOT_FOUND');
   });
 
@@ -286,10 +260,7 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
       }),
     );
     expect(incomplete.code).toBe('VALIDATION_FAILED');
-    const done = await amendResponse(r.deps, VCU_COORDINATOR, {
-      id: draft.id,
-      version: 1,
-      answers: { scale: 'nrs', score: 5 },
+    const done = await amendPain(r.deps, VCU_COORDINATOR, { id: draft.id, version: 1 }, 5, {
       status: 'complete',
     });
     expect(done).toMatchObject({ status: 'complete', version: 2 });
@@ -304,16 +275,8 @@ describe('a VCU coordinator enrols, records and amends; the investigator locks a
     const locked = await lockResponse(r.deps, VCU_INVESTIGATOR, { id: pain.id, version: 1, reason });
     expect(locked.status).toBe('locked');
     expect(
-      (
-        await rejects(
-          amendResponse(r.deps, VCU_COORDINATOR, {
-            id: pain.id,
-            version: 2,
-            answers: { scale: 'nrs', score: 1 },
-            reason: 'late',
-          }),
-        )
-      ).code,
+      (await rejects(amendPain(r.deps, VCU_COORDINATOR, { id: pain.id, version: 2 }, 1, { reason: 'late' })))
+        .code,
     ).toBe('RESPONSE_LOCKED');
     await addUser(r.deps, ADMIN, {
       username: VCU_INVESTIGATOR.username,

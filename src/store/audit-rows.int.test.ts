@@ -1,9 +1,8 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { auditResponseAmend, createDemoDatabase } from '../../test/helpers/audit.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { SACROPLASTY_SIF } from '../protocol/index.js';
-import { SYSTEM_ACTOR } from '../registry/context.js';
-import { loadDemo } from '../registry/demo.js';
 import type { RegistryDeps } from '../registry/index.js';
 import {
   addUser,
@@ -25,17 +24,7 @@ import type { Database } from './schema.js';
 const NOW = new Date('2026-03-02T09:00:00.000Z');
 
 /** A demo registry loaded through the use cases, as the application role. */
-async function demoRegistry(subjects = 6): Promise<TestDatabase> {
-  const d = await createTestDatabase();
-  const deps: RegistryDeps = {
-    db: d.app!,
-    clock: () => new Date(NOW),
-    random: seededRandom(7),
-    protocol: SACROPLASTY_SIF,
-  };
-  await loadDemo(deps, SYSTEM_ACTOR, { subjects, seed: 3 });
-  return d;
-}
+const demoRegistry = (subjects = 6) => createDemoDatabase(subjects, NOW);
 
 async function withTriggersOff(db: Kysely<Database>, table: string, statement: ReturnType<typeof sql>) {
   await db.connection().execute(async (c) => {
@@ -181,15 +170,7 @@ describe('row-level audit', () => {
           await sql`update response set pain_nrs = 1.0 / 3 where id = (select min(id) from response)`.execute(
             trx,
           );
-          await appendAudit(trx, {
-            at: NOW,
-            actor: 'cora.vcu',
-            action: 'response.amend',
-            siteId: 'VCU',
-            entity: 'response',
-            entityId: '1',
-            reason: 'test',
-          });
+          await auditResponseAmend(trx, NOW);
         });
       });
       expect(await checkAuditedRows(e.app!)).toMatchObject({ total: 0 });

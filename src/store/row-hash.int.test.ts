@@ -1,10 +1,7 @@
 import { type Kysely, Migrator, sql } from 'kysely';
 import { describe, expect, test } from 'vitest';
+import { auditResponseAmend, createDemoDatabase } from '../../test/helpers/audit.js';
 import { createTestDatabase } from '../../test/helpers/database.js';
-import { SACROPLASTY_SIF } from '../protocol/index.js';
-import { SYSTEM_ACTOR } from '../registry/context.js';
-import { loadDemo } from '../registry/demo.js';
-import { seededRandom } from '../registry/random.js';
 import { appendAudit } from './audit.js';
 import { checkAuditedRows, verifyAudit } from './audit-verify.js';
 import { MIGRATIONS } from './migrate.js';
@@ -13,15 +10,8 @@ const NOW = new Date('2026-03-02T09:00:00.000Z');
 
 describe('row hash from the row text form (0004-faster-row-hash)', () => {
   test('new rows are recorded with v2 hashes; whatever the session settings, the rows match', async () => {
-    const d = await createTestDatabase();
+    const d = await createDemoDatabase(2, NOW);
     try {
-      const deps = {
-        db: d.app!,
-        clock: () => new Date(NOW),
-        random: seededRandom(7),
-        protocol: SACROPLASTY_SIF,
-      };
-      await loadDemo(deps, SYSTEM_ACTOR, { subjects: 2, seed: 3 });
       const hashes = await sql<{ hash: string }>`select hash from audit_row`.execute(d.db);
       expect(hashes.rows.length).toBeGreaterThan(0);
       for (const r of hashes.rows) expect(r.hash).toMatch(/^v2:[0-9a-f]{64}$/);
@@ -38,15 +28,7 @@ describe('row hash from the row text form (0004-faster-row-hash)', () => {
           await sql`update subject set index_date = '2026-01-05' where study_id = (select min(study_id) from subject)`.execute(
             trx,
           );
-          await appendAudit(trx, {
-            at: NOW,
-            actor: 'cora.vcu',
-            action: 'response.amend',
-            siteId: 'VCU',
-            entity: 'response',
-            entityId: '1',
-            reason: 'test',
-          });
+          await auditResponseAmend(trx, NOW);
         });
         // Verified from a session with the same odd settings.
         expect(await checkAuditedRows(c)).toMatchObject({ total: 0 });

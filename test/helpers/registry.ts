@@ -1,6 +1,15 @@
+import { type Kysely, sql } from 'kysely';
 import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
-import type { Actor, RegistryDeps } from '../../src/registry/index.js';
+import {
+  type Actor,
+  createSite,
+  enrolSubject,
+  exportTidy,
+  type RegistryDeps,
+  SYSTEM_ACTOR,
+} from '../../src/registry/index.js';
 import { seededRandom } from '../../src/registry/random.js';
+import type { Database } from '../../src/store/index.js';
 import { createTestDatabase } from './database.js';
 
 /** A fresh registry on its own database, with a fixed clock that tests can move. */
@@ -37,4 +46,29 @@ export async function rejects(promise: Promise<unknown>) {
     return error as { code: string; message: string; issues: { path: unknown[]; message: string }[] };
   }
   throw new Error('expected the use case to fail');
+}
+
+export type TestRegistry = Awaited<ReturnType<typeof createTestRegistry>>;
+
+/** A fresh registry with site VCU and one subject its coordinator enrolled with these answers. */
+export async function createRegistryWithSubject(answers: Record<string, unknown>, now?: string) {
+  const r = await createTestRegistry(now);
+  await createSite(r.deps, ADMIN, { id: 'VCU', name: 'Virginia Commonwealth University' });
+  const { studyId } = await enrolSubject(r.deps, VCU_COORDINATOR, { siteId: 'VCU', answers });
+  return { r, studyId };
+}
+
+/** How many rows the table holds. */
+export async function countRows(db: Kysely<Database>, table: keyof Database & string): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db);
+  return Number(rows[0]!.n);
+}
+
+/** The tidy export of the registry as one text, as the actor reads it. */
+export async function exportText(r: TestRegistry, actor: Actor = SYSTEM_ACTOR): Promise<string> {
+  let text = '';
+  await exportTidy(r.deps, actor, (chunk) => {
+    text += chunk;
+  });
+  return text;
 }

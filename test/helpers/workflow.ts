@@ -1,4 +1,13 @@
-import { type Actor, addUser, createSite, enrolSubject, recordResponse } from '../../src/registry/index.js';
+import {
+  type Actor,
+  type AmendInput,
+  addUser,
+  amendResponse,
+  createSite,
+  enrolSubject,
+  type RegistryDeps,
+  recordResponse,
+} from '../../src/registry/index.js';
 import {
   ADMIN,
   APMSS_COORDINATOR,
@@ -51,4 +60,15 @@ export function recordPain(
     answers: score === undefined ? { scale: 'nrs' } : { scale: 'nrs', score },
     status,
   });
+}
+
+/** Amends a form to an NRS pain score, with the reason or status given. */
+export function amendPain(
+  deps: RegistryDeps,
+  actor: Actor,
+  form: { id: number; version: number },
+  score: number,
+  more: Pick<AmendInput, 'reason' | 'status'> = {},
+) {
+  return amendResponse(deps, actor, { ...form, answers: { scale: 'nrs', score }, ...more });
 }
