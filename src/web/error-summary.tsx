@@ -30,13 +30,18 @@ export function ErrorSummary(props: { entries: readonly SummaryEntry[]; title?: 
 }
 
 /** The messages beside one field; `id` is the control's, so the element is `<id>-error`. */
-export function FieldError(props: { id: string; messages: readonly string[] | undefined }) {
+export function FieldError(props: {
+  id: string;
+  messages: readonly string[] | undefined;
+  /** The word a screen reader says before each message, in the page's language. */
+  prefix?: string;
+}) {
   if (!props.messages || props.messages.length === 0) return null;
   return (
     <p class="field-error" id={`${props.id}-error`}>
       {props.messages.map((m) => (
         <span class="error-line">
-          <span class="visually-hidden">Error: </span>
+          <span class="visually-hidden">{props.prefix ?? 'Error: '}</span>
           {m}
         </span>
       ))}

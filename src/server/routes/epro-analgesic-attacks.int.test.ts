@@ -78,7 +78,7 @@ describe('the analgesics page', () => {
     const { p, id } = await opened();
     const res = await p.post('/p/form/analgesic', { 'carried.1': 'stopped', 'stop.1': day, action: 'save' });
     const text = await refused(res, 422);
-    expect(text).toMatch(/class="error"[^>]*>[^<]*(date|stopped)/i);
+    expect(text).toMatch(/class="field-error"[^>]*>(<[^>]*>|Error: )*[^<]*(date|stopped)/i);
     expect((await draft(id))?.done ?? false).toBe(false);
   });
 

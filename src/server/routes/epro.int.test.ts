@@ -217,7 +217,7 @@ describe('patient ePRO link', () => {
     expect(html).toContain('<legend>Morphine 30 mg tablet, 2 a day</legend>');
     const unanswered = await p.post('/p/form/analgesic', { action: 'save' });
     expect(unanswered.status).toBe(422);
-    expect(await unanswered.text()).toMatch(/id="carried-1-error">Please choose an answer for this medicine/);
+    expect(await unanswered.text()).toMatch(/id="carried-1-error">(<[^>]*>|Error: )*Please choose an answer for this medicine/);
     // The 17th is today but after the week-2 visit recorded on the 16th: the analgesic form's own rule.
     const after = await p.post('/p/form/analgesic', {
       'carried.1': 'stopped',
@@ -226,7 +226,7 @@ describe('patient ePRO link', () => {
     });
     expect(after.status).toBe(422);
     const refused = await after.text();
-    expect(refused).toMatch(/id="stop-1-error">This date is after today or after this questionnaire/);
+    expect(refused).toMatch(/id="stop-1-error">(<[^>]*>|Error: )*This date is after today or after this questionnaire/);
     expect(refused).toMatch(/aria-describedby="stop-1-error"/);
     const fine = await p.post('/p/form/analgesic', {
       'carried.1': 'stopped',

@@ -8,6 +8,7 @@ import {
   strengthWords,
 } from '../../instruments/patient-drugs.js';
 import type { AnalgesicAnswers, CarriedMedicine } from '../../registry/epro-analgesics.js';
+import { FieldError } from '../error-summary.js';
 import type { EproMessages } from './messages/en.js';
 import { doseWording } from './messages.js';
 import { PatientLayout, Radios } from './pages.js';
@@ -21,12 +22,10 @@ import { PatientLayout, Radios } from './pages.js';
 /** Problems of the page, beside the field they are about: `carried-<n>`, `stop-<n>`, `change-<n>`, `none`, `other`. */
 export type PageErrors = Record<string, string>;
 
-function FieldError(props: { id: string; text: string | undefined }) {
-  return props.text ? (
-    <p class="error" id={props.id}>
-      {props.text}
-    </p>
-  ) : null;
+/** A problem beside its field (error-summary.tsx), said in the page's language. */
+function Problem(props: { m: EproMessages; errors: PageErrors; field: string }) {
+  const text = props.errors[props.field];
+  return <FieldError id={props.field} messages={text ? [text] : undefined} prefix={props.m.errorPrefix} />;
 }
 
 function Choice(props: { name: string; id: string; value: string; checked: boolean; label: string }) {
@@ -75,7 +74,7 @@ function Carried(props: {
   return (
     <fieldset class="drug" aria-describedby={errors[`carried-${n}`] ? `carried-${n}-error` : undefined}>
       <legend>{words}</legend>
-      <FieldError id={`carried-${n}-error`} text={errors[`carried-${n}`]} />
+      <Problem m={m} errors={errors} field={`carried-${n}`} />
       <Choice
         name={`carried.${n}`}
         id={`carried-${n}-same`}
@@ -92,7 +91,7 @@ function Carried(props: {
       />
       <div class="more">
         <label for={`stop-${n}`}>{m.medsStoppedOn}</label>
-        <FieldError id={`stop-${n}-error`} text={errors[`stop-${n}`]} />
+        <Problem m={m} errors={errors} field={`stop-${n}`} />
         <input
           type="date"
           id={`stop-${n}`}
@@ -109,7 +108,7 @@ function Carried(props: {
         label={m.medsChanged}
       />
       <div class="more">
-        <FieldError id={`change-${n}-error`} text={errors[`change-${n}`]} />
+        <Problem m={m} errors={errors} field={`change-${n}`} />
         <Radios
           name={`strength.${n}`}
           id={`strength-${n}`}
@@ -193,7 +192,7 @@ export function AnalgesicPage(props: {
             {m.medsAdd}
           </button>
         </p>
-        <FieldError id="none-error" text={errors.none} />
+        <Problem m={m} errors={errors} field="none" />
         <label class="choice" for="drug-none">
           <input
             type="checkbox"
@@ -206,7 +205,7 @@ export function AnalgesicPage(props: {
           {m.drugsNone}
         </label>
         <label for="drug-other">{m.drugsOther}</label>
-        <FieldError id="other-error" text={errors.other} />
+        <Problem m={m} errors={errors} field="other" />
         <textarea id="drug-other" name="other" maxlength={1000}>
           {values.other}
         </textarea>

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { InstrumentDef, ItemDef } from '../../instruments/index.js';
+import { FieldError } from '../error-summary.js';
 import { answerField, controlId } from '../forms/form-values.js';
 import type { EproMessages } from './messages/en.js';
 import { choiceLabel, questionLabel } from './messages.js';
@@ -28,7 +29,9 @@ legend{font-weight:600;padding:0 .25rem}
 textarea,input[type=text],input[inputmode=numeric]{width:100%;font:inherit;padding:.5rem;border:1px solid #767676;border-radius:.375rem}
 textarea{min-height:6rem}
 .progress{font-weight:600}
-.error{color:#b00020;font-weight:600}
+.error,.field-error{color:#b00020;font-weight:600}
+.error-line{display:block}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .note{color:#444}
 ol.pages{padding-left:1.25rem}
 ol.pages li{margin:.5rem 0}
@@ -75,12 +78,8 @@ export function YearPage(props: { m: EproMessages; error?: string | undefined })
       <h1>{m.yearTitle}</h1>
       <p>{m.yearText}</p>
       <form method="post" action="/p/year">
-        {props.error ? (
-          <p class="error" id="year-error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
         <label for="year">{m.yearLabel}</label>
+        <FieldError id="year" messages={props.error ? [props.error] : undefined} prefix={m.errorPrefix} />
         <input
           id="year"
           name="year"

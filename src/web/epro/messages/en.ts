@@ -91,6 +91,7 @@ export const EN = {
   medsNotListed:
     'Not in the list? Go back to your pain medicines and write its name in the box for other pain medicines.',
   medsBackToList: 'Back to your pain medicines',
+  errorPrefix: 'Error: ',
   medsPageProblems: 'Some answers on this page need a look; each is marked below.',
   medsNoneConflict: 'You chose "None" but also a medicine you still take. Please check your answers.',
   problemsLegend: 'Have you had any new health problems since your last visit?',
