@@ -84,32 +84,34 @@ export function startCohortQueries(
   otherOutcomes: StudyDefinition['outcomes'],
   pages: number,
 ) {
+  // Subjects in study id order, as one text.
+  const subjects = run(async (c): Promise<SubjectRow[]> => {
+    const { rows } = await sql<{ t: string | null }>`
+      select string_agg(concat_ws(chr(31), study_id, site_id, status, enrolled_on, index_date), chr(10)
+                        order by study_id) as t
+      from subject`.execute(c);
+    return fieldLines(rows[0]?.t).map(
+      ([study_id = '', site_id = '', status = '', enrolled_on = '', index_date]) => ({
+        study_id,
+        site_id,
+        status,
+        enrolled_on,
+        index_date: index_date ?? null,
+      }),
+    );
+  });
   const pending = {
     // The chain head on this snapshot: the report names the exact registry state it shows.
     auditHead: run((c) => readAuditHead(c)),
     sites: run((c) => c.selectFrom('site').select(['id', 'name']).orderBy('id').execute()),
-    // Subjects in study id order, as one text.
-    subjects: run(async (c): Promise<SubjectRow[]> => {
-      const { rows } = await sql<{ t: string | null }>`
-        select string_agg(concat_ws(chr(31), study_id, site_id, status, enrolled_on, index_date), chr(10)
-                          order by study_id) as t
-        from subject`.execute(c);
-      return fieldLines(rows[0]?.t).map(
-        ([study_id = '', site_id = '', status = '', enrolled_on = '', index_date]) => ({
-          study_id,
-          site_id,
-          status,
-          enrolled_on,
-          index_date: index_date ?? null,
-        }),
-      );
-    }),
+    subjects,
     // Every entered form, once: typed scores per subject and visit, and the answers read.
     forms: scanForms(
       run,
       [...reads.byInstrument.values()],
       pages,
       protocol.visits.map((v) => v.code),
+      subjects.then((rows) => rows.map((r) => r.study_id)),
     ),
     // Dates of assessment (done visits; a missed visit has none).
     visitDates: run(async (c): Promise<VisitDateRow[]> => {

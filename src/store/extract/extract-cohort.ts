@@ -5,6 +5,7 @@ import { cohortVisits, kpiDaysOf } from '../../analysis/study/cohort-visits.js';
 import { getInstrument } from '../../instruments/index.js';
 import { type Protocol, SACROPLASTY_STUDY, type StudyDefinition } from '../../protocol/index.js';
 import type { Database } from '../schema.js';
+import { AnswerColumns } from './answer-columns.js';
 import { formReadsOf, otherOutcomesOf, startCohortQueries } from './cohort-queries.js';
 import { addKpiFacts, addTable1Answers, kpiItemsOf, table1ItemsOf } from './item-facts.js';
 import { snapshotRunner } from './snapshot-runner.js';
@@ -58,7 +59,7 @@ export async function extractCohort(
       const subjects = subjectRecords(await pending.subjects, intern);
       const visits = cohortVisits(protocol);
       const forms = await pending.forms;
-      const rowsOf = (instrument: string) => forms.rows.get(instrument) ?? [];
+      const rowsOf = (instrument: string) => forms.rows.get(instrument) ?? new AnswerColumns([]);
       addOutcomeVisits(subjects, forms.tallies, visits, intern);
       addKpiFacts(subjects, kpiItems, [...kpiItems.keys()].map(rowsOf));
       addTable1Answers(subjects, table1Items, [...table1Items.keys()].map(rowsOf));

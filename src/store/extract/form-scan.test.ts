@@ -1,112 +1,45 @@
-import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { addKeptRows, addReadRows, keptFor, tallyLines, type VisitTally } from './form-scan.js';
+import { AnswerColumns } from './answer-columns.js';
+import { addKeptRows, addReadRows, keptFor } from './form-scan.js';
+import { TextInterner } from './json-arrays.js';
 
-const US = '\x1f';
-const line = (...fields: string[]) => fields.join(US);
-const CODES = ['baseline', 'week2', 'week52'];
-
-function tally(...lines: string[]): Map<string, Map<string, VisitTally>> {
-  const tallies = new Map<string, Map<string, VisitTally>>();
-  tallyLines(tallies, lines.join('\n'), CODES);
-  return tallies;
+/** The forms of `columns` as one row each, keyed by item, with study id, visit and id. */
+function rowsOf(columns: AnswerColumns): Record<string, unknown>[] {
+  return columns.ids.map((id, r) => {
+    const row: Record<string, unknown> = { study_id: columns.studyIds[r], visit: columns.visits[r], id };
+    columns.items.forEach((item, j) => {
+      row[item] = columns.values[j]![r];
+    });
+    return row;
+  });
 }
-
-describe('the scan tallies each form line into its subject and visit, as the per-visit aggregate did', () => {
-  test('a visit with only an end-of-study or adverse event form is not seen; any other form makes it seen', () => {
-    const t = tally(
-      line('VCU-0001', 'week52', 'n'),
-      line('VCU-0001', 'week2', 'n'),
-      line('VCU-0001', 'week2', 'f', 'p3.5'),
-    );
-    expect(t.get('VCU-0001')!.get('week52')!.seen).toBe(false);
-    expect(t.get('VCU-0001')!.get('week2')).toMatchObject({ seen: true, pain: 3.5 });
-  });
-
-  test('pain and ODI take the largest value of the visit; MME sums hundredths over the analgesics still taken', () => {
-    const t = tally(
-      line('VCU-0002', 'week2', 'f', 'p4'),
-      line('VCU-0002', 'week2', 'f', 'p6.25', 'o44'),
-      line('VCU-0002', 'week2', 'a', 'm1500', 'q1', 'doxycodone', 'i1'),
-      line('VCU-0002', 'week2', 'a', 'm2250', 'q1', 'dtramadol', 'i2'),
-      line('VCU-0002', 'week2', 'a', 'm0', 'q0', 'i3'),
-    );
-    expect(t.get('VCU-0002')!.get('week2')).toMatchObject({
-      pain: 6.25,
-      odi: 44,
-      mmeHundredths: 3750,
-      mmeUnknown: false,
-      opioid: true,
-      taken: [
-        [1, 'oxycodone'],
-        [2, 'tramadol'],
-      ],
-      stopped: null,
-    });
-  });
-
-  test('an analgesic with a stop date has stopped: no opioid use or MME there, listed as stopped', () => {
-    const t = tally(
-      line('VCU-0003', 'week2', 'a', 'm3000', 'q1', 'doxycodone', 's2026-02-03', 'i1'),
-      line('VCU-0003', 'week2', 'a', 'm0', 'q0', 'i2'),
-    );
-    expect(t.get('VCU-0003')!.get('week2')).toMatchObject({
-      opioid: false,
-      mmeHundredths: 0,
-      taken: null,
-      stopped: [[1, 'oxycodone', '2026-02-03']],
-    });
-  });
-
-  test('an opioid still taken without MME (no conversion factor) leaves MME unknown; the visit still counts opioid use', () => {
-    const t = tally(
-      line('VCU-0004', 'week2', 'a', 'q1', 'dbuprenorphine', 'i1'),
-      line('VCU-0004', 'week2', 'a', 'm1500', 'q1', 'doxycodone', 'i2'),
-    );
-    expect(t.get('VCU-0004')!.get('week2')).toMatchObject({ mmeUnknown: true, opioid: true });
-  });
-
-  test('a visit code outside the protocol is kept as written; lines of one subject need not be adjacent', () => {
-    const t = tally(
-      line('VCU-0005', 'unscheduled', 'f', 'p2'),
-      line('VCU-0006', 'baseline', 'f', 'p8'),
-      line('VCU-0005', 'baseline', 'f', 'p7'),
-    );
-    expect([...t.get('VCU-0005')!.keys()]).toEqual(['unscheduled', 'baseline']);
-    expect(t.get('VCU-0006')!.get('baseline')!.pain).toBe(8);
-  });
-
-  test('every number is read exactly as Number reads its text (PostgreSQL writes floats shortest-exact)', () => {
-    const text = fc.oneof(
-      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
-      fc.integer({ min: 0, max: 100_000_000 }).map((n) => String(n / 10_000)),
-      fc
-        .integer({ min: -999_999, max: 999_999 })
-        .map((n) => `${n}.${String(Math.abs(n) % 1000).padStart(3, '0')}`),
-    );
-    fc.assert(
-      fc.property(text, (value) => {
-        const t = tally(line('VCU-0007', 'week2', 'f', `p${value}`));
-        expect(Object.is(t.get('VCU-0007')!.get('week2')!.pain, Number(value))).toBe(true);
-      }),
-      { numRuns: 2000 },
-    );
-  });
-});
 
 describe('the answers read travel as JSON', () => {
   test('each read row has its study id, visit and items keyed by name, free text intact', () => {
-    const rows: Record<string, unknown>[][] = [[], []];
+    const columns = [new AnswerColumns(['status', 'reason', 'date']), new AnswerColumns(['scale'])];
     const reason = 'moved away\nline two\x1f "quoted" \u00e9';
     addReadRows(
-      rows,
-      [['status', 'reason', 'date'], ['scale']],
+      columns,
       `${JSON.stringify([0, 12, 'VCU-0001', 'week52', 'withdrawn', reason, null])},${JSON.stringify([1, 3, 'VCU-0001', 'baseline', 'vas'])}`,
+      new TextInterner(),
     );
-    expect(rows[0]).toEqual([
+    expect(rowsOf(columns[0]!)).toEqual([
       { study_id: 'VCU-0001', visit: 'week52', id: 12, status: 'withdrawn', reason, date: null },
     ]);
-    expect(rows[1]).toEqual([{ study_id: 'VCU-0001', visit: 'baseline', id: 3, scale: 'vas' }]);
+    expect(rowsOf(columns[1]!)).toEqual([{ study_id: 'VCU-0001', visit: 'baseline', id: 3, scale: 'vas' }]);
+  });
+
+  test("PostgreSQL's json text with spaces after its commas reads the same", () => {
+    const columns = [new AnswerColumns(['status', 'reason'])];
+    addReadRows(
+      columns,
+      '[0, 12, "VCU-0001", "week52", "withdrawn", null], [0, 13, "VCU-0002", "week52", "lost", "x"]',
+      new TextInterner(),
+    );
+    expect(rowsOf(columns[0]!)).toEqual([
+      { study_id: 'VCU-0001', visit: 'week52', id: 12, status: 'withdrawn', reason: null },
+      { study_id: 'VCU-0002', visit: 'week52', id: 13, status: 'lost', reason: 'x' },
+    ]);
   });
 });
 
@@ -129,12 +62,45 @@ describe('the answers cohort_form keeps travel as positional JSON arrays', () =>
   });
 
   test('each kept row is keyed by item name with study id, visit and id; other instruments and visits are left out', () => {
-    const rows: Record<string, unknown>[] = [];
-    const reads = new Map([['pain', { rows, visits: new Set(['baseline']), items: ['scale'] }]]);
+    const columns = new AnswerColumns(['scale']);
+    const reads = new Map([['pain', { columns, visits: new Set(['baseline']) }]]);
     addKeptRows(
       reads,
       '["pain","VCU-0001","baseline",7,"vas"],["pain","VCU-0001","week2",9,"nrs"],["odi","VCU-0001","baseline",8,"x"]',
+      new TextInterner(),
     );
-    expect(rows).toEqual([{ study_id: 'VCU-0001', visit: 'baseline', id: 7, scale: 'vas' }]);
+    expect(rowsOf(columns)).toEqual([{ study_id: 'VCU-0001', visit: 'baseline', id: 7, scale: 'vas' }]);
+  });
+
+  test('a form with fewer values than items kept reads the rest as undefined; one with more skips them', () => {
+    const columns = new AnswerColumns(['a', 'b']);
+    const reads = new Map([['x', { columns, visits: null }]]);
+    addKeptRows(
+      reads,
+      '["x","S-1","v",1,"p"],["x","S-2","v",2,"p","q","r"],["x","S-3","v",3,"s","t"]',
+      new TextInterner(),
+    );
+    expect(rowsOf(columns)).toEqual([
+      { study_id: 'S-1', visit: 'v', id: 1, a: 'p', b: undefined },
+      { study_id: 'S-2', visit: 'v', id: 2, a: 'p', b: 'q' },
+      { study_id: 'S-3', visit: 'v', id: 3, a: 's', b: 't' },
+    ]);
+  });
+
+  test("a subject's study id is read as the subject's own string, the same for each of its forms", () => {
+    const subject = ['VCU-', '0001'].join('');
+    const keys = new TextInterner();
+    keys.seed([subject]);
+    const columns = new AnswerColumns(['scale']);
+    const reads = new Map([['pain', { columns, visits: null }]]);
+    addKeptRows(
+      reads,
+      '["pain","VCU-0001","baseline",7,"vas"],["pain","VCU-0001","week2",9,"vas"],["pain","VCU-0002","week2",10,"vas"]',
+      new TextInterner(),
+      keys,
+    );
+    expect(columns.studyIds).toEqual(['VCU-0001', 'VCU-0001', 'VCU-0002']);
+    expect(columns.studyIds[0]).toBe(subject);
+    expect(columns.studyIds[1]).toBe(subject);
   });
 });

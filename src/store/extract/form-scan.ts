@@ -3,9 +3,10 @@
 // cohort reads as JSON, each range as one text value (a few large strings parse far faster than
 // millions of rows).
 import { type Kysely, sql } from 'kysely';
-import { addDose, listedStopped } from '../../analysis/study/visit-mme.js';
 import type { Database } from '../schema.js';
-import type { Row } from './answer-text.js';
+import { AnswerColumns } from './answer-columns.js';
+import { tallyLines, VisitTallies } from './form-tally.js';
+import { END, JsonArrays, TextInterner } from './json-arrays.js';
 import type { Runner } from './snapshot-runner.js';
 
 /** What the extraction reads from one instrument's forms: answer items and scores, at some visits or all. */
@@ -39,30 +40,11 @@ export class FormReads {
 /** A score read beside the answers is keyed `scores.<name>` in its rows (an item may share its name). */
 export const scoreKey = (score: string): string => `scores.${score}`;
 
-/** The typed scores of one subject at one visit, over its forms there (as `perVisit` aggregated them). */
-export interface VisitTally {
-  /** Any form other than end of study or an adverse event: the visit is seen. */
-  seen: boolean;
-  pain: number | null;
-  odi: number | null;
-  /** Sum of daily MME in exact hundredths over the analgesics still taken. */
-  mmeHundredths: number | null;
-  /** An opioid still taken has no MME (no conversion factor). */
-  mmeUnknown: boolean;
-  opioid: boolean | null;
-  /** [instance, drug] of the opioids still taken (null: none). */
-  taken: [number, string | null][] | null;
-  /** [instance, drug, stop date] of the opioids listed with a stop date (null: none). */
-  stopped: [number, string, string][] | null;
-}
-
-/** What the scan gives: the tallies per subject and visit, and the rows of each read by instrument. */
+/** What the scan gives: the tallies per subject and visit, and the answers of each read by instrument. */
 export interface ScannedForms {
-  tallies: Map<string, Map<string, VisitTally>>;
-  rows: Map<string, Row[]>;
+  tallies: VisitTallies;
+  rows: Map<string, AnswerColumns>;
 }
-
-const US = '\x1f';
 
 /** What cohort_form keeps of one instrument's answers (migration 0020): its items in order, at which visits. */
 export interface KeptInstrument {
@@ -94,11 +76,10 @@ export function keptFor(read: FormRead, kept: KeptInstrument | undefined): boole
   return true;
 }
 
-/** A kept read: its rows, the visits it reads (null: all), and the item names of cohort_form.read's values. */
+/** A kept read: its answers (columns of the items of cohort_form.read, in order) and the visits it reads (null: all). */
 export interface KeptRead {
-  rows: Row[];
+  columns: AnswerColumns;
   visits: Set<string> | null;
-  items: string[];
 }
 
 /** A read's forms from `response` as JSON arrays [0, id, study id, visit, ...items, ...scores] (as text). */
@@ -117,9 +98,20 @@ function responseRead(run: Runner, read: FormRead): Promise<string | null> {
   });
 }
 
+/** One row of a range's result: the lines and the kept answers of some of its pages. */
+interface RangeRow {
+  lines: string | null;
+  reads: string | null;
+}
+
 /** Heap pages per range: a range's text stays a few tens of MB, and a few ranges keep both sides busy. */
 const PAGES_PER_RANGE = 8_000;
 const MIN_RANGES = 4;
+/**
+ * Heap pages per row of a range's result (about 1 MB of text): the driver gathers each row in one
+ * buffer, so rows of tens of MB would have it grow and copy that much memory again and again.
+ */
+const PAGES_PER_ROW = 256;
 /** Ranges read at once (each on its own connection); this process parses one while others are read. */
 const AT_ONCE = 2;
 
@@ -135,229 +127,127 @@ export async function scanForms(
   reads: FormRead[],
   pages: number,
   codes: readonly string[],
+  studyIds: Promise<readonly string[]>,
 ): Promise<ScannedForms> {
   const ranges = Math.max(MIN_RANGES, Math.ceil(pages / PAGES_PER_RANGE));
   const step = Math.ceil(pages / ranges);
+  // A range's rows, in page order: one per PAGES_PER_ROW pages, the last range's last one open-ended.
+  const part = (from: number, to: number | null) =>
+    sql`select string_agg(line, chr(10)) as lines, string_agg(read, ',') as reads from cohort_form
+        where ctid >= ${sql.lit(`(${from},0)`)}::tid${to === null ? sql`` : sql` and ctid < ${sql.lit(`(${to},0)`)}::tid`}`;
   const query = (i: number) =>
     run(async (c: Kysely<Database>) => {
-      const from = sql`ctid >= ${sql.lit(`(${i * step},0)`)}::tid`;
-      const to = i === ranges - 1 ? sql`true` : sql`ctid < ${sql.lit(`(${(i + 1) * step},0)`)}::tid`;
-      const { rows } = await sql<{ lines: string | null; reads: string | null }>`
-        select string_agg(line, chr(10)) as lines, string_agg(read, ',') as reads
-        from cohort_form where ${from} and ${to}`.execute(c);
-      return rows[0] ?? { lines: null, reads: null };
+      const [start, end] = [i * step, (i + 1) * step];
+      const parts = [];
+      for (let from = start; from < end || from === start; from += PAGES_PER_ROW) {
+        const to = Math.min(from + PAGES_PER_ROW, end);
+        parts.push(part(from, i === ranges - 1 && to === end ? null : to));
+      }
+      const { rows } = await sql<RangeRow>`${sql.join(parts, sql` union all `)}`.execute(c);
+      return rows;
     });
   // At most AT_ONCE ranges in flight; parsed in order as each arrives.
-  const pending: Promise<{ lines: string | null; reads: string | null }>[] = [];
+  const pending: Promise<RangeRow[]>[] = [];
   for (let i = 0; i < Math.min(AT_ONCE, ranges); i++) pending.push(query(i));
-  const scanned: ScannedForms = { tallies: new Map(), rows: new Map(reads.map((r) => [r.instrument, []])) };
+  const rows = new Map<string, AnswerColumns>();
+  let tallies: VisitTallies | undefined;
+  // One string per distinct answer text over the whole scan.
+  const interner = new TextInterner();
+  const keys = new TextInterner();
   let others: Promise<(string | null)[]> = Promise.resolve([]);
   try {
     const kept = await keptItems(run);
+    // The subjects' study ids are the strings every form's study id is read as.
+    const subjects = await studyIds;
+    keys.seed(subjects);
+    tallies = new VisitTallies(subjects, codes);
     // Reads kept by cohort_form, by instrument (with the visits they read), and the others.
     const keptReads = new Map<string, KeptRead>();
     const fromResponse: FormRead[] = [];
     for (const r of reads) {
       const k = kept.get(r.instrument);
       if (k && keptFor(r, k)) {
-        keptReads.set(r.instrument, {
-          rows: scanned.rows.get(r.instrument)!,
-          visits: r.visits,
-          items: k.items,
-        });
-      } else fromResponse.push(r);
+        const columns = new AnswerColumns(k.items);
+        rows.set(r.instrument, columns);
+        keptReads.set(r.instrument, { columns, visits: r.visits });
+      } else {
+        rows.set(r.instrument, new AnswerColumns([...r.items, ...[...r.scores].map(scoreKey)]));
+        fromResponse.push(r);
+      }
     }
     others = Promise.all(fromResponse.map((r) => responseRead(run, r)));
     for (let i = 0; i < ranges; i++) {
-      const result = await pending[i]!;
+      const results = await pending[i]!;
       if (i + AT_ONCE < ranges) pending.push(query(i + AT_ONCE));
-      if (result.lines !== null) tallyLines(scanned.tallies, result.lines, codes);
-      if (result.reads !== null) addKeptRows(keptReads, result.reads);
+      for (const result of results) {
+        if (result.lines !== null) tallyLines(tallies, result.lines, keys);
+        if (result.reads !== null) addKeptRows(keptReads, result.reads, interner, keys);
+      }
     }
     const texts = await others;
     fromResponse.forEach((r, i) => {
       const text = texts[i];
-      if (text !== null && text !== undefined) {
-        addReadRows([scanned.rows.get(r.instrument)!], [[...r.items, ...[...r.scores].map(scoreKey)]], text);
-      }
+      if (text !== null && text !== undefined) addReadRows([rows.get(r.instrument)!], text, interner, keys);
     });
   } finally {
     for (const p of pending) p.catch(() => {});
     others.catch(() => {});
+    studyIds.catch(() => {});
   }
   // In the order the forms were saved, as each consumer expects.
-  for (const rows of scanned.rows.values()) rows.sort((a, b) => (a.id as number) - (b.id as number));
-  return scanned;
+  for (const columns of rows.values()) columns.sortById();
+  return { tallies, rows };
 }
 
 /**
  * Adds the kept answers of one range (cohort_form.read: [instrument, study id, visit, id, ...values])
- * to the rows of the reads they serve: `study_id`, `visit`, `id` and each item kept.
+ * to the columns of the reads they serve: study id, visit, id and each item kept.
  */
-export function addKeptRows(reads: Map<string, KeptRead>, json: string): void {
-  for (const a of JSON.parse(`[${json}]`) as unknown[][]) {
-    const read = reads.get(a[0] as string);
-    if (!read || (read.visits !== null && !read.visits.has(a[2] as string))) continue;
-    const row: Row = { study_id: a[1], visit: a[2], id: a[3] };
-    const k = read.items;
-    for (let j = 0; j < k.length; j++) row[k[j]!] = a[j + 4];
-    read.rows.push(row);
-  }
-}
-
-function newTally(): VisitTally {
-  return {
-    seen: false,
-    pain: null,
-    odi: null,
-    mmeHundredths: null,
-    mmeUnknown: false,
-    opioid: null,
-    taken: null,
-    stopped: null,
-  };
-}
-
-/**
- * The number written in `text` from `a` to `b`, without making a string: a decimal of up to 15
- * digits is its digits over a power of ten, one correctly rounded division, so exactly what
- * `Number` gives; anything else goes through `Number`.
- */
-function numberAt(text: string, a: number, b: number): number {
-  let i = a;
-  const negative = text.charCodeAt(i) === 45;
-  if (negative) i++;
-  let digits = 0;
-  let whole = 0;
-  let scale = 1;
-  let point = false;
-  for (; i < b; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      whole = whole * 10 + (c - 48);
-      digits++;
-      if (point) scale *= 10;
-    } else if (c === 46 && !point) point = true;
-    else return Number(text.slice(a, b));
-  }
-  if (digits === 0 || digits > 15) return Number(text.slice(a, b));
-  const value = whole / scale;
-  return negative ? -value : value;
-}
-
-/** Whether `text` holds exactly `word` from `a` to `b`. */
-const isAt = (text: string, a: number, b: number, word: string) =>
-  b - a === word.length && text.startsWith(word, a);
-
-/**
- * Tallies the lines of one range into the subjects' visits (max, sum and "any" merge across ranges).
- * Read in place, field by field: a range has hundreds of thousands of lines, and a string or array
- * per field would keep the garbage collector busier than the tally itself.
- * @param codes - the protocol's visit codes: a visit among them is keyed by that very string.
- */
-export function tallyLines(
-  tallies: Map<string, Map<string, VisitTally>>,
-  text: string,
-  codes: readonly string[],
+export function addKeptRows(
+  reads: Map<string, KeptRead>,
+  json: string,
+  interner: TextInterner,
+  keys: TextInterner = interner,
 ): void {
-  let last = '';
-  let visits: Map<string, VisitTally> | undefined;
-  const n = text.length;
-  let pos = 0;
-  while (pos < n) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = n;
-    const idEnd = text.indexOf(US, pos);
-    if (!visits || !isAt(text, pos, idEnd, last)) {
-      last = text.slice(pos, idEnd);
-      visits = tallies.get(last);
-      if (!visits) {
-        visits = new Map();
-        tallies.set(last, visits);
-      }
-    }
-    const visitEnd = text.indexOf(US, idEnd + 1);
-    let visit: string | undefined;
-    for (const code of codes) {
-      if (isAt(text, idEnd + 1, visitEnd, code)) {
-        visit = code;
-        break;
-      }
-    }
-    visit ??= text.slice(idEnd + 1, visitEnd);
-    let t = visits.get(visit);
-    if (!t) {
-      t = newTally();
-      visits.set(visit, t);
-    }
-    let fieldEnd = text.indexOf(US, visitEnd + 1);
-    if (fieldEnd < 0 || fieldEnd > end) fieldEnd = end;
-    const kind = text.charCodeAt(visitEnd + 1);
-    const analgesic = kind === 97; /* a */
-    // A visit counts as seen by its forms; an end-of-study or adverse event form alone is not a visit.
-    if (kind !== 110 /* n */) t.seen = true;
-    let pain: number | null = null;
-    let odi: number | null = null;
-    let mme: number | null = null;
-    let opioid: boolean | null = null;
-    let drug: string | null = null;
-    let stopDate: string | null = null;
-    let instance = 0;
-    while (fieldEnd < end) {
-      const a = fieldEnd + 1;
-      fieldEnd = text.indexOf(US, a);
-      if (fieldEnd < 0 || fieldEnd > end) fieldEnd = end;
-      switch (text.charCodeAt(a)) {
-        case 112 /* p */:
-          pain = numberAt(text, a + 1, fieldEnd);
-          break;
-        case 111 /* o */:
-          odi = numberAt(text, a + 1, fieldEnd);
-          break;
-        case 109 /* m */:
-          mme = numberAt(text, a + 1, fieldEnd);
-          break;
-        case 113 /* q */:
-          opioid = text.charCodeAt(a + 1) === 49;
-          break;
-        case 100 /* d */:
-          drug = text.slice(a + 1, fieldEnd);
-          break;
-        case 115 /* s */:
-          stopDate = text.slice(a + 1, fieldEnd);
-          break;
-        case 105 /* i */:
-          instance = numberAt(text, a + 1, fieldEnd);
-          break;
-      }
-    }
-    pos = end + 1;
-    if (pain !== null && (t.pain === null || pain > t.pain)) t.pain = pain;
-    if (odi !== null && (t.odi === null || odi > t.odi)) t.odi = odi;
-    // An analgesic listed with a stop date has stopped by this review: no opioid use, no MME here.
-    if (analgesic && listedStopped(stopDate)) {
-      if (opioid === true) {
-        t.stopped ??= [];
-        t.stopped.push([instance, drug ?? '', stopDate]);
-      }
-      continue;
-    }
-    addDose(t, mme, opioid);
-    if (opioid !== null) t.opioid = t.opioid === true || opioid;
-    if (opioid === true) {
-      t.taken ??= [];
-      t.taken.push([instance, drug]);
-    }
+  const arrays = new JsonArrays(json, interner, keys);
+  while (arrays.open()) {
+    const read = reads.get(arrays.value() as string);
+    const studyId = arrays.key() as string;
+    const visit = arrays.value() as string;
+    const id = arrays.value() as number;
+    if (!read || (read.visits !== null && !read.visits.has(visit))) arrays.skip();
+    else addValues(arrays, read.columns, studyId, visit, id);
   }
 }
 
-/** Adds the JSON rows of one range to their reads' rows: `study_id`, `visit`, `id` and each value. */
-export function addReadRows(readRows: Row[][], keys: string[][], json: string): void {
-  for (const a of JSON.parse(`[${json}]`) as unknown[][]) {
-    const read = a[0] as number;
-    const row: Row = { study_id: a[2], visit: a[3], id: a[1] };
-    const k = keys[read]!;
-    for (let j = 0; j < k.length; j++) row[k[j]!] = a[j + 4];
-    readRows[read]!.push(row);
+/** Adds one form to `columns` and reads its values (the rest of the array entered) into them. */
+function addValues(arrays: JsonArrays, columns: AnswerColumns, studyId: string, visit: string, id: number) {
+  columns.studyIds.push(studyId);
+  columns.visits.push(visit);
+  columns.ids.push(id);
+  const values = columns.values;
+  let ended = false;
+  for (let j = 0; j < values.length; j++) {
+    const v = ended ? END : arrays.value();
+    if (v === END) ended = true;
+    values[j]!.push(v === END ? undefined : v);
+  }
+  if (!ended) arrays.skip();
+}
+
+/** Adds the JSON arrays [read, id, study id, visit, ...values] of `response` to their reads' columns. */
+export function addReadRows(
+  columns: AnswerColumns[],
+  json: string,
+  interner: TextInterner,
+  keys: TextInterner = interner,
+): void {
+  const arrays = new JsonArrays(json, interner, keys);
+  while (arrays.open()) {
+    const read = columns[arrays.value() as number]!;
+    const id = arrays.value() as number;
+    const studyId = arrays.key() as string;
+    const visit = arrays.value() as string;
+    addValues(arrays, read, studyId, visit, id);
   }
 }

@@ -1,7 +1,8 @@
 // The study definition's KPI and Table 1 items: the answers they are read from, and each subject's facts.
 import type { CohortSubject, ItemFacts } from '../../analysis/study/cohort.js';
 import type { StudyDefinition } from '../../protocol/index.js';
-import { type Row, str } from './answer-text.js';
+import { type Answers, answerColumns } from './answer-columns.js';
+import { str } from './answer-text.js';
 
 /** KPI items per instrument: each item once, with the date items read beside it. */
 export type KpiItems = Map<string, Map<string, Set<string>>>;
@@ -33,6 +34,17 @@ export function kpiItemsOf(definition: StudyDefinition): KpiItems {
   return kpiItems;
 }
 
+/** The dates of a KPI item without date items: none, ever (one object for them all). */
+const NO_DATES: ItemFacts['dates'] = Object.freeze({});
+
+/** A KPI fact not yet recorded; its dates are only written when it has date items. */
+const noFact = (withDates: boolean): ItemFacts => ({
+  yes: false,
+  recorded: false,
+  lastYes: false,
+  dates: withDates ? {} : NO_DATES,
+});
+
 /**
  * Records KPI facts per subject and `instrument.item`, over its forms in the order they were saved.
  * @param answers - the answers of each instrument of `kpiItems`, in its order.
@@ -40,34 +52,46 @@ export function kpiItemsOf(definition: StudyDefinition): KpiItems {
 export function addKpiFacts(
   subjects: Map<string, CohortSubject>,
   kpiItems: KpiItems,
-  answers: Row[][],
+  answers: readonly Answers[],
 ): void {
   answers.forEach((rows, i) => {
     const [instrument, items] = [...kpiItems][i]!;
-    // Keys and date items once per instrument, not once per form.
+    const a = answerColumns(rows);
+    // Keys, columns and date items once per instrument, not once per form.
     const itemList = [...items].map(([item, dateItems]) => ({
-      item,
       key: `${instrument}.${item}`,
-      dateItems: [...dateItems],
+      values: a.column(item),
+      dates: [...dateItems].map((d) => ({ d, values: a.column(d) })),
     }));
-    for (const r of rows) {
-      const s = subjects.get(String(r.study_id));
+    // The facts of the subject of the forms last read (a subject's forms mostly follow each other).
+    const current: ItemFacts[] = [];
+    let last: CohortSubject | undefined;
+    for (let r = 0; r < a.size; r++) {
+      const s = subjects.get(a.studyIds[r]!);
       if (!s) continue;
-      s.kpiFacts ??= {};
-      const facts = s.kpiFacts as Record<string, ItemFacts>;
-      for (const { item, key, dateItems } of itemList) {
-        facts[key] ??= { yes: false, recorded: false, lastYes: false, dates: {} };
-        const f = facts[key];
-        const value = str(r[item]);
+      if (s !== last) {
+        last = s;
+        s.kpiFacts ??= {};
+        const facts = s.kpiFacts as Record<string, ItemFacts>;
+        for (let k = 0; k < itemList.length; k++) {
+          const { key, dates } = itemList[k]!;
+          current[k] = facts[key] ??= noFact(dates.length > 0);
+        }
+      }
+      for (let k = 0; k < itemList.length; k++) {
+        const { values, dates: dateItems } = itemList[k]!;
+        const f = current[k]!;
+        const value = str(values[r]);
         if (value !== null) {
           f.recorded = true;
           if (value === 'true') f.yes = true;
           if (value === 'true' || value === 'false') f.lastYes = value === 'true';
         }
         // The earliest date, on forms that do not answer the item no (a DXA "not done").
+        if (dateItems.length === 0) continue;
         const dates = f.dates as Record<string, string | null>;
-        for (const d of dateItems) {
-          const date = str(r[d]);
+        for (const { d, values: dateValues } of dateItems) {
+          const date = str(dateValues[r]);
           if (date !== null && value !== 'false' && (dates[d] == null || date < dates[d]!)) dates[d] = date;
         }
       }
@@ -82,18 +106,19 @@ export function addKpiFacts(
 export function addTable1Answers(
   subjects: Map<string, CohortSubject>,
   table1Items: Table1Items,
-  answers: Row[][],
+  answers: readonly Answers[],
 ): void {
   answers.forEach((rows, i) => {
     const [instrument, items] = [...table1Items][i]!;
-    const itemList = [...items].map((item) => ({ item, key: `${instrument}.${item}` }));
-    for (const r of rows) {
-      const s = subjects.get(String(r.study_id));
+    const a = answerColumns(rows);
+    const itemList = [...items].map((item) => ({ values: a.column(item), key: `${instrument}.${item}` }));
+    for (let r = 0; r < a.size; r++) {
+      const s = subjects.get(a.studyIds[r]!);
       if (!s) continue;
       s.answers ??= {};
       const answers = s.answers as Record<string, string | null>;
-      for (const { item, key } of itemList) {
-        if (answers[key] == null) answers[key] = str(r[item]);
+      for (const { values, key } of itemList) {
+        if (answers[key] == null) answers[key] = str(values[r]);
       }
     }
   });

@@ -1,6 +1,7 @@
 // One record per subject in the cohort: made from the subject row, then filled from its forms' answers.
 import { type CohortSubject, emptyCohortSubject } from '../../analysis/study/cohort.js';
-import { bool, num, type Row, str } from './answer-text.js';
+import { type Answers, answerColumns } from './answer-columns.js';
+import { bool, num, str } from './answer-text.js';
 import type { SubjectRow } from './cohort-queries.js';
 import { scoreKey } from './form-scan.js';
 
@@ -41,12 +42,14 @@ export function subjectRecords(rows: readonly SubjectRow[], intern: Intern): Map
 }
 
 /** Records sex and age (at the index date, else at enrolment) from the enrolment form. */
-export function addEnrollment(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
-  for (const r of rows) {
-    const s = subjects.get(String(r.study_id));
+export function addEnrollment(subjects: Map<string, CohortSubject>, answers: Answers): void {
+  const a = answerColumns(answers);
+  const [sex, birthYear] = [a.column('sex'), a.column('birth_year')];
+  for (let r = 0; r < a.size; r++) {
+    const s = subjects.get(a.studyIds[r]!);
     if (!s) continue;
-    s.sex = str(r.sex);
-    const by = num(r.birth_year);
+    s.sex = str(sex[r]);
+    const by = num(birthYear[r]);
     const year = Number((s.indexDate ?? s.enrolledOn).slice(0, 4));
     s.age = by === null ? null : year - by;
   }
@@ -56,74 +59,108 @@ export function addEnrollment(subjects: Map<string, CohortSubject>, rows: readon
  * Records the eligibility form's answers (the last form's) and its symptom weeks score (the first
  * form's that has one), read beside the answers as `scores.symptom_weeks`.
  */
-export function addEligibility(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
-  const weeks = scoreKey('symptom_weeks');
-  for (const r of rows) {
-    const s = subjects.get(String(r.study_id));
+export function addEligibility(subjects: Map<string, CohortSubject>, answers: Answers): void {
+  const a = answerColumns(answers);
+  const [etiology, eligible, prior, steroid, weeks] = [
+    'etiology',
+    'eligible',
+    'prior_fragility_fracture',
+    'steroid_use',
+    scoreKey('symptom_weeks'),
+  ].map((item) => a.column(item)) as [unknown[], unknown[], unknown[], unknown[], unknown[]];
+  for (let r = 0; r < a.size; r++) {
+    const s = subjects.get(a.studyIds[r]!);
     if (!s) continue;
-    s.etiology = str(r.etiology);
-    s.eligible = bool(r.eligible);
-    s.priorFragilityFracture = bool(r.prior_fragility_fracture);
-    s.steroidUse = bool(r.steroid_use);
-    s.symptomWeeks ??= num(r[weeks]);
+    s.etiology = str(etiology[r]);
+    s.eligible = bool(eligible[r]);
+    s.priorFragilityFracture = bool(prior[r]);
+    s.steroidUse = bool(steroid[r]);
+    s.symptomWeeks ??= num(weeks[r]);
   }
 }
 
-/** Records the pain scale of the baseline visit from the pain forms' rows. */
-export function addPainScale(
-  subjects: Map<string, CohortSubject>,
-  rows: readonly Row[],
-  baseline: string,
-): void {
-  for (const r of rows) {
-    if (r.visit !== baseline) continue;
-    const s = subjects.get(String(r.study_id));
-    if (s) s.painScale = str(r.scale);
+/** Records the pain scale of the baseline visit from the pain forms' answers. */
+export function addPainScale(subjects: Map<string, CohortSubject>, answers: Answers, baseline: string): void {
+  const a = answerColumns(answers);
+  const scale = a.column('scale');
+  for (let r = 0; r < a.size; r++) {
+    if (a.visits[r] !== baseline) continue;
+    const s = subjects.get(a.studyIds[r]!);
+    if (s) s.painScale = str(scale[r]);
   }
 }
 
 /** Marks subjects with a procedure form treated and records the fracture and procedure. */
-export function addProcedure(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
-  for (const r of rows) {
-    const s = subjects.get(String(r.study_id));
+export function addProcedure(subjects: Map<string, CohortSubject>, answers: Answers): void {
+  const a = answerColumns(answers);
+  const [zone, ffpType, sides, setting] = ['denis_zone', 'ffp_type', 'sides', 'setting'].map((item) =>
+    a.column(item),
+  ) as [unknown[], unknown[], unknown[], unknown[]];
+  // The zones as the cohort writes them, once per distinct answer (the answers are few).
+  const zones = new Map<unknown, string | null>();
+  for (let r = 0; r < a.size; r++) {
+    const s = subjects.get(a.studyIds[r]!);
     if (!s) continue;
     s.treated = true;
-    const zones = r.denis_zone ? (JSON.parse(String(r.denis_zone)) as string[]) : [];
-    s.denisZone = zones.length ? zones.sort().join('+') : null;
-    s.ffpType = str(r.ffp_type);
-    s.sides = str(r.sides);
-    s.setting = str(r.setting);
+    let denisZone = zones.get(zone[r]);
+    if (denisZone === undefined) {
+      const list = zone[r] ? (JSON.parse(String(zone[r])) as string[]) : [];
+      denisZone = list.length ? list.sort().join('+') : null;
+      zones.set(zone[r], denisZone);
+    }
+    s.denisZone = denisZone;
+    s.ffpType = str(ffpType[r]);
+    s.sides = str(sides[r]);
+    s.setting = str(setting[r]);
   }
 }
 
 /** Records osteoporosis care and physical therapy over every care form of the subject. */
 export function addCare(
   subjects: Map<string, CohortSubject>,
-  osteoporosisCare: readonly Row[],
-  physicalTherapy: readonly Row[],
+  osteoporosisCare: Answers,
+  physicalTherapy: Answers,
 ): void {
-  for (const r of osteoporosisCare) {
-    const s = subjects.get(String(r.study_id));
+  const a = answerColumns(osteoporosisCare);
+  const col = (item: string) => a.column(item);
+  const [dxaDone, dxaDateOf, tScore, vitaminD, calcium, recommended] = [
+    'dxa_done',
+    'dxa_date',
+    'lowest_t_score',
+    'vitamin_d_25oh',
+    'calcium_vitd_started',
+    'bone_med_recommended',
+  ].map(col) as unknown[][];
+  const [boneMed, startDate, falls, persistingOf] = [
+    'bone_med',
+    'bone_med_start_date',
+    'falls_risk_assessed',
+    'bone_med_persisting',
+  ].map(col) as unknown[][];
+  for (let r = 0; r < a.size; r++) {
+    const s = subjects.get(a.studyIds[r]!);
     if (!s) continue;
     const c = s.care;
-    c.dxaDone ||= bool(r.dxa_done) === true;
-    const dxaDate = str(r.dxa_date);
-    if (dxaDate !== null && bool(r.dxa_done) !== false && (c.dxaDate == null || dxaDate < c.dxaDate))
+    c.dxaDone ||= bool(dxaDone![r]) === true;
+    const dxaDate = str(dxaDateOf![r]);
+    if (dxaDate !== null && bool(dxaDone![r]) !== false && (c.dxaDate == null || dxaDate < c.dxaDate))
       c.dxaDate = dxaDate;
-    if (num(r.lowest_t_score) !== null) s.tScore = num(r.lowest_t_score);
-    c.vitaminDMeasured ||= num(r.vitamin_d_25oh) !== null;
-    c.calciumVitD ||= bool(r.calcium_vitd_started) === true;
-    c.boneMedRecommended ||= bool(r.bone_med_recommended) === true;
-    c.boneMedStartDate ??= str(r.bone_med_start_date);
-    const med = str(r.bone_med);
-    c.boneMedRecorded ||= (med !== null && med !== 'none') || str(r.bone_med_start_date) !== null;
-    c.fallsRiskAssessed ||= bool(r.falls_risk_assessed) === true;
-    const persisting = bool(r.bone_med_persisting);
+    if (num(tScore![r]) !== null) s.tScore = num(tScore![r]);
+    c.vitaminDMeasured ||= num(vitaminD![r]) !== null;
+    c.calciumVitD ||= bool(calcium![r]) === true;
+    c.boneMedRecommended ||= bool(recommended![r]) === true;
+    c.boneMedStartDate ??= str(startDate![r]);
+    const med = str(boneMed![r]);
+    c.boneMedRecorded ||= (med !== null && med !== 'none') || str(startDate![r]) !== null;
+    c.fallsRiskAssessed ||= bool(falls![r]) === true;
+    const persisting = bool(persistingOf![r]);
     if (persisting !== null) c.boneMedPersisting = persisting;
   }
-  for (const r of physicalTherapy) {
-    const s = subjects.get(String(r.study_id));
-    const start = str(r.pt_start_date);
+  const p = answerColumns(physicalTherapy);
+  const ptStart = p.column('pt_start_date');
+  for (let r = 0; r < p.size; r++) {
+    const s = subjects.get(p.studyIds[r]!);
+    const start = str(ptStart[r]);
     if (!s || start === null) continue;
     s.care.ptStarted = true;
     if (s.care.ptStartDate == null || start < s.care.ptStartDate) s.care.ptStartDate = start;
@@ -131,25 +168,35 @@ export function addCare(
 }
 
 /** Records each adverse event form of the subject, in the order they were saved. */
-export function addAdverseEvents(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
-  for (const r of rows) {
-    subjects.get(String(r.study_id))?.adverseEvents.push({
-      term: String(r.term),
-      onsetDate: str(r.onset_date),
-      grade: num(r.severity_grade),
-      serious: bool(r.serious),
-      sirClass: str(r.sir_class),
+export function addAdverseEvents(subjects: Map<string, CohortSubject>, answers: Answers): void {
+  const a = answerColumns(answers);
+  const [term, onset, grade, serious, sirClass] = [
+    'term',
+    'onset_date',
+    'severity_grade',
+    'serious',
+    'sir_class',
+  ].map((item) => a.column(item)) as unknown[][];
+  for (let r = 0; r < a.size; r++) {
+    subjects.get(a.studyIds[r]!)?.adverseEvents.push({
+      term: String(term![r]),
+      onsetDate: str(onset![r]),
+      grade: num(grade![r]),
+      serious: bool(serious![r]),
+      sirClass: str(sirClass![r]),
     });
   }
 }
 
 /** Records the end-of-study status, reason and date. */
-export function addEndOfStudy(subjects: Map<string, CohortSubject>, rows: readonly Row[]): void {
-  for (const r of rows) {
-    const s = subjects.get(String(r.study_id));
+export function addEndOfStudy(subjects: Map<string, CohortSubject>, answers: Answers): void {
+  const a = answerColumns(answers);
+  const [status, reason, date] = ['status', 'reason', 'date'].map((item) => a.column(item)) as unknown[][];
+  for (let r = 0; r < a.size; r++) {
+    const s = subjects.get(a.studyIds[r]!);
     if (!s) continue;
-    s.endStatus = str(r.status);
-    s.endReason = str(r.reason);
-    s.endDate = str(r.date);
+    s.endStatus = str(status![r]);
+    s.endReason = str(reason![r]);
+    s.endDate = str(date![r]);
   }
 }
