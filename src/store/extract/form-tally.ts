@@ -305,7 +305,7 @@ export function tallyLines(
   text: string,
   interner: TextInterner = new TextInterner(),
 ): void {
-  const codes = tallies.codes;
+  const { codes, studyIds } = tallies;
   const drugs: string[] = [];
   let last = '';
   let subject = -2;
@@ -320,7 +320,8 @@ export function tallyLines(
     const idEnd = text.indexOf(US, pos);
     if (subject === -2 || !isAt(text, pos, idEnd, last)) {
       last = studyIdAt(text, pos, idEnd, interner);
-      subject = tallies.subjectIndex(last);
+      // Lines come (mostly) in the subjects' order: the next subject is tried before a look-up.
+      subject = studyIds[subject + 1] === last ? subject + 1 : tallies.subjectIndex(last);
       slot = -1;
     }
     const visitEnd = text.indexOf(US, idEnd + 1);

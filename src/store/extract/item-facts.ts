@@ -3,6 +3,7 @@ import type { CohortSubject, ItemFacts } from '../../analysis/study/cohort.js';
 import type { StudyDefinition } from '../../protocol/index.js';
 import { type Answers, answerColumns } from './answer-columns.js';
 import { str } from './answer-text.js';
+import { subjectFinder } from './subject-map.js';
 
 /** KPI items per instrument: each item once, with the date items read beside it. */
 export type KpiItems = Map<string, Map<string, Set<string>>>;
@@ -57,6 +58,7 @@ export function addKpiFacts(
   answers.forEach((rows, i) => {
     const [instrument, items] = [...kpiItems][i]!;
     const a = answerColumns(rows);
+    const find = subjectFinder(subjects);
     // Keys, columns and date items once per instrument, not once per form.
     const itemList = [...items].map(([item, dateItems]) => ({
       key: `${instrument}.${item}`,
@@ -67,7 +69,7 @@ export function addKpiFacts(
     const current: ItemFacts[] = [];
     let last: CohortSubject | undefined;
     for (let r = 0; r < a.size; r++) {
-      const s = subjects.get(a.studyIds[r]!);
+      const s = find(a.studyIds[r]!);
       if (!s) continue;
       if (s !== last) {
         last = s;
@@ -111,9 +113,10 @@ export function addTable1Answers(
   answers.forEach((rows, i) => {
     const [instrument, items] = [...table1Items][i]!;
     const a = answerColumns(rows);
+    const find = subjectFinder(subjects);
     const itemList = [...items].map((item) => ({ values: a.column(item), key: `${instrument}.${item}` }));
     for (let r = 0; r < a.size; r++) {
-      const s = subjects.get(a.studyIds[r]!);
+      const s = find(a.studyIds[r]!);
       if (!s) continue;
       s.answers ??= {};
       const answers = s.answers as Record<string, string | null>;

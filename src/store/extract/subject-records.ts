@@ -4,6 +4,7 @@ import { type Answers, answerColumns } from './answer-columns.js';
 import { bool, num, str } from './answer-text.js';
 import type { SubjectRow } from './cohort-queries.js';
 import { scoreKey } from './form-scan.js';
+import { SubjectMap, subjectFinder } from './subject-map.js';
 
 /** Gives one string per code, so the analysis compares and hashes codes by identity. */
 export type Intern = <T extends string>(x: T) => T;
@@ -24,8 +25,8 @@ export function codeInterner(known: Iterable<string>): Intern {
 }
 
 /** An empty record per subject row, by study id. */
-export function subjectRecords(rows: readonly SubjectRow[], intern: Intern): Map<string, CohortSubject> {
-  const subjects = new Map<string, CohortSubject>();
+export function subjectRecords(rows: readonly SubjectRow[], intern: Intern): SubjectMap {
+  const subjects = new SubjectMap();
   for (const r of rows) {
     subjects.set(
       r.study_id,
@@ -44,9 +45,10 @@ export function subjectRecords(rows: readonly SubjectRow[], intern: Intern): Map
 /** Records sex and age (at the index date, else at enrolment) from the enrolment form. */
 export function addEnrollment(subjects: Map<string, CohortSubject>, answers: Answers): void {
   const a = answerColumns(answers);
+  const find = subjectFinder(subjects);
   const [sex, birthYear] = [a.column('sex'), a.column('birth_year')];
   for (let r = 0; r < a.size; r++) {
-    const s = subjects.get(a.studyIds[r]!);
+    const s = find(a.studyIds[r]!);
     if (!s) continue;
     s.sex = str(sex[r]);
     const by = num(birthYear[r]);
@@ -61,6 +63,7 @@ export function addEnrollment(subjects: Map<string, CohortSubject>, answers: Ans
  */
 export function addEligibility(subjects: Map<string, CohortSubject>, answers: Answers): void {
   const a = answerColumns(answers);
+  const find = subjectFinder(subjects);
   const [etiology, eligible, prior, steroid, weeks] = [
     'etiology',
     'eligible',
@@ -69,7 +72,7 @@ export function addEligibility(subjects: Map<string, CohortSubject>, answers: An
     scoreKey('symptom_weeks'),
   ].map((item) => a.column(item)) as [unknown[], unknown[], unknown[], unknown[], unknown[]];
   for (let r = 0; r < a.size; r++) {
-    const s = subjects.get(a.studyIds[r]!);
+    const s = find(a.studyIds[r]!);
     if (!s) continue;
     s.etiology = str(etiology[r]);
     s.eligible = bool(eligible[r]);
@@ -82,10 +85,11 @@ export function addEligibility(subjects: Map<string, CohortSubject>, answers: An
 /** Records the pain scale of the baseline visit from the pain forms' answers. */
 export function addPainScale(subjects: Map<string, CohortSubject>, answers: Answers, baseline: string): void {
   const a = answerColumns(answers);
+  const find = subjectFinder(subjects);
   const scale = a.column('scale');
   for (let r = 0; r < a.size; r++) {
     if (a.visits[r] !== baseline) continue;
-    const s = subjects.get(a.studyIds[r]!);
+    const s = find(a.studyIds[r]!);
     if (s) s.painScale = str(scale[r]);
   }
 }
@@ -93,13 +97,14 @@ export function addPainScale(subjects: Map<string, CohortSubject>, answers: Answ
 /** Marks subjects with a procedure form treated and records the fracture and procedure. */
 export function addProcedure(subjects: Map<string, CohortSubject>, answers: Answers): void {
   const a = answerColumns(answers);
+  const find = subjectFinder(subjects);
   const [zone, ffpType, sides, setting] = ['denis_zone', 'ffp_type', 'sides', 'setting'].map((item) =>
     a.column(item),
   ) as [unknown[], unknown[], unknown[], unknown[]];
   // The zones as the cohort writes them, once per distinct answer (the answers are few).
   const zones = new Map<unknown, string | null>();
   for (let r = 0; r < a.size; r++) {
-    const s = subjects.get(a.studyIds[r]!);
+    const s = find(a.studyIds[r]!);
     if (!s) continue;
     s.treated = true;
     let denisZone = zones.get(zone[r]);
@@ -122,6 +127,7 @@ export function addCare(
   physicalTherapy: Answers,
 ): void {
   const a = answerColumns(osteoporosisCare);
+  const find = subjectFinder(subjects);
   const col = (item: string) => a.column(item);
   const [dxaDone, dxaDateOf, tScore, vitaminD, calcium, recommended] = [
     'dxa_done',
@@ -138,7 +144,7 @@ export function addCare(
     'bone_med_persisting',
   ].map(col) as unknown[][];
   for (let r = 0; r < a.size; r++) {
-    const s = subjects.get(a.studyIds[r]!);
+    const s = find(a.studyIds[r]!);
     if (!s) continue;
     const c = s.care;
     c.dxaDone ||= bool(dxaDone![r]) === true;
@@ -157,9 +163,10 @@ export function addCare(
     if (persisting !== null) c.boneMedPersisting = persisting;
   }
   const p = answerColumns(physicalTherapy);
+  const findPt = subjectFinder(subjects);
   const ptStart = p.column('pt_start_date');
   for (let r = 0; r < p.size; r++) {
-    const s = subjects.get(p.studyIds[r]!);
+    const s = findPt(p.studyIds[r]!);
     const start = str(ptStart[r]);
     if (!s || start === null) continue;
     s.care.ptStarted = true;
@@ -170,6 +177,7 @@ export function addCare(
 /** Records each adverse event form of the subject, in the order they were saved. */
 export function addAdverseEvents(subjects: Map<string, CohortSubject>, answers: Answers): void {
   const a = answerColumns(answers);
+  const find = subjectFinder(subjects);
   const [term, onset, grade, serious, sirClass] = [
     'term',
     'onset_date',
@@ -178,7 +186,7 @@ export function addAdverseEvents(subjects: Map<string, CohortSubject>, answers: 
     'sir_class',
   ].map((item) => a.column(item)) as unknown[][];
   for (let r = 0; r < a.size; r++) {
-    subjects.get(a.studyIds[r]!)?.adverseEvents.push({
+    find(a.studyIds[r]!)?.adverseEvents.push({
       term: String(term![r]),
       onsetDate: str(onset![r]),
       grade: num(grade![r]),
@@ -191,9 +199,10 @@ export function addAdverseEvents(subjects: Map<string, CohortSubject>, answers: 
 /** Records the end-of-study status, reason and date. */
 export function addEndOfStudy(subjects: Map<string, CohortSubject>, answers: Answers): void {
   const a = answerColumns(answers);
+  const find = subjectFinder(subjects);
   const [status, reason, date] = ['status', 'reason', 'date'].map((item) => a.column(item)) as unknown[][];
   for (let r = 0; r < a.size; r++) {
-    const s = subjects.get(a.studyIds[r]!);
+    const s = find(a.studyIds[r]!);
     if (!s) continue;
     s.endStatus = str(status![r]);
     s.endReason = str(reason![r]);

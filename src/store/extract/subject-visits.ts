@@ -4,6 +4,7 @@ import { type MmeSum, visitMmeDay } from '../../analysis/study/visit-mme.js';
 import type { StudyDefinition } from '../../protocol/index.js';
 import type { RowsOf, VisitDateRow } from './cohort-queries.js';
 import type { VisitTallies } from './form-tally.js';
+import { subjectFinder } from './subject-map.js';
 import type { Intern } from './subject-records.js';
 
 /**
@@ -87,8 +88,9 @@ export function addOutcomeVisits(
     }
     s.visits.set(intern(visit), values);
   };
+  const find = subjectFinder(subjects);
   tallies.studyIds.forEach((studyId, subject) => {
-    const s = subjects.get(studyId);
+    const s = find(studyId);
     if (!s) return;
     const base = subject * width;
     const others = tallies.others.get(subject);
@@ -109,8 +111,9 @@ export function addVisitDates(
   visitDates: readonly VisitDateRow[],
   intern: Intern,
 ): void {
+  const find = subjectFinder(subjects);
   for (const r of visitDates) {
-    const s = subjects.get(r.study_id);
+    const s = find(r.study_id);
     if (!s) continue;
     const values = s.visits.get(r.visit);
     if (values) values.date = r.date;
