@@ -3,8 +3,6 @@
 import type { Row } from './answer-text.js';
 
 const NONE: readonly unknown[] = [];
-/** Positions per id in the sort key of `sortById`. */
-const POSITIONS = 2 ** 21;
 
 /** The answers read of one instrument's forms: form i is `ids[i]`, `studyIds[i]`, `visits[i]`, `column(item)[i]`. */
 export class AnswerColumns {
@@ -34,22 +32,9 @@ export class AnswerColumns {
   /** Puts the forms in the order they were saved (by id); forms already in that order stay. */
   sortById(): void {
     const ids = this.ids;
-    const n = ids.length;
     let sorted = true;
-    for (let i = 1; i < n && sorted; i++) if (ids[i - 1]! > ids[i]!) sorted = false;
-    if (sorted) return;
-    const keyed = n < POSITIONS && ids.every((id) => Number.isInteger(id) && id >= 0 && id < 2 ** 31);
-    if (!keyed) {
-      this.permute(Array.from(ids.keys()).sort((a, b) => ids[a]! - ids[b]!));
-      return;
-    }
-    // Sorted natively as numbers: id × 2^21 + position is exact in a double (ids < 2^31, positions < 2^21).
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = ids[i]! * POSITIONS + i;
-    keys.sort();
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = keys[i]! % POSITIONS;
-    this.permute(order);
+    for (let i = 1; i < ids.length && sorted; i++) if (ids[i - 1]! > ids[i]!) sorted = false;
+    if (!sorted) this.permute(orderById(ids));
   }
 
   /** Reorders every column: form i becomes the form at `order[i]`. */
@@ -64,6 +49,31 @@ export class AnswerColumns {
     reorder(this.visits);
     for (const column of this.values) reorder(column);
   }
+}
+
+/**
+ * The positions of `ids` in ascending order of id, equal ids in their order: a radix sort on the
+ * two 16-bit halves of ids below 2^32 (a few passes over typed arrays), else a stable sort.
+ */
+export function orderById(ids: readonly number[]): ArrayLike<number> {
+  const n = ids.length;
+  if (!ids.every((id) => Number.isInteger(id) && id >= 0 && id < 2 ** 32)) {
+    return Array.from(ids.keys()).sort((a, b) => ids[a]! - ids[b]!);
+  }
+  const byLow = new Int32Array(n);
+  const order = new Int32Array(n);
+  const count = new Int32Array(65_537);
+  for (let i = 0; i < n; i++) count[(ids[i]! & 0xffff) + 1]!++;
+  for (let k = 1; k < count.length; k++) count[k]! += count[k - 1]!;
+  for (let i = 0; i < n; i++) byLow[count[ids[i]! & 0xffff]!++] = i;
+  count.fill(0);
+  for (let i = 0; i < n; i++) count[(ids[i]! >>> 16) + 1]!++;
+  for (let k = 1; k < count.length; k++) count[k]! += count[k - 1]!;
+  for (let k = 0; k < n; k++) {
+    const i = byLow[k]!;
+    order[count[ids[i]! >>> 16]!++] = i;
+  }
+  return order;
 }
 
 /** Answers as the extraction reads them (columns), or as rows keyed by item (the staff views' reads). */

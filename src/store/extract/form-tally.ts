@@ -71,8 +71,13 @@ export class VisitTallies {
     this.stopped = new Array(capacity);
   }
 
-  /** The index of a subject; -1 for a study id not among them. */
-  subjectIndex(studyId: string): number {
+  /**
+   * The index of a subject; -1 for a study id not among them.
+   * @param from - where to look first, a few subjects on (lines come mostly in the subjects' order).
+   */
+  subjectIndex(studyId: string, from = 0): number {
+    const end = Math.min(from + 8, this.studyIds.length);
+    for (let i = Math.max(from, 0); i < end; i++) if (this.studyIds[i] === studyId) return i;
     return this.index.get(studyId) ?? -1;
   }
 
@@ -321,7 +326,7 @@ export function tallyLines(
     if (subject === -2 || !isAt(text, pos, idEnd, last)) {
       last = studyIdAt(text, pos, idEnd, interner);
       // Lines come (mostly) in the subjects' order: the next subject is tried before a look-up.
-      subject = studyIds[subject + 1] === last ? subject + 1 : tallies.subjectIndex(last);
+      subject = studyIds[subject + 1] === last ? subject + 1 : tallies.subjectIndex(last, subject + 2);
       slot = -1;
     }
     const visitEnd = text.indexOf(US, idEnd + 1);

@@ -36,6 +36,9 @@ export class SubjectMap extends Map<string, CohortSubject> {
   }
 }
 
+/** Subjects tried past the last found before a look-up. */
+const AHEAD = 8;
+
 /**
  * A look-up of subjects by study id for one pass over forms: the subject after the last found, or
  * that one again, is tried first (a study id read as the subject's own string compares by identity).
@@ -47,8 +50,15 @@ export function subjectFinder(
   const { ids, list } = subjects;
   let next = 0;
   return (studyId) => {
-    if (ids[next] === studyId) return list[next++];
     if (next > 0 && ids[next - 1] === studyId) return list[next - 1];
+    // A few subjects ahead: an instrument some subjects lack skips them.
+    const end = Math.min(next + AHEAD, ids.length);
+    for (let i = next; i < end; i++) {
+      if (ids[i] === studyId) {
+        next = i + 1;
+        return list[i];
+      }
+    }
     const at = subjects.positionOf(studyId);
     if (at < 0) return undefined;
     next = at + 1;
