@@ -290,11 +290,15 @@ function studyIdAt(text: string, a: number, b: number, interner: TextInterner): 
   return interner.take(text, a, b, hash, false) as string;
 }
 
+/** The text from `a` to `b` as a string of its own: a longer slice would be a view keeping the whole text alive. */
+function copyOf(text: string, a: number, b: number): string {
+  return b - a < 13 ? text.slice(a, b) : ` ${text.slice(a, b)}`.slice(1);
+}
+
 /** The drug from `a` to `b` of a line: one string per drug code (there are a few). */
 function drugAt(text: string, a: number, b: number, drugs: string[]): string {
   for (let i = 0; i < drugs.length; i++) if (isAt(text, a, b, drugs[i]!)) return drugs[i]!;
-  // A longer slice would be a view keeping the whole text alive: copied through a concatenation.
-  const drug = b - a < 13 ? text.slice(a, b) : ` ${text.slice(a, b)}`.slice(1);
+  const drug = copyOf(text, a, b);
   if (drugs.length < 64) drugs.push(drug);
   return drug;
 }
@@ -341,7 +345,7 @@ export function tallyLines(
         visit = codes[code]!;
         slot = subject * tallies.width + code;
       } else {
-        visit = text.slice(idEnd + 1, visitEnd);
+        visit = copyOf(text, idEnd + 1, visitEnd);
         slot = tallies.otherSlot(subject, visit);
       }
     }
@@ -376,7 +380,7 @@ export function tallyLines(
           drug = drugAt(text, a + 1, fieldEnd, drugs);
           break;
         case 115 /* s */:
-          stopDate = text.slice(a + 1, fieldEnd);
+          stopDate = copyOf(text, a + 1, fieldEnd);
           break;
         case 105 /* i */:
           instance = numberAt(text, a + 1, fieldEnd);
