@@ -1,7 +1,7 @@
 // One scan of cohort_form (what migration 0020 keeps of each form) for the whole extraction, in page
 // ranges read side by side: every form's typed scores as one short text line, and the answers the
-// cohort reads as JSON, each range as one text value (a few large strings parse far faster than
-// millions of rows).
+// cohort reads as JSON arrays, each range as a few rows of about 1 MB of text (a few large strings
+// parse far faster than millions of rows), read in place into typed arrays and columns.
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import { AnswerColumns } from './answer-columns.js';
@@ -104,7 +104,7 @@ interface RangeRow {
   reads: string | null;
 }
 
-/** Heap pages per range: a range's text stays a few tens of MB, and a few ranges keep both sides busy. */
+/** Heap pages per range: a few ranges keep both sides busy (one at a time or two: the same, 2026-12-01). */
 const PAGES_PER_RANGE = 8_000;
 const MIN_RANGES = 4;
 /**
