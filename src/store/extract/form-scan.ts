@@ -244,7 +244,11 @@ export function addReadRows(
 ): void {
   const arrays = new JsonArrays(json, interner, keys);
   while (arrays.open()) {
-    const read = columns[arrays.value() as number]!;
+    const read = columns[arrays.value() as number];
+    if (!read) {
+      arrays.skip();
+      continue;
+    }
     const id = arrays.value() as number;
     const studyId = arrays.key() as string;
     const visit = arrays.value() as string;

@@ -72,6 +72,18 @@ describe('JSON arrays are read as JSON.parse reads them', () => {
     expect(readAll(text)[0]).toEqual([...texts, 'a\\"b', 'a"b']);
   });
 
+  test('past the end of an array every element is END, until the next array is entered', () => {
+    const arrays = new JsonArrays('["a"],["b",["c"]]', new TextInterner());
+    expect(arrays.value()).toBe(END);
+    expect(arrays.open()).toBe(true);
+    expect([arrays.value(), arrays.value(), arrays.key(), arrays.value()]).toEqual(['a', END, END, END]);
+    expect(arrays.open()).toBe(true);
+    expect(arrays.key()).toBe('b');
+    arrays.skip();
+    expect(arrays.value()).toBe(END);
+    expect(arrays.open()).toBe(false);
+  });
+
   test('an empty text has no arrays; an empty array has no elements', () => {
     expect(readAll('')).toEqual([]);
     expect(readAll('[],[]')).toEqual([[], []]);

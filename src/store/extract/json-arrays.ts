@@ -106,6 +106,8 @@ export class JsonArrays {
   pos = 0;
   /** The key read last (a string without escapes), checked first by `key`. */
   private last = '';
+  /** The array entered has ended: every further element is END until `open`. */
+  private ended = true;
 
   /**
    * @param interner - gives the strings of values (few and repeated: a table that stays in cache).
@@ -119,6 +121,7 @@ export class JsonArrays {
 
   /** Reads the next element as `value` does, a string through `keys`: the key read last when it is that. */
   key(): unknown {
+    if (this.ended) return END;
     const t = this.text;
     let p = this.pos;
     let c = t.charCodeAt(p);
@@ -146,11 +149,13 @@ export class JsonArrays {
       return false;
     }
     this.pos = p + 1;
+    this.ended = false;
     return true;
   }
 
   /** Reads the next element of the array entered, or END (leaving it) when there is none. */
   value(): unknown {
+    if (this.ended) return END;
     const t = this.text;
     let p = this.pos;
     let c = t.charCodeAt(p);
@@ -162,6 +167,7 @@ export class JsonArrays {
     if (c === 34 /* " */) return this.string(p, this.interner);
     if (c === 93 /* ] */) {
       this.pos = p + 1;
+      this.ended = true;
       return END;
     }
     if (c === 110 /* null */) {
