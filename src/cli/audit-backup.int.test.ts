@@ -1,48 +1,25 @@
 // `audit verify`, `backup` and `restore` as users run them: the real bin/sifreg.js (compiled dist/,
 // `npm run build` first) on embedded data directories, with a database administrator tampering
 // through the owner's connection in between.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runSifregBin } from '../../test/helpers/bin.js';
 import { createTestDatabase } from '../../test/helpers/database.js';
 import { createKysely } from '../store/pg-connection.js';
 import { appRoleUrl } from '../store/roles.js';
 import type { Database } from '../store/schema.js';
 import { type DatabaseHandle, openDatabase } from '../store/supervisor/database.js';
 
-const BIN = fileURLToPath(new URL('../../bin/sifreg.js', import.meta.url));
-
 let root: string;
 let handle: DatabaseHandle;
 let owner: Kysely<Database>;
 
-async function sifreg(args: string[], env: Record<string, string> = {}) {
-  const baseEnv = { ...process.env };
-  delete baseEnv.DATABASE_URL;
-  delete baseEnv.SIFREG_BACKUP_KEY;
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: root,
-    env: { ...baseEnv, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
-}
+const sifreg = (args: string[], env: Record<string, string> = {}) => runSifregBin(args, { cwd: root, env });
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'sifreg-audit-'));

@@ -1,37 +1,21 @@
 // `sifreg site-text` as an administrator runs it: the real bin/sifreg.js (compiled dist/, `npm run
 // build` first) against a test database through DATABASE_URL.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ES_CATALOG_TEXT, placeholderOdi } from '../../test/fixtures/site-texts.js';
+import { runSifregBin } from '../../test/helpers/bin.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-
-const BIN = fileURLToPath(new URL('../../bin/sifreg.js', import.meta.url));
 
 let root: string;
 let t: TestDatabase;
 
-async function sifreg(args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: t.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stdout, stderr };
-}
+const sifreg = (args: string[]) => runSifregBin(args, { cwd: root, env: { DATABASE_URL: t.url } });
+
+/** `sifreg site-text install` of a text of this kind into VCU, in Spanish. */
+const install = (kind: 'catalog' | 'odi', ...rest: string[]) =>
+  sifreg(['site-text', 'install', '--site', 'VCU', '--kind', kind, '--lang', 'es', ...rest]);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'sifreg-site-text-'));
@@ -50,43 +34,11 @@ afterAll(async () => {
 
 describe('sifreg site-text', () => {
   test('installs a catalog and a licensed ODI wording, sets the language, lists them', async () => {
-    const catalog = await sifreg([
-      'site-text',
-      'install',
-      '--site',
-      'VCU',
-      '--kind',
-      'catalog',
-      '--lang',
-      'es',
-      'es.json',
-    ]);
+    const catalog = await install('catalog', 'es.json');
     expect(catalog).toEqual({ code: 0, stdout: 'site-text: es catalog installed for VCU\n', stderr: '' });
-    const odi = await sifreg([
-      'site-text',
-      'install',
-      '--site',
-      'VCU',
-      '--kind',
-      'odi',
-      '--lang',
-      'es',
-      'odi-es.json',
-      '--licence',
-      'Test licence (fixture)',
-    ]);
+    const odi = await install('odi', 'odi-es.json', '--licence', 'Test licence (fixture)');
     expect(odi.stdout).toBe('site-text: es ODI wording installed for VCU\n');
-    const again = await sifreg([
-      'site-text',
-      'install',
-      '--site',
-      'VCU',
-      '--kind',
-      'catalog',
-      '--lang',
-      'es',
-      'es.json',
-    ]);
+    const again = await install('catalog', 'es.json');
     expect(again.stdout).toBe('site-text: es catalog installed for VCU (replaces the previous one)\n');
     const language = await sifreg(['site-text', 'language', '--site', 'VCU', '--lang', 'es']);
     expect(language).toEqual({ code: 0, stdout: 'site-text: VCU patient pages in es\n', stderr: '' });
@@ -110,34 +62,14 @@ describe('sifreg site-text', () => {
   });
 
   test('refusals are one line each, naming the section or the option, with a non-zero exit', async () => {
-    const short = await sifreg([
-      'site-text',
-      'install',
-      '--site',
-      'VCU',
-      '--kind',
-      'odi',
-      '--lang',
-      'es',
-      'odi-short.json',
-    ]);
+    const short = await install('odi', 'odi-short.json');
     expect(short.code).toBe(1);
     expect(short.stderr).toBe(
       'sifreg site-text: the es ODI wording for VCU was not installed: 2 problems\n' +
         '  section s4_walking must have exactly six statements (0–5); it has 4\n' +
         '  licence is required for an ODI wording: state the licence the site holds for this text\n',
     );
-    const missing = await sifreg([
-      'site-text',
-      'install',
-      '--site',
-      'VCU',
-      '--kind',
-      'catalog',
-      '--lang',
-      'es',
-      'nope.json',
-    ]);
+    const missing = await install('catalog', 'nope.json');
     expect([missing.code, missing.stderr]).toEqual([
       2,
       'sifreg site-text: cannot read nope.json: no such file (see "sifreg site-text --help")\n',

@@ -2,14 +2,13 @@
 // SMTP server on 127.0.0.1, Debian's Chromium, axe-core on every patient page, screenshots under
 // test/e2e/screenshots/epro-*.png. In-clinic mode on a tablet: the
 // coordinator hands the device to the patient for a visit; staff pages stay locked meanwhile.
-import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
+import { addAdminByBin } from '../helpers/bin.js';
 import {
   axeViolations,
   freePort,
@@ -21,7 +20,6 @@ import {
 } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/sifreg.js');
 const PASSWORD = 'sacral-cement-2026';
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
@@ -40,13 +38,7 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const { DATABASE_URL: _ignored, ...env } = process.env;
-    const add = spawnSync(
-      process.execPath,
-      [BIN, 'user', 'add', '--username', 'ada.admin', '--role', 'admin', '--password-stdin'],
-      { env: { ...env, DATABASE_URL: db.url }, input: `${PASSWORD}\n`, encoding: 'utf8' },
-    );
-    if (add.status !== 0) throw new Error(`user add failed: ${add.stderr}`);
+    await addAdminByBin(db.url, 'ada.admin', PASSWORD);
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],

@@ -1,10 +1,9 @@
 // The staff web application end to end: the real `sifreg serve` on PostgreSQL, driven through
 // Debian's Chromium (playwright-core), with axe-core on every page template and screenshots saved
 // under test/e2e/screenshots/.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { addAdminByBin } from '../helpers/bin.js';
 import {
   axeViolations,
   HAVE_CHROMIUM,
@@ -15,7 +14,6 @@ import {
 } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/sifreg.js');
 const PASSWORD = 'sacral-cement-2026';
 
 // Without Chromium the browser story cannot run; CI installs it (apt-get install -y chromium).
@@ -29,13 +27,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the staff web application in a browser', () => 
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const { DATABASE_URL: _ignored, ...env } = process.env;
-    const add = spawnSync(
-      process.execPath,
-      [BIN, 'user', 'add', '--username', 'ada.admin', '--role', 'admin', '--password-stdin'],
-      { env: { ...env, DATABASE_URL: db.url }, input: `${PASSWORD}\n`, encoding: 'utf8' },
-    );
-    if (add.status !== 0) throw new Error(`user add failed: ${add.stderr}`);
+    await addAdminByBin(db.url, 'ada.admin', PASSWORD);
     serve = await startServe(db.url);
     browser = await launchBrowser();
     // Fail fast on a missing control rather than waiting Playwright's 30 s.
