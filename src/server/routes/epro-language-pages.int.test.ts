@@ -1,16 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ES_CATALOG_TEXT } from '../../../test/fixtures/site-texts.js';
-import { ADMIN, APMSS_COORDINATOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
-import { createTestWeb, WebClient } from '../../../test/helpers/web.js';
+import { EPRO_ORIGIN, openLink, setSiteSpanish } from '../../../test/helpers/epro.js';
+import { APMSS_COORDINATOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
+import { createTestWeb, type WebClient } from '../../../test/helpers/web.js';
 import type { Actor } from '../../registry/index.js';
-import {
-  createLink,
-  enrolSubject,
-  installSiteText,
-  recordResponse,
-  setSiteLanguage,
-} from '../../registry/index.js';
+import { createLink, enrolSubject, recordResponse } from '../../registry/index.js';
 
 /*
  * The satisfaction page and the analgesics pages in the site's language: the questions, choices,
@@ -19,7 +13,6 @@ import {
  * these keys shows English for each key it lacks.
  */
 
-const ORIGIN = 'https://registry.example.org';
 const ENROLMENT = { sex: 'female', birth_year: 1948, consent_date: '2026-03-02', index_date: '2026-03-05' };
 
 let web: Awaited<ReturnType<typeof createTestWeb>>;
@@ -45,9 +38,7 @@ async function patientAt(site: string, actor: Actor) {
   });
   web.registry.setTime('2027-03-04T10:00:00.000Z');
   const link = await createLink(deps, actor, { studyId: s.studyId, visit: 'week52' });
-  const p = new WebClient(web.app, null, ORIGIN);
-  expect((await p.get(`/p/${link.token}`)).status).toBe(303);
-  return p;
+  return openLink(web, link.token);
 }
 
 /** The analgesics page after adding oxycodone 10 mg three a day and paracetamol of a strength not known. */
@@ -58,15 +49,8 @@ async function medicinesPage(p: WebClient): Promise<string> {
 }
 
 beforeAll(async () => {
-  web = await createTestWeb('2026-03-02T09:00:00.000Z', { appOrigin: ORIGIN });
-  const deps = web.registry.deps;
-  await installSiteText(deps, ADMIN, {
-    siteId: 'VCU',
-    kind: 'catalog',
-    language: 'es',
-    text: ES_CATALOG_TEXT,
-  });
-  await setSiteLanguage(deps, ADMIN, 'VCU', 'es');
+  web = await createTestWeb('2026-03-02T09:00:00.000Z', { appOrigin: EPRO_ORIGIN });
+  await setSiteSpanish(web.registry.deps, 'VCU');
 });
 afterAll(() => web.destroy());
 

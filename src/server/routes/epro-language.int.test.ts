@@ -1,18 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ES_CATALOG_TEXT, placeholderOdi } from '../../../test/fixtures/site-texts.js';
-import { ADMIN, APMSS_COORDINATOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
+import { EPRO_ORIGIN, openLink, setSiteSpanish } from '../../../test/helpers/epro.js';
+import { APMSS_COORDINATOR, VCU_COORDINATOR } from '../../../test/helpers/registry.js';
 import { createTestWeb, WebClient } from '../../../test/helpers/web.js';
 import type { Actor } from '../../registry/index.js';
-import {
-  createLink,
-  enrolSubject,
-  installSiteText,
-  revokeLink,
-  setSiteLanguage,
-} from '../../registry/index.js';
+import { createLink, enrolSubject, revokeLink } from '../../registry/index.js';
 
 // The Spanish catalog is a test fixture, not a validated translation; the ODI statements are placeholders.
-const ORIGIN = 'https://registry.example.org';
 const ENROLMENT = { sex: 'female', birth_year: 1948, consent_date: '2026-03-02', index_date: '2026-03-05' };
 
 let web: Awaited<ReturnType<typeof createTestWeb>>;
@@ -21,28 +14,12 @@ let web: Awaited<ReturnType<typeof createTestWeb>>;
 async function patientAt(site: string, actor: Actor) {
   const s = await enrolSubject(web.registry.deps, actor, { siteId: site, answers: ENROLMENT });
   const link = await createLink(web.registry.deps, actor, { studyId: s.studyId, visit: 'week2' });
-  const p = new WebClient(web.app, null, ORIGIN);
-  expect((await p.get(`/p/${link.token}`)).status).toBe(303);
-  return p;
+  return openLink(web, link.token);
 }
 
 beforeAll(async () => {
-  web = await createTestWeb('2026-03-02T09:00:00.000Z', { appOrigin: ORIGIN });
-  const deps = web.registry.deps;
-  await installSiteText(deps, ADMIN, {
-    siteId: 'VCU',
-    kind: 'catalog',
-    language: 'es',
-    text: ES_CATALOG_TEXT,
-  });
-  await installSiteText(deps, ADMIN, {
-    siteId: 'VCU',
-    kind: 'odi',
-    language: 'es',
-    text: JSON.stringify(placeholderOdi('es')),
-    licence: 'Test licence statement (fixture)',
-  });
-  await setSiteLanguage(deps, ADMIN, 'VCU', 'es');
+  web = await createTestWeb('2026-03-02T09:00:00.000Z', { appOrigin: EPRO_ORIGIN });
+  await setSiteSpanish(web.registry.deps, 'VCU', 'Test licence statement (fixture)');
   web.registry.setTime('2026-03-17T10:00:00.000Z');
 });
 afterAll(() => web.destroy());
@@ -78,10 +55,10 @@ describe('patient pages in the site language', () => {
       siteId: 'VCU',
       answers: ENROLMENT,
     });
-    const staff = await new WebClient(web.app, null, ORIGIN).signIn('cora.vcu');
+    const staff = await new WebClient(web.app, null, EPRO_ORIGIN).signIn('cora.vcu');
     const res = await staff.post(`/subjects/${studyId}/epro/in-clinic`, { visit: 'week2' });
     expect(res.status).toBe(303);
-    const tablet = new WebClient(web.app, null, ORIGIN);
+    const tablet = new WebClient(web.app, null, EPRO_ORIGIN);
     expect((await tablet.get(res.headers.get('location') ?? '')).status).toBe(303);
     const pain = await (await tablet.get('/p/form/pain')).text();
     expect(pain).toContain('<html lang="es">');
@@ -95,12 +72,12 @@ describe('patient pages in the site language', () => {
     });
     const link = await createLink(web.registry.deps, VCU_COORDINATOR, { studyId, visit: 'week2' });
     await revokeLink(web.registry.deps, VCU_COORDINATOR, { studyId, visit: 'week2' });
-    const revoked = await new WebClient(web.app, null, ORIGIN).get(`/p/${link.token}`);
+    const revoked = await new WebClient(web.app, null, EPRO_ORIGIN).get(`/p/${link.token}`);
     expect(revoked.status).toBe(410);
     const text = await revoked.text();
     expect(text).toContain('<html lang="es">');
     expect(text).toContain('Este enlace ya no es válido');
-    const unknown = await new WebClient(web.app, null, ORIGIN).get(`/p/${'B'.repeat(43)}`);
+    const unknown = await new WebClient(web.app, null, EPRO_ORIGIN).get(`/p/${'B'.repeat(43)}`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain('<html lang="en">');
   });
@@ -117,13 +94,7 @@ describe('patient pages in the site language', () => {
   });
 
   test('a site in Spanish without an installed ODI wording shows the neutral anchors in Spanish', async () => {
-    await installSiteText(web.registry.deps, ADMIN, {
-      siteId: 'APMSS',
-      kind: 'catalog',
-      language: 'es',
-      text: ES_CATALOG_TEXT,
-    });
-    await setSiteLanguage(web.registry.deps, ADMIN, 'APMSS', 'es');
+    await setSiteSpanish(web.registry.deps, 'APMSS');
     const p = await patientAt('APMSS', APMSS_COORDINATOR);
     const odi = await (await p.get('/p/form/odi')).text();
     expect(odi).toContain('<html lang="es">');
