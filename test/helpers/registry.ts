@@ -5,6 +5,7 @@ import {
   createSite,
   enrolSubject,
   exportTidy,
+  loadDemo,
   type RegistryDeps,
   SYSTEM_ACTOR,
 } from '../../src/registry/index.js';
@@ -30,6 +31,13 @@ export async function createTestRegistry(now = '2026-03-02T09:00:00.000Z') {
     },
     destroy: () => database.destroy(),
   };
+}
+
+/** A fresh registry at `now` holding the synthetic demo data (loadDemo) of that many subjects. */
+export async function createDemoRegistry(now: string, demo: { subjects: number; seed: number }) {
+  const registry = await createTestRegistry(now);
+  await loadDemo(registry.deps, SYSTEM_ACTOR, demo);
+  return registry;
 }
 
 export const ADMIN: Actor = { username: 'ada.admin', role: 'admin', siteId: null };
@@ -62,6 +70,16 @@ export async function createRegistryWithSubject(answers: Record<string, unknown>
 export async function countRows(db: Kysely<Database>, table: keyof Database & string): Promise<number> {
   const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db);
   return Number(rows[0]!.n);
+}
+
+/** How many subjects, responses, audit events and sites the registry holds. */
+export async function registryCounts(r: TestRegistry) {
+  return {
+    subjects: await countRows(r.deps.db, 'subject'),
+    responses: await countRows(r.deps.db, 'response'),
+    audit: await countRows(r.deps.db, 'audit_event'),
+    sites: await countRows(r.deps.db, 'site'),
+  };
 }
 
 /** The tidy export of the registry as one text, as the actor reads it. */

@@ -1,32 +1,20 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startBoneMedication } from '../../../test/helpers/care.js';
 import {
   APMSS_COORDINATOR,
-  createTestRegistry,
+  createDemoRegistry,
   MONITOR,
+  type TestRegistry,
   VCU_COORDINATOR,
 } from '../../../test/helpers/registry.js';
 import { SACROPLASTY_STUDY } from '../../protocol/index.js';
 import { formatDay, parseDay } from '../../schedule/index.js';
-import {
-  amendResponse,
-  enrolSubject,
-  loadDemo,
-  recordResponse,
-  recordVisit,
-  SYSTEM_ACTOR,
-} from '../index.js';
+import { enrolSubject, recordVisit } from '../index.js';
 import { recordVisitIn } from '../visits.js';
 import { careState } from './care-state.js';
 import { siteCare } from './care-tally.js';
-import {
-  careGapPatients,
-  dueVisits,
-  participantGrid,
-  siteDashboards,
-  ViewCache,
-  visitCells,
-} from './index.js';
+import { dueVisits, participantGrid, siteDashboards, ViewCache, visitCells } from './index.js';
 import { readSubjectFacts } from './subject-facts.js';
 
 const NOW = '2026-03-02T09:00:00.000Z';
@@ -34,10 +22,9 @@ const TODAY = NOW.slice(0, 10);
 const plus = (days: number) => formatDay(parseDay(TODAY, 'today') + days);
 
 describe('the care tally gives the care analyses of the study report, per site, on a 120-subject demo registry', () => {
-  let registry: Awaited<ReturnType<typeof createTestRegistry>>;
+  let registry: TestRegistry;
   beforeAll(async () => {
-    registry = await createTestRegistry(NOW);
-    await loadDemo(registry.deps, SYSTEM_ACTOR, { subjects: 120, seed: 8 });
+    registry = await createDemoRegistry(NOW, { subjects: 120, seed: 8 });
   });
   afterAll(() => registry.destroy());
 
@@ -86,31 +73,7 @@ describe('the care tally gives the care analyses of the study report, per site, 
     const before = await sql<{ study_id: string; valid_from: string }>`select study_id, valid_from::text
       from care_tally`.execute(registry.deps.db);
     const untreatedBefore = (await analysed(TODAY)).reduce((a, x) => a + x.untreated, 0);
-    const [untreated] = await careGapPatients(registry.deps, VCU_COORDINATOR);
-    expect(untreated).toBeDefined();
-    const form = await registry.deps.db
-      .selectFrom('response')
-      .select(['id', 'version', 'answers'])
-      .where('study_id', '=', untreated!.studyId)
-      .where('visit', '=', untreated!.visit)
-      .where('instrument', '=', 'osteoporosis_care')
-      .executeTakeFirst();
-    const medication = { bone_med: 'denosumab', bone_med_start_date: TODAY };
-    if (form)
-      await amendResponse(registry.deps, VCU_COORDINATOR, {
-        id: Number(form.id),
-        version: form.version,
-        answers: { ...(form.answers as Record<string, unknown>), ...medication },
-        status: 'complete',
-        reason: 'bone medication started',
-      });
-    else
-      await recordResponse(registry.deps, VCU_COORDINATOR, {
-        studyId: untreated!.studyId,
-        visit: untreated!.visit,
-        instrument: 'osteoporosis_care',
-        answers: medication,
-      });
+    await startBoneMedication(registry.deps, TODAY);
     const studyId = (await participantGrid(registry.deps, VCU_COORDINATOR)).rows[1]!.studyId;
     await recordVisit(registry.deps, VCU_COORDINATOR, {
       studyId,
