@@ -1,75 +1,40 @@
 // Data entry in Debian's Chromium: the live scores the script shows while typing match the scores
 // the server saves, and axe-core finds no WCAG A/AA violation on the visit, form and history pages.
-import { type ServerType, serve } from '@hono/node-server';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  axeViolations,
-  freePort,
-  HAVE_CHROMIUM,
-  launchBrowser,
-  screenshot,
-  signInPage,
-} from '../../../test/helpers/browser.js';
-import { createTestWeb, STAFF_PASSWORD } from '../../../test/helpers/web.js';
+import { HAVE_CHROMIUM } from '../../../test/helpers/browser.js';
+import { type BrowserWeb, openBrowserWeb } from '../../../test/helpers/browser-web.js';
 import { enrolSubject, SYSTEM_ACTOR } from '../../registry/index.js';
 
 const ENROLMENT = { sex: 'female', birth_year: 1948, consent_date: '2026-03-02', index_date: '2026-03-05' };
 
 describe.skipIf(!HAVE_CHROMIUM)('data entry in a browser', () => {
-  let web: Awaited<ReturnType<typeof createTestWeb>>;
-  let server: ServerType;
-  let browser: Browser;
-  let page: Page;
-  let base: string;
-  const violations: Record<string, string[]> = {};
+  let ui: BrowserWeb;
 
   beforeAll(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    web = await createTestWeb('2026-03-02T09:00:00.000Z', { appOrigin: base });
-    await enrolSubject(web.registry.deps, SYSTEM_ACTOR, { siteId: 'VCU', answers: ENROLMENT });
-    server = serve({ fetch: web.app.fetch, port, hostname: '127.0.0.1' });
-    browser = await launchBrowser();
-    // axe-core goes in by addScriptTag, which the registry's CSP refuses: this context bypasses it.
-    page = await (await browser.newContext({ bypassCSP: true })).newPage();
-    await signInPage(page, base, 'cora.vcu', STAFF_PASSWORD);
+    ui = await openBrowserWeb('2026-03-02T09:00:00.000Z');
+    await enrolSubject(ui.web.registry.deps, SYSTEM_ACTOR, { siteId: 'VCU', answers: ENROLMENT });
+    await ui.signIn('cora.vcu');
   });
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    await web?.destroy();
-  });
-
-  /** Presses a submit button from the keyboard and waits for the page it leads to. */
-  async function submit(name: string) {
-    await page.getByRole('button', { name }).focus();
-    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-  }
-
-  async function look(name: string) {
-    await screenshot(page, name);
-    violations[name] = await axeViolations(page);
-  }
+  afterAll(() => ui?.close());
 
   test('the visit is recorded; a validation error shows in the summary, linked to its field', async () => {
-    await page.goto(`${base}/subjects/VCU-0001/visits/baseline`);
-    await page.getByLabel('Done', { exact: true }).check();
-    await page.getByLabel('Visit date (when done)').fill('2026-03-02');
-    await submit('Save the visit');
-    expect(await page.getByRole('alert').textContent()).toContain('How the visit took place');
-    await look('forms-01-visit-error');
-    await page.getByLabel('Clinic').check();
-    await submit('Save the visit');
-    expect(await page.getByRole('status').textContent()).toContain('The visit is saved.');
-    await look('forms-02-visit');
+    await ui.page.goto(`${ui.base}/subjects/VCU-0001/visits/baseline`);
+    await ui.page.getByLabel('Done', { exact: true }).check();
+    await ui.page.getByLabel('Visit date (when done)').fill('2026-03-02');
+    await ui.submit('Save the visit');
+    expect(await ui.page.getByRole('alert').textContent()).toContain('How the visit took place');
+    await ui.look('forms-01-visit-error');
+    await ui.page.getByLabel('Clinic').check();
+    await ui.submit('Save the visit');
+    expect(await ui.page.getByRole('status').textContent()).toContain('The visit is saved.');
+    await ui.look('forms-02-visit');
   });
 
   test('ODI: the score shows as the user types, and the server saves the same score', async () => {
-    await page.goto(`${base}/subjects/VCU-0001/visits/baseline/forms/odi/1`);
-    const live = page.locator('#live-score-value');
+    await ui.page.goto(`${ui.base}/subjects/VCU-0001/visits/baseline/forms/odi/1`);
+    const live = ui.page.locator('#live-score-value');
     expect(await live.textContent()).toContain('not scored: no section answered');
-    const groups = page.locator('fieldset.field');
+    const groups = ui.page.locator('fieldset.field');
     const scores = [3, 2, 4, 1, 0, 5, 2, 3];
     for (const [i, s] of scores.entries()) {
       await groups
@@ -91,50 +56,52 @@ describe.skipIf(!HAVE_CHROMIUM)('data entry in a browser', () => {
     await groups.nth(7).getByLabel(/^3 –/).check();
     await groups.nth(8).getByLabel('Not applicable').uncheck();
     await groups.nth(8).getByLabel('Missing: reason').selectOption('declined');
-    await submit('Save as complete');
-    expect(await page.locator('[data-score="odi_pct"]').textContent()).toBe('50');
-    await look('forms-03-odi-saved');
+    await ui.submit('Save as complete');
+    expect(await ui.page.locator('[data-score="odi_pct"]').textContent()).toBe('50');
+    await ui.look('forms-03-odi-saved');
   });
 
   test('MME/day shows as the user types, from the protocol table, and matches the saved score', async () => {
-    await page.goto(`${base}/subjects/VCU-0001/visits/baseline/forms/analgesic/1`);
-    const live = page.locator('#live-score-value');
+    await ui.page.goto(`${ui.base}/subjects/VCU-0001/visits/baseline/forms/analgesic/1`);
+    const live = ui.page.locator('#live-score-value');
     expect(await live.textContent()).toBe('choose a drug');
-    await page.getByLabel('Hydromorphone').check();
-    await page.getByLabel('Strength per dose (or patch rate)', { exact: true }).fill('2');
-    await page.getByLabel('mg', { exact: true }).check();
-    await page.getByLabel('Doses per day', { exact: true }).fill('3');
+    await ui.page.getByLabel('Hydromorphone').check();
+    await ui.page.getByLabel('Strength per dose (or patch rate)', { exact: true }).fill('2');
+    await ui.page.getByLabel('mg', { exact: true }).check();
+    await ui.page.getByLabel('Doses per day', { exact: true }).fill('3');
     expect(await live.textContent()).toBe('30 MME/day (cdc-2022)');
-    await look('forms-04-mme-typing');
-    await submit('Save as complete');
-    expect(await page.locator('[data-score="mme_day"]').textContent()).toBe('30');
+    await ui.look('forms-04-mme-typing');
+    await ui.submit('Save as complete');
+    expect(await ui.page.locator('[data-score="mme_day"]').textContent()).toBe('30');
   });
 
   test('an amendment without a reason is refused beside the reason; with one it shows in the history', async () => {
-    await page.goto(`${base}/subjects/VCU-0001/visits/baseline/forms/analgesic/1`);
-    await page.getByLabel('Doses per day', { exact: true }).fill('4');
-    expect(await page.locator('#live-score-value').textContent()).toBe('40 MME/day (cdc-2022)');
-    await submit('Save changes');
-    expect(await page.getByRole('alert').textContent()).toContain('Reason for the change');
-    await look('forms-05-reason-required');
-    await page.getByRole('link', { name: /Reason for the change/ }).click();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-reason');
-    await page.keyboard.type('dose confirmed with the pharmacy');
-    await submit('Save changes');
+    await ui.page.goto(`${ui.base}/subjects/VCU-0001/visits/baseline/forms/analgesic/1`);
+    await ui.page.getByLabel('Doses per day', { exact: true }).fill('4');
+    expect(await ui.page.locator('#live-score-value').textContent()).toBe('40 MME/day (cdc-2022)');
+    await ui.submit('Save changes');
+    expect(await ui.page.getByRole('alert').textContent()).toContain('Reason for the change');
+    await ui.look('forms-05-reason-required');
+    await ui.page.getByRole('link', { name: /Reason for the change/ }).click();
+    expect(await ui.page.evaluate(() => document.activeElement?.id)).toBe('f-reason');
+    await ui.page.keyboard.type('dose confirmed with the pharmacy');
+    await ui.submit('Save changes');
     await Promise.all([
-      page.waitForNavigation(),
-      page.getByRole('link', { name: 'Field history of this form' }).click(),
+      ui.page.waitForNavigation(),
+      ui.page.getByRole('link', { name: 'Field history of this form' }).click(),
     ]);
-    expect(await page.locator('table.history').textContent()).toContain('dose confirmed with the pharmacy');
-    await look('forms-06-history');
+    expect(await ui.page.locator('table.history').textContent()).toContain(
+      'dose confirmed with the pharmacy',
+    );
+    await ui.look('forms-06-history');
   });
 
   test('every control of a form is reachable by keyboard', async () => {
-    await page.goto(`${base}/subjects/VCU-0001/visits/baseline/forms/pain/1`);
+    await ui.page.goto(`${ui.base}/subjects/VCU-0001/visits/baseline/forms/pain/1`);
     const reached = new Set<string>();
     for (let i = 0; i < 40; i += 1) {
-      await page.keyboard.press('Tab');
-      const id = await page.evaluate(
+      await ui.page.keyboard.press('Tab');
+      const id = await ui.page.evaluate(
         () => document.activeElement?.id || document.activeElement?.textContent || '',
       );
       reached.add(id);
@@ -143,11 +110,11 @@ describe.skipIf(!HAVE_CHROMIUM)('data entry in a browser', () => {
     expect([...reached].some((id) => id.startsWith('f-scale'))).toBe(true);
     for (const id of ['f-scale-missing', 'f-score', 'f-score-missing']) expect(reached).toContain(id);
     expect(reached).toContain('Save as complete');
-    await look('forms-07-pain');
+    await ui.look('forms-07-pain');
   });
 
   test('axe-core: no WCAG 2.2 A/AA violation on any data-entry page', () => {
-    expect(Object.keys(violations).length).toBeGreaterThanOrEqual(6);
-    expect(violations).toEqual(Object.fromEntries(Object.keys(violations).map((k) => [k, []])));
+    expect(Object.keys(ui.violations).length).toBeGreaterThanOrEqual(6);
+    expect(ui.violations).toEqual(Object.fromEntries(Object.keys(ui.violations).map((k) => [k, []])));
   });
 });
