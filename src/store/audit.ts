@@ -95,6 +95,23 @@ export async function appendAudit(db: Db, event: AuditInput): Promise<{ id: numb
   return first!;
 }
 
+/** The columns of audit_event an append writes, the id included (taken under the chain lock). */
+const EVENT_COLUMNS = [
+  'id',
+  'at',
+  'actor',
+  'action',
+  'site_id',
+  'entity',
+  'entity_id',
+  'before',
+  'after',
+  'reason',
+  'rows_digest',
+  'prev_hash',
+  'hash',
+] as const;
+
 /** Appends several events in order under one lock, with multi-row inserts (imports, demo data). */
 export async function appendAuditBatch(
   db: Db,
@@ -104,23 +121,31 @@ export async function appendAuditBatch(
   if (!db.isTransaction) return db.transaction().execute((trx) => appendAuditBatch(trx, events));
   const canonical = events.map(toCanonical);
   await lockChain(db);
-  // A new statement after the lock: under READ COMMITTED it sees the last committed head.
-  const head = await db
-    .selectFrom('audit_event')
-    .select('hash')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  let prev = head?.hash ?? GENESIS_HASH;
-  // The rows this transaction changed are in the chain through the last event's hash.
+  // A new statement after the lock: under READ COMMITTED it sees the last committed head. The
+  // events' ids are taken here too, under the lock (so they still follow the chain and the commit
+  // order), so that the rows can be filed under the last event before it is written.
+  const state = await sql<{ head: string | null; ids: (string | number)[] }>`
+    select (select hash from audit_event order by id desc limit 1) as head,
+      array(select nextval(q.seq) from (select pg_get_serial_sequence('audit_event', 'id')::regclass as seq) q,
+        generate_series(1, ${events.length}::int) order by 1) as ids`.execute(db);
+  let prev = state.rows[0]?.head ?? GENESIS_HASH;
+  const ids = (state.rows[0]?.ids ?? []).map(Number);
+  if (ids.length !== events.length) throw new RegistryError('INTERNAL', 'audit event ids could not be taken');
+  // The rows this transaction changed are in the chain through the last event's hash: one pass over
+  // the queue files them under that event and digests them.
   const pending = await sql<{ n: number | string; digest: string | null }>`
-    select count(*) as n, ${ROWS_DIGEST} as digest from (${PENDING_ROWS}) r`.execute(db);
-  const rowCount = Number(pending.rows[0]?.n ?? 0);
-  if (rowCount > 0) canonical[canonical.length - 1]!.rows_digest = pending.rows[0]!.digest!;
-  const rows = canonical.map((c) => {
+    with r as materialized (${PENDING_ROWS}),
+    moved as (insert into audit_row (event_id, tbl, key, hash) select ${ids.at(-1)!}::bigint, r.tbl, r.key, r.hash from r)
+    select count(*) as n, ${ROWS_DIGEST} as digest from r`.execute(db);
+  if (Number(pending.rows[0]?.n ?? 0) > 0) {
+    canonical[canonical.length - 1]!.rows_digest = pending.rows[0]!.digest!;
+    await discardPendingRows(db as Transaction<Database>);
+  }
+  const rows = canonical.map((c, i) => {
     const hash = hashAuditEvent(prev, c);
     const row = {
       ...c,
+      id: ids[i]!,
       rows_digest: c.rows_digest ?? null,
       before: jsonText(c.before),
       after: jsonText(c.after),
@@ -130,25 +155,12 @@ export async function appendAuditBatch(
     prev = hash;
     return row;
   });
-  const out: { id: number; hash: string }[] = [];
   for (let i = 0; i < rows.length; i += 500) {
-    const inserted = await db
-      .insertInto('audit_event')
-      .values(rows.slice(i, i + 500))
-      .returning(['id', 'hash'])
-      .execute();
-    out.push(...inserted.sort((a, b) => a.id - b.id));
+    const values = rows.slice(i, i + 500).map((r) => sql`(${sql.join(EVENT_COLUMNS.map((c) => r[c]))})`);
+    await sql`insert into audit_event (${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))}) overriding system value
+      values ${sql.join(values)}`.execute(db);
   }
-  // Identity values follow VALUES order; if that ever changed, the chain order would be wrong.
-  if (out.some((r, i) => r.hash !== rows[i]!.hash)) {
-    throw new RegistryError('INTERNAL', 'audit events were numbered out of chain order');
-  }
-  if (rowCount > 0) {
-    await sql`insert into audit_row (event_id, tbl, key, hash)
-      select ${out.at(-1)!.id}::bigint, r.tbl, r.key, r.hash from (${PENDING_ROWS}) r`.execute(db);
-    await discardPendingRows(db as Transaction<Database>);
-  }
-  return out.map((r) => ({ id: Number(r.id), hash: r.hash }));
+  return rows.map((r) => ({ id: r.id, hash: r.hash }));
 }
 
 async function lockChain(trx: Db): Promise<void> {

@@ -17,6 +17,7 @@ import * as eproJobSubject from './migrations/0017-epro-job-subject.js';
 import * as siteText from './migrations/0018-site-text.js';
 import * as careTally from './migrations/0019-care-tally.js';
 import * as cohortForm from './migrations/0020-cohort-form.js';
+import * as importServerWork from './migrations/0021-import-server-work.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
@@ -38,6 +39,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0018-site-text': siteText,
   '0019-care-tally': careTally,
   '0020-cohort-form': cohortForm,
+  '0021-import-server-work': importServerWork,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -303,6 +303,7 @@ describe('schema', () => {
       '0018-site-text',
       '0019-care-tally',
       '0020-cohort-form',
+      '0021-import-server-work',
     ]);
   });
 
