@@ -124,42 +124,49 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
     return html(c, <OverviewPage m={messagesOf(s)} pages={pages} saved={saved} />);
   });
 
-  routes.get('/p/form/:page', 'public', async (c) => {
-    const s = await session(c);
-    const refused = await refuse(c, s);
-    if (refused || !s) return refused;
+  /** The questionnaire page the URL names in the session's visit, and how to show it; null: none such. */
+  const pageOf = (c: Context<AppEnv>, s: NonNullable<Awaited<ReturnType<typeof session>>>) => {
     const pages = patientPages(reg, s.visit);
     const page = c.req.param('page') ?? '';
     const index = pages.indexOf(page);
+    if (index < 0) return null;
     const m = messagesOf(s);
-    const odiWording = odiWordingOf(s);
-    if (index < 0) return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
-    const drafts = await loadDrafts(reg, s);
-    return html(
-      c,
+    const show = (def: InstrumentDef | null, values: Record<string, unknown>, error?: string) => (
       <QuestionPage
         m={m}
         page={page}
         index={index}
         total={pages.length}
-        def={page === PROBLEMS_PAGE || page === ANALGESIC_PAGE ? null : getInstrument(page)}
-        values={drafts[page] ?? {}}
+        def={def}
+        values={values}
         last={index === pages.length - 1}
-        odiWording={odiWording}
-      />,
+        odiWording={def ? odiWordingOf(s) : undefined}
+        error={error}
+      />
     );
+    return { page, next: pages[index + 1], m, show };
+  };
+  const unknownPage = (c: Context<AppEnv>, m: EproMessages) =>
+    html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
+
+  routes.get('/p/form/:page', 'public', async (c) => {
+    const s = await session(c);
+    const refused = await refuse(c, s);
+    if (refused || !s) return refused;
+    const at = pageOf(c, s);
+    if (!at) return unknownPage(c, messagesOf(s));
+    const drafts = await loadDrafts(reg, s);
+    const def = at.page === PROBLEMS_PAGE || at.page === ANALGESIC_PAGE ? null : getInstrument(at.page);
+    return html(c, at.show(def, drafts[at.page] ?? {}));
   });
 
   routes.post('/p/form/:page', 'public', async (c) => {
     const s = await session(c);
     const refused = await refuse(c, s);
     if (refused || !s) return refused;
-    const pages = patientPages(reg, s.visit);
-    const page = c.req.param('page') ?? '';
-    const index = pages.indexOf(page);
-    const m = messagesOf(s);
-    const odiWording = odiWordingOf(s);
-    if (index < 0) return html(c, <MessagePage m={m} title={m.unknownTitle} text={m.unknownText} />, 404);
+    const at = pageOf(c, s);
+    if (!at) return unknownPage(c, messagesOf(s));
+    const { page, m } = at;
     const form = await formOf(c);
     let answers: Record<string, unknown>;
     // The analgesics page has routes of its own (epro-analgesics.tsx), registered first.
@@ -168,46 +175,18 @@ export function eproRoutes(routes: RouteTable, deps: AppDeps): void {
       answers =
         any === 'yes' || any === 'no' ? { any, description: field(form, 'description').slice(0, 2000) } : {};
       if (unstorableText(field(form, 'description'))) {
-        return html(
-          c,
-          <QuestionPage
-            m={m}
-            page={page}
-            index={index}
-            total={pages.length}
-            def={null}
-            values={{ any }}
-            last={index === pages.length - 1}
-            error={m.textUnreadable}
-          />,
-          422,
-        );
+        return html(c, at.show(null, { any }, m.textUnreadable), 422);
       }
     } else {
       const def = getInstrument(page);
       answers = valuesFromForm(def, form).answers;
       const refused = refusedQuestion(deps, m, def, answers);
       if (refused !== null || def.items.some((i) => i.required && answers[i.id] === undefined)) {
-        return html(
-          c,
-          <QuestionPage
-            m={m}
-            page={page}
-            index={index}
-            total={pages.length}
-            def={def}
-            values={answers}
-            last={index === pages.length - 1}
-            odiWording={odiWording}
-            error={refused === null ? m.choose : m.notAnOption(refused)}
-          />,
-          422,
-        );
+        return html(c, at.show(def, answers, refused === null ? m.choose : m.notAnOption(refused)), 422);
       }
     }
     await saveDraft(reg, s, page, answers);
-    const next = pages[index + 1];
-    return c.redirect(next ? `/p/form/${next}` : '/p/form', 303);
+    return c.redirect(at.next ? `/p/form/${at.next}` : '/p/form', 303);
   });
 
   routes.post('/p/submit', 'public', async (c) => {
