@@ -7,7 +7,7 @@ import { createSite, enrolSubject, recordResponse, SYSTEM_ACTOR } from './index.
  * "A visit is seen by its forms: an entered form other than end of study or an adverse event"
  * (docs/database.md, "One rule: a visit seen by its forms") is written in SQL twice, in two functions
  * migrations define: subject_progress_refresh (0015, replacing 0006's) for the staff pages, and
- * cohort_form_line (0020) whose kind 'n' the extract reads (form-scan.ts). This pins that they agree.
+ * cohort_form_line (0020) whose kind 'n' the extract reads (form-tally.ts). This pins that they agree.
  */
 
 describe('a visit seen by its forms: the staff pages and the extract agree', () => {
