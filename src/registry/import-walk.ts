@@ -58,7 +58,7 @@ export class FormWalk {
     private readonly deps: RegistryDeps,
     private readonly problems: Problems,
     private readonly writer: Writer,
-    private readonly now: Date,
+    now: Date,
   ) {
     this.visits = deps.protocol.visits.map((v) => ({
       code: v.code,

@@ -1,9 +1,9 @@
 // The import's batched writes (subjects, visits, forms), checked against the registry, and its audit events.
-import { type RawBuilder, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { InstrumentDef } from '../instruments/index.js';
 import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
-import { CopyIn, copyText } from './copy-in.js';
+import { copyText } from './copy-in.js';
 import {
   type CheckedBatch,
   checkBatch,
@@ -13,6 +13,7 @@ import {
 } from './import-check.js';
 import type { SubjectGroup } from './import-form.js';
 import type { Problems } from './import-problems.js';
+import { type PipelineStep, type StepRows, sendPipelined } from './pipelined.js';
 import { type SubjectRow, stateOf } from './subject-state.js';
 import { drawDateShift } from './subjects.js';
 
@@ -26,6 +27,16 @@ export class SubjectRepeated extends Error {}
  */
 const WRITE_BATCH = 2500;
 
+/** The forms' COPY; its rows are built by formsText. */
+const RESPONSE_COPY = `copy "response" (site_id, study_id, visit, instrument, instance, instrument_version, answers, scores,
+  pain_nrs, odi_pct, mme_day, opioid_any, collected_on, missing,
+  protocol_version, status, version, entered_by, entered_by_kind, created_at, updated_at) from stdin`;
+
+/** A query that compiles on the import's transaction (a raw one or a builder's). */
+interface Compilable {
+  compile(on: Transaction<Database>): CompiledQuery;
+}
+
 /** A batch whose look-up has been sent; it is checked and written at the next flush. */
 interface Sent {
   batch: PendingSubject[];
@@ -34,13 +45,15 @@ interface Sent {
 
 /**
  * Writes subjects and their forms in batches that end at subject boundaries. The server is never
- * awaited between two statements of a batch: each batch's look-up (lock the site sequences, read
- * the batch's subjects already registered: one statement) is sent when the batch is complete and
- * read one batch later; the batch is then checked here (subject exists, at which site, forms already
- * recorded, date order) and written with one statement (subjects, visits, audit lines) and one COPY
- * (forms), both left to run while the next batches are read. The connection runs them in order, so
- * this process waits only when the server is a whole batch behind. Writing stops at the first
- * problem; checking goes on. The first error the server gives is the one reported.
+ * awaited between two statements of a batch, nor between batches: at each flush the batch read
+ * before is checked here (subject exists, at which site, forms already recorded, date order) against
+ * its look-up, and one message goes to the server (sendPipelined) with the new batch's look-up (lock
+ * the site sequences, read the batch's subjects already registered: one statement) followed by the
+ * checked batch's writes (subjects, visits, audit lines: one statement; forms: one COPY with its
+ * data). The server runs them back to back while the next batch is read, so it waits for this
+ * process only once per batch, and this process waits only when the server is a whole batch behind.
+ * Writing stops at the first problem; checking goes on. The first error the server gives is the one
+ * reported.
  */
 export class Writer {
   newSubjects = 0;
@@ -170,14 +183,44 @@ export class Writer {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Sends the batch's look-up, then checks and writes the batch before it. */
+  /**
+   * Checks the batch whose look-up was sent last time, then sends, in one message, this batch's
+   * look-up followed by the checked batch's writes.
+   */
   private async flush(): Promise<void> {
     const batch = this.batch;
     this.batch = [];
     this.batchForms = 0;
     const previous = this.sent;
-    this.sent = batch.length > 0 ? this.lookUp(batch) : null;
-    if (previous) await this.write(previous);
+    this.sent = null;
+    const writes = previous ? await this.check(previous) : [];
+    const look = batch.length > 0 ? this.lookUp(batch) : null;
+    const steps = look ? [look.step, ...writes] : writes;
+    if (steps.length === 0) return;
+    let lookedUp!: (rows: StepRows | undefined) => void;
+    const rows = new Promise<StepRows | undefined>((resolve) => {
+      lookedUp = resolve;
+    });
+    void this.enqueue(async () => {
+      const pipeline = sendPipelined(this.trx, steps);
+      pipeline.steps[0]!.then(lookedUp, () => lookedUp(undefined));
+      await pipeline.done;
+    }).finally(() => lookedUp(undefined));
+    if (look) this.sent = { batch, found: this.found(look.ids.length, rows) };
+  }
+
+  /** The look-up's answer, once its step is done: undefined when the import failed before or at it. */
+  private async found(
+    ids: number,
+    rows: Promise<StepRows | undefined>,
+  ): Promise<{ seen: boolean; stored: Stored } | undefined> {
+    const row = (await rows)?.[0];
+    if (row === undefined) return undefined;
+    const [seen, , registered] = row;
+    return {
+      seen: !this.once || Number(seen) === ids,
+      stored: await this.readStored(registered ?? '[]'),
+    };
   }
 
   /**
@@ -205,7 +248,7 @@ export class Writer {
    * its numbers), and the batch's subjects already registered, locked. Their forms and visits are
    * read only when there are some.
    */
-  private lookUp(batch: PendingSubject[]): Sent {
+  private lookUp(batch: PendingSubject[]): { step: PipelineStep; ids: string[] } {
     const ids = batch.map((s) => s.studyId);
     const sites = [...new Set(batch.map((s) => s.site))].sort();
     const writing = this.problems.count === 0;
@@ -234,22 +277,19 @@ export class Writer {
     parts.push(sql`registered as (
       select study_id, site_id, status, index_date::text, enrolled_on::text, version from subject
       where study_id = any(${ids}::text[]) order by study_id for update)`);
-    const query = sql<{
-      seen: string | null;
-      locked: string | null;
-      registered: string;
-    }>`with ${sql.join(parts)}
+    const query = sql`with ${sql.join(parts)}
       select ${this.once ? sql`(select count(*) from seen)` : sql`null`} as seen,
         ${writing ? sql`(select count(*) from locked)` : sql`null`} as locked,
         (select coalesce(json_agg(registered), '[]') from registered)::text as registered`;
-    const found = this.enqueue(async () => {
-      const row = (await query.execute(this.trx)).rows[0]!;
-      return {
-        seen: !this.once || Number(row.seen) === ids.length,
-        stored: await this.readStored(row.registered),
-      };
-    });
-    return { batch, found };
+    return { step: this.step(query), ids };
+  }
+
+  /** A statement as a pipeline step. */
+  private step(query: Compilable, copyData?: Buffer): PipelineStep {
+    const compiled = query.compile(this.trx);
+    const step: PipelineStep = { sql: compiled.sql, parameters: compiled.parameters };
+    if (copyData) step.copyData = copyData;
+    return step;
   }
 
   private async readStored(registered: string): Promise<Stored> {
@@ -293,30 +333,36 @@ export class Writer {
     return stored;
   }
 
-  /** Checks a batch whose look-up was sent, and sends its writes (not awaited). */
-  private async write(sent: Sent): Promise<void> {
+  /** Checks a batch whose look-up was sent; its writes, as pipeline steps (none after a problem). */
+  private async check(sent: Sent): Promise<PipelineStep[]> {
     const found = await sent.found;
-    if (this.failure !== undefined || found === undefined) return this.settle();
+    if (this.failure !== undefined || found === undefined) {
+      await this.settle();
+      return [];
+    }
     if (!found.seen) throw new SubjectRepeated();
     const checked = checkBatch(this.deps.protocol, this.today, sent.batch, found.stored, this.problems);
-    if (this.problems.count > 0) return;
+    if (this.problems.count > 0) return [];
     for (const s of checked.subjects) this.topSeq.set(s.site, Math.max(this.topSeq.get(s.site) ?? 0, s.seq));
+    const steps: PipelineStep[] = [];
     for (const u of checked.updates) {
-      const update = this.trx
-        .updateTable('subject')
-        .set({ ...u.state, version: u.version + 1, updated_at: this.now })
-        .where('study_id', '=', u.studyId);
-      this.enqueue(() => update.execute());
+      steps.push(
+        this.step(
+          this.trx
+            .updateTable('subject')
+            .set({ ...u.state, version: u.version + 1, updated_at: this.now })
+            .where('study_id', '=', u.studyId),
+        ),
+      );
     }
-    const rows = this.writeRows(checked);
-    this.enqueue(() => rows.execute(this.trx));
+    steps.push(this.step(this.writeRows(checked)));
     this.auditRows += checked.audit.length;
     this.newSubjects += checked.subjects.length;
     if (checked.responses.length > 0) {
       this.responses += checked.responses.length;
-      const text = this.formsText(checked);
-      this.enqueue(() => this.copyForms(text));
+      steps.push(this.step(sql.raw(RESPONSE_COPY), Buffer.from(this.formsText(checked), 'utf8')));
     }
+    return steps;
   }
 
   /** The batch's new subjects, visits and audit lines: one statement. */
@@ -377,22 +423,5 @@ export class Writer {
     }
     lines.push('');
     return lines.join('\n');
-  }
-
-  /** The batch's forms with one COPY: no parameter arrays to build and parse, one trigger run. */
-  private async copyForms(text: string): Promise<void> {
-    const copy = await CopyIn.start(
-      this.trx,
-      `copy "response" (site_id, study_id, visit, instrument, instance, instrument_version, answers, scores,
-        pain_nrs, odi_pct, mme_day, opioid_any, collected_on, missing,
-        protocol_version, status, version, entered_by, entered_by_kind, created_at, updated_at) from stdin`,
-    );
-    try {
-      await copy.write(text);
-    } catch (error) {
-      await copy.fail('import stopped');
-      throw error;
-    }
-    await copy.end();
   }
 }
