@@ -53,3 +53,16 @@ describe('audit_row_hash_v2 (0021 trims the UTF-8 bytes instead of the text)', (
     });
   });
 });
+
+describe('audit_row_hash_v2 is inlined into the capture triggers (0022)', () => {
+  test('a query that calls it computes its expression in its own plan', async () => {
+    // The trigger's query shape: hashes aggregated over rows. Inlined, the plan names sha256; called,
+    // it names the function (one SQL-function call per row).
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`
+      explain (verbose, costs off)
+      select array_agg(audit_row_hash_v2(t::text)) from (values (1, 'a'), (2, 'b')) t(n, s)`.execute(d.app!);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/sha256/);
+    expect(plan).not.toMatch(/audit_row_hash_v2/);
+  });
+});

@@ -18,6 +18,7 @@ import * as siteText from './migrations/0018-site-text.js';
 import * as careTally from './migrations/0019-care-tally.js';
 import * as cohortForm from './migrations/0020-cohort-form.js';
 import * as importServerWork from './migrations/0021-import-server-work.js';
+import * as inlineRowHash from './migrations/0022-inline-row-hash.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
@@ -40,6 +41,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0019-care-tally': careTally,
   '0020-cohort-form': cohortForm,
   '0021-import-server-work': importServerWork,
+  '0022-inline-row-hash': inlineRowHash,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

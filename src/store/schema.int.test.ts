@@ -304,6 +304,7 @@ describe('schema', () => {
       '0019-care-tally',
       '0020-cohort-form',
       '0021-import-server-work',
+      '0022-inline-row-hash',
     ]);
   });
 
