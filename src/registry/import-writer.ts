@@ -1,7 +1,14 @@
 // The import's batched writes (subjects, visits, forms), checked against the registry, and its audit events.
 import { type CompiledQuery, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { InstrumentDef } from '../instruments/index.js';
-import { type AuditInput, appendAuditBatch, type Database } from '../store/index.js';
+import {
+  type AuditInput,
+  appendAuditStream,
+  type Database,
+  type PipelineStep,
+  type StepRows,
+  sendPipelined,
+} from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
 import { copyText } from './copy-in.js';
 import {
@@ -13,7 +20,6 @@ import {
 } from './import-check.js';
 import type { SubjectGroup } from './import-form.js';
 import type { Problems } from './import-problems.js';
-import { type PipelineStep, type StepRows, sendPipelined } from './pipelined.js';
 import { type SubjectRow, stateOf } from './subject-state.js';
 import { drawDateShift } from './subjects.js';
 
@@ -26,6 +32,9 @@ export class SubjectRepeated extends Error {}
  * grow to a few times that.
  */
 const WRITE_BATCH = 2500;
+
+/** Subjects' audit events read back from import_audit at a time. */
+const AUDIT_CHUNK = 5000;
 
 /** The forms' COPY; its rows are built by formsText. */
 const RESPONSE_COPY = `copy "response" (site_id, study_id, visit, instrument, instance, instrument_version, answers, scores,
@@ -92,7 +101,7 @@ export class Writer {
   async init(once = false): Promise<void> {
     for (const s of await this.trx.selectFrom('site').select('id').execute()) this.knownSites.add(s.id);
     await sql`create temp table import_audit (
-      n bigint generated always as identity, study_id text not null, site text not null,
+      n bigint generated always as identity primary key, study_id text not null, site text not null,
       existing boolean not null, responses int not null, status text
     ) on commit drop`.execute(this.trx);
     if (once) {
@@ -132,31 +141,9 @@ export class Writer {
         .where('site_id', '=', site)
         .execute();
     }
-    // Audit last, so the chain's lock is held only from here to COMMIT.
-    for (let after = 0; after < this.auditRows; after += 5000) {
-      const { rows: batch } = await sql<{
-        study_id: string;
-        site: string;
-        existing: boolean;
-        responses: number;
-        status: string | null;
-      }>`select study_id, site, existing, responses, status from import_audit where n > ${after} order by n limit 5000`.execute(
-        this.trx,
-      );
-      await appendAuditBatch(
-        this.trx,
-        batch.map((r) => ({
-          at: this.now,
-          actor: this.actor.username,
-          action: r.existing ? 'subject.import_responses' : 'subject.import',
-          siteId: r.site,
-          entity: 'subject',
-          entityId: r.study_id,
-          after: { responses: r.responses, status: r.status, file_sha256: sha256 },
-        })),
-      );
-    }
-    const event: AuditInput = {
+    // Audit last, so the chain's lock is held only from here to COMMIT: one event per subject, in
+    // the order they were written, then the import's own event.
+    const importEvent: AuditInput = {
       at: this.now,
       actor: this.actor.username,
       action: 'import.tidy',
@@ -165,7 +152,27 @@ export class Writer {
       entityId: sha256.slice(0, 16),
       after: { rows, responses: this.responses, subjects: this.newSubjects, file_sha256: sha256 },
     };
-    await appendAuditBatch(this.trx, [event]);
+    await appendAuditStream(this.trx, {
+      count: this.auditRows + 1,
+      read: (after) => {
+        const q = sql`select study_id, site, existing, responses, status from import_audit
+          where n > ${after} order by n limit ${AUDIT_CHUNK}`.compile(this.trx);
+        return { sql: q.sql, parameters: q.parameters };
+      },
+      events: (chunk, after) => {
+        const events: AuditInput[] = chunk.map(([studyId, site, existing, responses, status]) => ({
+          at: this.now,
+          actor: this.actor.username,
+          action: existing === 't' ? 'subject.import_responses' : 'subject.import',
+          siteId: site!,
+          entity: 'subject',
+          entityId: studyId!,
+          after: { responses: Number(responses), status, file_sha256: sha256 },
+        }));
+        if (after + events.length === this.auditRows) events.push(importEvent);
+        return events;
+      },
+    });
   }
 
   /** Checks and writes every subject added so far, and waits until they are written. */

@@ -135,6 +135,29 @@ describe('row-level audit', () => {
     }
   });
 
+  test('an entry filed twice under its event breaks that event (0023: no unique key refuses it)', async () => {
+    const e = await demoRegistry(3);
+    try {
+      const entry = await sql<{ event_id: number; key: string; hash: string }>`
+        select event_id, key, hash from audit_row where tbl = 'response' order by event_id desc, key limit 1`.execute(
+        e.db,
+      );
+      const { event_id, key, hash } = entry.rows[0]!;
+      await sql`insert into audit_row (event_id, tbl, key, hash) values (${event_id}, 'response', ${key}, ${hash})`.execute(
+        e.db,
+      );
+      expect(await verifyAudit(e.app!)).toMatchObject({
+        ok: false,
+        brokenAt: Number(event_id),
+        reason: 'row records do not match',
+      });
+      // The rows themselves still match their latest records.
+      expect((await checkAuditedRows(e.app!)).total).toBe(0);
+    } finally {
+      await e.destroy();
+    }
+  });
+
   test('a changed audit_row hash breaks its event even when the row is changed to match', async () => {
     const e = await demoRegistry(3);
     try {

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { RegistryError } from '../errors.js';
 import { type CanonicalAuditEvent, GENESIS_HASH, hashAuditEvent, normaliseJson } from './audit-hash.js';
+import { type PipelineStep, type StepRows, sendPipelined } from './pipelined.js';
 import type { Database } from './schema.js';
 
 export interface AuditInput {
@@ -47,12 +48,14 @@ export const AUDITED_TABLES: Readonly<Record<string, string>> = {
 /**
  * The transaction's queued rows, one per (table, key) with its last state (hash null: deleted).
  * Kept as one SQL fragment: the digest at append time and at verification read the same rows.
+ * Sorted in the digest's order (ROWS_DIGEST, C collation), so that PostgreSQL 17 feeds them to the
+ * digest as they come instead of sorting them a second time (2 s of a 13 M-row import's end).
  */
 const PENDING_ROWS = sql`
-  select distinct on (p.tbl, k.key) p.tbl, k.key, k.hash
+  select distinct on (p.tbl collate "C", k.key collate "C") p.tbl, k.key, k.hash
   from audit_pending p cross join lateral unnest(p.keys, p.hashes) with ordinality as k(key, hash, ord)
   where p.txid = txid_current()
-  order by p.tbl, k.key, p.id desc, k.ord desc`;
+  order by p.tbl collate "C", k.key collate "C", p.id desc, k.ord desc`;
 
 /**
  * sha256 over the sorted lines "table TAB key TAB hash-or-dash" of rows aliased r, in C order
@@ -112,6 +115,23 @@ const EVENT_COLUMNS = [
   'hash',
 ] as const;
 
+/** The SQL types of those columns. */
+const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
+  id: 'bigint',
+  at: 'timestamptz',
+  actor: 'text',
+  action: 'text',
+  site_id: 'text',
+  entity: 'text',
+  entity_id: 'text',
+  before: 'jsonb',
+  after: 'jsonb',
+  reason: 'text',
+  rows_digest: 'text',
+  prev_hash: 'text',
+  hash: 'text',
+};
+
 /** Appends several events in order under one lock, with multi-row inserts (imports, demo data). */
 export async function appendAuditBatch(
   db: Db,
@@ -120,32 +140,111 @@ export async function appendAuditBatch(
   if (events.length === 0) return [];
   if (!db.isTransaction) return db.transaction().execute((trx) => appendAuditBatch(trx, events));
   const canonical = events.map(toCanonical);
+  const { head, ids, digest } = await startAppend(db, events.length);
+  const rows = chainEvents(head, ids, canonical, { id: ids.at(-1)!, digest });
+  // One array per column (one parameter each, whatever the number of events), in chunks.
+  for (let i = 0; i < rows.length; i += EVENTS_PER_INSERT) {
+    await insertEvents(rows.slice(i, i + EVENTS_PER_INSERT)).execute(db);
+  }
+  return rows.map((r) => ({ id: r.id, hash: r.hash }));
+}
+
+const EVENTS_PER_INSERT = 5000;
+
+/** Where {@link appendAuditStream} reads its events, a chunk at a time. */
+export interface AuditSource {
+  /** Events to append. */
+  count: number;
+  /** The statement that reads the chunk of events after the first `after`. */
+  read(after: number): PipelineStep;
+  /** Those rows as events, in order (at least one). */
+  events(rows: StepRows, after: number): AuditInput[];
+}
+
+/**
+ * Appends many events in order under one lock, read in chunks (an import's events, one per subject):
+ * their ids are taken at once and the chain is hashed here, and each chunk's insert goes to the
+ * server in one message with the read of the next chunk, so that the next chunk is hashed while the
+ * server inserts this one. As with appendAuditBatch, the rows the transaction changed are filed
+ * under the last event.
+ */
+export async function appendAuditStream(trx: Transaction<Database>, source: AuditSource): Promise<void> {
+  if (source.count === 0) return;
+  const { head, ids, digest } = await startAppend(trx, source.count);
+  const filed = { id: ids.at(-1)!, digest };
+  let prev = head;
+  let done = 0;
+  let next = sendPipelined(trx, [source.read(0)]).steps[0]!;
+  const sent: Promise<void>[] = [];
+  while (done < source.count) {
+    const events = source.events(await next, done);
+    if (events.length === 0 || done + events.length > source.count)
+      throw new RegistryError('INTERNAL', 'the audit events read do not match their count');
+    const rows = chainEvents(prev, ids.slice(done, done + events.length), events.map(toCanonical), filed);
+    prev = rows.at(-1)!.hash;
+    done += events.length;
+    const insert = insertEvents(rows).compile(trx);
+    const steps: PipelineStep[] = [{ sql: insert.sql, parameters: insert.parameters }];
+    if (done < source.count) steps.unshift(source.read(done));
+    const pipeline = sendPipelined(trx, steps);
+    sent.push(pipeline.done);
+    if (done < source.count) next = pipeline.steps[0]!;
+  }
+  await Promise.all(sent);
+}
+
+/**
+ * Takes the chain lock, the head and `count` event ids (under the lock, so they follow the chain and
+ * the commit order), and files the rows this transaction changed under the last of those ids. The
+ * rows digest goes into that event (chainEvents).
+ */
+async function startAppend(
+  db: Db,
+  count: number,
+): Promise<{ head: string; ids: number[]; digest: string | null }> {
   await lockChain(db);
-  // A new statement after the lock: under READ COMMITTED it sees the last committed head. The
-  // events' ids are taken here too, under the lock (so they still follow the chain and the commit
-  // order), so that the rows can be filed under the last event before it is written.
+  // A new statement after the lock: under READ COMMITTED it sees the last committed head.
   const state = await sql<{ head: string | null; ids: (string | number)[] }>`
     select (select hash from audit_event order by id desc limit 1) as head,
       array(select nextval(q.seq) from (select pg_get_serial_sequence('audit_event', 'id')::regclass as seq) q,
-        generate_series(1, ${events.length}::int) order by 1) as ids`.execute(db);
-  let prev = state.rows[0]?.head ?? GENESIS_HASH;
+        generate_series(1, ${count}::int) order by 1) as ids`.execute(db);
+  const head = state.rows[0]?.head ?? GENESIS_HASH;
   const ids = (state.rows[0]?.ids ?? []).map(Number);
-  if (ids.length !== events.length) throw new RegistryError('INTERNAL', 'audit event ids could not be taken');
+  if (ids.length !== count) throw new RegistryError('INTERNAL', 'audit event ids could not be taken');
   // The rows this transaction changed are in the chain through the last event's hash: one pass over
   // the queue files them under that event and digests them.
   const pending = await sql<{ n: number | string; digest: string | null }>`
     with r as materialized (${PENDING_ROWS}),
     moved as (insert into audit_row (event_id, tbl, key, hash) select ${ids.at(-1)!}::bigint, r.tbl, r.key, r.hash from r)
     select count(*) as n, ${ROWS_DIGEST} as digest from r`.execute(db);
+  let digest: string | null = null;
   if (Number(pending.rows[0]?.n ?? 0) > 0) {
-    canonical[canonical.length - 1]!.rows_digest = pending.rows[0]!.digest!;
+    digest = pending.rows[0]!.digest!;
     await discardPendingRows(db as Transaction<Database>);
   }
-  const rows = canonical.map((c, i) => {
+  return { head, ids, digest };
+}
+
+/** An event as audit_event stores it. */
+type EventRow = Record<(typeof EVENT_COLUMNS)[number], string | number | null> & { id: number; hash: string };
+
+/**
+ * The events' rows, each hashed over the one before (`prev` first); the event with id `filed.id`
+ * carries the digest of the rows filed under it.
+ */
+function chainEvents(
+  prev: string,
+  ids: readonly number[],
+  canonical: CanonicalAuditEvent[],
+  filed: { id: number; digest: string | null },
+): EventRow[] {
+  return canonical.map((c, i) => {
+    const id = ids[i]!;
+    if (id === filed.id && filed.digest !== null) c.rows_digest = filed.digest;
     const hash = hashAuditEvent(prev, c);
     const row = {
       ...c,
-      id: ids[i]!,
+      id,
       rows_digest: c.rows_digest ?? null,
       before: jsonText(c.before),
       after: jsonText(c.after),
@@ -155,14 +254,14 @@ export async function appendAuditBatch(
     prev = hash;
     return row;
   });
-  for (let i = 0; i < rows.length; i += 500) {
-    const values = rows.slice(i, i + 500).map((r) => sql`(${sql.join(EVENT_COLUMNS.map((c) => r[c]))})`);
-    await sql`insert into audit_event (${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))}) overriding system value
-      values ${sql.join(values)}`.execute(db);
-  }
-  return rows.map((r) => ({ id: r.id, hash: r.hash }));
 }
 
+/** One insert of the events' rows: one array parameter per column, whatever the number of events. */
+function insertEvents(rows: readonly EventRow[]) {
+  const arrays = EVENT_COLUMNS.map((c) => sql`${rows.map((r) => r[c])}::${sql.raw(EVENT_TYPES[c])}[]`);
+  return sql`insert into audit_event (${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))}) overriding system value
+    select * from unnest(${sql.join(arrays)})`;
+}
 async function lockChain(trx: Db): Promise<void> {
   const { rows } = await sql<{ isolation: string }>`
     select current_setting('transaction_isolation') as isolation, pg_advisory_xact_lock(${sql.lit(AUDIT_CHAIN_LOCK)}::bigint)

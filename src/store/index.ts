@@ -1,7 +1,15 @@
 // The registry's PostgreSQL: starting it (embedded or DATABASE_URL), the typed schema and its
 // migrations, the hash-chained audit trail, consistent backup and restore, and the extraction of
 // the study cohort on one snapshot.
-export { AUDIT_CHAIN_LOCK, AUDITED_TABLES, type AuditInput, appendAudit, appendAuditBatch } from './audit.js';
+export {
+  AUDIT_CHAIN_LOCK,
+  AUDITED_TABLES,
+  type AuditInput,
+  type AuditSource,
+  appendAudit,
+  appendAuditBatch,
+  appendAuditStream,
+} from './audit.js';
 export { verifyRegistryAudit } from './audit-check.js';
 export { canonicalJson, GENESIS_HASH, hashAuditEvent, normaliseJson } from './audit-hash.js';
 export {
@@ -32,6 +40,7 @@ export {
   redactSecrets,
   redactUrl,
 } from './pg-connection.js';
+export { type Pipeline, type PipelineStep, type StepRows, sendPipelined } from './pipelined.js';
 export { appRoleUrl, grantAppRole, migrateWithLeastPrivilege } from './roles.js';
 export type * from './schema.js';
 export {

@@ -305,6 +305,7 @@ describe('schema', () => {
       '0020-cohort-form',
       '0021-import-server-work',
       '0022-inline-row-hash',
+      '0023-audit-row-brin',
     ]);
   });
 

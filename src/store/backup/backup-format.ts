@@ -71,6 +71,11 @@ export interface TableShape {
   primaryKey: string[];
 }
 
+/** The columns a table's rows are read in order of: its primary key, or every column (audit_row has none). */
+export function rowOrder(t: TableShape): string[] {
+  return t.primaryKey.length > 0 ? t.primaryKey : t.columns;
+}
+
 // Text forms that read back exactly: ISO dates in UTC, shortest exact floats, hex bytea.
 export async function setExactTextFormats(db: Kysely<unknown>): Promise<void> {
   await sql`select set_config('datestyle', 'ISO, YMD', true), set_config('timezone', 'UTC', true),

@@ -10,7 +10,7 @@ import { appendAudit } from '../audit.js';
 import { checkAuditedRows, parseAuditHead, verifyAudit } from '../audit-verify.js';
 import type { Database } from '../schema.js';
 import { type BackupOptions, backupDatabase } from './backup.js';
-import { describeTables } from './backup-format.js';
+import { describeTables, rowOrder } from './backup-format.js';
 import { type BackupKey, loadBackupKey } from './backup-key.js';
 import { restoreDatabase } from './restore.js';
 
@@ -94,13 +94,13 @@ async function fill(db: Kysely<Database>): Promise<void> {
   }
 }
 
-/** Every table as text rows in primary-key order: equal means equal to the last microsecond and bit. */
+/** Every table as text rows in a fixed order (rowOrder): equal means equal to the last microsecond and bit. */
 async function dump(db: Kysely<Database>): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const t of await describeTables(db as unknown as Kysely<unknown>)) {
     const { rows } = await sql<{
       r: string;
-    }>`select t::text as r from ${sql.table(t.name)} t order by ${sql.join(t.primaryKey.map((c) => sql.ref(c)))}`.execute(
+    }>`select t::text as r from ${sql.table(t.name)} t order by ${sql.join(rowOrder(t).map((c) => sql.ref(c)))}`.execute(
       db,
     );
     out[t.name] = rows.map((r) => r.r);

@@ -16,6 +16,7 @@ import {
   type BackupProgress,
   type BackupSummary,
   describeTables,
+  rowOrder,
   setExactTextFormats,
   type TableShape,
 } from './backup-format.js';
@@ -141,10 +142,8 @@ async function writeSnapshot(
   return { tables: counts, sha256, audit_head: header.audit_head };
 }
 
-/** Every column as its text form (exact round trip), aliased c0…cN, in primary-key order. */
+/** Every column as its text form (exact round trip), aliased c0…cN, in a fixed order (rowOrder). */
 function selectAsText(t: TableShape) {
   const columns = sql.join(t.columns.map((c, i) => sql`${sql.ref(c)}::text as ${sql.ref(`c${i}`)}`));
-  const order =
-    t.primaryKey.length > 0 ? sql` order by ${sql.join(t.primaryKey.map((c) => sql.ref(c)))}` : sql``;
-  return sql`select ${columns} from ${sql.table(t.name)}${order}`;
+  return sql`select ${columns} from ${sql.table(t.name)} order by ${sql.join(rowOrder(t).map((c) => sql.ref(c)))}`;
 }

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import pgUtils from 'pg/lib/utils.js';
-import type { Database } from '../store/index.js';
+import type { Database } from './schema.js';
 
 /** One statement of a pipeline: its SQL and parameters, and the data when it is `COPY … FROM STDIN`. */
 export interface PipelineStep {
