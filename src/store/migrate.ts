@@ -20,6 +20,7 @@ import * as cohortForm from './migrations/0020-cohort-form.js';
 import * as importServerWork from './migrations/0021-import-server-work.js';
 import * as inlineRowHash from './migrations/0022-inline-row-hash.js';
 import * as auditRowBrin from './migrations/0023-audit-row-brin.js';
+import * as responseSiteIndex from './migrations/0024-response-site-index.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
@@ -44,6 +45,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0021-import-server-work': importServerWork,
   '0022-inline-row-hash': inlineRowHash,
   '0023-audit-row-brin': auditRowBrin,
+  '0024-response-site-index': responseSiteIndex,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

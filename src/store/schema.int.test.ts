@@ -306,6 +306,7 @@ describe('schema', () => {
       '0021-import-server-work',
       '0022-inline-row-hash',
       '0023-audit-row-brin',
+      '0024-response-site-index',
     ]);
   });
 
