@@ -21,6 +21,8 @@ import * as importServerWork from './migrations/0021-import-server-work.js';
 import * as inlineRowHash from './migrations/0022-inline-row-hash.js';
 import * as auditRowBrin from './migrations/0023-audit-row-brin.js';
 import * as responseSiteIndex from './migrations/0024-response-site-index.js';
+import * as hexChecks from './migrations/0025-hex-checks.js';
+import * as auditPendingUnlogged from './migrations/0026-audit-pending-unlogged.js';
 import { redactSecrets } from './pg-connection.js';
 
 /** Every migration, in order; names sort the way they run. */
@@ -46,6 +48,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0022-inline-row-hash': inlineRowHash,
   '0023-audit-row-brin': auditRowBrin,
   '0024-response-site-index': responseSiteIndex,
+  '0025-hex-checks': hexChecks,
+  '0026-audit-pending-unlogged': auditPendingUnlogged,
 };
 
 const PROVIDER: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -307,6 +307,8 @@ describe('schema', () => {
       '0022-inline-row-hash',
       '0023-audit-row-brin',
       '0024-response-site-index',
+      '0025-hex-checks',
+      '0026-audit-pending-unlogged',
     ]);
   });
 
