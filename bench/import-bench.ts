@@ -148,26 +148,24 @@ private kept copy, COPYed into a temporary staging table and walked from there w
 study order. All in one transaction with its audit events. The bare COPY is the floor: the same
 file parsed by PostgreSQL into a plain temporary 7-column table (no WAL, no checks), in the same run.
 
-How a batch reaches the server (src/registry/import-writer.ts): one look-up statement (subjects
-marked seen, new sites, the sites' sequences locked, the batch's subjects already registered,
-locked) is sent when the batch is complete and read one batch later; the batch is then checked in
-this process (import-check.ts) and written with one statement (new subjects, visits and audit lines
-as data-modifying CTEs) and one COPY of its forms, whose text is built at once. None of these is
-awaited: they run in order on the transaction's one connection while the next batches are read, and
-the reader turns the event loop every 500 rows so the server's replies are read in time. The process
-waits only when the server is a whole batch behind. Statements the import sends for a 1 M-row file
-(169,276 forms in 68 batches; counted with log_min_duration_statement = 0): 545 before (seven per
-batch, each awaited before the next was sent), 283 now (three per batch; the rest is the audit).
+How a batch reaches the server (src/registry/import-writer.ts): when a batch is complete, the batch
+before it is checked in this process against its look-up (import-check.ts), and one message goes to
+the server (extended-protocol pipelining, src/store/pipelined.ts): the new batch's look-up (subjects
+marked seen, new sites, the sites' sequences locked, its subjects already registered, locked), then
+the checked batch's writes: one statement (new subjects, visits and audit lines as data-modifying
+CTEs) and one COPY of its forms with its data. The server runs them back to back while the next
+batch is read: it waits for this process once per batch, and the process waits only when the server
+is a whole batch behind. At the end the rows the import changed are filed under the import's audit
+event and digested in one pass, and the per-subject audit events are appended as a stream (each
+chunk's insert sent with the read of the next chunk, which is hashed meanwhile).
 
-What the budget needs: 150,000 rows/s is 6.7 s of wall per 1 M rows. The import's own CPU per 1 M
-rows is about 9–10 s in this process (read and check each row, group forms, validate and score them
-with the instruments' code, build the COPY text; garbage collection about a fifth) and 8–9 s in its
-database backend (parse the COPY; maintain \`response\`'s eight indexes; the statement-level
-triggers on \`response\`: row audit hashes (0002), \`subject_progress\` refresh (0006/0015) and the
-cohort form line (0020); the visits' and subjects' triggers; the audit rows moved and digested at the
-end). That is 17–19 CPU seconds per 1 M rows for two cores: at best (an idle machine, process and
-server fully overlapped) about 10 s per 1 M rows, 100,000 rows/s, with the process the longer side.
-The bare COPY (1–2 s per 1 M rows) does none of this work.
+Where the time goes (13 M rows, one run, CPU of the process and of its database backend read from
+/proc every 0.5 s): the reading phase is bounded by the server (busy 93–99 % of it, the process
+60–75 %), which per form parses the COPY row, writes it with its indexes, checks its
+foreign key to \`subject\`, hashes its row text for the audit, and fills \`cohort_form\` and
+\`subject_progress\`; then about 10 s in which the server alone sorts, files and digests the 2.6 M
+changed rows, and about 4 s for the 98,531 subjects' audit events. The bare COPY does none of this
+work.
 
 Measured by \`npm run bench -- --only import\` (bench/import-bench.ts) on ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}; embedded PostgreSQL (fsync on).
