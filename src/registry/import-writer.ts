@@ -224,10 +224,13 @@ export class Writer {
     const row = (await rows)?.[0];
     if (row === undefined) return undefined;
     const [seen, , registered] = row;
-    return {
-      seen: !this.once || Number(seen) === ids,
-      stored: await this.readStored(registered ?? '[]'),
-    };
+    try {
+      return { seen: !this.once || Number(seen) === ids, stored: await this.readStored(registered ?? '[]') };
+    } catch (error) {
+      // Read while the next batch is: kept as the import's failure, as the server's errors are.
+      this.failure ??= error;
+      return undefined;
+    }
   }
 
   /**

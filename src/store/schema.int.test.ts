@@ -1,7 +1,7 @@
-import { type Kysely, Migrator, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { appliedMigrations, MIGRATIONS, migrateToLatest } from './migrate.js';
+import { appliedMigrations, migrateToLatest } from './migrate.js';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -389,38 +389,5 @@ describe('schema', () => {
         .values(values as never)
         .execute(),
     ).rejects.toThrow(constraint);
-  });
-
-  test('a database that applied a later migration first still takes an earlier one added since', async () => {
-    const bare = await createTestDatabase({ migrate: false });
-    try {
-      const names = Object.keys(MIGRATIONS);
-      const skipped = '0007-missing-data-codes';
-      const partial = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name !== skipped));
-      const first = await new Migrator({
-        db: bare.db as Kysely<unknown>,
-        provider: { getMigrations: async () => partial },
-      }).migrateToLatest();
-      expect(first.error).toBeUndefined();
-      expect(await migrateToLatest(bare.db as Kysely<unknown>)).toEqual([skipped]);
-      expect([...(await appliedMigrations(bare.db as Kysely<unknown>))].sort()).toEqual([...names].sort());
-    } finally {
-      await bare.destroy();
-    }
-  });
-
-  test('a failed migration names itself', async () => {
-    const bare = await createTestDatabase({ migrate: false });
-    try {
-      await sql`create table site (id text)`.execute(bare.db);
-      const error = await migrateToLatest(bare.db as Kysely<unknown>).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
-      expect((error as Error).message).toMatch(
-        /^migration 0001-initial failed: relation "site" already exists/,
-      );
-      expect(await appliedMigrations(bare.db as Kysely<unknown>)).toEqual([]);
-    } finally {
-      await bare.destroy();
-    }
   });
 });
