@@ -124,7 +124,7 @@ export async function benchCliStart(runs = { short: 15, serve: 5 }): Promise<Cli
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const markdown = `## CLI start and serve cold start
 
-Measured by \`npm run bench -- --only cli\` (bench/cli-start.ts) on ${new Date().toISOString().slice(0, 10)}, as ${
+Measured by \`${['npm run bench', ...process.argv.slice(2)].join(' ').replace(/bench (-)/, 'bench -- $1')}\` (bench/cli-start.ts) on ${new Date().toISOString().slice(0, 10)}, as ${
     process.getuid?.() === 0 ? 'root' : 'an ordinary user'
   }, data directories under ${os.tmpdir()} (mode 0700).
 Machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()};

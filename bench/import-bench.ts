@@ -167,7 +167,7 @@ foreign key to \`subject\`, hashes its row text for the audit, and fills \`cohor
 changed rows, and about 4 s for the 98,531 subjects' audit events. The bare COPY does none of this
 work.
 
-Measured by \`npm run bench -- --only import\` (bench/import-bench.ts) on ${new Date().toISOString().slice(0, 10)}.
+Measured by \`${['npm run bench', ...process.argv.slice(2)].join(' ').replace(/bench (-)/, 'bench -- $1')}\` (bench/import-bench.ts) on ${new Date().toISOString().slice(0, 10)}.
 Machine: ${machine}; embedded PostgreSQL (fsync on).
 `;
 }
