@@ -10,18 +10,11 @@ import {
   sendPipelined,
 } from '../store/index.js';
 import type { Actor, RegistryDeps } from './context.js';
-import { copyText } from './copy-in.js';
-import {
-  type CheckedBatch,
-  checkBatch,
-  type PendingSubject,
-  type Stored,
-  storedAnswers,
-} from './import-check.js';
+import { checkBatch, type PendingSubject, type Stored, storedAnswers } from './import-check.js';
 import type { SubjectGroup } from './import-form.js';
 import type { Problems } from './import-problems.js';
+import { batchRows, fixedFormCells, formsCopyText, RESPONSE_COPY } from './import-rows.js';
 import { type SubjectRow, stateOf } from './subject-state.js';
-import { drawDateShift } from './subjects.js';
 
 /** A subject's rows came in two runs: the file must be staged and walked in study order. */
 export class SubjectRepeated extends Error {}
@@ -35,11 +28,6 @@ const WRITE_BATCH = 2500;
 
 /** Subjects' audit events read back from import_audit at a time. */
 const AUDIT_CHUNK = 5000;
-
-/** The forms' COPY; its rows are built by formsText. */
-const RESPONSE_COPY = `copy "response" (site_id, study_id, visit, instrument, instance, instrument_version, answers, scores,
-  pain_nrs, odi_pct, mme_day, opioid_any, collected_on, missing,
-  protocol_version, status, version, entered_by, entered_by_kind, created_at, updated_at) from stdin`;
 
 /** A query that compiles on the import's transaction (a raw one or a builder's). */
 interface Compilable {
@@ -88,10 +76,7 @@ export class Writer {
     private readonly problems: Problems,
   ) {
     this.today = now.toISOString().slice(0, 10);
-    const at = now.toISOString();
-    this.fixedCopy = [deps.protocol.version, 'complete', '1', actor.username, 'staff', at, at]
-      .map(copyText)
-      .join('\t');
+    this.fixedCopy = fixedFormCells(deps.protocol.version, actor, now);
   }
 
   /**
@@ -365,73 +350,15 @@ export class Writer {
         ),
       );
     }
-    steps.push(this.step(this.writeRows(checked)));
+    steps.push(this.step(batchRows(checked, this.deps, this.actor, this.now)));
     this.auditRows += checked.audit.length;
     this.newSubjects += checked.subjects.length;
     if (checked.responses.length > 0) {
       this.responses += checked.responses.length;
-      steps.push(this.step(sql.raw(RESPONSE_COPY), Buffer.from(this.formsText(checked), 'utf8')));
+      steps.push(
+        this.step(sql.raw(RESPONSE_COPY), Buffer.from(formsCopyText(checked, this.fixedCopy), 'utf8')),
+      );
     }
     return steps;
-  }
-
-  /** The batch's new subjects, visits and audit lines: one statement. */
-  private writeRows(c: CheckedBatch): RawBuilder<unknown> {
-    const parts: RawBuilder<unknown>[] = [];
-    const p = this.deps.protocol;
-    const now = this.now;
-    if (c.subjects.length > 0) {
-      const col = <T>(f: (s: (typeof c.subjects)[number]) => T) => c.subjects.map(f);
-      const shifts = c.subjects.map(() => drawDateShift(this.deps.random));
-      parts.push(sql`new_subject as (insert into subject (study_id, site_id, seq, status, enrolled_on, index_date,
-          date_shift_days, protocol_id, protocol_version, created_at, updated_at)
-        select s.*, ${p.id}, ${p.version}, ${now}::timestamptz, ${now}::timestamptz
-        from unnest(${col((s) => s.studyId)}::text[], ${col((s) => s.site)}::text[], ${col((s) => s.seq)}::int[],
-          ${col((s) => s.state.status)}::text[], ${col((s) => s.state.enrolled_on)}::date[],
-          ${col((s) => s.state.index_date)}::date[], ${shifts}::int[]) s)`);
-    }
-    if (c.visits.length > 0) {
-      const col = <T>(f: (r: (typeof c.visits)[number]) => T) => c.visits.map(f);
-      parts.push(sql`new_visit as (insert into visit (site_id, study_id, visit, visit_date, mode, missed_reason,
-          entered_by, created_at, updated_at)
-        select v.*, ${this.actor.username}, ${now}::timestamptz, ${now}::timestamptz
-        from unnest(${col((r) => r.subject.site)}::text[], ${col((r) => r.subject.studyId)}::text[],
-          ${col((r) => r.form.visit)}::text[], ${col((r) => r.form.visitRecord!.date)}::date[],
-          ${col((r) => r.form.visitRecord!.mode)}::text[], ${col((r) => r.form.visitRecord!.missedReason)}::text[]) v)`);
-    }
-    const a = c.audit;
-    parts.push(sql`audit_line as (insert into import_audit (study_id, site, existing, responses, status)
-      select * from unnest(${a.map((x) => x.studyId)}::text[], ${a.map((x) => x.site)}::text[],
-        ${a.map((x) => x.existing)}::boolean[], ${a.map((x) => x.responses)}::int[], ${a.map((x) => x.status)}::text[]))`);
-    return sql`with ${sql.join(parts)} select 1`;
-  }
-
-  /** The batch's forms as COPY text, built at once so the forms themselves can be let go. */
-  private formsText(c: CheckedBatch): string {
-    // Each row's cells joined at once (one string per row, no string per concatenation).
-    const lines: string[] = [];
-    const row = new Array<string>(15);
-    row[14] = this.fixedCopy;
-    for (const { subject, form } of c.responses) {
-      const k = form.columns!;
-      const opioid = k.opioid_any === null || k.opioid_any === undefined ? null : k.opioid_any ? 't' : 'f';
-      row[0] = copyText(subject.site);
-      row[1] = copyText(subject.studyId);
-      row[2] = copyText(form.visit);
-      row[3] = copyText(form.def.id);
-      row[4] = String(form.instance);
-      row[5] = copyText(form.def.version);
-      row[6] = copyText(k.answers);
-      row[7] = copyText(k.scores);
-      row[8] = copyText(k.pain_nrs ?? null);
-      row[9] = copyText(k.odi_pct ?? null);
-      row[10] = copyText(k.mme_day ?? null);
-      row[11] = copyText(opioid);
-      row[12] = copyText(k.collected_on ?? null);
-      row[13] = copyText(k.missing);
-      lines.push(row.join('\t'));
-    }
-    lines.push('');
-    return lines.join('\n');
   }
 }

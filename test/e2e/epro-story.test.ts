@@ -2,10 +2,7 @@
 // SMTP server on 127.0.0.1, Debian's Chromium, axe-core on every patient page, screenshots under
 // test/e2e/screenshots/epro-*.png. In-clinic mode on a tablet: the
 // coordinator hands the device to the patient for a visit; staff pages stay locked meanwhile.
-import type { AddressInfo } from 'node:net';
-import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SACROPLASTY_SIF } from '../../src/protocol/index.js';
 import { addAdminByBin } from '../helpers/bin.js';
@@ -19,6 +16,7 @@ import {
   startServe,
 } from '../helpers/browser.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startMailCatcher } from '../helpers/smtp.js';
 
 const PASSWORD = 'sacral-cement-2026';
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -31,7 +29,7 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
   let db: TestDatabase;
   let serve: Awaited<ReturnType<typeof startServe>>;
   let browser: Browser;
-  let smtp: SMTPServer;
+  let smtp: Awaited<ReturnType<typeof startMailCatcher>> | undefined;
   let smtpUrl: string;
   /** Every message the registry's worker handed to SMTP. */
   const mails: { to: string[]; text: string }[] = [];
@@ -39,24 +37,13 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await addAdminByBin(db.url, 'ada.admin', PASSWORD);
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, _session, callback) {
-        simpleParser(stream)
-          .then((mail) => {
-            mails.push({
-              to: [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
-              text: mail.text ?? '',
-            });
-            callback();
-          })
-          .catch(callback);
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+    smtp = await startMailCatcher((mail) =>
+      mails.push({
+        to: [mail.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? '')),
+        text: mail.text ?? '',
+      }),
+    );
+    smtpUrl = smtp.url;
     const port = await freePort();
     serve = await startServe(
       db.url,
@@ -74,7 +61,7 @@ describe.skipIf(!HAVE_CHROMIUM)('ePRO in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await serve?.stop();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await smtp?.close();
     await db?.destroy();
   });
 

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { expect } from 'vitest';
 import type { EproLinks } from '../../src/registry/epro-invitations.js';
 import { smtpMailer } from '../../src/registry/epro-mailer.js';
 import { readSubjectFacts } from '../../src/registry/views/subject-facts.js';
 import { formatDay, parseDay, visitSchedule } from '../../src/schedule/index.js';
 import { createDemoRegistry } from './registry.js';
+import { startMailCatcher } from './smtp.js';
 
 /*
  * ePRO invitations and reminders through a real SMTP server on 127.0.0.1: a 30-subject demo
@@ -42,23 +40,9 @@ export type EproMail = Awaited<ReturnType<typeof openEproMail>>;
 
 /** The SMTP server, the registry and the subjects the ePRO mail tests invite; `close` ends them. */
 export async function openEproMail() {
-  const received: ParsedMail[] = [];
   const logLines: string[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push(mail);
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  const smtp = await startMailCatcher();
+  const { received, url: smtpUrl } = smtp;
   const registry = await createDemoRegistry('2026-03-02T09:00:00.000Z', { subjects: 30, seed: 5 });
   const links = memoryLinks();
 
@@ -134,7 +118,7 @@ export async function openEproMail() {
         .execute(),
     async close() {
       Object.assign(console, consoleBefore);
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
       await registry.destroy();
     },
   };
